@@ -1,0 +1,94 @@
+/*
+ * The architecture layer's small interface: everything the UEFI entry, the wasm runtime and the
+ * platform imports need from the CPU, the GIC, the timer and the PL011.
+ */
+#ifndef SIS_ARCH_H
+#define SIS_ARCH_H
+
+#include <stdint.h>
+
+/* Build-time layout, passed by toolchain/build.ts (see boot/bootinfo.h). */
+#ifndef SIS_BUDDY_WINDOW
+#error "SIS_BUDDY_WINDOW must be defined by the build"
+#endif
+#ifndef SIS_HEAP_BYTES
+#error "SIS_HEAP_BYTES must be defined by the build"
+#endif
+#define SIS_STACK_BYTES (8ull << 20)
+#define SIS_PAGE_TABLE_BYTES (64ull << 10)
+/* Where linear memory appears in the virtual address space: far above RAM and devices. */
+#define SIS_LINEAR_VIRT_BASE 0x1000000000ull
+
+/* QEMU virt machine addresses (GICv2 default). */
+#define PL011_BASE 0x09000000ull
+#define GICD_BASE 0x08000000ull
+#define GICC_BASE 0x08010000ull
+#define INTID_VIRTUAL_TIMER 27
+#define INTID_UART 33
+#define INTID_VIRTIO_MMIO_FIRST 48 /* SPI 16 + slot */
+#define VIRTIO_MMIO_SLOTS 32
+
+static inline uint64_t arch_counter(void) {
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
+static inline uint64_t arch_counter_frequency(void) {
+    uint64_t v;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+    return v;
+}
+static inline void irqs_on(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+static inline void irqs_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+
+static inline uint32_t mmio_r32(uint64_t a) {
+    uint32_t v = *(volatile uint32_t *)a;
+    __asm__ volatile("dmb oshld" ::: "memory");
+    return v;
+}
+static inline void mmio_w32(uint64_t a, uint32_t v) {
+    __asm__ volatile("dmb oshst" ::: "memory");
+    *(volatile uint32_t *)a = v;
+}
+
+/* uart.c: polled output (usable at any time, also from exception handlers). */
+void early_putc(char c);
+void early_puts(const char *s);
+void early_put_hex(uint64_t v);
+void early_put_dec(uint64_t v);
+void uart_enable_rx_interrupt(void);
+void uart_handle_interrupt(void);
+int uart_rx_pop(void);
+int uart_rx_pending(void);
+
+/* gic.c */
+void gic_init(void);
+void gic_enable(uint32_t intid);
+void gic_disable(uint32_t intid);
+uint32_t gic_acknowledge(void);
+void gic_end(uint32_t iar);
+
+/* timer.c */
+void timer_init(uint32_t hz);
+void timer_handle_interrupt(void);
+uint64_t timer_ticks(void);
+uint32_t timer_hz(void);
+
+/* mmu.c */
+void mmu_install_kernel_tables(void);
+
+/* trap.c */
+void vectors_install(void);
+uint32_t irq_take_virtio_pending(void);
+uint64_t irq_count(void);
+void wait_for_interrupt(void);
+
+/* psci.c */
+void psci_system_off(void) __attribute__((noreturn));
+void psci_system_reset(void) __attribute__((noreturn));
+
+/* panic.c */
+void arch_halt(void) __attribute__((noreturn));
+void kernel_panic(const char *kind, const char *detail) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * PL011 UART: polled transmit, interrupt-driven receive.
+ *
+ * Receive: the IRQ handler drains the RX FIFO into rx_ring (single producer: the IRQ;
+ * single consumer: the kernel through the console_read import). When the ring is full,
+ * new bytes are dropped and counted; the shell sees a clean line-length error instead.
+ * The firmware has already configured baud rate and line format; we keep them.
+ */
+#include "arch.h"
+
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_CR 0x30
+#define UART_IMSC 0x38
+#define UART_ICR 0x44
+#define FR_RXFE (1u << 4)
+#define FR_TXFF (1u << 5)
+#define INT_RX (1u << 4)
+#define INT_RX_TIMEOUT (1u << 6)
+
+#define RX_RING_SIZE 8192u /* power of two */
+static volatile uint8_t rx_ring[RX_RING_SIZE];
+static volatile uint32_t rx_head, rx_tail; /* head: next write (IRQ), tail: next read */
+static volatile uint32_t rx_dropped;
+
+void early_putc(char c) {
+    while (mmio_r32(PL011_BASE + UART_FR) & FR_TXFF) {}
+    mmio_w32(PL011_BASE + UART_DR, (uint8_t)c);
+}
+
+void early_puts(const char *s) {
+    while (*s) early_putc(*s++);
+}
+
+void early_put_hex(uint64_t v) {
+    early_puts("0x");
+    for (int shift = 60; shift >= 0; shift -= 4) early_putc("0123456789abcdef"[(v >> shift) & 15]);
+}
+
+void early_put_dec(uint64_t v) {
+    char digits[24];
+    int n = 0;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while (n) early_putc(digits[--n]);
+}
+
+void uart_enable_rx_interrupt(void) {
+    mmio_w32(PL011_BASE + UART_ICR, 0x7ff);
+    mmio_w32(PL011_BASE + UART_IMSC, INT_RX | INT_RX_TIMEOUT);
+    gic_enable(INTID_UART);
+}
+
+void uart_handle_interrupt(void) {
+    while (!(mmio_r32(PL011_BASE + UART_FR) & FR_RXFE)) {
+        uint8_t byte = (uint8_t)mmio_r32(PL011_BASE + UART_DR);
+        uint32_t head = rx_head;
+        if (head - rx_tail >= RX_RING_SIZE) { rx_dropped++; continue; }
+        rx_ring[head & (RX_RING_SIZE - 1)] = byte;
+        __asm__ volatile("dmb ish" ::: "memory");
+        rx_head = head + 1;
+    }
+    mmio_w32(PL011_BASE + UART_ICR, INT_RX | INT_RX_TIMEOUT);
+}
+
+int uart_rx_pop(void) {
+    uint32_t tail = rx_tail;
+    if (tail == rx_head) return -1;
+    __asm__ volatile("dmb ish" ::: "memory");
+    int byte = rx_ring[tail & (RX_RING_SIZE - 1)];
+    rx_tail = tail + 1;
+    return byte;
+}
+
+int uart_rx_pending(void) { return rx_tail != rx_head; }

@@ -1,0 +1,32 @@
+// The system disk that `make image` builds and QEMU attaches as vda: an ext4 file system
+// made by mkfs.ext4 with its default features from images/rootfs/, plus the empty
+// directories git cannot hold (/mnt, the usual mount point, and /tmp).
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOTFS = path.join(HERE, "rootfs");
+const EMPTY_DIRS = ["mnt", "tmp"];
+export const SYSTEM_DISK_MB = 64;
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? [full, ...walk(full)] : [full];
+  }).sort();
+}
+
+export const SYSTEM_DISK_INPUTS = (): string[] => [path.join(HERE, "system-disk.ts"), ...walk(ROOTFS)];
+
+export function buildSystemDisk(output: string): void {
+  const staging = output + ".rootfs";
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.cpSync(ROOTFS, staging, { recursive: true });
+  for (const d of EMPTY_DIRS) fs.mkdirSync(path.join(staging, d), { recursive: true });
+  fs.rmSync(output, { force: true });
+  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-L", "sis-root", "-d", staging, output, `${SYSTEM_DISK_MB}M`],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, E2FSPROGS_FAKE_TIME: "1767225600" } });
+  fs.rmSync(staging, { recursive: true, force: true });
+}

@@ -1,0 +1,33 @@
+// panic: deliberately crash the kernel, to show (and test) the panic reports.
+import { registerCommand } from "../registry";
+import { printError, println } from "../../platform/console";
+import { mmio_read32 } from "../../platform/imports";
+
+// An address inside the virtual address space that no page table maps.
+const UNMAPPED_ADDRESS: u64 = 0x20_0000_0000;
+
+registerCommand("panic", "crash the kernel on purpose (tests the panic report)",
+  "panic trap|abort|fault\n  trap   execute a wasm 'unreachable' (a wasm trap)\n  abort  fail a kernel assertion (AssemblyScript abort)\n  fault  read an unmapped address (a CPU data abort)\n  The kernel prints a panic report and halts.",
+  (args: Array<string>): i32 => {
+    if (args.length != 1) {
+      printError("usage: panic trap|abort|fault");
+      return 1;
+    }
+    const kind = args[0];
+    if (kind == "trap") {
+      println("executing unreachable...");
+      unreachable();
+    } else if (kind == "abort") {
+      println("failing an assertion...");
+      assert(kind.length == 0, "deliberate assertion failure from the panic command");
+    } else if (kind == "fault") {
+      println("reading unmapped address 0x" + UNMAPPED_ADDRESS.toString(16) + "...");
+      const v = mmio_read32(UNMAPPED_ADDRESS);
+      println("read returned " + v.toString() + " (no fault?)");
+      return 1;
+    } else {
+      printError("unknown panic kind '" + kind + "' (expected trap, abort or fault)");
+      return 1;
+    }
+    return 1;
+  });
