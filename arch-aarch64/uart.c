@@ -2,8 +2,9 @@
  * PL011 UART: polled transmit, interrupt-driven receive.
  *
  * Receive: the IRQ handler drains the RX FIFO into rx_ring (single producer: the IRQ;
- * single consumer: the kernel through the console_read import). When the ring is full,
- * new bytes are dropped and counted; the shell sees a clean line-length error instead.
+ * single consumer: the kernel through the console_read import). When the ring is full the
+ * receive interrupt is masked and bytes stay in the FIFO, so the sender (QEMU) waits: no
+ * input is lost however fast it is pasted. Reading unmasks it again.
  * The firmware has already configured baud rate and line format; we keep them.
  */
 #include "arch.h"
@@ -21,7 +22,7 @@
 #define RX_RING_SIZE 8192u /* power of two */
 static volatile uint8_t rx_ring[RX_RING_SIZE];
 static volatile uint32_t rx_head, rx_tail; /* head: next write (IRQ), tail: next read */
-static volatile uint32_t rx_dropped;
+static volatile int rx_throttled;
 
 void early_putc(char c) {
     while (mmio_r32(PL011_BASE + UART_FR) & FR_TXFF) {}
@@ -50,17 +51,28 @@ void uart_enable_rx_interrupt(void) {
     gic_enable(INTID_UART);
 }
 
-void uart_handle_interrupt(void) {
+/*
+ * Moves bytes from the FIFO to the ring until the FIFO is empty or the ring is full.
+ * The receive interrupt needs no acknowledge: it drops by itself when the FIFO empties.
+ * (Writing UARTICR here would race with a byte arriving after the last read and lose
+ * its interrupt.) Runs with IRQs masked.
+ */
+static void drain_fifo(void) {
     while (!(mmio_r32(PL011_BASE + UART_FR) & FR_RXFE)) {
-        uint8_t byte = (uint8_t)mmio_r32(PL011_BASE + UART_DR);
         uint32_t head = rx_head;
-        if (head - rx_tail >= RX_RING_SIZE) { rx_dropped++; continue; }
-        rx_ring[head & (RX_RING_SIZE - 1)] = byte;
+        if (head - rx_tail >= RX_RING_SIZE) {
+            /* Ring full: stop taking bytes; they wait in the FIFO, then in QEMU. */
+            rx_throttled = 1;
+            mmio_w32(PL011_BASE + UART_IMSC, 0);
+            return;
+        }
+        rx_ring[head & (RX_RING_SIZE - 1)] = (uint8_t)mmio_r32(PL011_BASE + UART_DR);
         __asm__ volatile("dmb ish" ::: "memory");
         rx_head = head + 1;
     }
-    mmio_w32(PL011_BASE + UART_ICR, INT_RX | INT_RX_TIMEOUT);
 }
+
+void uart_handle_interrupt(void) { drain_fifo(); }
 
 int uart_rx_pop(void) {
     uint32_t tail = rx_tail;
@@ -68,6 +80,14 @@ int uart_rx_pop(void) {
     __asm__ volatile("dmb ish" ::: "memory");
     int byte = rx_ring[tail & (RX_RING_SIZE - 1)];
     rx_tail = tail + 1;
+    if (rx_throttled && rx_head - rx_tail < RX_RING_SIZE / 2) {
+        /* Room again: take what waits in the FIFO ourselves, then let interrupts resume. */
+        irqs_off();
+        rx_throttled = 0;
+        mmio_w32(PL011_BASE + UART_IMSC, INT_RX | INT_RX_TIMEOUT);
+        drain_fifo();
+        irqs_on();
+    }
     return byte;
 }
 

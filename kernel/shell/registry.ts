@@ -16,6 +16,13 @@ export class Command {
   ) {}
 }
 
+/** Name of the command being run (set by the shell; families dispatch on it). */
+export let runningCommand: string = "";
+
+export function setRunningCommand(name: string): void {
+  runningCommand = name;
+}
+
 const commands = new Map<string, Command>();
 const names = new Array<string>(0);
 

@@ -5,7 +5,8 @@
 import { println, printError, writeBytes } from "../platform/console";
 import { LineEditor, EditorEvent, MAX_LINE } from "./line_editor";
 import { parseCommandLine } from "./parser";
-import { findCommand } from "./registry";
+import { findCommand, setRunningCommand } from "./registry";
+import { usageText } from "./families";
 
 export const PROMPT = "sis> ";
 
@@ -52,9 +53,10 @@ export class Shell {
     const args = parsed.args.slice(1);
     this.commandsRun++;
     if (args.length == 1 && (args[0] == "--help" || args[0] == "-h")) {
-      println(command.usage);
+      println(usageText(command));
       return 0;
     }
+    setRunningCommand(command.name);
     return command.handler(args);
   }
 

@@ -3,6 +3,7 @@ import { registerCommand, commandNames, findCommand } from "../registry";
 import { println, printError } from "../../platform/console";
 import { padRight } from "../../lib/format";
 import { printable } from "../shell";
+import { usageText } from "../families";
 
 registerCommand("help", "list commands, or show how to use one", "help [COMMAND]\n  Without an argument, lists every command with a one-line summary.\n  With one, shows that command's usage (same as COMMAND --help).",
   (args: Array<string>): i32 => {
@@ -16,7 +17,7 @@ registerCommand("help", "list commands, or show how to use one", "help [COMMAND]
         printError("no such command '" + printable(args[0], 40) + "'");
         return 1;
       }
-      println(c.usage);
+      println(usageText(c));
       return 0;
     }
     const names = commandNames();

@@ -31,6 +31,9 @@ registerCommand("meminfo", "RAM found in the UEFI memory map", "meminfo [-v]\n  
     println("by type:");
     print2(table(rows));
     if (verbose) {
+      println("kernel image: " + bytes(boot_info(BootKey.ImageSize)) + " at 0x" + boot_info(BootKey.ImageBase).toString(16) +
+        "; stack at 0x" + boot_info(BootKey.StackPhys).toString(16) + "; page tables at 0x" +
+        boot_info(BootKey.PageTablesPhys).toString(16));
       const ranges = new Array<Array<string>>(0);
       ranges.push(["start", "end", "pages", "type"]);
       for (let i = 0; i < map.length; i++) {

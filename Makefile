@@ -1,0 +1,39 @@
+# SIS: `make qemu` runs it, `make test` tests it.
+#   make image        build build/esp.img and build/disk.img (incremental)
+#   make qemu         boot SIS in QEMU on this terminal (DISK=<raw image> adds a disk; QEMU_EXTRA='...' adds options)
+#   make test         unit tests on Node, then target tests in QEMU
+#   make test-unit    only the Node tests (seconds)
+#   make bench        benchmarks, JSON lines
+#   make clean        remove build/
+.PHONY: all deps image qemu test test-unit test-target bench clean
+
+TSX := node_modules/.bin/tsx
+MOCHA := node_modules/.bin/mocha
+UNIT_TESTS := 'tests/unit/**/*.test.ts'
+TARGET_TESTS := 'tests/target/**/*.test.ts'
+
+all: image
+
+deps:
+	@./toolchain/deps.sh
+
+image: deps
+	@$(TSX) toolchain/build.ts
+
+qemu: image
+	@$(TSX) host/run-qemu.ts
+
+test: image
+	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS)
+
+test-unit: deps
+	@$(MOCHA) $(UNIT_TESTS)
+
+test-target: image
+	@$(MOCHA) $(TARGET_TESTS)
+
+bench: image
+	@$(TSX) bench/run.ts
+
+clean:
+	rm -rf build

@@ -1,0 +1,128 @@
+// The platform imports of kernel/platform/imports.ts, implemented on Node, so kernel modules
+// compiled to wasm run in mocha. Console output is captured, input is queued, the counter
+// runs at QEMU's 62.5 MHz from the host clock (or stands still when a test sets it), and
+// MMIO goes to handlers a test can install (a fake device) or fails loudly.
+export const COUNTER_HZ = 62_500_000n;
+
+export interface MemoryRangeSpec { type: number; start: bigint; pages: bigint }
+
+export type MmioHandler = {
+  read(addr: bigint, size: number): bigint;
+  write(addr: bigint, size: number, value: bigint): void;
+};
+
+export class HostPlatform {
+  memory?: WebAssembly.Memory;
+  outputBytes: number[] = [];
+  input: number[] = [];
+  /** When set, counter() returns this value instead of host time. */
+  fixedCounter: bigint | null = null;
+  ticks = 0n;
+  poweredOff = false;
+  rebooted = false;
+  panicMessage: string | null = null;
+  virtioPending = 0;
+  enabledIrqs = new Set<number>();
+  bootInfo = new Map<number, bigint>();
+  memmap: MemoryRangeSpec[] = [
+    { type: 7, start: 0x40000000n, pages: 0x3c000n }, // 960 MiB conventional
+    { type: 2, start: 0x7c000000n, pages: 0x4000n }, // 64 MiB loader data
+  ];
+  mmio: MmioHandler | null = null;
+  private readonly started = process.hrtime.bigint();
+
+  output(): string {
+    return Buffer.from(this.outputBytes).toString("utf8");
+  }
+
+  takeOutput(): string {
+    const s = this.output();
+    this.outputBytes = [];
+    return s;
+  }
+
+  type(text: string): void {
+    for (const b of Buffer.from(text, "utf8")) this.input.push(b);
+  }
+
+  counter(): bigint {
+    if (this.fixedCounter !== null) return this.fixedCounter;
+    return ((process.hrtime.bigint() - this.started) * COUNTER_HZ) / 1_000_000_000n;
+  }
+
+  /** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4). */
+  readString(ptr: number): string {
+    if (!this.memory || !ptr) return "?";
+    const view = new DataView(this.memory.buffer);
+    const len = view.getUint32(ptr - 4, true);
+    return Buffer.from(this.memory.buffer, ptr, len).toString("utf16le");
+  }
+
+  imports(): WebAssembly.Imports {
+    const self = this;
+    const mem = () => new Uint8Array(self.memory!.buffer);
+    const noMmio = (addr: bigint): never => {
+      throw new Error(`MMIO access to 0x${addr.toString(16)} with no device installed`);
+    };
+    return {
+      platform: {
+        console_write(ptr: number, len: number) {
+          const bytes = mem().subarray(ptr, ptr + len);
+          for (const b of bytes) self.outputBytes.push(b);
+        },
+        console_read(): number {
+          return self.input.length ? self.input.shift()! : -1;
+        },
+        counter: () => self.counter(),
+        counter_frequency: () => COUNTER_HZ,
+        ticks: () => self.ticks,
+        tick_hz: () => 100,
+        irq_count: () => self.ticks,
+        wait_for_interrupt() {},
+        irq_take_virtio(): number {
+          const p = self.virtioPending;
+          self.virtioPending = 0;
+          return p;
+        },
+        irq_enable(intid: number) { self.enabledIrqs.add(intid); },
+        irq_disable(intid: number) { self.enabledIrqs.delete(intid); },
+        power_off() { self.poweredOff = true; },
+        reboot() { self.rebooted = true; },
+        panic(ptr: number, len: number) {
+          self.panicMessage = Buffer.from(mem().subarray(ptr, ptr + len)).toString("utf8");
+          throw new Error(`KERNEL PANIC: ${self.panicMessage}`);
+        },
+        boot_info(key: number): bigint {
+          if (key === 13) return BigInt(self.memmap.length);
+          return self.bootInfo.get(key) ?? 0n;
+        },
+        memmap_field(index: number, field: number): bigint {
+          const r = self.memmap[index];
+          if (!r) return 0n;
+          return field === 0 ? BigInt(r.type) : field === 1 ? r.start : field === 2 ? r.pages : 0n;
+        },
+        firmware_vendor_char: () => 0,
+        mmio_read8: (a: bigint) => Number(self.mmio ? self.mmio.read(a, 1) : noMmio(a)),
+        mmio_read16: (a: bigint) => Number(self.mmio ? self.mmio.read(a, 2) : noMmio(a)),
+        mmio_read32: (a: bigint) => Number(self.mmio ? self.mmio.read(a, 4) : noMmio(a)),
+        mmio_read64: (a: bigint) => (self.mmio ? self.mmio.read(a, 8) : noMmio(a)),
+        mmio_write8: (a: bigint, v: number) => (self.mmio ? self.mmio.write(a, 1, BigInt(v >>> 0)) : noMmio(a)),
+        mmio_write16: (a: bigint, v: number) => (self.mmio ? self.mmio.write(a, 2, BigInt(v >>> 0)) : noMmio(a)),
+        mmio_write32: (a: bigint, v: number) => (self.mmio ? self.mmio.write(a, 4, BigInt(v >>> 0)) : noMmio(a)),
+        mmio_write64: (a: bigint, v: bigint) => (self.mmio ? self.mmio.write(a, 8, BigInt.asUintN(64, v)) : noMmio(a)),
+        dma_barrier() {},
+      },
+      env: {
+        abort(message: number, file: number, line: number, column: number) {
+          const text = `${self.readString(message)} at ${self.readString(file)}:${line}:${column}`;
+          self.panicMessage = text;
+          throw new Error(`kernel abort: ${text}`);
+        },
+        seed: () => 42,
+        trace(message: number, n: number, ...args: number[]) {
+          console.log(`trace: ${self.readString(message)} ${args.slice(0, n).join(", ")}`);
+        },
+      },
+    };
+  }
+}
