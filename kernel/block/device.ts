@@ -7,6 +7,42 @@
 
 export const SECTOR_SIZE: u32 = 512;
 
+export enum BlockOp {
+  Read = 0,
+  Write = 1,
+  Flush = 2,
+}
+
+/**
+ * An asynchronous request. `submit()` queues it; when the device finishes, it sets `status`
+ * (0 or a negative error), `done = true`, and calls the completion hook, which the scheduler
+ * uses to wake the task waiting on `waiter`.
+ */
+export class BlockRequest {
+  status: i32 = 0;
+  done: bool = false;
+  /** Who waits for this request (a task id; 0 = nobody, the submitter polls `done`). */
+  waiter: i32 = 0;
+  submittedAt: u64 = 0;
+  completedAt: u64 = 0;
+  constructor(public op: BlockOp, public lba: u64, public count: u32, public buffer: usize) {}
+}
+
+export type CompletionHook = (request: BlockRequest) => void;
+let completionHook: CompletionHook | null = null;
+
+/** The scheduler installs the hook that wakes tasks blocked on a request. */
+export function setBlockCompletionHook(hook: CompletionHook): void {
+  completionHook = hook;
+}
+
+/** Drivers call this when a request finishes. */
+export function completeBlockRequest(request: BlockRequest, status: i32): void {
+  request.status = status;
+  request.done = true;
+  if (completionHook != null) completionHook!(request);
+}
+
 export abstract class BlockDevice {
   constructor(
     public name: string,
@@ -23,6 +59,20 @@ export abstract class BlockDevice {
    * The journal orders data -> commit -> checkpoint with it.
    */
   abstract flush(): i32;
+
+  /**
+   * Queues a request; the device completes it later through completeBlockRequest(). This
+   * default runs it synchronously (for devices with no queue, like a RAM disk); interrupt-
+   * driven drivers override it. Returns 0 when queued, or a negative error when refused.
+   */
+  submit(request: BlockRequest): i32 {
+    let r: i32 = 0;
+    if (request.op == BlockOp.Read) r = this.read(request.lba, request.count, request.buffer);
+    else if (request.op == BlockOp.Write) r = this.write(request.lba, request.count, request.buffer);
+    else r = this.flush();
+    completeBlockRequest(request, r);
+    return 0;
+  }
 
   get sizeBytes(): u64 {
     return this.sectorCount * <u64>SECTOR_SIZE;

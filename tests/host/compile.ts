@@ -59,6 +59,15 @@ async function build(entry: string, key: string, flags: string[]): Promise<strin
 export async function loadKernelModule<T = any>(entry: string, options: CompileOptions = {},
   platform: HostPlatform = new HostPlatform()): Promise<KernelModule<T>> {
   const bindings = await compileEntry(entry, options);
+  if (options.memoryBase) {
+    // As on the target: linear [0, memoryBase) mirrors RAM from 0x40000000, the heap follows.
+    const ramBase = 0x40000000n;
+    const window = BigInt(options.memoryBase);
+    platform.bootInfo.set(4, ramBase);
+    platform.bootInfo.set(5, window);
+    platform.bootInfo.set(6, ramBase + window);
+    if (!platform.customMemmap) platform.memmap = [{ type: 7, start: ramBase, pages: window / 4096n }];
+  }
   const wasmPath = bindings.replace(/\.js$/, ".wasm");
   const module = await WebAssembly.compile(fs.readFileSync(wasmPath));
   const { instantiate } = await import(pathToFileURL(bindings).href);

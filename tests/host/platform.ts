@@ -28,7 +28,11 @@ export class HostPlatform {
     { type: 7, start: 0x40000000n, pages: 0x3c000n }, // 960 MiB conventional
     { type: 2, start: 0x7c000000n, pages: 0x4000n }, // 64 MiB loader data
   ];
+  /** Set when a test replaced memmap itself (loadKernelModule then leaves it alone). */
+  customMemmap = false;
   mmio: MmioHandler | null = null;
+  /** Test-only import modules (a file-backed disk, a fake device...): name -> functions. */
+  extraImports: Record<string, Record<string, Function>> = {};
   private readonly started = process.hrtime.bigint();
 
   output(): string {
@@ -58,6 +62,11 @@ export class HostPlatform {
     return Buffer.from(this.memory.buffer, ptr, len).toString("utf16le");
   }
 
+  /** Adds test-only imports, e.g. addImports("hostblk", {...}) for @external("hostblk", ...). */
+  addImports(module: string, functions: Record<string, Function>): void {
+    this.extraImports[module] = { ...(this.extraImports[module] ?? {}), ...functions };
+  }
+
   imports(): WebAssembly.Imports {
     const self = this;
     const mem = () => new Uint8Array(self.memory!.buffer);
@@ -65,6 +74,7 @@ export class HostPlatform {
       throw new Error(`MMIO access to 0x${addr.toString(16)} with no device installed`);
     };
     return {
+      ...this.extraImports,
       platform: {
         console_write(ptr: number, len: number) {
           const bytes = mem().subarray(ptr, ptr + len);
