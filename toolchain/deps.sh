@@ -41,8 +41,11 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.spli
   exit 1
 fi
 
-# npm ci when node_modules is missing or older than the lock file.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci when node_modules was not installed from this exact lock file (content, not mtime:
+# a fresh checkout has new mtimes but needs no reinstall).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/.bin/asc ] || [ "$(cat node_modules/.sis-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   echo "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.sis-lock-hash
 fi
