@@ -13,6 +13,9 @@ import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
 
+/** Counter value when kmain started (after the C runtime set up the wasm instance). */
+let kmainTicks: u64 = 0;
+
 function banner(): void {
   const hz = counterHz();
   println("");
@@ -22,10 +25,11 @@ function banner(): void {
   const entry = boot_info(BootKey.CounterAtEntry);
   const exit = boot_info(BootKey.CounterAtExitBoot);
   println("  firmware: entered SIS at " + fixed(<f64>ticksToUs(entry) / 1000, 1) + " ms, left boot services at " +
-    fixed(<f64>ticksToUs(exit) / 1000, 1) + " ms");
+    fixed(<f64>ticksToUs(exit) / 1000, 1) + " ms, kmain at " + fixed(<f64>ticksToUs(kmainTicks) / 1000, 1) + " ms");
 }
 
 export function kmain(): void {
+  kmainTicks = nowTicks();
   banner();
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +

@@ -121,7 +121,7 @@ describe("target: panic reports", function () {
       try {
         await s.waitForPrompt();
         s.type(`panic ${kind}\r`);
-        await s.waitFor("*** system halted", 30000);
+        await s.waitFor("*** system halted\r\n", 30000);
         assert.match(s.serialLog, report);
         const length = s.serialLog.length;
         s.type("help\r");
