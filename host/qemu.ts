@@ -42,7 +42,7 @@ export function qemuArgs(config: QemuConfig): string[] {
     "-drive", `if=pflash,format=raw,readonly=on,file=${FIRMWARE_CODE}`,
     "-drive", `if=pflash,format=raw,file=${vars}`,
     "-drive", `if=none,id=esp,format=raw,file=${esp}`,
-    "-device", "virtio-blk-pci,drive=esp",
+    "-device", "virtio-blk-pci,drive=esp,bootindex=0",
     "-global", "virtio-mmio.force-legacy=false",
   ];
   const disks = [
