@@ -20,10 +20,11 @@
 // slice is over, the observed target y in [0, 1]. Loss: L = (p - y)^2 (MSE). Gradients are
 // exact (backpropagation below, through the output layer, the residual, the softmax and the
 // Q/K/V projections; tests/unit/ai/attention.test.ts checks each one against central finite
-// differences). Every BATCH decisions, train() runs one pass of per-example SGD over the
-// buffered decisions (P -= lr * dL/dP, gradient norm clipped at GRADIENT_CLIP) and records
-// the batch's mean loss measured BEFORE the update, i.e. the error of the weights that
-// actually made those decisions: the online loss that `schedctl stats` shows.
+// differences). Every BATCH decisions, one pass of per-example SGD runs over the buffered
+// decisions (P -= lr * dL/dP, gradient norm clipped at GRADIENT_CLIP); the batch's loss is
+// the mean of each example's loss just before its own SGD step (progressive validation:
+// every example is scored by weights that have not yet learned from it), which is what
+// `schedctl stats` shows as the loss over time.
 //
 // Parameter layout: [Wq 0..15 | Wk 16..31 | Wv 32..47 | wo 48..51 | bo 52], row-major
 // (q[r] = sum_c Wq[4r + c] e[c]).
@@ -45,8 +46,29 @@ export const DEFAULT_LEARNING_RATE: f64 = 0.1;
 export const DEFAULT_WEIGHT_SEED: u64 = 20240801;
 const LOSS_HISTORY: i32 = 256;
 
+// 2^(i/256) for i = 0..255 (the table of expFast).
+const EXP2_TABLE = new StaticArray<f64>(256);
+for (let i = 0; i < 256; i++) EXP2_TABLE[i] = Math.pow(2.0, <f64>i / 256.0);
+const N_PER_LN2: f64 = 369.3299304675746; // 256 / ln 2
+const LN2_PER_N: f64 = 0.0027076061740622863; // ln 2 / 256
+
+/**
+ * e^x for the model (softmax and sigmoid) in about a dozen operations: x = (n/256) ln2 + r
+ * with |r| <= ln2/512, e^x = 2^(n>>8) * 2^((n&255)/256) * e^r, e^r by its Taylor series to
+ * r^3 (relative error < 1e-12). Scoring and training use it alike, so the gradients match
+ * the function that is differentiated.
+ */
+export function expFast(x: f64): f64 {
+  if (x < -700) return 0;
+  if (x > 700) x = 700;
+  const n = <i64>Math.floor(x * N_PER_LN2 + 0.5);
+  const r = x - <f64>n * LN2_PER_N;
+  const er = 1 + r * (1 + r * (0.5 + r * 0.16666666666666666));
+  return er * unchecked(EXP2_TABLE[<i32>(n & 255)]) * reinterpret<f64>(((n >> 8) + 1023) << 52);
+}
+
 @inline function sigmoid(z: f64): f64 {
-  return z >= 0 ? 1.0 / (1.0 + Math.exp(-z)) : Math.exp(z) / (1.0 + Math.exp(z));
+  return z >= 0 ? 1.0 / (1.0 + expFast(-z)) : expFast(z) / (1.0 + expFast(z));
 }
 
 // Scratch space of the forward/backward pass (one pass at a time: the kernel is single-threaded).
@@ -87,7 +109,7 @@ function forwardWith(p: StaticArray<f64>, e: StaticArray<f64>, eOff: i32, keys: 
     }
     let sum: f64 = 0;
     for (let j = 0; j < n; j++) {
-      const w = Math.exp(unchecked(att[j]) - maxLogit);
+      const w = expFast(unchecked(att[j]) - maxLogit);
       unchecked(att[j] = w);
       sum += w;
     }
@@ -177,17 +199,45 @@ export function lossAndGradient(p: StaticArray<f64>, e: StaticArray<f64>, eOff: 
   return diff * diff;
 }
 
-/** The online model: weights, the dispatch history, the buffer of decisions to learn from. */
+/** Decisions waiting to be learned from: embedding, the history seen, target. */
+class ExampleBuffer {
+  e: StaticArray<f64> = new StaticArray<f64>(BATCH * 4);
+  hx: StaticArray<f64> = new StaticArray<f64>(BATCH * HISTORY * 4);
+  ho: StaticArray<f64> = new StaticArray<f64>(BATCH * HISTORY * 4);
+  n: StaticArray<i32> = new StaticArray<i32>(BATCH);
+  y: StaticArray<f64> = new StaticArray<f64>(BATCH);
+  count: i32 = 0;
+}
+
+/**
+ * The online model: weights, the dispatch history, the decisions to learn from.
+ *
+ * Scoring uses caches that depend only on the weights and the history, so a candidate costs
+ * 20 dot products of 4, 20 exponentials and 20 multiply-adds:
+ *   u_j = (Wq^T Wk / sqrt(d)) x_j   so  s_j = e . u_j  (= q . k_j / sqrt(d))
+ *   r_j = wo . v_j                  so  z = wo . e + sum_j a_j r_j + bo  (= wo . (e + c) + bo)
+ * (tests/unit/ai check that score() equals forward()).
+ *
+ * Training is double-buffered so it can run in slices (the scheduler's "ai-trainer" task)
+ * while new decisions are taken: decisions fill one buffer; when it holds BATCH of them and
+ * no batch is being trained, the buffers swap and trainSome() works through the full one
+ * with per-example SGD on a SHADOW copy of the weights, which is published (copied into
+ * the live weights, version + 1) when the batch is done. So every decision is taken by one
+ * exact, versioned set of weights. Decisions that arrive while the fill buffer is full and
+ * training has not finished are not learned from (counted in droppedExamples).
+ */
 export class AttentionModel {
   params: StaticArray<f64> = new StaticArray<f64>(PARAM_COUNT);
   learningRate: f64 = DEFAULT_LEARNING_RATE;
-  /** Incremented by every weight update (traces record which weights decided). */
+  /** Incremented whenever the weights change (traces record which weights decided). */
   version: u32 = 0;
   updates: u64 = 0;
-  /** Decisions learned from (examples added) since the last reset. */
+  /** Decisions stored for learning since the last reset. */
   decisions: u64 = 0;
-  /** Mean loss of each batch before its update, oldest first (the last LOSS_HISTORY). */
+  droppedExamples: u64 = 0;
+  /** Mean loss of each trained batch (each example's loss just before its SGD step), oldest first. */
   lossHistory: Array<f64> = new Array<f64>(0);
+  /** CPU time of the last complete batch (over all its slices). */
   lastTrainTicks: u64 = 0;
 
   // history ring (order is irrelevant to attention: it has no positional encoding)
@@ -195,23 +245,27 @@ export class AttentionModel {
   histO: StaticArray<f64> = new StaticArray<f64>(HISTORY * 4);
   histCount: i32 = 0;
   private histNext: i32 = 0;
-  private keyCache: StaticArray<f64> = new StaticArray<f64>(HISTORY * 4);
-  private valueCache: StaticArray<f64> = new StaticArray<f64>(HISTORY * 4);
+  private uCache: StaticArray<f64> = new StaticArray<f64>(HISTORY * 4);
+  private rCache: StaticArray<f64> = new StaticArray<f64>(HISTORY);
+  private m: StaticArray<f64> = new StaticArray<f64>(16); // Wq^T Wk / sqrt(d)
+  private vTmp: StaticArray<f64> = new StaticArray<f64>(4);
+  private logits: StaticArray<f64> = new StaticArray<f64>(HISTORY);
 
-  // decision buffer
-  private exE: StaticArray<f64> = new StaticArray<f64>(BATCH * 4);
-  private exHX: StaticArray<f64> = new StaticArray<f64>(BATCH * HISTORY * 4);
-  private exHO: StaticArray<f64> = new StaticArray<f64>(BATCH * HISTORY * 4);
-  private exN: StaticArray<i32> = new StaticArray<i32>(BATCH);
-  private exY: StaticArray<f64> = new StaticArray<f64>(BATCH);
-  bufferedExamples: i32 = 0;
+  private filling: ExampleBuffer = new ExampleBuffer();
+  private trainingBuffer: ExampleBuffer = new ExampleBuffer();
+  /** A batch is being trained (trainIndex of trainingBuffer.count done). */
+  training: bool = false;
+  private trainIndex: i32 = 0;
+  private trainLossSum: f64 = 0;
+  private trainTicks: u64 = 0;
+  private shadow: StaticArray<f64> = new StaticArray<f64>(PARAM_COUNT);
   private grad: StaticArray<f64> = new StaticArray<f64>(PARAM_COUNT);
 
   constructor(public seed: u64 = DEFAULT_WEIGHT_SEED) {
     this.resetWeights();
   }
 
-  /** Initial weights: uniform in [-0.5, 0.5) from the seed; bo = 0 (score 0.5). Clears history and buffer. */
+  /** Initial weights: uniform in [-0.5, 0.5) from the seed; bo = 0 (score 0.5). Clears history and buffers. */
   resetWeights(): void {
     const rng = new Random(this.seed);
     for (let i = 0; i < BO; i++) this.params[i] = rng.uniform(-0.5, 0.5);
@@ -219,94 +273,188 @@ export class AttentionModel {
     this.version++;
     this.updates = 0;
     this.decisions = 0;
+    this.droppedExamples = 0;
     this.lossHistory = new Array<f64>(0);
     this.histCount = 0;
     this.histNext = 0;
-    this.bufferedExamples = 0;
+    this.filling.count = 0;
+    this.trainingBuffer.count = 0;
+    this.training = false;
+    this.refreshCache();
   }
 
-  /** Score of a candidate against the current history (keys/values cached). */
+  get bufferedExamples(): i32 {
+    return this.filling.count;
+  }
+
+  /** Score of a candidate against the current history (cached form of forward()). */
   score(e: StaticArray<f64>): f64 {
-    return forwardWith(this.params, e, 0, this.keyCache, this.valueCache, this.histCount);
+    const p = this.params;
+    const e0 = e[0], e1 = e[1], e2 = e[2], e3 = e[3];
+    let z = p[BO] + p[WO] * e0 + p[WO + 1] * e1 + p[WO + 2] * e2 + p[WO + 3] * e3;
+    const n = this.histCount;
+    if (n > 0) {
+      const u = this.uCache;
+      const logits = this.logits;
+      let maxLogit = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const o = 4 * j;
+        const s = e0 * unchecked(u[o]) + e1 * unchecked(u[o + 1]) + e2 * unchecked(u[o + 2]) + e3 * unchecked(u[o + 3]);
+        unchecked(logits[j] = s);
+        if (s > maxLogit) maxLogit = s;
+      }
+      let sum: f64 = 0;
+      let weighted: f64 = 0;
+      for (let j = 0; j < n; j++) {
+        const w = expFast(unchecked(logits[j]) - maxLogit);
+        sum += w;
+        weighted += w * unchecked(this.rCache[j]);
+      }
+      z += weighted / sum;
+    }
+    return sigmoid(z);
+  }
+
+  private cacheEntry(j: i32): void {
+    const o = 4 * j;
+    const m = this.m;
+    const x = this.histX;
+    for (let r = 0; r < 4; r++) {
+      this.uCache[o + r] = m[4 * r] * x[o] + m[4 * r + 1] * x[o + 1] + m[4 * r + 2] * x[o + 2] + m[4 * r + 3] * x[o + 3];
+    }
+    project(this.vTmp, 0, this.params, WV, this.histO, o);
+    const p = this.params;
+    this.rCache[j] = p[WO] * this.vTmp[0] + p[WO + 1] * this.vTmp[1] + p[WO + 2] * this.vTmp[2] + p[WO + 3] * this.vTmp[3];
+  }
+
+  /** Recomputes M = Wq^T Wk / sqrt(d) and every cached u_j, r_j (after the weights change). */
+  private refreshCache(): void {
+    const p = this.params;
+    for (let a = 0; a < 4; a++) {
+      for (let b = 0; b < 4; b++) {
+        let sum: f64 = 0;
+        for (let r = 0; r < 4; r++) sum += p[WQ + 4 * r + a] * p[WK + 4 * r + b];
+        this.m[4 * a + b] = sum * INV_SQRT_D;
+      }
+    }
+    for (let j = 0; j < this.histCount; j++) this.cacheEntry(j);
   }
 
   /** Appends a dispatch (embedding x, outcome o) to the history, replacing the oldest. */
   pushHistory(x: StaticArray<f64>, o: StaticArray<f64>): void {
-    const at = this.histNext * 4;
+    const j = this.histNext;
     for (let c = 0; c < 4; c++) {
-      this.histX[at + c] = x[c];
-      this.histO[at + c] = o[c];
+      this.histX[4 * j + c] = x[c];
+      this.histO[4 * j + c] = o[c];
     }
-    project(this.keyCache, at, this.params, WK, this.histX, at);
-    project(this.valueCache, at, this.params, WV, this.histO, at);
-    this.histNext = (this.histNext + 1) % HISTORY;
+    this.cacheEntry(j);
+    this.histNext = (j + 1) % HISTORY;
     if (this.histCount < HISTORY) this.histCount++;
   }
 
-  private refreshCache(): void {
-    for (let j = 0; j < this.histCount; j++) {
-      project(this.keyCache, 4 * j, this.params, WK, this.histX, 4 * j);
-      project(this.valueCache, 4 * j, this.params, WV, this.histO, 4 * j);
-    }
-  }
-
   /**
-   * Stores a decision (the embedding the chosen task had, the history the model saw, the
-   * observed target y) and trains when BATCH decisions are buffered. Returns true when the
-   * weights were updated.
+   * Stores a decision (the chosen task's embedding, the history the model saw, the observed
+   * target y). Returns true when this completed a batch and training of it should start
+   * (startTraining() has been done; call trainSome() until it returns true).
    */
   addExample(e: StaticArray<f64>, y: f64): bool {
-    const i = this.bufferedExamples;
-    for (let c = 0; c < 4; c++) this.exE[4 * i + c] = e[c];
+    if (this.filling.count >= BATCH) {
+      // full and waiting for the previous batch's training to finish
+      if (this.training) {
+        this.droppedExamples++;
+        return false;
+      }
+      this.startTraining();
+      this.addExampleTo(this.filling, e, y);
+      return true;
+    }
+    this.addExampleTo(this.filling, e, y);
+    if (this.filling.count == BATCH && !this.training) {
+      this.startTraining();
+      return true;
+    }
+    return false;
+  }
+
+  private addExampleTo(b: ExampleBuffer, e: StaticArray<f64>, y: f64): bool {
+    const i = b.count;
+    for (let c = 0; c < 4; c++) b.e[4 * i + c] = e[c];
     const base = i * HISTORY * 4;
     const n = this.histCount;
     for (let k = 0; k < n * 4; k++) {
-      this.exHX[base + k] = this.histX[k];
-      this.exHO[base + k] = this.histO[k];
+      b.hx[base + k] = this.histX[k];
+      b.ho[base + k] = this.histO[k];
     }
-    this.exN[i] = n;
-    this.exY[i] = y < 0 ? 0 : y > 1 ? 1 : y;
-    this.bufferedExamples++;
+    b.n[i] = n;
+    b.y[i] = y < 0 ? 0 : y > 1 ? 1 : y;
+    b.count++;
     this.decisions++;
-    if (this.bufferedExamples < BATCH) return false;
-    this.train();
-    return true;
+    return false;
   }
 
-  /** Mean loss of the buffered examples under the current weights (no update). */
-  bufferLoss(): f64 {
-    const n = this.bufferedExamples;
-    if (n == 0) return NaN;
-    let sum: f64 = 0;
-    for (let i = 0; i < n; i++) {
-      const pred = forward(this.params, this.exE, 4 * i, this.exHX, this.exHO, i * HISTORY * 4, this.exN[i]);
-      const d = pred - this.exY[i];
-      sum += d * d;
-    }
-    return sum / <f64>n;
+  /** Swaps the full buffer in for training and copies the weights to the shadow. */
+  private startTraining(): void {
+    const full = this.filling;
+    this.filling = this.trainingBuffer;
+    this.filling.count = 0;
+    this.trainingBuffer = full;
+    for (let k = 0; k < PARAM_COUNT; k++) this.shadow[k] = this.params[k];
+    this.training = true;
+    this.trainIndex = 0;
+    this.trainLossSum = 0;
+    this.trainTicks = 0;
   }
 
-  /** One pass of per-example SGD over the buffer; records the batch loss before it. */
-  train(): void {
-    const n = this.bufferedExamples;
-    if (n == 0) return;
+  /**
+   * Trains on the batch in progress until it is done or the counter reaches `deadline`
+   * (at least one example per call). Returns true when the batch finished (weights published).
+   */
+  trainSome(deadline: u64): bool {
+    if (!this.training) return true;
     const started = nowTicks();
-    const lossBefore = this.bufferLoss();
-    for (let i = 0; i < n; i++) {
+    const b = this.trainingBuffer;
+    const w = this.shadow;
+    while (this.trainIndex < b.count) {
+      const i = this.trainIndex++;
       for (let k = 0; k < PARAM_COUNT; k++) this.grad[k] = 0;
-      lossAndGradient(this.params, this.exE, 4 * i, this.exHX, this.exHO, i * HISTORY * 4, this.exN[i], this.exY[i], this.grad);
+      this.trainLossSum += lossAndGradient(w, b.e, 4 * i, b.hx, b.ho, i * HISTORY * 4, b.n[i], b.y[i], this.grad);
       let norm2: f64 = 0;
       for (let k = 0; k < PARAM_COUNT; k++) norm2 += this.grad[k] * this.grad[k];
       const scale = norm2 > GRADIENT_CLIP * GRADIENT_CLIP ? GRADIENT_CLIP / Math.sqrt(norm2) : 1.0;
       const step = this.learningRate * scale;
-      for (let k = 0; k < PARAM_COUNT; k++) this.params[k] -= step * this.grad[k];
+      for (let k = 0; k < PARAM_COUNT; k++) w[k] -= step * this.grad[k];
+      if (nowTicks() >= deadline) break;
     }
-    this.bufferedExamples = 0;
+    this.trainTicks += nowTicks() - started;
+    if (this.trainIndex < b.count) return false;
+    // publish
+    for (let k = 0; k < PARAM_COUNT; k++) this.params[k] = w[k];
+    this.training = false;
     this.updates++;
     this.version++;
     if (this.lossHistory.length >= LOSS_HISTORY) this.lossHistory.shift();
-    this.lossHistory.push(lossBefore);
+    this.lossHistory.push(b.count > 0 ? this.trainLossSum / <f64>b.count : NaN);
+    this.lastTrainTicks = this.trainTicks;
+    b.count = 0;
     this.refreshCache();
-    this.lastTrainTicks = nowTicks() - started;
+    return true;
+  }
+
+  /** Trains the batch in progress to the end now (tests; the kernel uses the trainer task). */
+  trainNow(): void {
+    this.trainSome(u64.MAX_VALUE);
+  }
+
+  /** Mean loss of `count` examples in the fill buffer under the current weights (tests). */
+  bufferLoss(): f64 {
+    const b = this.filling;
+    if (b.count == 0) return NaN;
+    let sum: f64 = 0;
+    for (let i = 0; i < b.count; i++) {
+      const pred = forward(this.params, b.e, 4 * i, b.hx, b.ho, i * HISTORY * 4, b.n[i]);
+      const d = pred - b.y[i];
+      sum += d * d;
+    }
+    return sum / <f64>b.count;
   }
 }

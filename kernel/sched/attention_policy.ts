@@ -12,6 +12,7 @@
 //
 // Decision: with two or more runnable tasks the policy runs the task with the smallest
 //   vruntime - score * CREDIT        (CREDIT = one target latency of virtual time)
+// scoring only the tasks whose vruntime is within CREDIT of the smallest (no other can win)
 // so the model reorders tasks within a bounded fairness window: a task can be passed over
 // only while it is less than CREDIT behind, hence no task starves (the score is "used in the
 // deterministic decision", as the plan puts it). With one runnable task there is no choice,
@@ -29,7 +30,7 @@
 // Outcome vector pushed into the history: [y, slice/quantum (<= 1), ended blocked on I/O,
 // ended sleeping or waiting for an event].
 //
-// Trace (subsystem "sched"): features = the chosen task's embedding + number of candidates,
+// Trace (subsystem "sched"): features = the chosen task's embedding + candidates scored,
 // output = its score, action = its task id, confidence = score margin between the best- and
 // second-best-scored candidates (how clearly the model separated them), outcome = y.
 import { Task, StepResult } from "./task";
@@ -37,6 +38,7 @@ import { FairPolicy, DispatchOutcome } from "./fair";
 import { AttentionModel } from "../ai/attention";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { counterHz, ticksToUs } from "../platform/time";
+import { trainingReady } from "./trainer";
 
 const WARMTH_TAU_US: f64 = 5000;
 
@@ -45,8 +47,9 @@ export const SCHED_TRACE = registerTraceSubsystem("sched",
 
 export class AttentionPolicy extends FairPolicy {
   model: AttentionModel = new AttentionModel();
-  /** Decisions taken (two or more candidates). */
+  /** Decisions taken (two or more candidates), and the candidates scored in them. */
   decisions: u64 = 0;
+  candidatesScored: u64 = 0;
   private lastTaskId: i32 = 0;
   private embedding: StaticArray<f64> = new StaticArray<f64>(4);
   private chosenEmbedding: StaticArray<f64> = new StaticArray<f64>(4);
@@ -95,16 +98,24 @@ export class AttentionPolicy extends FairPolicy {
       return 0;
     }
     const credit = <f64>this.targetLatencyUs * 1000;
+    // Only tasks within CREDIT of the smallest virtual runtime can win (a score is at most
+    // 1), so the others are not scored: exact, and it bounds the decision's cost.
+    let minV = runqueue[0].vruntime;
+    for (let i = 1; i < runqueue.length; i++) if (runqueue[i].vruntime < minV) minV = runqueue[i].vruntime;
+    const window = minV + credit;
     let best = -1;
     let bestKey: f64 = 0;
     let bestScore: f64 = -1;
     let topScore: f64 = -1;
     let secondScore: f64 = -1;
+    let scored = 0;
     for (let i = 0; i < runqueue.length; i++) {
       const t = runqueue[i];
+      if (t.vruntime > window) continue;
       this.embed(t, now, this.embedding);
       const s = this.model.score(this.embedding);
       t.lastScore = s;
+      scored++;
       if (s > topScore) {
         secondScore = topScore;
         topScore = s;
@@ -117,12 +128,14 @@ export class AttentionPolicy extends FairPolicy {
         for (let c = 0; c < 4; c++) this.chosenEmbedding[c] = this.embedding[c];
       }
     }
+    this.candidatesScored += scored;
+    if (secondScore < 0) secondScore = 0; // one candidate in the window: it wins by the fair rule
     const chosen = runqueue[best];
     this.pendingTask = chosen;
     this.pendingDecision = true;
     this.decisions++;
     for (let c = 0; c < 4; c++) this.traceFeatures[c] = this.chosenEmbedding[c];
-    this.traceFeatures[4] = <f64>runqueue.length;
+    this.traceFeatures[4] = <f64>scored;
     const margin = topScore - secondScore;
     this.pendingTrace = recordDecision(SCHED_TRACE, this.model.version, this.traceFeatures, 5, bestScore,
       margin < 0 ? 0 : margin, <i64>chosen.id);
@@ -142,7 +155,7 @@ export class AttentionPolicy extends FairPolicy {
     const y = AttentionPolicy.target(outcome, this.targetLatencyUs);
     if (this.pendingDecision) {
       resolveOutcome(this.pendingTrace, y);
-      this.model.addExample(this.chosenEmbedding, y);
+      if (this.model.addExample(this.chosenEmbedding, y)) trainingReady.signal();
       this.pendingDecision = false;
     }
     const o = this.outcomeVector;

@@ -17,6 +17,7 @@ import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
 import { AttentionPolicy } from "./attention_policy";
 import { LatencyRing } from "./latency";
+import { ensureTrainer } from "./trainer";
 import { BlockRequest, setBlockCompletionHook } from "../block/device";
 import { nowTicks, ticksToUs } from "../platform/time";
 import { wakeNoLaterThan } from "../kernel_loop";
@@ -47,7 +48,7 @@ export class SchedulerCounters {
 }
 export const counters = new SchedulerCounters();
 
-/** Decision latency of each policy (policy.pick(), counter-timed). */
+/** Decision latency of each policy: policy.pick() with two or more candidates, counter-timed. */
 export const fairDecisionLatency = new LatencyRing(4096);
 export const attentionDecisionLatency = new LatencyRing(4096);
 
@@ -62,6 +63,7 @@ export function activePolicy(): FairPolicy {
 
 /** `schedctl transformer on|off`. Accounting (virtual runtimes) carries over. */
 export function useAttention(on: bool): void {
+  if (on) ensureTrainer();
   policy = on ? attentionPolicy : fairPolicy;
   // both share one virtual-time base
   if (on) attentionPolicy.minVruntime = max(attentionPolicy.minVruntime, fairPolicy.minVruntime);
@@ -241,7 +243,8 @@ export function runScheduler(): bool {
   const t0 = nowTicks();
   const index = p.pick(runqueue, t0);
   const t1 = nowTicks();
-  (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
+  // only real choices (two or more runnable tasks) count as decisions
+  if (runqueue.length >= 2) (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
 
   const task = runqueue[index];
   const quantum = p.quantumTicks(task, runqueue);
