@@ -67,6 +67,18 @@ export function expFast(x: f64): f64 {
   return er * unchecked(EXP2_TABLE[<i32>(n & 255)]) * reinterpret<f64>(((n >> 8) + 1023) << 52);
 }
 
+// 2^(-i/256) in Q30 for i = 0..256 (the fixed-point exponential of score()).
+const EXP2_NEG_Q30 = new StaticArray<i64>(257);
+for (let i = 0; i <= 256; i++) EXP2_NEG_Q30[i] = <i64>Math.round(1073741824.0 * Math.pow(2.0, -<f64>i / 256.0));
+const LOG2E_Q16: i64 = 94548; // log2(e) * 65536
+const Q16: f64 = 65536.0;
+const FIXED_LIMIT: f64 = 30000.0; // |u|, |r| are clamped here before Q16 (no i32 overflow)
+
+@inline function toQ16(v: f64): i32 {
+  const c = v > FIXED_LIMIT ? FIXED_LIMIT : v < -FIXED_LIMIT ? -FIXED_LIMIT : v;
+  return <i32>Math.round(c * Q16);
+}
+
 @inline function sigmoid(z: f64): f64 {
   return z >= 0 ? 1.0 / (1.0 + expFast(-z)) : expFast(z) / (1.0 + expFast(z));
 }
@@ -247,6 +259,9 @@ export class AttentionModel {
   private histNext: i32 = 0;
   private uCache: StaticArray<f64> = new StaticArray<f64>(HISTORY * 4);
   private rCache: StaticArray<f64> = new StaticArray<f64>(HISTORY);
+  private uFixed: StaticArray<i32> = new StaticArray<i32>(HISTORY * 4);
+  private rFixed: StaticArray<i32> = new StaticArray<i32>(HISTORY);
+  private logitsFixed: StaticArray<i64> = new StaticArray<i64>(HISTORY);
   private m: StaticArray<f64> = new StaticArray<f64>(16); // Wq^T Wk / sqrt(d)
   private vTmp: StaticArray<f64> = new StaticArray<f64>(4);
   private logits: StaticArray<f64> = new StaticArray<f64>(HISTORY);
@@ -287,8 +302,50 @@ export class AttentionModel {
     return this.filling.count;
   }
 
-  /** Score of a candidate against the current history (cached form of forward()). */
+  /**
+   * Score of a candidate against the current history, as the scheduler computes it: the
+   * cached form with the attention in fixed point (Q16 logits, a 257-entry 2^-x table with
+   * linear interpolation, 64-bit sums), because on QEMU's emulated FPU every floating-point
+   * operation costs tens of nanoseconds. Differs from forward() by less than 1e-3
+   * (tests/unit/ai/attention.test.ts); training uses the exact f64 function.
+   */
   score(e: StaticArray<f64>): f64 {
+    const p = this.params;
+    let z = p[BO] + p[WO] * e[0] + p[WO + 1] * e[1] + p[WO + 2] * e[2] + p[WO + 3] * e[3];
+    const n = this.histCount;
+    if (n == 0) return sigmoid(z);
+    const e0 = <i64>toQ16(e[0]), e1 = <i64>toQ16(e[1]), e2 = <i64>toQ16(e[2]), e3 = <i64>toQ16(e[3]);
+    const u = this.uFixed;
+    const logits = this.logitsFixed;
+    let maxLogit: i64 = i64.MIN_VALUE;
+    for (let j = 0; j < n; j++) {
+      const o = 4 * j;
+      const l = (e0 * <i64>unchecked(u[o]) + e1 * <i64>unchecked(u[o + 1]) + e2 * <i64>unchecked(u[o + 2]) +
+        e3 * <i64>unchecked(u[o + 3])) >> 16;
+      unchecked(logits[j] = l);
+      if (l > maxLogit) maxLogit = l;
+    }
+    let sum: i64 = 0;
+    let weighted: i64 = 0;
+    for (let j = 0; j < n; j++) {
+      // w = 2^30 * e^(l_j - max) = 2^30 * 2^-t, t = (max - l_j) log2(e) in Q16
+      const t = ((maxLogit - unchecked(logits[j])) * LOG2E_Q16) >> 16;
+      const whole = t >> 16;
+      if (whole >= 30) continue;
+      const frac = <i32>(t & 0xffff);
+      const i = frac >> 8;
+      const a = unchecked(EXP2_NEG_Q30[i]);
+      const b = unchecked(EXP2_NEG_Q30[i + 1]);
+      const w = (a - (((a - b) * <i64>(frac & 255)) >> 8)) >> whole;
+      sum += w;
+      weighted += w * <i64>unchecked(this.rFixed[j]);
+    }
+    z += <f64>weighted / <f64>sum / Q16;
+    return sigmoid(z);
+  }
+
+  /** score() in exact f64 (the same value as forward(), to rounding). */
+  scoreExact(e: StaticArray<f64>): f64 {
     const p = this.params;
     const e0 = e[0], e1 = e[1], e2 = e[2], e3 = e[3];
     let z = p[BO] + p[WO] * e0 + p[WO + 1] * e1 + p[WO + 2] * e2 + p[WO + 3] * e3;
@@ -325,6 +382,8 @@ export class AttentionModel {
     project(this.vTmp, 0, this.params, WV, this.histO, o);
     const p = this.params;
     this.rCache[j] = p[WO] * this.vTmp[0] + p[WO + 1] * this.vTmp[1] + p[WO + 2] * this.vTmp[2] + p[WO + 3] * this.vTmp[3];
+    for (let r = 0; r < 4; r++) this.uFixed[o + r] = toQ16(this.uCache[o + r]);
+    this.rFixed[j] = toQ16(this.rCache[j]);
   }
 
   /** Recomputes M = Wq^T Wk / sqrt(d) and every cached u_j, r_j (after the weights change). */

@@ -12,20 +12,24 @@
 //
 // Decision: with two or more runnable tasks the policy runs the task with the smallest
 //   vruntime - score * CREDIT        (CREDIT = one target latency of virtual time)
-// scoring only the tasks whose vruntime is within CREDIT of the smallest (no other can win)
+// scoring only the tasks whose vruntime is within CREDIT of the smallest (no other can win;
+// when only one is, the fair rule decides and nothing is scored or traced)
 // so the model reorders tasks within a bounded fairness window: a task can be passed over
 // only while it is less than CREDIT behind, hence no task starves (the score is "used in the
 // deterministic decision", as the plan puts it). With one runnable task there is no choice,
 // nothing is scored or traced, but the dispatch still enters the history.
 //
 // Training target (observed after the slice), y in (0, 1]:
-//   y = exp(-(slice_us * others_waiting) / W0),   W0 = target latency (8000 us)
-// i.e. the slice's work counts fully (every step of our tasks does useful work), minus a
-// penalty that grows with the waiting the slice imposed on the other runnable tasks
-// (task-microseconds). A dispatch that does a short burst and then blocks or sleeps scores
-// near 1; a full quantum while many wait scores low. Learning to predict y from the
-// embedding and recent history teaches the model which tasks run briefly: favouring them
-// is shortest-expected-burst-first, which lowers mean wait and response time.
+//   y = exp(-slice_us / W0),   W0 = 2000 us
+// Every step of our tasks does useful work, so what distinguishes dispatches is the wait
+// each imposes: every task that waits behind it waits slice_us. A dispatch that does a short
+// burst and then blocks or sleeps scores near 1; a full quantum scores low. (The number of
+// waiting tasks multiplies this for all candidates of a decision alike, so it does not
+// change which task is best; leaving it out of the target keeps the model from learning
+// spurious links between a task's features and how busy the queue happened to be.)
+// Predicting y from the embedding and recent history teaches the model which tasks run
+// briefly: favouring them is shortest-expected-burst-first, which lowers mean wait and
+// response time.
 //
 // Outcome vector pushed into the history: [y, slice/quantum (<= 1), ended blocked on I/O,
 // ended sleeping or waiting for an event].
@@ -41,6 +45,8 @@ import { counterHz, ticksToUs } from "../platform/time";
 import { trainingReady } from "./trainer";
 
 const WARMTH_TAU_US: f64 = 5000;
+/** W0 of the training target. */
+const TARGET_SCALE_US: f64 = 2000;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
   ["priority", "cpu_ratio", "io_ratio", "warmth", "candidates"], "score", "task");
@@ -59,6 +65,8 @@ export class AttentionPolicy extends FairPolicy {
   private pendingTask: Task | null = null;
   private pendingTrace: u64 = 0;
   private pendingDecision: bool = false;
+  /** Whether the last pick() ran the model (scored two or more candidates). */
+  lastPickScored: bool = false;
 
   get name(): string {
     return "attention";
@@ -92,6 +100,7 @@ export class AttentionPolicy extends FairPolicy {
 
   pick(runqueue: Array<Task>, now: u64): i32 {
     this.pendingDecision = false;
+    this.lastPickScored = false;
     if (runqueue.length == 1) {
       this.pendingTask = runqueue[0];
       this.embed(runqueue[0], now, this.chosenEmbedding);
@@ -103,6 +112,20 @@ export class AttentionPolicy extends FairPolicy {
     let minV = runqueue[0].vruntime;
     for (let i = 1; i < runqueue.length; i++) if (runqueue[i].vruntime < minV) minV = runqueue[i].vruntime;
     const window = minV + credit;
+    let inWindow = 0;
+    let only = 0;
+    for (let i = 0; i < runqueue.length; i++) {
+      if (runqueue[i].vruntime <= window) {
+        inWindow++;
+        only = i;
+      }
+    }
+    if (inWindow == 1) {
+      // no score can change the outcome: the fair rule decides, nothing is scored or traced
+      this.pendingTask = runqueue[only];
+      this.embed(runqueue[only], now, this.chosenEmbedding);
+      return only;
+    }
     let best = -1;
     let bestKey: f64 = 0;
     let bestScore: f64 = -1;
@@ -133,6 +156,7 @@ export class AttentionPolicy extends FairPolicy {
     const chosen = runqueue[best];
     this.pendingTask = chosen;
     this.pendingDecision = true;
+    this.lastPickScored = true;
     this.decisions++;
     for (let c = 0; c < 4; c++) this.traceFeatures[c] = this.chosenEmbedding[c];
     this.traceFeatures[4] = <f64>scored;
@@ -143,16 +167,16 @@ export class AttentionPolicy extends FairPolicy {
   }
 
   /** The training target of a finished slice (see the file comment). */
-  static target(outcome: DispatchOutcome, targetLatencyUs: u64): f64 {
+  static target(outcome: DispatchOutcome): f64 {
     const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
-    return Math.exp(-(sliceUs * <f64>outcome.othersWaiting) / <f64>targetLatencyUs);
+    return Math.exp(-sliceUs / TARGET_SCALE_US);
   }
 
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {
     this.lastTaskId = task.id;
     if (this.pendingTask !== task) return; // dispatched under another policy
     this.pendingTask = null;
-    const y = AttentionPolicy.target(outcome, this.targetLatencyUs);
+    const y = AttentionPolicy.target(outcome);
     if (this.pendingDecision) {
       resolveOutcome(this.pendingTrace, y);
       if (this.model.addExample(this.chosenEmbedding, y)) trainingReady.signal();

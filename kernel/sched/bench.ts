@@ -14,8 +14,10 @@ import { Options, parseDecimal } from "../shell/args";
 import { println, printError } from "../platform/console";
 import { WorkloadSpec, Workload, startWorkload, startError, num } from "./workload";
 import { waitForWorkload } from "./wait";
+import { CpuTask } from "./workloads";
+import { nowTicks, ticksToNs } from "../platform/time";
 import { meanOf, percentileOf } from "./latency";
-import { useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency } from "./scheduler";
+import { useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency } from "./scheduler";
 
 class BenchKind {
   constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
@@ -76,7 +78,8 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
   "\n  --seconds S   size of each workload (0.2..60, default 2)" +
   "\nKinds: mixed (2 cpu, 2 io, 2 interactive), cpu-interactive (3 cpu, 3 interactive), cpu (4 cpu)." +
   "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"ratio\":{..}}," +
-  "\nthen decision latency p50/p99 (us) per policy and the model's loss. Ctrl-C stops it.",
+  "\nthen decision latency p50/p99 (us) per policy (attention-scored: only picks where the model ran)," +
+  "\nthe cost of one scored candidate, and the model's loss. Ctrl-C stops it.",
   (args: Array<string>): i32 => {
     const o = new Options(args, ["--seeds", "--seconds"], []);
     if (!o.ok) { printError(o.error); return 1; }
@@ -93,6 +96,7 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     model.resetWeights();
     fairDecisionLatency.clear();
     attentionDecisionLatency.clear();
+    attentionScoredLatency.clear();
     const all = kinds();
     const warm = runOnce(specOf(all[0], 1000, seconds), true);
     if (warm == null) { useAttention(wasAttention); return 1; }
@@ -116,6 +120,33 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     println("{\"name\":\"sched.decision_latency\",\"policy\":\"attention\",\"unit\":\"us\",\"p50\":" +
       num(attentionDecisionLatency.percentileUs(50)) + ",\"p99\":" + num(attentionDecisionLatency.percentileUs(99)) +
       ",\"n\":" + attentionDecisionLatency.count.toString() + ",\"target_us\":50}");
+    println("{\"name\":\"sched.decision_latency\",\"policy\":\"attention-scored\",\"unit\":\"us\",\"p50\":" +
+      num(attentionScoredLatency.percentileUs(50)) + ",\"p99\":" + num(attentionScoredLatency.percentileUs(99)) +
+      ",\"n\":" + attentionScoredLatency.count.toString() + ",\"candidates_scored_mean\":" +
+      num(attentionPolicy.decisions > 0 ? <f64>attentionPolicy.candidatesScored / <f64>attentionPolicy.decisions : NaN) + ",\"target_us\":50}");
+    // cost of the pieces of one scored candidate, 2000 calls each, with a full history
+    const probe = new CpuTask("probe", 1000);
+    probe.dispatches = 1;
+    probe.recentCpu = 3;
+    probe.recentIo = 1;
+    const e = new StaticArray<f64>(4);
+    const calls = 2000;
+    let t0 = nowTicks();
+    for (let i = 0; i < calls; i++) attentionPolicy.embed(probe, t0, e);
+    let t1 = nowTicks();
+    const embedUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    let sink: f64 = 0;
+    t0 = nowTicks();
+    for (let i = 0; i < calls; i++) { e[3] = <f64>(i & 7) / 8; sink += model.score(e); }
+    t1 = nowTicks();
+    const scoreUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    t0 = nowTicks();
+    for (let i = 0; i < calls; i++) { e[3] = <f64>(i & 7) / 8; sink += model.scoreExact(e); }
+    t1 = nowTicks();
+    const exactUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    println("{\"name\":\"sched.score_cost\",\"unit\":\"us\",\"history\":" + model.histCount.toString() +
+      ",\"embed_us\":" + num(embedUs) + ",\"score_fixed_us\":" + num(scoreUs) + ",\"score_f64_us\":" + num(exactUs) +
+      ",\"train_batch_ms\":" + num(<f64>ticksToNs(model.lastTrainTicks) / 1e6) + ",\"check\":" + num(sink > 0 ? 1 : 0) + "}");
     const losses = model.lossHistory;
     const first = lossStartIndex < losses.length ? losses[lossStartIndex] : NaN;
     const last = losses.length > 0 ? losses[losses.length - 1] : NaN;

@@ -51,6 +51,8 @@ export const counters = new SchedulerCounters();
 /** Decision latency of each policy: policy.pick() with two or more candidates, counter-timed. */
 export const fairDecisionLatency = new LatencyRing(4096);
 export const attentionDecisionLatency = new LatencyRing(4096);
+/** The subset of attentionDecisionLatency where the model scored candidates (the others were decided by the fair rule). */
+export const attentionScoredLatency = new LatencyRing(4096);
 
 const outcome = new DispatchOutcome();
 const DECAY: f64 = 0.75;
@@ -244,7 +246,10 @@ export function runScheduler(): bool {
   const index = p.pick(runqueue, t0);
   const t1 = nowTicks();
   // only real choices (two or more runnable tasks) count as decisions
-  if (runqueue.length >= 2) (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
+  if (runqueue.length >= 2) {
+    (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
+    if (p.learned && attentionPolicy.lastPickScored) attentionScoredLatency.record(t1 - t0);
+  }
 
   const task = runqueue[index];
   const quantum = p.quantumTicks(task, runqueue);

@@ -8,7 +8,7 @@ import { fixed, table, padLeft } from "../../lib/format";
 import { printable } from "../shell";
 import {
   useAttention, attentionEnabled, attentionPolicy, activePolicy, liveTasks, counters,
-  fairDecisionLatency, attentionDecisionLatency,
+  fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
 } from "../../sched/scheduler";
 import { Task, TaskState } from "../../sched/task";
 import { LatencyRing } from "../../sched/latency";
@@ -132,8 +132,9 @@ function stats(args: Array<string>): i32 {
     const text = table(rows);
     println(text.substring(0, text.length - 1));
   }
-  println("decision latency (policy pick, counter-timed):");
+  println("decision latency (policy pick with 2+ runnable tasks, counter-timed):");
   println(latencyLine("attention", attentionDecisionLatency));
+  println(latencyLine("  of which the model scored candidates", attentionScoredLatency));
   println(latencyLine("fair", fairDecisionLatency));
   return 0;
 }

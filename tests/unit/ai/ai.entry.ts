@@ -93,6 +93,10 @@ export function scoreCached(a: f64, b: f64, c: f64, d: f64): f64 {
   emb[0] = a; emb[1] = b; emb[2] = c; emb[3] = d;
   return model.score(emb);
 }
+export function scoreExact(a: f64, b: f64, c: f64, d: f64): f64 {
+  emb[0] = a; emb[1] = b; emb[2] = c; emb[3] = d;
+  return model.scoreExact(emb);
+}
 export function scoreDirect(a: f64, b: f64, c: f64, d: f64): f64 {
   emb[0] = a; emb[1] = b; emb[2] = c; emb[3] = d;
   return forward(model.params, emb, 0, model.histX, model.histO, 0, model.histCount);
