@@ -89,4 +89,18 @@ describe("target: scheduler, tasks and decision tracing", function () {
     assert.match(await s.run("schedctl transformer off"), /^scheduler policy: fair/);
     assert.match(await s.run("ps"), /ai-trainer +ai +(blocked-event|runnable) +10/);
   });
+
+  it("--wait blocks the shell until Ctrl-C; typed-ahead input runs afterwards", async () => {
+    const s = qemu.get();
+    const mark = s.serialLog.length;
+    s.type("stresstest cpu --tasks 2 --seconds 60 --wait\r");
+    await s.waitFor(/running workload \d+: cpu \(2 cpu, 60\.0 s, seed 1\) \(2 tasks\) under the fair policy\.\.\.\r\n/, 30000, mark);
+    await new Promise((r) => setTimeout(r, 300));
+    s.type("echo typed-ahead\r");
+    await new Promise((r) => setTimeout(r, 300));
+    s.type("\x03");
+    const m = await s.waitFor(/policy fair: 0\/2 tasks done, 2 killed \(interrupted\)[\s\S]*?sis> echo typed-ahead\r\ntyped-ahead\r\nsis> /, 30000, mark);
+    assert.ok(m);
+    assert.doesNotMatch(await s.run("ps"), / cpu0 /);
+  });
 });
