@@ -12,7 +12,7 @@
 import { registerSubcommand } from "../shell/families";
 import { Options, parseDecimal } from "../shell/args";
 import { println, printError } from "../platform/console";
-import { WorkloadSpec, Workload, startWorkload, startError, num } from "./workload";
+import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "./workload";
 import { waitForWorkload } from "./wait";
 import { CpuTask } from "./workloads";
 import { nowTicks, ticksToNs } from "../platform/time";
@@ -90,6 +90,10 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     if (o.hasValue("--seconds")) {
       seconds = parseDecimal(o.value("--seconds"));
       if (isNaN(seconds) || seconds < 0.2 || seconds > 60) { printError("--seconds must be a number from 0.2 to 60"); return 1; }
+    }
+    if (activeWorkload != null) {
+      printError("workload " + activeWorkload!.id.toString() + " is still running; wait for its summary or kill its tasks");
+      return 1;
     }
     const wasAttention = attentionEnabled();
     const model = attentionPolicy.model;
