@@ -1,13 +1,15 @@
 // kmain: the kernel's entry, called by arch-aarch64/wasm_runtime.c once the wasm instance
 // exists. Prints the banner, brings up the subsystems, starts the shell and runs the
-// event loop: take input, run whatever is ready, sleep until the next interrupt.
-import { console_read, wait_for_interrupt, boot_info, BootKey, tick_hz } from "./platform/imports";
+// event loop: take input, run pollers and tasks, sleep until the next interrupt.
+import { boot_info, BootKey, tick_hz } from "./platform/imports";
 import { println } from "./platform/console";
 import { counterHz, nowTicks, ticksToUs } from "./platform/time";
 import { totalRamBytes, usableRamBytes } from "./platform/memmap";
 import { bytes, fixed } from "./lib/format";
 import { consoleShell } from "./shell/shell";
-import { runPollers } from "./kernel_loop";
+import { runPollers, idle, takeConsoleByte } from "./kernel_loop";
+import { runScheduler } from "./sched/scheduler";
+import { flushAnnouncements } from "./sched/announce";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
@@ -35,13 +37,18 @@ export function kmain(): void {
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");
   consoleShell.start();
+  // The event loop: console input -> shell; pollers; one task slice (kernel/sched);
+  // messages from finished workloads; sleep until the next interrupt when nothing is runnable
+  // and nothing is due before the next timer tick (kernel_loop.ts idle()).
   while (true) {
-    let c = console_read();
+    let c = takeConsoleByte();
     while (c >= 0) {
       consoleShell.feed(<u8>c);
-      c = console_read();
+      c = takeConsoleByte();
     }
     runPollers();
-    wait_for_interrupt();
+    const ran = runScheduler();
+    flushAnnouncements();
+    if (!ran) idle();
   }
 }

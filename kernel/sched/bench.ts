@@ -1,0 +1,162 @@
+// `bench sched`: the same seeded workloads under the fair policy and the attention policy.
+//
+// For each workload kind and seed: run it under "fair", then under "attention" (each with
+// --wait semantics: the event loop runs inside the command), and print one JSON line with
+// both results and ratio = attention / fair per metric (below 1 is better for time metrics,
+// above 1 better for throughput). Then the decision latency of each policy (policy.pick(),
+// counter-timed, p50/p99 in us) and the model's learning (loss before the first and the last
+// update during the bench).
+//
+// The model's weights are reset at the start, trained by one warm-up run (reported as
+// "sched.warmup"), and keep learning online during the measured runs.
+import { registerSubcommand } from "../shell/families";
+import { Options, parseDecimal } from "../shell/args";
+import { println, printError } from "../platform/console";
+import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "./workload";
+import { waitForWorkload } from "./wait";
+import { CpuTask } from "./workloads";
+import { nowTicks, ticksToNs } from "../platform/time";
+import { meanOf, percentileOf } from "./latency";
+import { useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency } from "./scheduler";
+
+class BenchKind {
+  constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
+}
+
+function kinds(): Array<BenchKind> {
+  return [
+    new BenchKind("mixed", 2, 2, 2),
+    new BenchKind("cpu-interactive", 3, 0, 3),
+    new BenchKind("cpu", 4, 0, 0),
+  ];
+}
+
+function specOf(k: BenchKind, seed: u64, seconds: f64): WorkloadSpec {
+  const s = new WorkloadSpec();
+  s.kind = k.name;
+  s.cpuTasks = k.cpu;
+  s.ioTasks = k.io;
+  s.interactiveTasks = k.interactive;
+  s.seed = seed;
+  s.seconds = seconds;
+  return s;
+}
+
+/** Runs one workload to the end under the given policy; null when it could not start or was interrupted. */
+function runOnce(spec: WorkloadSpec, attention: bool): Workload | null {
+  useAttention(attention);
+  const w = startWorkload(spec);
+  if (w == null) {
+    printError(startError);
+    return null;
+  }
+  if (!waitForWorkload(w)) return null;
+  return w;
+}
+
+function ratio(a: f64, b: f64): string {
+  return num(b != 0 && isFinite(a) && isFinite(b) ? a / b : NaN);
+}
+
+function ratios(fair: Workload, ai: Workload): string {
+  return "{\"makespan\":" + ratio(ai.makespanUs, fair.makespanUs) +
+    ",\"context_switches\":" + ratio(<f64>ai.switches, <f64>fair.switches) +
+    ",\"turnaround_mean\":" + ratio(mean(ai.turnaroundsUs), mean(fair.turnaroundsUs)) +
+    ",\"turnaround_p99\":" + ratio(p99(ai.turnaroundsUs), p99(fair.turnaroundsUs)) +
+    ",\"wait_mean\":" + ratio(mean(ai.waitsUs), mean(fair.waitsUs)) +
+    ",\"response_p99\":" + ratio(p99(ai.responsesUs), p99(fair.responsesUs)) +
+    ",\"interactive_response_p99\":" + ratio(p99(ai.interactiveResponsesUs), p99(fair.interactiveResponsesUs)) +
+    ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) + "}";
+}
+
+function mean(v: Array<f64>): f64 { return meanOf(v); }
+function p99(v: Array<f64>): f64 { return percentileOf(v, 99); }
+
+registerSubcommand("bench", "sched", "fair vs attention scheduler on the same seeded workloads (JSON lines)",
+  "bench sched [--seeds K] [--seconds S]" +
+  "\n  --seeds K     seeds 1..K per workload kind (1..20, default 3)" +
+  "\n  --seconds S   size of each workload (0.2..60, default 2)" +
+  "\nKinds: mixed (2 cpu, 2 io, 2 interactive), cpu-interactive (3 cpu, 3 interactive), cpu (4 cpu)." +
+  "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"ratio\":{..}}," +
+  "\nthen decision latency p50/p99 (us) per policy (attention-scored: only picks where the model ran)," +
+  "\nthe cost of one scored candidate, and the model's loss. Ctrl-C stops it.",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, ["--seeds", "--seconds"], []);
+    if (!o.ok) { printError(o.error); return 1; }
+    if (o.positionals.length > 0) { printError("unexpected argument '" + o.positionals[0] + "'"); return 1; }
+    const seeds = o.integer("--seeds", 3, 1, 20);
+    if (seeds < 0) return 1;
+    let seconds: f64 = 2;
+    if (o.hasValue("--seconds")) {
+      seconds = parseDecimal(o.value("--seconds"));
+      if (isNaN(seconds) || seconds < 0.2 || seconds > 60) { printError("--seconds must be a number from 0.2 to 60"); return 1; }
+    }
+    if (activeWorkload != null) {
+      printError("workload " + activeWorkload!.id.toString() + " is still running; wait for its summary or kill its tasks");
+      return 1;
+    }
+    const wasAttention = attentionEnabled();
+    const model = attentionPolicy.model;
+    model.resetWeights();
+    fairDecisionLatency.clear();
+    attentionDecisionLatency.clear();
+    attentionScoredLatency.clear();
+    const all = kinds();
+    const warm = runOnce(specOf(all[0], 1000, seconds), true);
+    if (warm == null) { useAttention(wasAttention); return 1; }
+    println("{\"name\":\"sched.warmup\",\"kind\":\"" + all[0].name + "\",\"seed\":1000,\"attention\":" + warm.json() +
+      ",\"model_updates\":" + model.updates.toString() + "}");
+    const lossStartIndex = model.lossHistory.length;
+    for (let k = 0; k < all.length; k++) {
+      for (let seed: i64 = 1; seed <= seeds; seed++) {
+        const spec = specOf(all[k], <u64>seed, seconds);
+        const fair = runOnce(spec, false);
+        if (fair == null) { useAttention(wasAttention); return 1; }
+        const ai = runOnce(spec, true);
+        if (ai == null) { useAttention(wasAttention); return 1; }
+        println("{\"name\":\"sched." + all[k].name + "\",\"seed\":" + seed.toString() + ",\"seconds\":" + num(seconds) +
+          ",\"baseline\":" + fair.json() + ",\"attention\":" + ai.json() + ",\"ratio\":" + ratios(fair, ai) + "}");
+      }
+    }
+    println("{\"name\":\"sched.decision_latency\",\"policy\":\"fair\",\"unit\":\"us\",\"p50\":" +
+      num(fairDecisionLatency.percentileUs(50)) + ",\"p99\":" + num(fairDecisionLatency.percentileUs(99)) +
+      ",\"n\":" + fairDecisionLatency.count.toString() + "}");
+    println("{\"name\":\"sched.decision_latency\",\"policy\":\"attention\",\"unit\":\"us\",\"p50\":" +
+      num(attentionDecisionLatency.percentileUs(50)) + ",\"p99\":" + num(attentionDecisionLatency.percentileUs(99)) +
+      ",\"n\":" + attentionDecisionLatency.count.toString() + ",\"target_us\":50}");
+    println("{\"name\":\"sched.decision_latency\",\"policy\":\"attention-scored\",\"unit\":\"us\",\"p50\":" +
+      num(attentionScoredLatency.percentileUs(50)) + ",\"p99\":" + num(attentionScoredLatency.percentileUs(99)) +
+      ",\"n\":" + attentionScoredLatency.count.toString() + ",\"candidates_scored_mean\":" +
+      num(attentionPolicy.decisions > 0 ? <f64>attentionPolicy.candidatesScored / <f64>attentionPolicy.decisions : NaN) + ",\"target_us\":50}");
+    // cost of the pieces of one scored candidate, 2000 calls each, with a full history
+    const probe = new CpuTask("probe", 1000);
+    probe.dispatches = 1;
+    probe.recentCpu = 3;
+    probe.recentIo = 1;
+    const e = new StaticArray<f64>(4);
+    const calls = 2000;
+    let t0 = nowTicks();
+    for (let i = 0; i < calls; i++) attentionPolicy.embed(probe, t0, e);
+    let t1 = nowTicks();
+    const embedUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    let sink: f64 = 0;
+    t0 = nowTicks();
+    for (let i = 0; i < calls; i++) { e[3] = <f64>(i & 7) / 8; sink += model.score(e); }
+    t1 = nowTicks();
+    const scoreUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    t0 = nowTicks();
+    for (let i = 0; i < calls; i++) { e[3] = <f64>(i & 7) / 8; sink += model.scoreExact(e); }
+    t1 = nowTicks();
+    const exactUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    println("{\"name\":\"sched.score_cost\",\"unit\":\"us\",\"history\":" + model.histCount.toString() +
+      ",\"embed_us\":" + num(embedUs) + ",\"score_fixed_us\":" + num(scoreUs) + ",\"score_f64_us\":" + num(exactUs) +
+      ",\"train_batch_ms\":" + num(<f64>ticksToNs(model.lastTrainTicks) / 1e6) + ",\"check\":" + num(sink > 0 ? 1 : 0) + "}");
+    const losses = model.lossHistory;
+    const first = lossStartIndex < losses.length ? losses[lossStartIndex] : NaN;
+    const last = losses.length > 0 ? losses[losses.length - 1] : NaN;
+    println("{\"name\":\"sched.model\",\"updates\":" + model.updates.toString() + ",\"decisions\":" + model.decisions.toString() +
+      ",\"loss_first_after_warmup\":" + num(first) + ",\"loss_last\":" + num(last) +
+      ",\"loss_warmup_first\":" + num(losses.length > 0 ? losses[0] : NaN) + "}");
+    useAttention(wasAttention);
+    return 0;
+  });

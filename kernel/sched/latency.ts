@@ -1,0 +1,56 @@
+// LatencyRing: the last CAPACITY durations (counter ticks) of something, with percentiles.
+// Used for scheduler decision latency; cheap to record (no allocation).
+import { ticksToNs } from "../platform/time";
+
+export class LatencyRing {
+  private samples: StaticArray<u64>;
+  private next: i32 = 0;
+  count: i32 = 0;
+  total: u64 = 0;
+
+  constructor(public capacity: i32 = 4096) {
+    this.samples = new StaticArray<u64>(capacity);
+  }
+
+  record(ticks: u64): void {
+    unchecked(this.samples[this.next] = ticks);
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+    this.total++;
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.next = 0;
+  }
+
+  /** Nearest-rank percentile (0..100) in microseconds; NaN when empty. */
+  percentileUs(p: f64): f64 {
+    if (this.count == 0) return NaN;
+    const sorted = new Array<u64>(this.count);
+    for (let i = 0; i < this.count; i++) sorted[i] = this.samples[i];
+    sorted.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+    let rank = <i32>Math.ceil((p / 100) * <f64>this.count);
+    if (rank < 1) rank = 1;
+    if (rank > this.count) rank = this.count;
+    return <f64>ticksToNs(sorted[rank - 1]) / 1000.0;
+  }
+}
+
+/** Nearest-rank percentile of unsorted values (copied, not modified); NaN when empty. */
+export function percentileOf(values: Array<f64>, p: f64): f64 {
+  if (values.length == 0) return NaN;
+  const sorted = values.slice(0);
+  sorted.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  let rank = <i32>Math.ceil((p / 100) * <f64>sorted.length);
+  if (rank < 1) rank = 1;
+  if (rank > sorted.length) rank = sorted.length;
+  return sorted[rank - 1];
+}
+
+export function meanOf(values: Array<f64>): f64 {
+  if (values.length == 0) return NaN;
+  let s: f64 = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / <f64>values.length;
+}

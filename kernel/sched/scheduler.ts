@@ -1,0 +1,334 @@
+// The scheduler: the task table, the run queue, sleeping and blocked tasks, accounting, and
+// one dispatch per event-loop pass (runScheduler()).
+//
+// Invariants:
+//   - every live task is in `taskList` and `tasks` (by id) until reaped;
+//   - a Runnable task is in `runqueue`, a Sleeping one in `sleepers`, one Blocked on an
+//     event in that event's waiters, one Blocked on I/O is found by the completion hook
+//     through request.waiter; exactly one of these holds at a time;
+//   - at most one task is Running (`current`), only inside runScheduler();
+//   - accounting is measured with the counter: wait = runnable-but-not-running time,
+//     cpu = measured step durations, I/O wait and sleep = time blocked/sleeping.
+//
+// A dispatch: wake sleepers whose time has come -> policy.pick() (timed: the decision
+// latency) -> step() with sliceDeadline = now + quantum (task.ts states the contract) ->
+// charge the measured slice -> act on the step's result -> policy.observe() (learning).
+import { Task, TaskState, StepResult, TaskObserver } from "./task";
+import { FairPolicy, DispatchOutcome } from "./fair";
+import { AttentionPolicy } from "./attention_policy";
+import { LatencyRing } from "./latency";
+import { ensureTrainer } from "./trainer";
+import { BlockRequest, setBlockCompletionHook } from "../block/device";
+import { nowTicks, ticksToUs } from "../platform/time";
+import { wakeNoLaterThan } from "../kernel_loop";
+import { ENOENT, EPERM } from "../lib/errors";
+
+const tasks = new Map<i32, Task>();
+const taskList = new Array<Task>(0);
+const runqueue = new Array<Task>(0);
+const sleepers = new Array<Task>(0);
+let nextTaskId: i32 = 1;
+let lastDispatchedId: i32 = 0;
+/** The task whose step is running (null between dispatches). */
+export let currentTask: Task | null = null;
+
+export const fairPolicy = new FairPolicy();
+export const attentionPolicy = new AttentionPolicy();
+let policy: FairPolicy = fairPolicy;
+
+/** Counters since boot. */
+export class SchedulerCounters {
+  dispatches: u64 = 0;
+  /** Dispatches of a different task than the previous dispatch. */
+  contextSwitches: u64 = 0;
+  spawned: u64 = 0;
+  exited: u64 = 0;
+  killed: u64 = 0;
+  cpuTicks: u64 = 0;
+}
+export const counters = new SchedulerCounters();
+
+/** Decision latency of each policy: policy.pick() with two or more candidates, counter-timed. */
+export const fairDecisionLatency = new LatencyRing(4096);
+export const attentionDecisionLatency = new LatencyRing(4096);
+/** The subset of attentionDecisionLatency where the model scored candidates (the others were decided by the fair rule). */
+export const attentionScoredLatency = new LatencyRing(4096);
+
+const outcome = new DispatchOutcome();
+const DECAY: f64 = 0.75;
+
+// ---------------------------------------------------------------- policy selection
+
+export function activePolicy(): FairPolicy {
+  return policy;
+}
+
+/** `schedctl transformer on|off`. Accounting (virtual runtimes) carries over. */
+export function useAttention(on: bool): void {
+  if (on) ensureTrainer();
+  policy = on ? attentionPolicy : fairPolicy;
+  // both share one virtual-time base
+  if (on) attentionPolicy.minVruntime = max(attentionPolicy.minVruntime, fairPolicy.minVruntime);
+  else fairPolicy.minVruntime = max(attentionPolicy.minVruntime, fairPolicy.minVruntime);
+}
+
+export function attentionEnabled(): bool {
+  return policy === attentionPolicy;
+}
+
+// ---------------------------------------------------------------- task table
+
+/**
+ * Adds a task. It becomes runnable at once, or at counter value `startAt` when later (its
+ * arrival: turnaround is measured from then). Returns its id.
+ */
+export function spawnTask(task: Task, startAt: u64 = 0): i32 {
+  const now = nowTicks();
+  task.id = nextTaskId++;
+  task.createdAt = now;
+  task.stateSince = now;
+  tasks.set(task.id, task);
+  taskList.push(task);
+  counters.spawned++;
+  if (startAt > now) {
+    task.state = TaskState.Sleeping;
+    task.wakeAt = startAt;
+    sleepers.push(task);
+  } else {
+    arrive(task, now);
+  }
+  return task.id;
+}
+
+function arrive(task: Task, at: u64): void {
+  task.arrivedAt = at;
+  task.state = TaskState.Runnable;
+  task.stateSince = at;
+  policy.place(task, true);
+  runqueue.push(task);
+}
+
+export function findTask(id: i32): Task | null {
+  return tasks.has(id) ? tasks.get(id) : null;
+}
+
+/** Live tasks (including exited ones not yet reaped) in creation order. */
+export function liveTasks(): Array<Task> {
+  return taskList;
+}
+
+export function runnableCount(): i32 {
+  return runqueue.length;
+}
+
+// ---------------------------------------------------------------- waking
+
+function removeFrom(list: Array<Task>, task: Task): void {
+  const i = list.indexOf(task);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** Makes a sleeping or blocked task runnable as of counter value `at`. */
+function wake(task: Task, at: u64): void {
+  if (task.state != TaskState.Sleeping && task.state != TaskState.Blocked) return;
+  const off = at > task.stateSince ? <f64>(at - task.stateSince) : 0.0;
+  if (task.state == TaskState.Sleeping) {
+    removeFrom(sleepers, task);
+    if (task.arrivedAt == 0) {
+      arrive(task, at);
+      return;
+    }
+    task.sleepTicks += <u64>off;
+    task.recentSleep += off;
+  } else if (task.waitRequest != null) {
+    task.ioWaitTicks += <u64>off;
+    task.recentIo += off;
+    task.waitRequest = null;
+  } else {
+    task.eventWaitTicks += <u64>off;
+    task.recentSleep += off;
+    task.waitEvent = null;
+  }
+  task.burstWokeAt = at;
+  task.state = TaskState.Runnable;
+  task.stateSince = at;
+  policy.place(task, false);
+  runqueue.push(task);
+}
+
+/** Wakes a task blocked on an event (Event.signal) now. */
+export function wakeTask(task: Task): void {
+  wake(task, nowTicks());
+}
+
+function wakeSleepers(now: u64): void {
+  for (let i = 0; i < sleepers.length; ) {
+    const t = sleepers[i];
+    if (t.wakeAt <= now) wake(t, t.wakeAt); // wake() removes it from sleepers
+    else i++;
+  }
+}
+
+/** The block-device completion hook: wakes the task waiting for `request`. */
+function onBlockRequestComplete(request: BlockRequest): void {
+  if (request.waiter == 0 || !tasks.has(request.waiter)) return;
+  const task = tasks.get(request.waiter);
+  if (task.waitRequest !== request) return;
+  const at = request.completedAt != 0 ? request.completedAt : nowTicks();
+  if (task.state == TaskState.Exited) {
+    task.waitRequest = null; // killed while the request was in flight: now it can go
+    reap(task);
+  } else if (task.state == TaskState.Blocked) {
+    wake(task, at);
+  } // Running: the request completed inside the step; the scheduler sees request.done
+}
+
+setBlockCompletionHook(onBlockRequestComplete);
+
+// ---------------------------------------------------------------- exit, kill, reap
+
+function finish(task: Task, now: u64): void {
+  task.state = TaskState.Exited;
+  task.exitedAt = now;
+  removeFrom(runqueue, task);
+  removeFrom(sleepers, task);
+  if (task.waitEvent != null) {
+    task.waitEvent!.forget(task);
+    task.waitEvent = null;
+  }
+  counters.exited++;
+  if (task.observer != null) task.observer!.onExit(task);
+  const req = task.waitRequest;
+  if (req != null && !req.done) return; // a zombie until the device is done with its buffer
+  task.waitRequest = null;
+  reap(task);
+}
+
+function reap(task: Task): void {
+  task.onExit();
+  tasks.delete(task.id);
+  removeFrom(taskList, task);
+}
+
+/**
+ * Ends task `id`: 0, -ENOENT (no such live task) or -EPERM (a system task). A task with
+ * I/O in flight is reaped when the request completes.
+ */
+export function killTask(id: i32): i32 {
+  if (!tasks.has(id)) return -ENOENT;
+  const task = tasks.get(id);
+  if (task.state == TaskState.Exited) return -ENOENT;
+  if (task.system) return -EPERM;
+  task.killed = true;
+  counters.killed++;
+  if (task.state == TaskState.Running) return 0; // finished when its step returns
+  finish(task, nowTicks());
+  return 0;
+}
+
+// ---------------------------------------------------------------- dispatch
+
+/**
+ * One dispatch: returns true when a task ran. When nothing is runnable, tells the event
+ * loop when the next sleeper is due (wakeNoLaterThan) and returns false.
+ */
+export function runScheduler(): bool {
+  const now = nowTicks();
+  wakeSleepers(now);
+  if (runqueue.length == 0) {
+    let earliest = u64.MAX_VALUE;
+    for (let i = 0; i < sleepers.length; i++) if (sleepers[i].wakeAt < earliest) earliest = sleepers[i].wakeAt;
+    if (earliest != u64.MAX_VALUE) wakeNoLaterThan(earliest);
+    return false;
+  }
+  const p = policy;
+  const t0 = nowTicks();
+  const index = p.pick(runqueue, t0);
+  const t1 = nowTicks();
+  // only real choices (two or more runnable tasks) count as decisions
+  if (runqueue.length >= 2) {
+    (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
+    if (p.learned && attentionPolicy.lastPickScored) attentionScoredLatency.record(t1 - t0);
+  }
+
+  const task = runqueue[index];
+  const quantum = p.quantumTicks(task, runqueue);
+  const others = runqueue.length - 1;
+  runqueue.splice(index, 1);
+  task.waitTicks += t1 > task.stateSince ? t1 - task.stateSince : 0;
+  task.state = TaskState.Running;
+  if (task.id != lastDispatchedId) counters.contextSwitches++;
+  lastDispatchedId = task.id;
+  task.stepStartedAt = t1;
+  task.sliceDeadline = t1 + quantum;
+  currentTask = task;
+  const result = task.step();
+  const t2 = nowTicks();
+  currentTask = null;
+
+  const slice = t2 - t1;
+  task.cpuTicks += slice;
+  task.dispatches++;
+  task.lastRunAt = t2;
+  task.recentCpu = task.recentCpu * DECAY + <f64>slice;
+  task.recentIo *= DECAY;
+  task.recentSleep *= DECAY;
+  counters.dispatches++;
+  counters.cpuTicks += slice;
+  p.charge(task, slice, runqueue);
+
+  outcome.sliceTicks = slice;
+  outcome.quantumTicks = quantum;
+  outcome.result = result;
+  outcome.othersWaiting = others;
+  outcome.blockedOnIo = false;
+
+  let burstEnded = false;
+  if (task.killed) {
+    finish(task, t2);
+  } else if (result == StepResult.Yield) {
+    task.state = TaskState.Runnable;
+    task.stateSince = t2;
+    runqueue.push(task);
+  } else if (result == StepResult.Sleep) {
+    task.state = TaskState.Sleeping;
+    task.stateSince = t2;
+    sleepers.push(task);
+    burstEnded = true;
+  } else if (result == StepResult.WaitEvent && task.waitEvent != null) {
+    task.state = TaskState.Blocked;
+    task.stateSince = t2;
+    task.eventWaits++;
+    task.waitEvent!.waiters.push(task);
+    burstEnded = true;
+  } else if (result == StepResult.WaitIo && task.waitRequest != null && !task.waitRequest!.done) {
+    task.state = TaskState.Blocked;
+    task.stateSince = t2;
+    task.ioWaits++;
+    outcome.blockedOnIo = true;
+    burstEnded = true;
+  } else if (result == StepResult.Exit) {
+    burstEnded = true;
+    endBurst(task, t2);
+    finish(task, t2);
+  } else {
+    // WaitIo on a request that already completed (a synchronous device) or a wait with
+    // nothing to wait for: the task simply stays runnable.
+    task.waitRequest = null;
+    task.waitEvent = null;
+    task.state = TaskState.Runnable;
+    task.stateSince = t2;
+    runqueue.push(task);
+  }
+  if (burstEnded && result != StepResult.Exit) endBurst(task, t2);
+  p.observe(task, outcome, t2);
+  return true;
+}
+
+/** A burst that began with a wake-up ended: report its response time. */
+function endBurst(task: Task, now: u64): void {
+  if (task.burstWokeAt == 0) return;
+  const us = <f64>ticksToUs(now - task.burstWokeAt);
+  task.burstWokeAt = 0;
+  if (task.observer != null) task.observer!.onResponse(task, us);
+}

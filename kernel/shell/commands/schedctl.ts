@@ -1,0 +1,169 @@
+// schedctl: the scheduler's policy and the attention model (kernel/sched, kernel/ai).
+// Also brings in the scheduler's other shell parts: `stresstest cpu|io|mixed|interactive`
+// and `bench sched`.
+import { registerCommand } from "../registry";
+import { Options, parseDecimal } from "../args";
+import { println, printError } from "../../platform/console";
+import { fixed, table, padLeft } from "../../lib/format";
+import { printable } from "../shell";
+import {
+  useAttention, attentionEnabled, attentionPolicy, activePolicy, liveTasks, counters,
+  fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
+} from "../../sched/scheduler";
+import { Task, TaskState } from "../../sched/task";
+import { LatencyRing } from "../../sched/latency";
+import { activeWorkload } from "../../sched/workload";
+import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attention";
+import { nowTicks, ticksToUs } from "../../platform/time";
+import "../../sched/stress";
+import "../../sched/bench";
+
+const USAGE = "schedctl [status] | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
+  "\n  status          policy, task counts, dispatches, context switches" +
+  "\n  transformer     on: pick tasks with the attention model (learning online); off: fair policy" +
+  "\n  stats           model loss over time, weights, top tasks by score, decision latency p50/p99" +
+  "\n    --verbose     every recorded loss and all weight matrices" +
+  "\n  reset-weights   back to the seeded initial weights (clears history and buffered decisions)" +
+  "\n  set-lr X        SGD learning rate, 0 < X <= 1";
+
+function latencyLine(name: string, r: LatencyRing): string {
+  if (r.count == 0) return "  " + name + ": no decisions yet";
+  return "  " + name + ": p50 " + fixed(r.percentileUs(50), 2) + " us, p99 " + fixed(r.percentileUs(99), 2) +
+    " us (last " + r.count.toString() + " of " + r.total.toString() + ")";
+}
+
+function status(): i32 {
+  const list = liveTasks();
+  let runnable = 0, sleeping = 0, blocked = 0;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i].state;
+    if (s == TaskState.Runnable) runnable++;
+    else if (s == TaskState.Sleeping) sleeping++;
+    else if (s == TaskState.Blocked) blocked++;
+  }
+  const p = activePolicy();
+  println("policy: " + p.name + (attentionEnabled() ? " (transformer on)" : " (transformer off)"));
+  println("tasks: " + list.length.toString() + " (" + runnable.toString() + " runnable, " + sleeping.toString() +
+    " sleeping, " + blocked.toString() + " blocked)");
+  println("since boot: " + counters.spawned.toString() + " spawned, " + counters.exited.toString() + " exited, " +
+    counters.killed.toString() + " killed, " + counters.dispatches.toString() + " dispatches, " +
+    counters.contextSwitches.toString() + " context switches, " + fixed(<f64>ticksToUs(counters.cpuTicks) / 1e6, 3) + " s in tasks");
+  println("quantum: target latency " + p.targetLatencyUs.toString() + " us split by weight, at least " +
+    p.minGranularityUs.toString() + " us");
+  const w = activeWorkload;
+  println("workload: " + (w != null ? w.id.toString() + " (" + w.spec.describe() + ") running" : "none running"));
+  return 0;
+}
+
+function matrix(name: string, base: i32): void {
+  const m = attentionPolicy.model.params;
+  println("  " + name + ":");
+  for (let r = 0; r < 4; r++) {
+    let line = "    ";
+    for (let c = 0; c < 4; c++) line += padLeft(fixed(m[base + 4 * r + c], 4), 9);
+    println(line);
+  }
+}
+
+function norm(base: i32, n: i32): f64 {
+  const m = attentionPolicy.model.params;
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += m[base + i] * m[base + i];
+  return Math.sqrt(s);
+}
+
+function stats(args: Array<string>): i32 {
+  const o = new Options(args, [], ["--verbose", "-v"]);
+  if (!o.ok) { printError(o.error); return 1; }
+  if (o.positionals.length > 0) { printError("unexpected argument '" + printable(o.positionals[0], 40) + "'"); return 1; }
+  const verbose = o.has("--verbose") || o.has("-v");
+  const model = attentionPolicy.model;
+  println("attention scheduler: " + (attentionEnabled() ? "on" : "off") + "; model version " + model.version.toString() +
+    ", " + model.updates.toString() + " updates, " + model.decisions.toString() + " decisions learned from (" +
+    model.bufferedExamples.toString() + "/" + BATCH.toString() + " buffered), learning rate " + fixed(model.learningRate, 4) +
+    ", history " + model.histCount.toString() + "/" + HISTORY.toString());
+  // loss over time
+  const losses = model.lossHistory;
+  if (losses.length == 0) {
+    println("loss (MSE per batch of " + BATCH.toString() + " decisions, before its update): none yet");
+  } else {
+    const from = verbose ? 0 : max(0, losses.length - 10);
+    let line = "";
+    for (let i = from; i < losses.length; i++) line += (i > from ? " " : "") + fixed(losses[i], 4);
+    println("loss (MSE per batch of " + BATCH.toString() + " decisions, before its update), " +
+      (verbose ? "all " : "last " + (losses.length - from).toString() + " of ") + losses.length.toString() + ": " + line);
+    println("  first " + fixed(losses[0], 4) + ", last " + fixed(losses[losses.length - 1], 4));
+  }
+  if (model.updates > 0) println("  last update took " + fixed(<f64>ticksToUs(model.lastTrainTicks), 0) + " us");
+  // weights
+  println("weights:");
+  if (verbose) {
+    matrix("Wq", WQ);
+    matrix("Wk", WK);
+    matrix("Wv", WV);
+  } else {
+    println("  |Wq| " + fixed(norm(WQ, 16), 4) + "  |Wk| " + fixed(norm(WK, 16), 4) + "  |Wv| " + fixed(norm(WV, 16), 4) +
+      "  (--verbose prints the matrices)");
+  }
+  const m = model.params;
+  println("  wo [" + fixed(m[WO], 4) + ", " + fixed(m[WO + 1], 4) + ", " + fixed(m[WO + 2], 4) + ", " + fixed(m[WO + 3], 4) +
+    "]  bo " + fixed(m[BO], 4) + "  (" + PARAM_COUNT.toString() + " parameters)");
+  // top tasks by score
+  const list = liveTasks();
+  const scored = new Array<Task>(0);
+  const now = nowTicks();
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].state == TaskState.Exited) continue;
+    attentionPolicy.scoreOf(list[i], now);
+    scored.push(list[i]);
+  }
+  scored.sort((a: Task, b: Task): i32 => (a.lastScore > b.lastScore ? -1 : a.lastScore < b.lastScore ? 1 : a.id - b.id));
+  if (scored.length == 0) {
+    println("top tasks by score: no tasks");
+  } else {
+    const rows = new Array<Array<string>>(0);
+    rows.push(["  ID", "NAME", "KIND", "SCORE", "PRIORITY(0-100)"]);
+    const n = verbose ? scored.length : min(5, scored.length);
+    for (let i = 0; i < n; i++) {
+      const t = scored[i];
+      rows.push(["  " + t.id.toString(), t.name, t.kind, fixed(t.lastScore, 4), fixed(t.lastScore * 100, 0)]);
+    }
+    println("top tasks by score (now, against the current history):");
+    const text = table(rows);
+    println(text.substring(0, text.length - 1));
+  }
+  println("decision latency (policy pick with 2+ runnable tasks, counter-timed):");
+  println(latencyLine("attention", attentionDecisionLatency));
+  println(latencyLine("  of which the model scored candidates", attentionScoredLatency));
+  println(latencyLine("fair", fairDecisionLatency));
+  return 0;
+}
+
+registerCommand("schedctl", "scheduler policy and the attention model", USAGE, (args: Array<string>): i32 => {
+  if (args.length == 0 || (args.length == 1 && args[0] == "status")) return status();
+  const sub = args[0];
+  if (sub == "transformer") {
+    if (args.length != 2 || (args[1] != "on" && args[1] != "off")) { printError("usage: schedctl transformer on|off"); return 1; }
+    useAttention(args[1] == "on");
+    println("scheduler policy: " + activePolicy().name + (args[1] == "on" ? " (attention model picks the next task, learning online)" : ""));
+    return 0;
+  }
+  if (sub == "stats") return stats(args.slice(1));
+  if (sub == "reset-weights") {
+    if (args.length != 1) { printError("schedctl reset-weights takes no arguments"); return 1; }
+    attentionPolicy.model.resetWeights();
+    println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
+    return 0;
+  }
+  if (sub == "set-lr") {
+    if (args.length != 2) { printError("usage: schedctl set-lr X (0 < X <= 1)"); return 1; }
+    const x = parseDecimal(args[1]);
+    if (isNaN(x) || !(x > 0) || x > 1) { printError("learning rate must be a number with 0 < X <= 1, not '" + printable(args[1], 40) + "'"); return 1; }
+    attentionPolicy.model.learningRate = x;
+    println("learning rate set to " + fixed(x, 6));
+    return 0;
+  }
+  if (sub == "status") { printError("schedctl status takes no arguments"); return 1; }
+  printError("unknown schedctl subcommand '" + printable(sub, 40) + "' (try 'schedctl --help')");
+  return 1;
+});

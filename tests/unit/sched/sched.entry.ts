@@ -1,0 +1,186 @@
+// Test entry for the scheduler: scripted tasks on a test-controlled clock (testclock.advance
+// moves the host's fixed counter, standing in for CPU time spent), the real workloads on the
+// host clock, and the shell commands (ps, kill, schedctl, stresstest).
+import { Task, StepResult, TaskState } from "../../../kernel/sched/task";
+import { Event } from "../../../kernel/sched/event";
+import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention } from "../../../kernel/sched/scheduler";
+import { registerPeriodicTask } from "../../../kernel/sched/periodic";
+import { flushAnnouncements, pendingAnnouncements } from "../../../kernel/sched/announce";
+import { RamDisk } from "../../../kernel/block/ramdisk";
+import { BlockRequest, BlockOp } from "../../../kernel/block/device";
+import { runPollers } from "../../../kernel/kernel_loop";
+import { nowTicks, usToTicks, ticksToUs } from "../../../kernel/platform/time";
+import { consoleShell } from "../../../kernel/shell/shell";
+import "../../../kernel/shell/commands/ps";
+import "../../../kernel/shell/commands/kill";
+import "../../../kernel/shell/commands/schedctl";
+import "../../../kernel/shell/commands/tracectl";
+import "../../../kernel/shell/commands/stresstest";
+import "../../../kernel/shell/commands/bench";
+
+@external("testclock", "advance") declare function advance(ticks: u64): void;
+
+/** Uses CPU by moving the fake clock: `stepUs` per step (or up to the quantum when 0). */
+class ScriptedTask extends Task {
+  steps: i32 = 0;
+  cyclesDone: i32 = 0;
+  /** 0 cpu-bound, 1 burst then sleep, 2 burst then wait on the event, 3 I/O round trips. */
+  constructor(name: string, public mode: i32, public stepUs: u64, public sleepUs: u64, public cycles: i32) {
+    super(name, "test");
+  }
+
+  step(): StepResult {
+    this.steps++;
+    const now = nowTicks();
+    if (this.stepUs == 0) advance(this.sliceDeadline > now ? this.sliceDeadline - now : 0);
+    else advance(usToTicks(this.stepUs));
+    if (this.mode == 0) {
+      if (this.cycles > 0 && this.steps >= this.cycles) return this.exit(0);
+      return StepResult.Yield;
+    }
+    this.cyclesDone++;
+    if (this.cyclesDone > this.cycles) return this.exit(0);
+    if (this.mode == 1) return this.sleepForUs(this.sleepUs);
+    return this.waitFor(testEvent);
+  }
+}
+
+/** Writes a pattern to the RAM disk, reads it back into another buffer, checks it; `rounds` times. */
+class DiskTask extends Task {
+  round: i32 = 0;
+  phase: i32 = 0; // 0 write next, 1 writing, 2 reading
+  mismatches: i32 = 0;
+  out: usize = heap.alloc(4096);
+  inp: usize = heap.alloc(4096);
+  request: BlockRequest;
+  freed: bool = false;
+
+  constructor(name: string, public disk: RamDisk, public rounds: i32) {
+    super(name, "io");
+    this.request = new BlockRequest(BlockOp.Write, 0, 8, 0);
+  }
+
+  step(): StepResult {
+    advance(usToTicks(10));
+    const r = this.request;
+    if (this.phase == 1) {
+      // write done: read it back
+      this.phase = 2;
+      r.op = BlockOp.Read;
+      r.buffer = this.inp;
+      r.done = false;
+      memory.fill(this.inp, 0, 4096);
+      this.disk.submit(r);
+      return this.waitForRequest(r);
+    }
+    if (this.phase == 2) {
+      for (let i: usize = 0; i < 4096; i++) if (load<u8>(this.inp + i) != load<u8>(this.out + i)) { this.mismatches++; break; }
+      this.round++;
+      if (this.round >= this.rounds) return this.exit(this.mismatches);
+    }
+    this.phase = 1;
+    memory.fill(this.out, <u8>(this.round * 37 + 11), 4096);
+    store<u8>(this.out, <u8>this.round);
+    r.op = BlockOp.Write;
+    r.lba = <u64>(this.round * 8 + 64);
+    r.buffer = this.out;
+    r.done = false;
+    this.disk.submit(r);
+    return this.waitForRequest(r);
+  }
+
+  onExit(): void {
+    heap.free(this.out);
+    heap.free(this.inp);
+    this.freed = true;
+    diskTasksFreed++;
+  }
+}
+
+const testEvent = new Event("test");
+let diskTasksFreed: i32 = 0;
+let ramdisk: RamDisk | null = null;
+
+export function setupDisk(serviceUs: i32): void {
+  ramdisk = new RamDisk("t0", 2048, <u64>serviceUs);
+}
+
+export function spawnCpu(name: string, nice: i32, steps: i32): i32 {
+  const t = new ScriptedTask(name, 0, 0, 0, steps);
+  t.nice = nice;
+  return spawnTask(t);
+}
+export function spawnSleeper(name: string, burstUs: i32, sleepUs: i32, cycles: i32): i32 {
+  return spawnTask(new ScriptedTask(name, 1, <u64>burstUs, <u64>sleepUs, cycles));
+}
+export function spawnWaiter(name: string, burstUs: i32, cycles: i32): i32 {
+  return spawnTask(new ScriptedTask(name, 2, <u64>burstUs, 0, cycles));
+}
+export function spawnDisk(name: string, rounds: i32): i32 {
+  return spawnTask(new DiskTask(name, ramdisk!, rounds));
+}
+export function signalEvent(): i32 { return testEvent.signal(); }
+export function diskFreed(): i32 { return diskTasksFreed; }
+export function diskInFlight(): i32 { return ramdisk!.inFlight; }
+
+/** Runs `n` loop passes: pollers, one dispatch; when idle the fake clock moves 50 us. Returns dispatches. */
+export function runPasses(n: i32): i32 {
+  let ran = 0;
+  for (let i = 0; i < n; i++) {
+    runPollers();
+    if (runScheduler()) ran++;
+    else advance(usToTicks(50));
+  }
+  return ran;
+}
+
+/** Runs the real event loop on the host clock until no announcement is pending / `ms` passed. */
+export function runRealUntilAnnounced(ms: f64): bool {
+  const end = nowTicks() + usToTicks(<u64>(ms * 1000));
+  while (nowTicks() < end) {
+    runPollers();
+    runScheduler();
+    if (pendingAnnouncements() > 0) {
+      flushAnnouncements();
+      return true;
+    }
+  }
+  return false;
+}
+
+function task(id: i32): Task { return findTask(id)!; }
+export function exists(id: i32): bool { return findTask(id) != null; }
+export function state(id: i32): i32 { return findTask(id) != null ? <i32>task(id).state : -1; }
+export function cpuUs(id: i32): f64 { return <f64>ticksToUs(task(id).cpuTicks); }
+export function waitUs(id: i32): f64 { return <f64>ticksToUs(task(id).waitTicks); }
+/** Wait not yet charged (runnable since stateSince). */
+export function pendingWaitUs(id: i32): f64 {
+  const t = task(id);
+  return t.state == TaskState.Runnable ? <f64>ticksToUs(nowTicks() - t.stateSince) : 0;
+}
+export function sinceArrivalUs(id: i32): f64 { return <f64>ticksToUs(nowTicks() - task(id).arrivedAt); }
+export function sleepUs(id: i32): f64 { return <f64>ticksToUs(task(id).sleepTicks); }
+export function ioWaitUs(id: i32): f64 { return <f64>ticksToUs(task(id).ioWaitTicks); }
+export function dispatches(id: i32): i32 { return <i32>task(id).dispatches; }
+export function ioWaits(id: i32): i32 { return <i32>task(id).ioWaits; }
+export function eventWaits(id: i32): i32 { return <i32>task(id).eventWaits; }
+export function lastRunUs(id: i32): f64 { return <f64>ticksToUs(task(id).lastRunAt); }
+export function nowUsExact(): f64 { return <f64>ticksToUs(nowTicks()); }
+export function kill(id: i32): i32 { return killTask(id); }
+export function taskCount(): i32 { return liveTasks().length; }
+export function killAll(): void {
+  const list = liveTasks().slice(0);
+  for (let i = 0; i < list.length; i++) if (!list[i].system) killTask(list[i].id);
+}
+
+let periodicRuns: i32 = 0;
+function countRun(): void { periodicRuns++; }
+export function startPeriodic(periodUs: i32): i32 { return registerPeriodicTask("tick", <u64>periodUs, countRun); }
+export function periodicCount(): i32 { return periodicRuns; }
+
+export function attention(on: bool): void { useAttention(on); }
+
+export function shellRun(line: string): i32 { return consoleShell.execute(line); }
+export function shellType(bytes: string): void {
+  for (let i = 0; i < bytes.length; i++) consoleShell.feed(<u8>bytes.charCodeAt(i));
+}
