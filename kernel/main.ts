@@ -9,6 +9,7 @@ import { bytes, fixed } from "./lib/format";
 import { consoleShell } from "./shell/shell";
 import { runPollers } from "./kernel_loop";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
+import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -25,8 +26,20 @@ function banner(): void {
     fixed(<f64>ticksToUs(exit) / 1000, 1) + " ms");
 }
 
+/** Probes the virtio-mmio bus; one banner line lists the disks found. */
+function probeDisks(): void {
+  probeVirtioDevices();
+  const disks = virtioBlockDevices();
+  let line = "";
+  for (let i = 0; i < disks.length; i++) {
+    line += (i > 0 ? ", " : "") + disks[i].name + " " + bytes(disks[i].sizeBytes) + (disks[i].readOnly ? " (read-only)" : "");
+  }
+  println("  disks:    " + (disks.length > 0 ? line : "none found (lsdev shows the virtio-mmio bus)"));
+}
+
 export function kmain(): void {
   banner();
+  probeDisks();
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");

@@ -25,6 +25,10 @@ export class BlockRequest {
   waiter: i32 = 0;
   submittedAt: u64 = 0;
   completedAt: u64 = 0;
+  /** Driver bookkeeping while queued: a large request goes to the device in parts. */
+  partsTotal: u32 = 0;
+  partsPosted: u32 = 0;
+  partsDone: u32 = 0;
   constructor(public op: BlockOp, public lba: u64, public count: u32, public buffer: usize) {}
 }
 
@@ -41,6 +45,19 @@ export function completeBlockRequest(request: BlockRequest, status: i32): void {
   request.status = status;
   request.done = true;
   if (completionHook != null) completionHook!(request);
+}
+
+/** What lsblk shows per device; drivers count, the interface only holds the numbers. */
+export class BlockDeviceStats {
+  reads: u64 = 0;
+  writes: u64 = 0;
+  flushes: u64 = 0;
+  sectorsRead: u64 = 0;
+  sectorsWritten: u64 = 0;
+  errors: u64 = 0;
+  /** Device interrupts taken and notifications sent (drivers with a queue). */
+  interrupts: u64 = 0;
+  notifies: u64 = 0;
 }
 
 export abstract class BlockDevice {
@@ -80,6 +97,37 @@ export abstract class BlockDevice {
 
   /** Set by the VFS while a file system is mounted from this device. */
   mountedAt: string = "";
+
+  stats: BlockDeviceStats = new BlockDeviceStats();
+
+  /** One line about the driver behind the device, for lsblk ("virtio-blk slot 31"...). */
+  describe(): string {
+    return "";
+  }
+
+  /**
+   * Runs device completions that are due (drivers with a queue override it). Waiters that
+   * poll `request.done` call it in their loop; the event loop calls it through a poller.
+   */
+  poll(): void {}
+
+  /**
+   * Sleeps until at least `count` more of this device's requests completed, or none is in
+   * flight. Devices without a queue complete in submit(): nothing to wait for.
+   */
+  waitForCompletions(count: i32): void {}
+
+  /**
+   * Batch submission: between plug() and unplug(), submit() queues requests without notifying
+   * the device; unplug() notifies once for the whole batch. Nests. No-ops without a queue.
+   */
+  plug(): void {}
+  unplug(): void {}
+
+  /** Requests (or parts of requests) on the device now. */
+  get inFlight(): i32 {
+    return 0;
+  }
 }
 
 const devices = new Array<BlockDevice>(0);
