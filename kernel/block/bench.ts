@@ -10,6 +10,10 @@ import { BlockDevice, BlockRequest, BlockOp, SECTOR_SIZE } from "./device";
 import { nowTicks, ticksToNs } from "../platform/time";
 import { EINVAL, ENOMEM, EROFS } from "../lib/errors";
 
+/** Limits that keep a benchmark inside the kernel heap (bad options must not exhaust it). */
+export const MAX_BENCH_BUFFER_BYTES: u64 = 16 << 20;
+export const MAX_BENCH_REQUESTS: u64 = 262144;
+
 export class BlockBenchConfig {
   random: bool = false;
   write: bool = false;
@@ -70,7 +74,9 @@ function nextRandom(): u32 {
 export function runBlockBench(device: BlockDevice, config: BlockBenchConfig): BlockBenchResult {
   const result = new BlockBenchResult();
   const sectorsPerRequest = config.requestBytes / SECTOR_SIZE;
-  if (sectorsPerRequest == 0 || config.requestBytes % SECTOR_SIZE != 0 || config.queueDepth < 1) {
+  if (sectorsPerRequest == 0 || config.requestBytes % SECTOR_SIZE != 0 || config.queueDepth < 1 ||
+    <u64>config.queueDepth * <u64>config.requestBytes > MAX_BENCH_BUFFER_BYTES ||
+    config.totalBytes / <u64>config.requestBytes > MAX_BENCH_REQUESTS) {
     result.firstError = -EINVAL;
     return result;
   }
@@ -83,7 +89,7 @@ export function runBlockBench(device: BlockDevice, config: BlockBenchConfig): Bl
     result.firstError = -EINVAL;
     return result;
   }
-  const total = <i32>min<u64>(max<u64>(config.totalBytes / <u64>config.requestBytes, 1), 1 << 24);
+  const total = <i32>max<u64>(config.totalBytes / <u64>config.requestBytes, 1);
   const depth = min(config.queueDepth, total);
   const buffers = new Array<usize>(depth);
   const requests = new Array<BlockRequest>(depth);

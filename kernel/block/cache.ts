@@ -17,7 +17,7 @@
 // it shrinks back as blocks are released. Live caches are listed by blockCaches() (lsblk).
 //
 // Errors are negative codes (kernel/lib/errors.ts); lastError keeps the one behind a null.
-import { BlockDevice, SECTOR_SIZE } from "./device";
+import { BlockDevice, BlockRequest, BlockOp, SECTOR_SIZE, completeBlockRequest } from "./device";
 import { EINVAL, EIO, ENOMEM } from "../lib/errors";
 
 export class CachedBlock {
@@ -157,18 +157,41 @@ export class BlockCache {
     return 0;
   }
 
-  /** Writes every dirty, unheld block in block order, then issues the device flush barrier. */
+  /**
+   * Writes every dirty, unheld block, then issues the device flush barrier. The writes are
+   * submitted in block order as one batch (the device may complete them in any order); the
+   * flush is issued only after all of them completed, and returns when they are durable.
+   */
   sync(): i32 {
     const dirty = new Array<CachedBlock>(0);
     const values = this.blocks.values();
     for (let i = 0; i < values.length; i++) if (values[i].dirty && !values[i].held) dirty.push(values[i]);
     dirty.sort((a: CachedBlock, b: CachedBlock): i32 => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0));
     let result = 0;
+    const requests = new Array<BlockRequest>(dirty.length);
+    const device = this.device;
+    device.plug();
     for (let i = 0; i < dirty.length; i++) {
-      const r = this.writeBack(dirty[i]);
-      if (r < 0 && result == 0) result = r;
+      const b = dirty[i];
+      const r = new BlockRequest(BlockOp.Write, b.block * <u64>this.sectorsPerBlock, this.sectorsPerBlock, b.data);
+      requests[i] = r;
+      const e = device.submit(r);
+      if (e < 0) completeBlockRequest(r, e); // refused: record it like a failed write
     }
-    const f = this.device.flush();
+    device.unplug();
+    for (let i = 0; i < dirty.length; i++) {
+      while (!requests[i].done) device.waitForCompletions(1);
+      const r = requests[i];
+      if (r.status < 0) {
+        this.stats.writeErrors++;
+        this.lastError = r.status;
+        if (result == 0) result = r.status;
+      } else {
+        dirty[i].dirty = false;
+        this.stats.writebacks++;
+      }
+    }
+    const f = this.device.flush(); // the barrier: the writes above are durable when it returns 0
     this.stats.syncs++;
     return result < 0 ? result : f;
   }

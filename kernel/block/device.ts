@@ -4,6 +4,11 @@
 // target; a file-backed device on Node in tests), and register it by name (vda, vdb, ...).
 // Addresses are in 512-byte sectors; buffers are linear-memory pointers. Every call returns
 // 0 or a negative error code from kernel/lib/errors.ts; none of them traps on bad input.
+//
+// Synchronous calls (read/write/flush) submit and wait. Asynchronous users submit() requests
+// (between plug() and unplug() for one device notification per batch) and are told through
+// the completion hook; flush() / a Flush request is the ordering barrier: it completes after
+// every write completed before it, and is durable on the medium.
 
 export const SECTOR_SIZE: u32 = 512;
 

@@ -58,6 +58,15 @@ const CFG_SIZE_MAX: u64 = 8;
 const CFG_SEG_MAX: u64 = 12;
 const CFG_BLK_SIZE: u64 = 20;
 
+/** Every device that initialised: a waiter services all of them, so one disk's sync wait
+ *  does not hold back another disk's completions (their interrupts share one mask). */
+const liveDevices = new Array<VirtioBlk>(0);
+
+/** Services every virtio block device (the event loop's poller, and every wait loop). */
+export function serviceAllVirtioBlk(): void {
+  for (let i = 0; i < liveDevices.length; i++) liveDevices[i].service();
+}
+
 export class VirtioBlk extends BlockDevice {
   readonly transport: MmioTransport;
   queue: Virtqueue | null = null;
@@ -179,6 +188,7 @@ export class VirtioBlk extends BlockDevice {
     if ((t.status & Status.DeviceNeedsReset) != 0) return this.fail("device needs reset after DRIVER_OK", -EIO);
     this.ready = true;
     this.state = "ready";
+    if (!liveDevices.includes(this)) liveDevices.push(this);
     return 0;
   }
 
@@ -490,7 +500,7 @@ export class VirtioBlk extends BlockDevice {
     let lastProgress = nowTicks();
     const timeout = usToTicks(completionTimeoutUs);
     while (!request.done) {
-      this.service();
+      serviceAllVirtioBlk();
       if (request.done) break;
       if (!this.ready) break;
       const now = nowTicks();
@@ -517,7 +527,7 @@ export class VirtioBlk extends BlockDevice {
     let lastProgress = nowTicks();
     const timeout = usToTicks(completionTimeoutUs);
     while (this.completions < target && this.chainsInFlight > 0 && this.ready) {
-      this.service();
+      serviceAllVirtioBlk();
       if (this.completions >= target || this.chainsInFlight == 0) break;
       const now = nowTicks();
       if (this.completions != lastCount) {

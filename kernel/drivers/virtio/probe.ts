@@ -5,7 +5,7 @@
 //
 // Completions of asynchronous requests are run by a poller on every pass of the event loop.
 import { MmioTransport, VIRTIO_MAGIC, VIRTIO_MMIO_SLOTS } from "./mmio";
-import { VirtioBlk } from "./blk";
+import { VirtioBlk, serviceAllVirtioBlk } from "./blk";
 import { registerBlockDevice } from "../../block/device";
 import { registerPoller } from "../../kernel_loop";
 
@@ -88,5 +88,5 @@ export function findVirtioBlk(name: string): VirtioBlk | null {
 
 /** The event loop's poller: completions and interrupts of every virtio block device. */
 export function pollVirtioDevices(): void {
-  for (let i = 0; i < blockDevices.length; i++) blockDevices[i].service();
+  serviceAllVirtioBlk();
 }

@@ -9,7 +9,7 @@ import { Options, parseUnsigned } from "../args";
 import { println, printError } from "../../platform/console";
 import { printable } from "../shell";
 import { BlockDevice, findBlockDevice, SECTOR_SIZE } from "../../block/device";
-import { BlockBenchConfig, BlockBenchResult, runBlockBench } from "../../block/bench";
+import { BlockBenchConfig, BlockBenchResult, runBlockBench, MAX_BENCH_BUFFER_BYTES, MAX_BENCH_REQUESTS } from "../../block/bench";
 import { VirtioBlk } from "../../drivers/virtio/blk";
 import { findVirtioBlk, virtioBlockDevices } from "../../drivers/virtio/probe";
 import { errorMessage } from "../../lib/errors";
@@ -318,6 +318,16 @@ function benchConfig(o: Options, random: bool, write: bool): BlockBenchConfig | 
   c.totalBytes = <u64>mb << 20;
   c.requestBytes = <u32>(kib * 1024);
   c.batch = <i32>batch;
+  if (<u64>qd * <u64>c.requestBytes > MAX_BENCH_BUFFER_BYTES) {
+    printError("--qd x --bs is " + formatBytes(<u64>qd * <u64>c.requestBytes) + " of buffers; at most " +
+      formatBytes(MAX_BENCH_BUFFER_BYTES));
+    return null;
+  }
+  if (c.totalBytes / <u64>c.requestBytes > MAX_BENCH_REQUESTS) {
+    printError("--mb / --bs gives " + (c.totalBytes / <u64>c.requestBytes).toString() + " requests; at most " +
+      MAX_BENCH_REQUESTS.toString() + " per run (lower --mb or raise --bs)");
+    return null;
+  }
   return c;
 }
 
@@ -472,6 +482,7 @@ registerSubcommand("bench", "blk", "block device throughput, IOPS and interrupts
         ok = ok && benchJson(d, v, "blk.irq.rand_read_4k.qd32." + tag, config(true, false, 4, 32, randMb, 1), n);
         ok = ok && benchJson(d, v, "blk.irq.rand_read_4k.qd32.batch16." + tag, config(true, false, 4, 32, randMb, 16), n);
       }
+      if (ok && v.reinit(eventIdx, indirect) < 0) ok = false;
       if (ok) {
         v.setPollMode(true);
         ok = benchJson(d, v, "blk.poll.rand_read_4k.qd32", config(true, false, 4, 32, randMb, 1), n);

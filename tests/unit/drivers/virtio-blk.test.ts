@@ -255,6 +255,18 @@ describe("virtio-blk requests", function () {
     assert.deepEqual(d.completionLog, ["W", "W", "F", "W"]);
   });
 
+  it("a buffer cache sync writes its dirty blocks as one batch, then the flush", async () => {
+    const r = await boot([[31, {}]]);
+    const d = r.bus.devices.get(31)!;
+    assert.equal(r.k.cacheSync("vda", 20), 0);
+    assert.deepEqual(d.completionLog, [...Array(20).fill("W"), "F"]);
+    assert.equal(d.maxOutstanding, 20, "all 20 writes were on the ring together");
+    assert.equal(d.notifies, 2, "one notify for the writes, one for the flush");
+    for (let i = 0; i < 20; i++) assert.equal(d.data.readUInt32LE(i * 4096), 5000 + i);
+    d.failingSectors.add(8 * 3);
+    assert.equal(r.k.cacheSync("vda", 5), EIO);
+  });
+
   it("reports the device's IOERR status as -EIO to sync and async callers and to the shell", async () => {
     const r = await boot([[31, {}]]);
     const d = r.bus.devices.get(31)!;

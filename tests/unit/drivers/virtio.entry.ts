@@ -6,6 +6,7 @@ import { VirtioBlk, setCompletionTimeoutUs } from "../../../kernel/drivers/virti
 import { dmaBytesInUse } from "../../../kernel/drivers/virtio/dma_alloc";
 import { BlockRequest, BlockOp, findBlockDevice, setBlockCompletionHook, blockDevices } from "../../../kernel/block/device";
 import { runPollers } from "../../../kernel/kernel_loop";
+import { BlockCache } from "../../../kernel/block/cache";
 import { consoleShell } from "../../../kernel/shell/shell";
 import "../../../kernel/shell/commands/help";
 import "../../../kernel/shell/commands/lsdev";
@@ -120,4 +121,19 @@ export function setTimeoutUs(us: u64): void { setCompletionTimeoutUs(us); }
 export function setMounted(name: string, path: string): void {
   const d = findBlockDevice(name);
   if (d != null) d.mountedAt = path;
+}
+
+/** A buffer cache on `name`: dirties blocks 0..n-1 (4 KiB, first word = 5000 + n), syncs. */
+export function cacheSync(name: string, n: i32): i32 {
+  const d = findBlockDevice(name);
+  if (d == null) return -19;
+  const cache = new BlockCache(d, 4096, 64);
+  for (let i = 0; i < n; i++) {
+    const b = cache.getForOverwrite(<u64>i);
+    if (b == null) return cache.lastError;
+    store<u32>(b.data, <u32>(5000 + i));
+    cache.markDirty(b);
+    cache.release(b);
+  }
+  return cache.sync();
 }
