@@ -28,13 +28,16 @@ function banner(): void {
 
 /** Probes the virtio-mmio bus; one banner line lists the disks found. */
 function probeDisks(): void {
+  const started = nowTicks();
   probeVirtioDevices();
+  const us = ticksToUs(nowTicks() - started);
   const disks = virtioBlockDevices();
   let line = "";
   for (let i = 0; i < disks.length; i++) {
     line += (i > 0 ? ", " : "") + disks[i].name + " " + bytes(disks[i].sizeBytes) + (disks[i].readOnly ? " (read-only)" : "");
   }
-  println("  disks:    " + (disks.length > 0 ? line : "none found (lsdev shows the virtio-mmio bus)"));
+  println("  disks:    " + (disks.length > 0 ? line : "none found (lsdev shows the virtio-mmio bus)") +
+    " (virtio-mmio probed in " + fixed(<f64>us / 1000, 1) + " ms)");
 }
 
 export function kmain(): void {

@@ -118,9 +118,12 @@ export abstract class BlockDevice {
 
   /**
    * Sleeps until at least `count` more of this device's requests completed, or none is in
-   * flight. Devices without a queue complete in submit(): nothing to wait for.
+   * flight. Devices without a queue complete in submit(): polling once is all there is to do.
+   * A driver whose submit() completes later must override this (and poll()).
    */
-  waitForCompletions(count: i32): void {}
+  waitForCompletions(count: i32): void {
+    this.poll();
+  }
 
   /**
    * Batch submission: between plug() and unplug(), submit() queues requests without notifying

@@ -54,7 +54,7 @@ describe("target: virtio-blk", function () {
   });
 
   it("lists the disks in the banner in command-line order", () => {
-    assert.match(qemu.get().serialLog, /disks: +vda 64\.0 MiB, vdb 2\.00 MiB, vdc 1\.00 MiB \(read-only\), vdd 1\.00 MiB\r\n/);
+    assert.match(qemu.get().serialLog, /disks: +vda 64\.0 MiB, vdb 2\.00 MiB, vdc 1\.00 MiB \(read-only\), vdd 1\.00 MiB \(virtio-mmio probed in \d+\.\d ms\)\r\n/);
   });
 
   it("lsdev shows slot, base, type, version 2, IRQ, state and negotiated features of each device", async () => {

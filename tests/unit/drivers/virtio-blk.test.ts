@@ -255,6 +255,17 @@ describe("virtio-blk requests", function () {
     assert.deepEqual(d.completionLog, ["W", "W", "F", "W"]);
   });
 
+  it("a synchronous wait on one disk also completes another disk's requests (shared interrupt mask)", async () => {
+    const r = await boot([[31, { deferred: true }], [30, { deferred: true }]]);
+    const buf = r.k.alloc(2 * SECTOR);
+    const h = r.k.submit("vdb", READ, 3n, 1, buf + SECTOR);
+    assert.equal(r.k.requestDone(h), false);
+    assert.equal(r.k.devRead("vda", 0n, 1, buf), 0);
+    assert.equal(r.k.requestDone(h), true, "vdb's completion was taken while waiting for vda");
+    assert.equal(r.k.requestStatus(h), 0);
+    assert.ok(r.p.enabledIrqs.has(78) && r.p.enabledIrqs.has(79), "both lines re-enabled");
+  });
+
   it("a buffer cache sync writes its dirty blocks as one batch, then the flush", async () => {
     const r = await boot([[31, {}]]);
     const d = r.bus.devices.get(31)!;
