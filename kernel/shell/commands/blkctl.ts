@@ -396,10 +396,14 @@ function median(values: Array<f64>): f64 {
   return s.length == 0 ? 0 : s[(s.length - 1) / 2];
 }
 
-/** Runs `runs` times, prints one JSON line (median throughput; latency of the median run). */
+/**
+ * Runs `runs` times and prints one JSON line: the median of the runs' MB/s (or IOPS, for
+ * random I/O), the other figures from the median run.
+ */
 function benchJson(d: BlockDevice, v: VirtioBlk | null, name: string, c: BlockBenchConfig, runs: i32): bool {
   const results = new Array<BlockBenchResult>(0);
-  const mbps = new Array<f64>(0);
+  const values = new Array<f64>(0);
+  const iops = c.random;
   for (let i = 0; i < runs; i++) {
     c.seed = <u32>(i + 1);
     const r = runBlockBench(d, c);
@@ -408,15 +412,15 @@ function benchJson(d: BlockDevice, v: VirtioBlk | null, name: string, c: BlockBe
       return false;
     }
     results.push(r);
-    mbps.push(r.megabytesPerSecond);
+    values.push(iops ? r.iops : r.megabytesPerSecond);
   }
-  const m = median(mbps);
+  const m = median(values);
   let pick = results[0];
-  for (let i = 0; i < results.length; i++) if (results[i].megabytesPerSecond == m) pick = results[i];
+  for (let i = 0; i < results.length; i++) if (values[i] == m) pick = results[i];
   let runList = "";
-  for (let i = 0; i < mbps.length; i++) runList += (i > 0 ? "," : "") + jsonNumber(mbps[i], 1);
-  let line = "{\"name\":\"" + name + "\",\"unit\":\"MB/s\",\"value\":" + jsonNumber(m, 1) +
-    ",\"runs\":[" + runList + "],\"iops\":" + jsonNumber(pick.iops, 0) +
+  for (let i = 0; i < values.length; i++) runList += (i > 0 ? "," : "") + jsonNumber(values[i], iops ? 0 : 1);
+  let line = "{\"name\":\"" + name + "\",\"unit\":\"" + (iops ? "IOPS" : "MB/s") + "\",\"value\":" + jsonNumber(m, iops ? 0 : 1) +
+    ",\"runs\":[" + runList + "],\"mbps\":" + jsonNumber(pick.megabytesPerSecond, 1) + ",\"iops\":" + jsonNumber(pick.iops, 0) +
     ",\"p50_us\":" + jsonNumber(<f64>pick.latencyPercentile(50) / 1000, 1) +
     ",\"p99_us\":" + jsonNumber(<f64>pick.latencyPercentile(99) / 1000, 1) +
     ",\"n\":" + pick.requests.toString() + ",\"bs\":" + c.requestBytes.toString() + ",\"qd\":" + c.queueDepth.toString() +

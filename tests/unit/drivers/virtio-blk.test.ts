@@ -453,7 +453,8 @@ describe("blkctl and lsblk on virtio-blk", function () {
       "blk.irq.rand_read_4k.qd32.event_idx_off", "blk.irq.rand_read_4k.qd32.batch16.event_idx_off",
       "blk.poll.rand_read_4k.qd32", "blk.poll.seq_read.qd32"]);
     for (const l of lines) {
-      assert.equal(l.unit, "MB/s");
+      assert.equal(l.unit, l.name.includes("rand") ? "IOPS" : "MB/s");
+      assert.equal(l.value, l.unit === "IOPS" ? l.iops : l.mbps);
       assert.ok(l.value > 0 && l.n > 0 && l.p99_us >= l.p50_us && l.device === "vdb");
     }
     assert.equal(lines[8].event_idx, false);
