@@ -11,6 +11,7 @@ import { runPollers, idle, takeConsoleByte } from "./kernel_loop";
 import { runScheduler } from "./sched/scheduler";
 import { flushAnnouncements } from "./sched/announce";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
+import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -30,9 +31,24 @@ function banner(): void {
     fixed(<f64>ticksToUs(exit) / 1000, 1) + " ms, kmain at " + fixed(<f64>ticksToUs(kmainTicks) / 1000, 1) + " ms");
 }
 
+/** Probes the virtio-mmio bus; one banner line lists the disks found. */
+function probeDisks(): void {
+  const started = nowTicks();
+  probeVirtioDevices();
+  const us = ticksToUs(nowTicks() - started);
+  const disks = virtioBlockDevices();
+  let line = "";
+  for (let i = 0; i < disks.length; i++) {
+    line += (i > 0 ? ", " : "") + disks[i].name + " " + bytes(disks[i].sizeBytes) + (disks[i].readOnly ? " (read-only)" : "");
+  }
+  println("  disks:    " + (disks.length > 0 ? line : "none found (lsdev shows the virtio-mmio bus)") +
+    " (virtio-mmio probed in " + fixed(<f64>us / 1000, 1) + " ms)");
+}
+
 export function kmain(): void {
   kmainTicks = nowTicks();
   banner();
+  probeDisks();
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");

@@ -10,8 +10,14 @@
 //   sync()              writes every dirty unheld block in block order, then flush(): the
 //                       barrier. Data written by sync() is durable when it returns 0.
 //
+// Memory: at most `capacity` blocks are cached. Eviction takes the least recently used block
+// that is unpinned and unheld, preferring a clean one among the oldest EVICTION_WINDOW (no
+// write needed) over writing back a dirty one. Only when every block is pinned or held does
+// the cache grow past capacity (counted in stats.overCapacity) rather than fail the caller;
+// it shrinks back as blocks are released. Live caches are listed by blockCaches() (lsblk).
+//
 // Errors are negative codes (kernel/lib/errors.ts); lastError keeps the one behind a null.
-import { BlockDevice, SECTOR_SIZE } from "./device";
+import { BlockDevice, BlockRequest, BlockOp, SECTOR_SIZE, completeBlockRequest } from "./device";
 import { EINVAL, EIO, ENOMEM } from "../lib/errors";
 
 export class CachedBlock {
@@ -33,6 +39,18 @@ export class CacheStats {
   readErrors: u64 = 0;
   writeErrors: u64 = 0;
   syncs: u64 = 0;
+  /** Lookups that found every block pinned or held and grew the cache past capacity. */
+  overCapacity: u64 = 0;
+}
+
+/** Among this many least recently used blocks, a clean one is evicted before a dirty one. */
+const EVICTION_WINDOW: i32 = 8;
+
+const liveCaches = new Array<BlockCache>(0);
+
+/** Every cache created and not yet closed (lsblk shows their statistics). */
+export function blockCaches(): Array<BlockCache> {
+  return liveCaches;
 }
 
 export class BlockCache {
@@ -47,6 +65,18 @@ export class BlockCache {
   constructor(public device: BlockDevice, public blockSize: u32, public capacity: i32) {
     this.sectorsPerBlock = blockSize / SECTOR_SIZE;
     this.blockCount = device.sectorCount / <u64>this.sectorsPerBlock;
+    liveCaches.push(this);
+  }
+
+  /** Memory the cached blocks take now. */
+  get cachedBytes(): u64 {
+    return <u64>this.blocks.size * <u64>this.blockSize;
+  }
+
+  /** Hits over lookups, 0..1 (0 before the first lookup). */
+  get hitRate(): f64 {
+    const total = this.stats.hits + this.stats.misses;
+    return total == 0 ? 0 : <f64>this.stats.hits / <f64>total;
   }
 
   get cachedBlocks(): i32 {
@@ -71,7 +101,7 @@ export class BlockCache {
         this.stats.readErrors++;
         this.lastError = r;
         b.pins--;
-        this.forget(b);
+        if (b.pins == 0) this.forget(b); // another holder keeps its (invalid) block
         return null;
       }
       b.valid = true;
@@ -127,18 +157,41 @@ export class BlockCache {
     return 0;
   }
 
-  /** Writes every dirty, unheld block in block order, then issues the device flush barrier. */
+  /**
+   * Writes every dirty, unheld block, then issues the device flush barrier. The writes are
+   * submitted in block order as one batch (the device may complete them in any order); the
+   * flush is issued only after all of them completed, and returns when they are durable.
+   */
   sync(): i32 {
     const dirty = new Array<CachedBlock>(0);
     const values = this.blocks.values();
     for (let i = 0; i < values.length; i++) if (values[i].dirty && !values[i].held) dirty.push(values[i]);
     dirty.sort((a: CachedBlock, b: CachedBlock): i32 => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0));
     let result = 0;
+    const requests = new Array<BlockRequest>(dirty.length);
+    const device = this.device;
+    device.plug();
     for (let i = 0; i < dirty.length; i++) {
-      const r = this.writeBack(dirty[i]);
-      if (r < 0 && result == 0) result = r;
+      const b = dirty[i];
+      const r = new BlockRequest(BlockOp.Write, b.block * <u64>this.sectorsPerBlock, this.sectorsPerBlock, b.data);
+      requests[i] = r;
+      const e = device.submit(r);
+      if (e < 0) completeBlockRequest(r, e); // refused: record it like a failed write
     }
-    const f = this.device.flush();
+    device.unplug();
+    for (let i = 0; i < dirty.length; i++) {
+      while (!requests[i].done) device.waitForCompletions(1);
+      const r = requests[i];
+      if (r.status < 0) {
+        this.stats.writeErrors++;
+        this.lastError = r.status;
+        if (result == 0) result = r.status;
+      } else {
+        dirty[i].dirty = false;
+        this.stats.writebacks++;
+      }
+    }
+    const f = this.device.flush(); // the barrier: the writes above are durable when it returns 0
     this.stats.syncs++;
     return result < 0 ? result : f;
   }
@@ -154,12 +207,19 @@ export class BlockCache {
     }
   }
 
-  /** Writes back and empties the cache (unmount). Returns the first error. */
+  /**
+   * Writes back and empties the cache (unmount). Returns the first error. A cache left with
+   * blocks it could not write stays listed by blockCaches(), so the loss is visible.
+   */
   close(): i32 {
     const r = this.sync();
     const values = this.blocks.values();
     for (let i = 0; i < values.length; i++) {
       if (!values[i].dirty) this.forget(values[i]);
+    }
+    if (this.blocks.size == 0) {
+      const at = liveCaches.indexOf(this);
+      if (at >= 0) liveCaches.splice(at, 1);
     }
     return r;
   }
@@ -175,7 +235,12 @@ export class BlockCache {
       this.touch(b);
       return b;
     }
-    if (this.blocks.size >= this.capacity) this.evictOne();
+    while (this.blocks.size >= this.capacity) {
+      if (!this.evictOne()) {
+        this.stats.overCapacity++;
+        break;
+      }
+    }
     const b = new CachedBlock(n);
     b.data = heap.alloc(this.blockSize);
     if (b.data == 0) {
@@ -188,19 +253,36 @@ export class BlockCache {
     return b;
   }
 
-  /** Evicts the least recently used block that is unpinned and can be written (if dirty). */
-  private evictOne(): void {
+  /**
+   * Evicts the least recently used block that is unpinned and unheld: a clean one among the
+   * oldest EVICTION_WINDOW candidates if there is one, else the oldest dirty one that writes
+   * back without error. False when nothing can be evicted.
+   */
+  private evictOne(): bool {
+    let seen = 0;
     let b = this.oldest;
+    while (b != null && seen < EVICTION_WINDOW) {
+      if (b.pins == 0 && !b.held) {
+        if (!b.dirty) {
+          this.forget(b);
+          this.stats.evictions++;
+          return true;
+        }
+        seen++;
+      }
+      b = b.newer;
+    }
+    b = this.oldest;
     while (b != null) {
       const next = b.newer;
       if (b.pins == 0 && !b.held && (!b.dirty || this.writeBack(b) == 0)) {
         this.forget(b);
         this.stats.evictions++;
-        return;
+        return true;
       }
       b = next;
     }
-    // everything pinned, held or failing: grow past capacity rather than fail the caller
+    return false;
   }
 
   private forget(b: CachedBlock): void {

@@ -4,6 +4,11 @@
 // target; a file-backed device on Node in tests), and register it by name (vda, vdb, ...).
 // Addresses are in 512-byte sectors; buffers are linear-memory pointers. Every call returns
 // 0 or a negative error code from kernel/lib/errors.ts; none of them traps on bad input.
+//
+// Synchronous calls (read/write/flush) submit and wait. Asynchronous users submit() requests
+// (between plug() and unplug() for one device notification per batch) and are told through
+// the completion hook; flush() / a Flush request is the ordering barrier: it completes after
+// every write completed before it, and is durable on the medium.
 
 export const SECTOR_SIZE: u32 = 512;
 
@@ -25,6 +30,10 @@ export class BlockRequest {
   waiter: i32 = 0;
   submittedAt: u64 = 0;
   completedAt: u64 = 0;
+  /** Driver bookkeeping while queued: a large request goes to the device in parts. */
+  partsTotal: u32 = 0;
+  partsPosted: u32 = 0;
+  partsDone: u32 = 0;
   constructor(public op: BlockOp, public lba: u64, public count: u32, public buffer: usize) {}
 }
 
@@ -41,6 +50,19 @@ export function completeBlockRequest(request: BlockRequest, status: i32): void {
   request.status = status;
   request.done = true;
   if (completionHook != null) completionHook!(request);
+}
+
+/** What lsblk shows per device; drivers count, the interface only holds the numbers. */
+export class BlockDeviceStats {
+  reads: u64 = 0;
+  writes: u64 = 0;
+  flushes: u64 = 0;
+  sectorsRead: u64 = 0;
+  sectorsWritten: u64 = 0;
+  errors: u64 = 0;
+  /** Device interrupts taken and notifications sent (drivers with a queue). */
+  interrupts: u64 = 0;
+  notifies: u64 = 0;
 }
 
 export abstract class BlockDevice {
@@ -80,6 +102,40 @@ export abstract class BlockDevice {
 
   /** Set by the VFS while a file system is mounted from this device. */
   mountedAt: string = "";
+
+  stats: BlockDeviceStats = new BlockDeviceStats();
+
+  /** One line about the driver behind the device, for lsblk ("virtio-blk slot 31"...). */
+  describe(): string {
+    return "";
+  }
+
+  /**
+   * Runs device completions that are due (drivers with a queue override it). Waiters that
+   * poll `request.done` call it in their loop; the event loop calls it through a poller.
+   */
+  poll(): void {}
+
+  /**
+   * Sleeps until at least `count` more of this device's requests completed, or none is in
+   * flight. Devices without a queue complete in submit(): polling once is all there is to do.
+   * A driver whose submit() completes later must override this (and poll()).
+   */
+  waitForCompletions(count: i32): void {
+    this.poll();
+  }
+
+  /**
+   * Batch submission: between plug() and unplug(), submit() queues requests without notifying
+   * the device; unplug() notifies once for the whole batch. Nests. No-ops without a queue.
+   */
+  plug(): void {}
+  unplug(): void {}
+
+  /** Requests (or parts of requests) on the device now. */
+  get inFlight(): i32 {
+    return 0;
+  }
 }
 
 const devices = new Array<BlockDevice>(0);

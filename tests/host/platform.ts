@@ -31,6 +31,10 @@ export class HostPlatform {
   /** Set when a test replaced memmap itself (loadKernelModule then leaves it alone). */
   customMemmap = false;
   mmio: MmioHandler | null = null;
+  /** Called when the kernel sleeps in wait_for_interrupt (a fake device does its work here). */
+  onWaitForInterrupt: (() => void) | null = null;
+  /** Called after irq_enable(intid) (a level-triggered fake device re-raises its line here). */
+  onIrqEnable: ((intid: number) => void) | null = null;
   /** Test-only import modules (a file-backed disk, a fake device...): name -> functions. */
   extraImports: Record<string, Record<string, Function>> = {};
   private readonly started = process.hrtime.bigint();
@@ -88,13 +92,16 @@ export class HostPlatform {
         ticks: () => self.ticks,
         tick_hz: () => 100,
         irq_count: () => self.ticks,
-        wait_for_interrupt() {},
+        wait_for_interrupt() { self.onWaitForInterrupt?.(); },
         irq_take_virtio(): number {
           const p = self.virtioPending;
           self.virtioPending = 0;
           return p;
         },
-        irq_enable(intid: number) { self.enabledIrqs.add(intid); },
+        irq_enable(intid: number) {
+          self.enabledIrqs.add(intid);
+          self.onIrqEnable?.(intid);
+        },
         irq_disable(intid: number) { self.enabledIrqs.delete(intid); },
         power_off() { self.poweredOff = true; },
         reboot() { self.rebooted = true; },
