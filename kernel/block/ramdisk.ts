@@ -87,8 +87,13 @@ export class RamDisk extends BlockDevice {
     return this.queue.length;
   }
 
+  /** BlockDevice.poll(): completes what is due now. */
+  poll(): void {
+    this.completeDue(nowTicks());
+  }
+
   /** Completes every queued request whose time has come (in order). */
-  poll(now: u64): void {
+  completeDue(now: u64): void {
     while (this.queue.length > 0 && this.dueTicks[0] <= now) {
       const request = this.queue.shift();
       this.dueTicks.shift();
@@ -109,7 +114,7 @@ const ramDisks = new Array<RamDisk>(0);
 export function pollRamDisks(): void {
   if (ramDisks.length == 0) return;
   const now = nowTicks();
-  for (let i = 0; i < ramDisks.length; i++) ramDisks[i].poll(now);
+  for (let i = 0; i < ramDisks.length; i++) ramDisks[i].completeDue(now);
 }
 
 registerPoller(pollRamDisks);
