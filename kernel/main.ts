@@ -9,6 +9,7 @@ import { bytes, fixed } from "./lib/format";
 import { consoleShell } from "./shell/shell";
 import { runPollers } from "./kernel_loop";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
+import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -17,7 +18,9 @@ function banner(): void {
   const hz = counterHz();
   println("");
   println(SIS_NAME + " " + SIS_VERSION + " (" + SIS_ARCH + ") - an AI-native kernel in TypeScript");
-  println("  memory:   " + bytes(totalRamBytes()) + " RAM found, " + bytes(usableRamBytes()) + " usable");
+  println("  memory:   " + bytes(totalRamBytes()) + " RAM found, " + bytes(usableRamBytes()) + " usable, " +
+    bytes(<u64>managedPages() * <u64>PAGE_SIZE) + " managed by the page allocator (built in " +
+    fixed(<f64>initMemoryMicros() / 1000, 2) + " ms)");
   println("  timer:    counter " + fixed(<f64>hz / 1e6, 2) + " MHz, tick " + tick_hz().toString() + " Hz");
   const entry = boot_info(BootKey.CounterAtEntry);
   const exit = boot_info(BootKey.CounterAtExitBoot);
@@ -26,6 +29,7 @@ function banner(): void {
 }
 
 export function kmain(): void {
+  initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   banner();
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
