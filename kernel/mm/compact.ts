@@ -9,8 +9,10 @@
 //   2. T runs from MAX_ORDER down to one above the current largest free order (only T =
 //      MAX_ORDER when the largest block is already that big: then compaction gathers free
 //      memory into more 4 MiB blocks, lowering the fragmentation ratio);
-//   3. the cheapest regions of the first T that has any are emptied, one after another,
-//      until the page budget is spent or no destination is left:
+//   3. the cheapest regions of order T are emptied, one after another, until the page
+//      budget is spent or no destination is left; when not one region of order T could be
+//      emptied, T - 1 is tried. A region is only tried when its cost fits in the free pages
+//      outside it that lie in blocks below order T (the possible destinations):
 //        a. fence: take the region's free blocks off the free lists (so no destination can
 //           land inside it);
 //        b. for each movable block: allocate a destination elsewhere, copy, tell the owner
@@ -24,7 +26,7 @@
 import {
   MAX_ORDER, PAGE_SHIFT, TYPE_ALLOCATED, TYPE_FREE, KIND_MOVABLE, KIND_PLAIN, STATE_RESERVED,
   pageState, typeOfState, kindOfState, orderOfState, windowPages, largestFreeOrder, allocBlock,
-  takeFreeBlock, returnBlock, setKind, freePageCount,
+  takeFreeBlock, returnBlock, setKind, freePageCount, freeBlocksOfOrder,
 } from "./buddy";
 import { migrateMovable } from "./movable";
 import { slabReleaseEmpty } from "./slab";
@@ -87,6 +89,10 @@ export function compactMemory(budgetPages: u32 = DEFAULT_COMPACT_BUDGET_PAGES): 
         r.stoppedBy = "budget";
         break;
       }
+      if (<u64>cost > holesOutside(region << order, order)) {
+        r.stoppedBy = "not enough free holes for the next region";
+        break; // candidates are sorted by cost: the others need even more
+      }
       const ok = evacuate(region << order, order);
       r.blocksMigrated += lastBlocks;
       r.pagesMigrated += lastPages;
@@ -97,9 +103,8 @@ export function compactMemory(budgetPages: u32 = DEFAULT_COMPACT_BUDGET_PAGES): 
       }
       r.regionsEmptied++;
     }
-    break; // the first order with candidates is the one we work on
+    if (r.regionsEmptied > 0 || r.stoppedBy == "budget") break; // else try smaller regions
   }
-
   r.largestAfter = largestFreeBlockPages();
   r.fragmentationAfter = fragmentationRatio();
   r.freeAfter = freePageCount();
@@ -143,6 +148,21 @@ function findRegions(order: u32): Array<u64> {
   }
   out.sort();
   return out;
+}
+
+/** Free pages outside [start, start + 2^order) in blocks of order < `order`: possible destinations. */
+function holesOutside(start: u32, order: u32): u64 {
+  let holes: u64 = 0;
+  for (let k: u32 = 0; k < order; k++) holes += <u64>freeBlocksOfOrder(k) << k;
+  const end = start + (<u32>1 << order);
+  let p = start;
+  while (p < end) {
+    const s = pageState(p);
+    const k = orderOfState(s);
+    if (typeOfState(s) == TYPE_FREE) holes -= <u64>1 << k;
+    p += <u32>1 << k;
+  }
+  return holes;
 }
 
 /** Empties the region [start, start + 2^order); true when it became free. */

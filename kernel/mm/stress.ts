@@ -4,8 +4,10 @@
 //
 //   stressStart(seed, pressure)   remembers the free pages, allocates its handle table
 //   stressStep()                  one tick: OPS_PER_STEP random allocations and frees
-//   stressStop(keep)              frees everything it took (or keeps it: keep = true,
-//                                 then stressRelease() frees it later)
+//   stressStop(keep)              frees everything it took, or (keep = true) keeps it: high
+//                                 pressure first fills on until the next allocation failure,
+//                                 so memory is left full and fragmented (what compaction is
+//                                 for); stressRelease() frees it later
 //
 // The same seed and pressure give the same sequence of requests (and, from the same
 // starting state, the same results). Allocations are a mix of
@@ -38,6 +40,7 @@ export const OPS_PER_STEP: i32 = 256;
 const CAPACITY_SHIFT: u32 = 17;
 export const STRESS_CAPACITY: u32 = <u32>1 << CAPACITY_SHIFT;
 const ARRAY_ORDER: u32 = CAPACITY_SHIFT + 2 - 12; // u32 per entry
+const KEEP_FILL_LIMIT: u32 = 4_000_000;
 const T_MOVABLE: u32 = 1;
 const T_UNMOVABLE: u32 = 2;
 const T_KMALLOC: u32 = 3;
@@ -294,6 +297,18 @@ export function stressStop(keep: bool): void {
   active = false;
   observe();
   if (keep) {
+    if (stress.pressure == PRESSURE_HIGH) {
+      // fill (85% allocations) until an allocation fails: bounded by the table size
+      for (let i: u32 = 0; i < KEEP_FILL_LIMIT; i++) {
+        stress.operations++;
+        if (nextRandom() % 100 < 85 || live == 0) {
+          if (!allocateOne()) break;
+        } else {
+          freeOne(nextRandom() % live);
+        }
+      }
+    }
+    observe();
     kept = true;
     return;
   }

@@ -21,11 +21,12 @@ import { errorMessage } from "../../lib/errors";
 const USAGE = "stresstest mem [--pressure low|high] [--seconds N] [--seed S] [--keep]\n" +
   "stresstest mem --release\n" +
   "  Random page (movable and unmovable) and kmalloc allocations and frees that fragment memory.\n" +
-  "  --pressure low   aim at ~45% of free memory (default)\n" +
-  "  --pressure high  keep allocating: runs memory to allocation failure, frees a burst, goes on\n" +
+  "  --pressure low   fill to 50% of free memory, drain to 25%, repeat (default)\n" +
+  "  --pressure high  fill until an allocation fails, drain to 40%, repeat (orders 0..10)\n" +
   "  --seconds N      run time, 1..600 (default 5); progress every second\n" +
   "  --seed S         seed of the workload (default 1): same seed, same requests\n" +
-  "  --keep           leave the allocations in place at the end (for memctl compact)\n" +
+  "  --keep           keep the allocations at the end (high pressure: fill on to the next\n" +
+  "                   failure first): full, fragmented memory for memctl compact\n" +
   "  --release        free what an earlier --keep run left";
 
 registerSubcommand("stresstest", "mem", "fragment memory with a seeded alloc/free workload", USAGE,
