@@ -107,10 +107,18 @@ export function memoryReady(): bool {
 /**
  * 2^order contiguous pages, aligned to their size; returns the linear address, or 0 when
  * none is free or order > MAX_ORDER (counted as an allocation failure). Never traps.
+ * The contents are whatever the pages held before (not zeroed: see allocPagesZeroed).
  */
 export function allocPages(order: u32): usize {
   if (!ready) return 0;
   return <usize>allocBlock(order, KIND_PLAIN) << PAGE_SHIFT;
+}
+
+/** allocPages(order) with the block filled with zeros. */
+export function allocPagesZeroed(order: u32): usize {
+  const addr = allocPages(order);
+  if (addr != 0) memory.fill(addr, 0, PAGE_SIZE << order);
+  return addr;
 }
 
 /**

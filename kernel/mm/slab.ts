@@ -147,7 +147,8 @@ function releaseSlab(c: i32, slab: usize): void {
 
 /**
  * Allocates `size` bytes: a slab object for size <= 2048 (aligned to its class size, at
- * least 16), whole pages above (page aligned). Returns the linear address or 0.
+ * least 16), whole pages above (page aligned). Returns the linear address or 0. The
+ * contents are not zeroed (kzalloc does that).
  */
 export function kmalloc(size: usize): usize {
   if (!memoryReady()) return 0;
@@ -189,6 +190,13 @@ export function kmalloc(size: usize): usize {
   unchecked(allocCount[c]++);
   unchecked(objectsInUse[c]++);
   return slab + (<usize>slot << shift);
+}
+
+/** kmalloc(size) filled with zeros. */
+export function kzalloc(size: usize): usize {
+  const p = kmalloc(size);
+  if (p != 0) memory.fill(p, 0, size == 0 ? 1 : size);
+  return p;
 }
 
 function kmallocLarge(size: usize): usize {

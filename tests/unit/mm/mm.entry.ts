@@ -3,8 +3,8 @@
 // statistics, stress, benchmarks, shell commands). Compiled with memoryBase = 64 MiB, so
 // linear [0, 64 MiB) is the page-frame window.
 import * as buddy from "../../../kernel/mm/buddy";
-import { initMemory, allocPages, freePages, managedPages, freePagesNow, metadataAddress, metadataBytesUsed, initMemoryMicros, memoryReady } from "../../../kernel/mm/pages";
-import { kmalloc, kfree, checkSlabs, slabReleaseEmpty, slabObjectsInUse, slabCount, slabHitRate, slabOverhead, slabTotalPages, slabListLength, kfreeDoubleFrees, kfreeForeign } from "../../../kernel/mm/slab";
+import { initMemory, allocPages, allocPagesZeroed, freePages, managedPages, freePagesNow, metadataAddress, metadataBytesUsed, initMemoryMicros, memoryReady } from "../../../kernel/mm/pages";
+import { kmalloc, kzalloc, kfree, checkSlabs, slabReleaseEmpty, slabObjectsInUse, slabCount, slabHitRate, slabOverhead, slabTotalPages, slabListLength, kfreeDoubleFrees, kfreeForeign } from "../../../kernel/mm/slab";
 import { allocMovablePages } from "../../../kernel/mm/movable";
 import { compactMemory } from "../../../kernel/mm/compact";
 import { memorySnapshot, sampleMemoryStats, pollMemoryStats, historyLength, historySample, fragmentationRatio, largestFreeBlockPages } from "../../../kernel/mm/stats";
@@ -41,6 +41,7 @@ export function memInit(): void { initMemory(); }
 export function memReady(): bool { return memoryReady(); }
 export function memInitMicros(): u64 { return initMemoryMicros(); }
 export function memAlloc(order: u32): u32 { return <u32>allocPages(order); }
+export function memAllocZeroed(order: u32): u32 { return <u32>allocPagesZeroed(order); }
 export function memFree(addr: u32, order: u32): i32 { return freePages(addr, order); }
 export function memManaged(): u32 { return managedPages(); }
 export function memFreePages(): u32 { return freePagesNow(); }
@@ -52,6 +53,7 @@ export function memCheck(): string {
 }
 
 export function slabAlloc(size: u32): u32 { return <u32>kmalloc(size); }
+export function slabAllocZeroed(size: u32): u32 { return <u32>kzalloc(size); }
 export function slabFree(ptr: u32): i32 { return kfree(ptr); }
 export function slabRelease(): u32 { return slabReleaseEmpty(); }
 export function slabInUse(c: i32): u64 { return slabObjectsInUse(c); }

@@ -102,6 +102,26 @@ describe("page allocator: allocPages / freePages", function () {
     assert.equal(e.memCheck(), "");
   });
 
+  it("allocPagesZeroed and kzalloc hand out zeros even where memory was dirty", () => {
+    const e = k.exports;
+    const a = e.memAlloc(1);
+    new Uint8Array(k.memory.buffer).fill(0xee, a, a + 8192);
+    assert.equal(e.memFree(a, 1), 0);
+    const z = e.memAllocZeroed(1);
+    assert.equal(z, a, "the same (dirty) block comes back");
+    assert.ok(new Uint8Array(k.memory.buffer, z, 8192).every((b) => b === 0));
+    assert.equal(e.memFree(z, 1), 0);
+    const o = e.slabAlloc(100);
+    new Uint8Array(k.memory.buffer).fill(0xee, o, o + 100);
+    assert.equal(e.slabFree(o), 0);
+    const oz = e.slabAllocZeroed(100);
+    assert.equal(oz, o);
+    assert.ok(new Uint8Array(k.memory.buffer, oz, 100).every((b) => b === 0));
+    assert.equal(e.slabFree(oz), 0);
+    e.slabRelease();
+    assert.equal(e.memFreePages(), e.memManaged());
+  });
+
   it("refuses double frees, foreign addresses and wrong orders with an error, changing nothing", () => {
     const e = k.exports;
     const free0 = e.memFreePages();
