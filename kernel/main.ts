@@ -12,6 +12,7 @@ import { runScheduler } from "./sched/scheduler";
 import { flushAnnouncements } from "./sched/announce";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
 import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
+import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -23,7 +24,9 @@ function banner(): void {
   const hz = counterHz();
   println("");
   println(SIS_NAME + " " + SIS_VERSION + " (" + SIS_ARCH + ") - an AI-native kernel in TypeScript");
-  println("  memory:   " + bytes(totalRamBytes()) + " RAM found, " + bytes(usableRamBytes()) + " usable");
+  println("  memory:   " + bytes(totalRamBytes()) + " RAM found, " + bytes(usableRamBytes()) + " usable, " +
+    bytes(<u64>managedPages() * <u64>PAGE_SIZE) + " managed by the page allocator (built in " +
+    fixed(<f64>initMemoryMicros() / 1000, 2) + " ms)");
   println("  timer:    counter " + fixed(<f64>hz / 1e6, 2) + " MHz, tick " + tick_hz().toString() + " Hz");
   const entry = boot_info(BootKey.CounterAtEntry);
   const exit = boot_info(BootKey.CounterAtExitBoot);
@@ -47,6 +50,7 @@ function probeDisks(): void {
 
 export function kmain(): void {
   kmainTicks = nowTicks();
+  initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   banner();
   probeDisks();
   bootCompleteTicks = nowTicks();

@@ -1,37 +1,50 @@
 // DMA memory for virtio rings, request headers and bounce buffers: the ONE place that
 // decides where device-visible memory comes from.
 //
-// Today it comes from the AssemblyScript heap (physically contiguous, see
-// kernel/platform/dma.ts), over-allocated and aligned by hand. When the page allocator
-// (kernel/mm/pages.ts: allocPages(order) / freePages(addr, order)) is merged, switch the two
-// functions below to it; nothing else in the drivers knows.
+// It comes from the kernel allocators (kernel/mm): kzalloc for small blocks (a slab object
+// is aligned to its power-of-two class size, so asking for max(bytes, align) gives the
+// alignment) and whole zeroed pages above 2048 bytes. Before the page allocator is up (and
+// in Node tests that never start it) it falls back to the AssemblyScript heap, which is
+// also physically contiguous (kernel/platform/dma.ts).
 //
 // Invariants: a block from allocDma is zero-filled, `align` is a power of two up to 4096,
-// and the block never crosses the 1 GiB window boundary (heap memory is above it).
+// and the block never crosses the 1 GiB window boundary.
 import { dmaAddress } from "../../platform/dma";
+import { memoryReady } from "../../mm/pages";
+import { kzalloc, kfree } from "../../mm/slab";
 
-const rawOf = new Map<usize, usize>();
-let bytesInUse: usize = 0;
+const heapRawOf = new Map<usize, usize>(); // heap fallback: aligned -> raw
 const sizeOf = new Map<usize, usize>();
+let bytesInUse: usize = 0;
 
 /** Zeroed memory of `bytes`, aligned to `align`; 0 when out of memory. */
 export function allocDma(bytes: usize, align: usize): usize {
   if (bytes == 0 || align == 0 || (align & (align - 1)) != 0 || align > 4096) return 0;
-  const raw = heap.alloc(bytes + align);
-  if (raw == 0) return 0;
-  const aligned = (raw + align - 1) & ~(align - 1);
-  memory.fill(aligned, 0, bytes);
-  rawOf.set(aligned, raw);
-  sizeOf.set(aligned, bytes);
+  let ptr: usize = 0;
+  if (memoryReady()) {
+    ptr = kzalloc(max(bytes, align));
+    if (ptr == 0) return 0;
+  } else {
+    const raw = heap.alloc(bytes + align);
+    if (raw == 0) return 0;
+    ptr = (raw + align - 1) & ~(align - 1);
+    memory.fill(ptr, 0, bytes);
+    heapRawOf.set(ptr, raw);
+  }
+  sizeOf.set(ptr, bytes);
   bytesInUse += bytes;
-  return aligned;
+  return ptr;
 }
 
 export function freeDma(ptr: usize): void {
-  if (ptr == 0 || !rawOf.has(ptr)) return;
-  heap.free(rawOf.get(ptr));
+  if (ptr == 0 || !sizeOf.has(ptr)) return;
+  if (heapRawOf.has(ptr)) {
+    heap.free(heapRawOf.get(ptr));
+    heapRawOf.delete(ptr);
+  } else {
+    kfree(ptr);
+  }
   bytesInUse -= sizeOf.get(ptr);
-  rawOf.delete(ptr);
   sizeOf.delete(ptr);
 }
 

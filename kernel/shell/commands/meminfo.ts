@@ -3,7 +3,8 @@ import { registerCommand } from "../registry";
 import { println, printError } from "../../platform/console";
 import { memoryMap, memoryTypeName, isRam, isUsable, totalRamBytes, usableRamBytes, PAGE_SIZE } from "../../platform/memmap";
 import { boot_info, BootKey } from "../../platform/imports";
-import { bytes, table, padLeft } from "../../lib/format";
+import { bytes, table, padLeft, fixed } from "../../lib/format";
+import { managedPages, PAGE_SIZE as ALLOCATOR_PAGE_SIZE } from "../../mm/pages";
 
 registerCommand("meminfo", "RAM found in the UEFI memory map", "meminfo [-v]\n  Total, usable and reserved RAM and the amount by memory type.\n  -v  also list every range of the memory map",
   (args: Array<string>): i32 => {
@@ -18,6 +19,9 @@ registerCommand("meminfo", "RAM found in the UEFI memory map", "meminfo [-v]\n  
     println("total RAM:   " + bytes(total) + " (" + (total / PAGE_SIZE).toString() + " pages)");
     println("usable:      " + bytes(usable) + " (conventional + boot services, free after boot)");
     println("reserved:    " + bytes(total - usable) + " (kernel image, stack, heap, firmware runtime)");
+    const managed = <u64>managedPages() * <u64>ALLOCATOR_PAGE_SIZE;
+    println("managed by the page allocator: " + bytes(managed) + " (" +
+      fixed(total == 0 ? 0.0 : <f64>managed * 100 / <f64>total, 1) + "% of RAM)");
     println("kernel heap: " + bytes(boot_info(BootKey.HeapBytes)) + " at " + "0x" + boot_info(BootKey.HeapPhys).toString(16) +
       ", stack " + bytes(boot_info(BootKey.StackBytes)));
     const perType = new Array<u64>(16);

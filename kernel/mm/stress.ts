@@ -1,0 +1,347 @@
+// A seeded memory workload that fragments memory and can run it to allocation failure:
+// the engine behind `stresstest mem`, and later the source of OOM episodes for the
+// predictor. One episode at a time:
+//
+//   stressStart(seed, pressure)   remembers the free pages, allocates its handle table
+//   stressStep()                  one tick: OPS_PER_STEP random allocations and frees
+//   stressStop(keep)              frees everything it took, or (keep = true) keeps it: high
+//                                 pressure first fills on until the next allocation failure,
+//                                 so memory is left full and fragmented (what compaction is
+//                                 for); stressRelease() frees it later
+//
+// The same seed and pressure give the same sequence of requests (and, from the same
+// starting state, the same results). Allocations are a mix of
+//   movable pages (allocMovablePages: compaction may migrate them; stressRelocate updates
+//   the table), unmovable pages (allocPages) and kmalloc objects of 1 B .. 8 KiB.
+// Frees pick a random live allocation, which is what fragments memory. Each allocation
+// carries a tag in its first and last 4 bytes, derived from its id; frees and
+// stressVerify() check it, so a migration that lost data shows up as a corrupt count.
+//
+// The workload alternates two phases, which is what fragments memory: FILL (85% allocations)
+// until the high mark, then DRAIN (85% frees of random live allocations) down to the low
+// mark, leaving scattered holes that the next FILL only partly reuses.
+//   low   marks 25% .. 50% of the pages free at the start, orders 0..3: few or no failures;
+//   high  FILL runs until an allocation fails (orders 0..10, P(order k) = 2^-(k+1)), so every
+//         cycle takes memory to allocation failure (counted, never fatal); DRAIN to 40%.
+// Mix: 75% movable pages, 7% unmovable pages, 18% kmalloc.
+//
+// The handle table (id -> address, info; plus a permutation of ids whose first `live`
+// entries are the live ones) lives in four buddy blocks of its own, not in the AS heap.
+import { allocPages, freePages, freePagesNow, PAGE_SIZE } from "./pages";
+import { allocMovablePages } from "./movable";
+import { kmalloc, kfree, slabReleaseEmpty } from "./slab";
+import { fragmentationRatio, largestFreeBlockPages } from "./stats";
+import { EBUSY, ENOMEM } from "../lib/errors";
+
+export const PRESSURE_LOW: i32 = 0;
+export const PRESSURE_HIGH: i32 = 1;
+export const OPS_PER_STEP: i32 = 256;
+
+const CAPACITY_SHIFT: u32 = 17;
+export const STRESS_CAPACITY: u32 = <u32>1 << CAPACITY_SHIFT;
+const ARRAY_ORDER: u32 = CAPACITY_SHIFT + 2 - 12; // u32 per entry
+const KEEP_FILL_LIMIT: u32 = 4_000_000;
+const T_MOVABLE: u32 = 1;
+const T_UNMOVABLE: u32 = 2;
+const T_KMALLOC: u32 = 3;
+
+export class StressStats {
+  seed: u64 = 0;
+  pressure: i32 = 0;
+  cycles: u64 = 0; // FILL -> DRAIN turns
+  steps: u64 = 0;
+  operations: u64 = 0;
+  allocations: u64 = 0;
+  frees: u64 = 0;
+  failures: u64 = 0;
+  pageFailures: u64 = 0;
+  kmallocFailures: u64 = 0;
+  highOrderFailures: u64 = 0; // failures of order >= 4 while >= 2^order pages were free
+  freeErrors: u64 = 0;
+  corrupt: u64 = 0;
+  relocations: u64 = 0;
+  relocationErrors: u64 = 0;
+  tableFull: u64 = 0;
+  live: u32 = 0;
+  pagesHeld: u64 = 0;
+  peakPagesHeld: u64 = 0;
+  kmallocBytesHeld: u64 = 0;
+  startFreePages: u32 = 0;
+  endFreePages: u32 = 0;
+  minFreePages: u32 = 0xffffffff;
+  minLargestBlock: u32 = 0xffffffff;
+  maxFragmentation: f64 = 0;
+}
+
+export let stress: StressStats = new StressStats();
+let active = false;
+let kept = false;
+let rng: u64 = 1;
+let addrTable: usize = 0;
+let infoTable: usize = 0;
+let permTable: usize = 0;
+let posTable: usize = 0;
+let live: u32 = 0;
+let filling = true;
+
+export function stressActive(): bool { return active; }
+export function stressKept(): bool { return kept; }
+
+// ---- the random source: xorshift64* (deterministic from the seed) ----
+function nextRandom(): u32 {
+  let x = rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  rng = x;
+  return <u32>((x * 0x2545f4914f6cdd1d) >> 32);
+}
+
+@inline function entryAddr(id: u32): usize { return <usize>load<u32>(addrTable + (<usize>id << 2)); }
+@inline function entryInfo(id: u32): u32 { return load<u32>(infoTable + (<usize>id << 2)); }
+@inline function permAt(i: u32): u32 { return load<u32>(permTable + (<usize>i << 2)); }
+@inline function setPerm(i: u32, id: u32): void {
+  store<u32>(permTable + (<usize>i << 2), id);
+  store<u32>(posTable + (<usize>id << 2), i);
+}
+
+function tagOf(id: u32, info: u32): u32 {
+  let h = id * 0x9e3779b1 ^ info * 0x85ebca77 ^ <u32>stress.seed ^ 0x5a5a5a5a;
+  h ^= h >> 15;
+  h *= 0x2c1b3c6d;
+  h ^= h >> 12;
+  return h;
+}
+
+function sizeOf(info: u32): usize {
+  const type = info & 3;
+  if (type == T_KMALLOC) return <usize>(info >> 8);
+  return PAGE_SIZE << ((info >> 2) & 15);
+}
+
+/** The relocation callback for the workload's movable blocks (movable.ts). */
+export function stressRelocate(ownerId: u32, oldAddr: usize, newAddr: usize): void {
+  if (addrTable != 0 && ownerId < STRESS_CAPACITY && entryAddr(ownerId) == oldAddr) {
+    store<u32>(addrTable + (<usize>ownerId << 2), <u32>newAddr);
+    stress.relocations++;
+  } else {
+    stress.relocationErrors++;
+  }
+}
+
+/**
+ * Starts an episode. Returns 0, -EBUSY when one is running, -ENOMEM when the handle table
+ * cannot be allocated. Allocations kept by an earlier episode are freed first.
+ */
+export function stressStart(seed: u64, pressure: i32): i32 {
+  if (active) return -EBUSY;
+  if (kept) stressRelease();
+  slabReleaseEmpty(); // so that the end state is comparable with the start
+  stress = new StressStats();
+  stress.seed = seed;
+  stress.pressure = pressure;
+  stress.startFreePages = freePagesNow();
+  rng = seed * 0x9e3779b97f4a7c15 + 0x632be59bd9b4e019;
+  if (rng == 0) rng = 1;
+  addrTable = allocPages(ARRAY_ORDER);
+  infoTable = allocPages(ARRAY_ORDER);
+  permTable = allocPages(ARRAY_ORDER);
+  posTable = allocPages(ARRAY_ORDER);
+  if (addrTable == 0 || infoTable == 0 || permTable == 0 || posTable == 0) {
+    freeTables();
+    return -ENOMEM;
+  }
+  for (let i: u32 = 0; i < STRESS_CAPACITY; i++) setPerm(i, i);
+  live = 0;
+  filling = true;
+  active = true;
+  observe();
+  return 0;
+}
+
+/** One tick of work: OPS_PER_STEP operations. */
+export function stressStep(): void {
+  if (!active) return;
+  const high = stress.pressure == PRESSURE_HIGH;
+  const start = <u64>stress.startFreePages;
+  const highMark = (start * (high ? 100 : 50)) / 100;
+  const lowMark = (start * (high ? 40 : 25)) / 100;
+  for (let i = 0; i < OPS_PER_STEP; i++) {
+    stress.operations++;
+    const r = nextRandom() % 100;
+    if ((filling && r < 85) || live == 0) {
+      if (!allocateOne() && filling) {
+        filling = false; // ran into allocation failure (or a full table): drain
+        stress.cycles++;
+      }
+      if (filling && stress.pagesHeld >= highMark) {
+        filling = false;
+        stress.cycles++;
+      }
+    } else {
+      freeOne(nextRandom() % live);
+      if (!filling && stress.pagesHeld <= lowMark) filling = true;
+    }
+  }
+  stress.steps++;
+  observe();
+}
+
+function observe(): void {
+  const free = freePagesNow();
+  const largest = largestFreeBlockPages();
+  const frag = fragmentationRatio();
+  if (free < stress.minFreePages) stress.minFreePages = free;
+  if (largest < stress.minLargestBlock) stress.minLargestBlock = largest;
+  if (frag > stress.maxFragmentation) stress.maxFragmentation = frag;
+  if (stress.pagesHeld > stress.peakPagesHeld) stress.peakPagesHeld = stress.pagesHeld;
+  stress.live = live;
+}
+
+function pickOrder(): u32 {
+  const r = nextRandom();
+  const k = ctz<u32>(r | 0x80000000);
+  const cap: u32 = stress.pressure == PRESSURE_HIGH ? 10 : 3;
+  return k < cap ? k : cap;
+}
+
+function allocateOne(): bool {
+  if (live >= STRESS_CAPACITY) {
+    stress.tableFull++; // not a failure of the allocator, but the fill ends here too
+    return false;
+  }
+  const id = permAt(live);
+  const r = nextRandom() % 100;
+  let info: u32;
+  let addr: usize;
+  if (r < 82) {
+    const order = pickOrder();
+    const movable = r < 75;
+    info = (movable ? T_MOVABLE : T_UNMOVABLE) | (order << 2);
+    addr = movable ? allocMovablePages(order, stressRelocate, id) : allocPages(order);
+    if (addr == 0) {
+      stress.failures++;
+      stress.pageFailures++;
+      if (order >= 4 && <u64>freePagesNow() >= (<u64>1 << order)) stress.highOrderFailures++;
+      return false;
+    }
+    stress.pagesHeld += <u64>1 << order;
+  } else {
+    const shift = nextRandom() % 13;
+    const size = (<u32>1 << shift) + (nextRandom() & ((<u32>1 << shift) - 1));
+    info = T_KMALLOC | (size << 8);
+    addr = kmalloc(<usize>size);
+    if (addr == 0) {
+      stress.failures++;
+      stress.kmallocFailures++;
+      return false;
+    }
+    stress.kmallocBytesHeld += <u64>size;
+  }
+  store<u32>(addrTable + (<usize>id << 2), <u32>addr);
+  store<u32>(infoTable + (<usize>id << 2), info);
+  const tag = tagOf(id, info);
+  const size = sizeOf(info);
+  store<u32>(addr, tag);
+  if (size >= 8) store<u32>(addr + size - 4, tag);
+  live++;
+  stress.allocations++;
+  return true;
+}
+
+/** Frees the live allocation at permutation index i (< live). */
+function freeOne(i: u32): void {
+  const id = permAt(i);
+  const addr = entryAddr(id);
+  const info = entryInfo(id);
+  const size = sizeOf(info);
+  const tag = tagOf(id, info);
+  if (load<u32>(addr) != tag || (size >= 8 && load<u32>(addr + size - 4) != tag)) stress.corrupt++;
+  const type = info & 3;
+  let result: i32;
+  if (type == T_KMALLOC) {
+    result = kfree(addr);
+    stress.kmallocBytesHeld -= <u64>size;
+  } else {
+    const order = (info >> 2) & 15;
+    result = freePages(addr, order);
+    stress.pagesHeld -= <u64>1 << order;
+  }
+  if (result != 0) stress.freeErrors++;
+  // swap the last live id into slot i
+  const lastId = permAt(live - 1);
+  setPerm(i, lastId);
+  setPerm(live - 1, id);
+  live--;
+  stress.frees++;
+}
+
+/** Checks every live allocation's tags; returns the number of mismatches (also added to corrupt). */
+export function stressVerify(): u32 {
+  let bad: u32 = 0;
+  for (let i: u32 = 0; i < live; i++) {
+    const id = permAt(i);
+    const addr = entryAddr(id);
+    const info = entryInfo(id);
+    const size = sizeOf(info);
+    const tag = tagOf(id, info);
+    if (load<u32>(addr) != tag || (size >= 8 && load<u32>(addr + size - 4) != tag)) bad++;
+  }
+  stress.corrupt += <u64>bad;
+  return bad;
+}
+
+/** Ends the episode: frees everything (keep = false) or leaves it allocated for later. */
+export function stressStop(keep: bool): void {
+  if (!active) return;
+  active = false;
+  observe();
+  if (keep) {
+    if (stress.pressure == PRESSURE_HIGH) {
+      // fill (85% allocations) until an allocation fails: bounded by the table size
+      for (let i: u32 = 0; i < KEEP_FILL_LIMIT; i++) {
+        stress.operations++;
+        if (nextRandom() % 100 < 85 || live == 0) {
+          if (!allocateOne()) break;
+        } else {
+          freeOne(nextRandom() % live);
+        }
+      }
+    }
+    observe();
+    kept = true;
+    return;
+  }
+  releaseAll();
+}
+
+/** Frees what a kept episode still holds; returns the number of allocations freed. */
+export function stressRelease(): u32 {
+  if (!kept) return 0;
+  kept = false;
+  return releaseAll();
+}
+
+function releaseAll(): u32 {
+  const n = live;
+  while (live > 0) freeOne(live - 1);
+  freeTables();
+  slabReleaseEmpty();
+  stress.live = 0;
+  stress.endFreePages = freePagesNow();
+  return n;
+}
+
+function freeTables(): void {
+  if (addrTable != 0) freePages(addrTable, ARRAY_ORDER);
+  if (infoTable != 0) freePages(infoTable, ARRAY_ORDER);
+  if (permTable != 0) freePages(permTable, ARRAY_ORDER);
+  if (posTable != 0) freePages(posTable, ARRAY_ORDER);
+  addrTable = 0;
+  infoTable = 0;
+  permTable = 0;
+  posTable = 0;
+}
+
+/** Live allocations of the current (or kept) episode. */
+export function stressLive(): u32 { return live; }
