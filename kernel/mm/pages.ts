@@ -22,8 +22,8 @@
 import { buddyWindowBytes, ramPhysBase } from "../platform/dma";
 import { memoryMap, isUsable } from "../platform/memmap";
 import { nowTicks, ticksToUs } from "../platform/time";
-import { registerPoller } from "../kernel_loop";
-import { pollMemoryStats } from "./stats";
+import { registerPeriodicTask } from "../sched/periodic";
+import { pollMemoryStats, SAMPLE_INTERVAL_US } from "./stats";
 import {
   buddyInit, addFreeRange, allocBlock, freeBlock, metadataBytes, freePageCount, managedPageCount,
   KIND_PLAIN, KIND_MOVABLE, PAGE_SHIFT, ERR_FOREIGN, MAX_ORDER, buddyMetadataAddress, checkFree,
@@ -96,7 +96,7 @@ export function initMemory(): void {
   }
   ready = true;
   initUs = ticksToUs(nowTicks() - started);
-  registerPoller(pollMemoryStats); // the 100 ms statistics sampler (stats.ts)
+  registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (stats.ts)
 }
 
 /** True once initMemory() built the allocator. */

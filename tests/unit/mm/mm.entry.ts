@@ -11,6 +11,7 @@ import { memorySnapshot, sampleMemoryStats, pollMemoryStats, historyLength, hist
 import { stressStart, stressStep, stressStop, stressRelease, stressVerify, stressLive, stress } from "../../../kernel/mm/stress";
 import { runMemoryBenchmarks } from "../../../kernel/mm/bench";
 import { runPollers } from "../../../kernel/kernel_loop";
+import { runScheduler } from "../../../kernel/sched/scheduler";
 import { consoleShell } from "../../../kernel/shell/shell";
 import "../../../kernel/shell/commands/help";
 import "../../../kernel/shell/commands/meminfo";
@@ -121,7 +122,11 @@ export function statsHistory(i: i32): string {
 }
 export function statsFragmentation(): f64 { return fragmentationRatio(); }
 export function statsLargest(): u32 { return largestFreeBlockPages(); }
-export function loopPollers(): void { runPollers(); }
+/** One pass of the event loop's work: pollers, then every task that is due. */
+export function loopPollers(): void {
+  runPollers();
+  for (let i = 0; i < 16 && runScheduler(); i++) {}
+}
 
 export function stStart(seed: u64, pressure: i32): i32 { return stressStart(seed, pressure); }
 export function stStep(): void { stressStep(); }

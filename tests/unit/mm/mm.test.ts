@@ -362,12 +362,12 @@ describe("memory statistics", function () {
     assert.ok(Math.abs(e.statsFragmentation() - before) < 0.2);
   });
 
-  it("samples every 100 ms from the event loop into a ring of 600 (60 s)", () => {
+  it("samples every 100 ms from a periodic kernel task into a ring of 600 (60 s)", () => {
     const e = k.exports;
     const p = k.platform;
     const tick = (ms: number) => (p.fixedCounter = (p.fixedCounter ?? 0n) + (COUNTER_HZ * BigInt(ms)) / 1000n);
     p.fixedCounter = COUNTER_HZ * 1000n;
-    e.loopPollers(); // initMemory registered the sampler as a poller
+    e.loopPollers(); // initMemory started the sampler as the periodic task "memstat"
     const n0 = e.statsHistoryLength();
     for (let i = 0; i < 10; i++) {
       tick(50);
