@@ -71,7 +71,7 @@ export class Options {
         if (valueOptions.includes(a)) {
           if (i + 1 >= args.length) {
             this.error = "option " + a + " needs a value";
-            return;
+            break; // (a bare `return;` in a constructor does not compile in AssemblyScript)
           }
           this.values.set(a, args[++i]);
         } else if (flagOptions.includes(a)) {
@@ -80,7 +80,7 @@ export class Options {
           for (let j = 1; j < a.length; j++) this.flags.add("-" + a.charAt(j));
         } else {
           this.error = "unknown option " + a;
-          return;
+          break;
         }
       } else {
         this.positionals.push(a);

@@ -1,0 +1,208 @@
+// The Node build of SIS's file systems: the real VFS, tmpfs, ext4 (and jbd2) and the shell's
+// file commands, compiled to wasm, with disks backed by host files or buffers through the
+// test-only "hostblk" imports (tests/host/ext4-node.ts implements them).
+//
+// Used by the fs unit tests, the benchmarks and the crash harness: attach an image, mount it,
+// run shell commands or the direct helpers below, unmount.
+import { BlockDevice, registerBlockDevice, unregisterBlockDevice, findBlockDevice } from "../../kernel/block/device";
+import { consoleShell } from "../../kernel/shell/shell";
+import * as vfs from "../../kernel/fs/vfs";
+import { mountRootAtBoot, mountSource } from "../../kernel/fs/mounting";
+import { Stat } from "../../kernel/fs/types";
+import { errorMessage } from "../../kernel/lib/errors";
+import { takeErrorDetail } from "../../kernel/fs/types";
+import { sha256OfFile, shaError } from "../../kernel/shell/commands/fs_read";
+import { crc32c, crc32cUpdate } from "../../kernel/lib/crc32c";
+import { Sha256 } from "../../kernel/lib/sha256";
+import { dirHash, NameHash } from "../../kernel/fs/ext4/hash";
+import { globMatch, formatTime } from "../../kernel/fs/messages";
+import { nowUs } from "../../kernel/platform/time";
+import "../../kernel/shell/commands/help";
+import "../../kernel/shell/commands/system";
+import "../../kernel/shell/commands/bench";
+import "../../kernel/shell/commands/fs_nav";
+import "../../kernel/shell/commands/fs_read";
+
+@external("hostblk", "read") declare function hostRead(disk: i32, lba: u64, count: u32, ptr: usize): i32;
+@external("hostblk", "write") declare function hostWrite(disk: i32, lba: u64, count: u32, ptr: usize): i32;
+@external("hostblk", "flush") declare function hostFlush(disk: i32): i32;
+
+/** A disk whose sectors live on the host (a file or a buffer), addressed by a host id. */
+class HostDisk extends BlockDevice {
+  reads: u64 = 0;
+  writes: u64 = 0;
+  flushes: u64 = 0;
+  constructor(name: string, public id: i32, sectors: u64, readOnly: bool) {
+    super(name, sectors, readOnly);
+  }
+  read(lba: u64, count: u32, buffer: usize): i32 {
+    if (lba + <u64>count > this.sectorCount) return -5;
+    this.reads++;
+    return hostRead(this.id, lba, count, buffer);
+  }
+  write(lba: u64, count: u32, buffer: usize): i32 {
+    if (this.readOnly) return -30;
+    if (lba + <u64>count > this.sectorCount) return -5;
+    this.writes++;
+    return hostWrite(this.id, lba, count, buffer);
+  }
+  flush(): i32 {
+    this.flushes++;
+    return hostFlush(this.id);
+  }
+}
+
+export function attachDisk(name: string, id: i32, sectors: u64, readOnly: bool): void {
+  registerBlockDevice(new HostDisk(name, id, sectors, readOnly));
+}
+
+export function detachDisk(name: string): void {
+  const d = findBlockDevice(name);
+  if (d != null) unregisterBlockDevice(d);
+}
+
+/** Runs one shell command line; returns its status. Output goes to the captured console. */
+export function run(line: string): i32 {
+  return consoleShell.execute(line);
+}
+
+/** Boot-time mounting: vda at "/" or a tmpfs root (prints the banner line). */
+export function bootMount(): void {
+  mountRootAtBoot();
+}
+
+/** Mounts a source at a path; returns "" or the error message. */
+export function mountAt(source: string, path: string, readOnly: bool): string {
+  const o = mountSource(source, path, "", readOnly);
+  return o.error < 0 ? o.message : "";
+}
+
+export function unmountAll(): i32 {
+  return vfs.unmountAll();
+}
+
+/** SHA-256 of a file's contents, or "error: <message> (<detail>)". */
+export function fileSha256(path: string): string {
+  const h = sha256OfFile(path);
+  if (h == null) return failure(shaError);
+  return h!;
+}
+
+function failure(code: i32): string {
+  const d = takeErrorDetail();
+  return "error: " + errorMessage(code) + (d.length > 0 ? " (" + d + ")" : "");
+}
+
+/** "type size nlink ino" of a path (symlinks not followed), or an error string. */
+export function statLine(path: string): string {
+  const st = new Stat();
+  const e = vfs.stat(path, false, st);
+  if (e < 0) return failure(e);
+  return (st.mode & 0xf000).toString(8) + " " + (st.mode & 0xfff).toString(8) + " " + st.size.toString() + " " +
+    st.nlink.toString() + " " + st.ino.toString() + " " + st.blocks.toString();
+}
+
+/** Names in a directory (with . and ..), "\n"-separated, or an error string. */
+export function listNames(path: string): string {
+  const entries = vfs.listDirectory(path);
+  if (entries == null) return failure(vfs.lastError);
+  const lines = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) lines[i] = entries[i].name + "\t" + entries[i].type.toString() + "\t" + entries[i].ino.toString();
+  return lines.join("\n");
+}
+
+export function readLinkOf(path: string): string {
+  const t = vfs.readLink(path);
+  if (t == null) return failure(vfs.lastError);
+  return t!;
+}
+
+/** Microseconds to look `path` up `times` times (resolution only). */
+export function lookupMicros(path: string, times: i32): f64 {
+  const started = nowUs();
+  for (let i = 0; i < times; i++) {
+    const r = vfs.resolve(path, true);
+    if (r.error < 0) return -1;
+  }
+  return <f64>(nowUs() - started);
+}
+
+/** Reads a file to the end through a handle; returns bytes read, or a negative error. */
+export function readAll(path: string): i64 {
+  const fd = vfs.open(path, vfs.O_RDONLY);
+  if (fd < 0) return fd;
+  const buf = heap.alloc(1 << 20);
+  let total: i64 = 0;
+  while (true) {
+    const n = vfs.read(fd, buf, 1 << 20);
+    if (n < 0) {
+      total = n;
+      break;
+    }
+    if (n == 0) break;
+    total += n;
+  }
+  heap.free(buf);
+  vfs.close(fd);
+  return total;
+}
+
+/** Reads `bytes` at `offset` of a file into a fresh buffer and returns its hex, or an error. */
+export function readHex(path: string, offset: u64, bytes: u32): string {
+  const fd = vfs.open(path, vfs.O_RDONLY);
+  if (fd < 0) return failure(fd);
+  const buf = heap.alloc(max<u32>(bytes, 1));
+  const n = vfs.readAt(fd, offset, buf, bytes);
+  vfs.close(fd);
+  if (n < 0) {
+    heap.free(buf);
+    return failure(<i32>n);
+  }
+  let s = "";
+  for (let i: i64 = 0; i < n; i++) {
+    const b = load<u8>(buf + <usize>i);
+    s += (b < 16 ? "0" : "") + b.toString(16);
+  }
+  heap.free(buf);
+  return s;
+}
+
+// ---- library functions, for their own unit tests ----
+export function crc32cOf(text: string): u32 {
+  const b = String.UTF8.encode(text, false);
+  return crc32c(changetype<usize>(b), <usize>b.byteLength);
+}
+export function crc32cRawOf(seed: u32, text: string): u32 {
+  const b = String.UTF8.encode(text, false);
+  return crc32cUpdate(seed, changetype<usize>(b), <usize>b.byteLength);
+}
+export function sha256Of(text: string, chunk: i32): string {
+  const b = String.UTF8.encode(text, false);
+  const h = new Sha256();
+  const p = changetype<usize>(b);
+  const n = b.byteLength;
+  let i = 0;
+  while (i < n) {
+    const k = min(chunk, n - i);
+    h.update(p + <usize>i, <usize>k);
+    i += k;
+  }
+  return h.digestHex();
+}
+/** Hash of a name given as Latin-1 (one char per byte): "major minor". */
+export function hashOf(version: u32, bytes: string, s0: u32, s1: u32, s2: u32, s3: u32): string {
+  const seed = new StaticArray<u32>(4);
+  seed[0] = s0; seed[1] = s1; seed[2] = s2; seed[3] = s3;
+  const buf = heap.alloc(max<i32>(bytes.length, 1));
+  for (let i = 0; i < bytes.length; i++) store<u8>(buf + <usize>i, <u8>bytes.charCodeAt(i));
+  const out = new NameHash();
+  dirHash(version, buf, bytes.length, seed, out);
+  heap.free(buf);
+  return out.major.toString() + " " + out.minor.toString();
+}
+export function glob(pattern: string, name: string): bool {
+  return globMatch(pattern, name);
+}
+export function timeString(seconds: i64): string {
+  return formatTime(seconds);
+}
