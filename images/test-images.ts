@@ -147,6 +147,40 @@ function buildTree(root: string): void {
   fs.mkdirSync(path.join(root, "empty-dir"), { recursive: true });
 }
 
+/** A small tree for the corruption and write tests: every structure, few blocks. */
+export const SMALL_TREE_DIR = path.join(IMAGES_DIR, "small-tree");
+
+function buildSmallTree(root: string): void {
+  fs.rmSync(root, { recursive: true, force: true });
+  const w = (rel: string, data: Buffer | string) => {
+    const p = path.join(root, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, data);
+  };
+  w("etc/motd", "small image\n");
+  w("files/a.bin", seededBytes(7, 3000));
+  w("files/b.bin", seededBytes(8, 70000));
+  // a fragmented file: written in pieces with holes between, so its extent tree needs a leaf block
+  const frag = fs.openSync(path.join(root, "files/fragmented.bin"), "w");
+  for (let i = 0; i < 12; i++) fs.writeSync(frag, seededBytes(300 + i, 4096), 0, 4096, i * 3 * 4096);
+  fs.closeSync(frag);
+  fs.mkdirSync(path.join(root, "dir"), { recursive: true });
+  for (let i = 0; i < 300; i++) w(`dir/name-${i}`, i % 10 === 0 ? `${i}\n` : "");
+  fs.symlinkSync("../etc/motd", path.join(root, "etc/link"));
+  fs.symlinkSync("z".repeat(80), path.join(root, "etc/slow-link"));
+  fs.linkSync(path.join(root, "files/a.bin"), path.join(root, "etc/hard"));
+  let deep = "deep";
+  for (let i = 0; i < 8; i++) deep += `/d${i}`;
+  w(`${deep}/f`, "deep\n");
+}
+
+export const SMALL_SPECS: ImageSpec[] = [
+  { name: "small-1k", what: "4 MiB ext4, default features, 1 KiB blocks",
+    mkfs: ["mkfs.ext4", "-q", "-F", "-b", "1024", "-O", "metadata_csum_seed,orphan_file"], sizeMiB: 4, index: true },
+  { name: "small-4k", what: "8 MiB ext4, default features, 4 KiB blocks",
+    mkfs: ["mkfs.ext4", "-q", "-F", "-b", "4096", "-O", "metadata_csum_seed,orphan_file"], sizeMiB: 8, index: true },
+];
+
 // ---------------------------------------------------------------- images
 
 function run(cmd: string, args: string[], okCodes = [0]): void {
@@ -181,12 +215,14 @@ export function ensureTestImages(): void {
   const stamp = path.join(IMAGES_DIR, "stamp");
   const hash = generatorHash();
   const fresh = fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash &&
-    IMAGE_SPECS.every((s) => fs.existsSync(imagePath(s.name)));
+    [...IMAGE_SPECS, ...SMALL_SPECS].every((s) => fs.existsSync(imagePath(s.name)));
   if (fresh) return;
   fs.mkdirSync(IMAGES_DIR, { recursive: true });
   fs.rmSync(stamp, { force: true });
   buildTree(TREE_DIR);
   for (const spec of IMAGE_SPECS) buildImage(spec, imagePath(spec.name));
+  buildSmallTree(SMALL_TREE_DIR);
+  for (const spec of SMALL_SPECS) buildImage(spec, imagePath(spec.name), SMALL_TREE_DIR);
   fs.writeFileSync(stamp, hash);
 }
 

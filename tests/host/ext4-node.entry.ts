@@ -206,3 +206,93 @@ export function glob(pattern: string, name: string): bool {
 export function timeString(seconds: i64): string {
   return formatTime(seconds);
 }
+
+// ---- whole-tree exercise (corruption tests, crash harness) ----
+let walkErrors: i32 = 0;
+let walkFiles: i32 = 0;
+let walkDirs: i32 = 0;
+let walkDigest: string = "";
+const walkSeen = new Set<u64>();
+const walkHasher = new Sha256();
+let walkBuffer: usize = 0;
+
+function walkDir(path: string, depth: i32): void {
+  if (depth > 40) return;
+  const entries = vfs.listDirectory(path);
+  if (entries == null) {
+    walkErrors++;
+    takeErrorDetail();
+    return;
+  }
+  walkDirs++;
+  for (let i = 0; i < entries.length; i++) {
+    const name = entries[i].name;
+    if (name == "." || name == "..") continue;
+    const child = path == "/" ? "/" + name : path + "/" + name;
+    const st = new Stat();
+    if (vfs.stat(child, false, st) < 0) {
+      walkErrors++;
+      takeErrorDetail();
+      continue;
+    }
+    const type = st.mode & 0xf000;
+    if (type == 0x4000) {
+      if (walkSeen.has(st.ino)) continue; // a directory seen twice (a corrupt tree): once is enough
+      walkSeen.add(st.ino);
+      walkDir(child, depth + 1);
+    } else if (type == 0xa000) {
+      if (vfs.readLink(child) == null) walkErrors++;
+      takeErrorDetail();
+    } else if (type == 0x8000) {
+      walkFiles++;
+      const fd = vfs.open(child, vfs.O_RDONLY);
+      if (fd < 0) {
+        walkErrors++;
+        takeErrorDetail();
+        continue;
+      }
+      walkHasher.reset();
+      let pos: u64 = 0;
+      // at most 16 MiB of any file (a corrupt size may claim terabytes of holes)
+      while (pos < (16 << 20)) {
+        const n = vfs.read(fd, walkBuffer, 1 << 16);
+        if (n < 0) {
+          walkErrors++;
+          takeErrorDetail();
+          break;
+        }
+        if (n == 0) break;
+        walkHasher.update(walkBuffer, <usize>n);
+        pos += <u64>n;
+      }
+      walkDigest = walkHasher.digestHex();
+      vfs.close(fd);
+    }
+  }
+}
+
+/**
+ * Lists, stats, reads and follows everything under path (each directory once); returns
+ * "files dirs errors". Never traps on a corrupt file system: that is what it is for.
+ */
+export function exerciseTree(path: string): string {
+  if (walkBuffer == 0) walkBuffer = heap.alloc(1 << 16);
+  walkErrors = 0;
+  walkFiles = 0;
+  walkDirs = 0;
+  walkSeen.clear();
+  walkDir(path, 0);
+  return walkFiles.toString() + " " + walkDirs.toString() + " " + walkErrors.toString();
+}
+
+/** Mounts source at path, exercises it and unmounts; returns "mount-error: ..." or the counts. */
+export function mountExerciseUnmount(source: string, path: string): string {
+  const o = mountSource(source, path, "", true);
+  if (o.error < 0) {
+    takeErrorDetail();
+    return "mount-error: " + o.message;
+  }
+  const r = exerciseTree(path);
+  const e = vfs.unmount(path);
+  return r + (e < 0 ? " unmount-error" : "");
+}

@@ -95,9 +95,10 @@ export class DirBlock {
   kind: DirBlockKind = DirBlockKind.Leaf;
   /** End of the entry area (bs, or bs - 12 with a tail). */
   end: u32 = 0;
+  /** For a hole: how many blocks it spans (skip them all at once). */
+  holeBlocks: u64 = 1;
 }
 
-const validated = new Map<u64, u64>();
 const run = new BlockRun();
 
 /**
@@ -111,6 +112,7 @@ export function readDirBlock(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlo
   if (e < 0) return e;
   if (run.physical == 0 || run.unwritten) {
     out.kind = DirBlockKind.Hole;
+    out.holeBlocks = run.count > 0 ? run.count : 1;
     return 0;
   }
   const b = vol.readBlock(run.physical, "directory " + dir.ino.toString() + " block " + lblk.toString());
@@ -137,6 +139,7 @@ function classifyAndCheck(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlock,
     return vol.corrupt("directory " + dir.ino.toString() + " block " + lblk.toString() + ": leaf found where an index node should be");
   }
   const key = out.physical;
+  const validated = vol.checkedDirBlocks;
   const memo = validated.has(key) && validated.get(key) == vol.epoch + (<u64>dir.ino << 40) + (<u64>out.kind << 36);
   if (out.kind != DirBlockKind.Leaf) {
     out.end = bs;
@@ -191,11 +194,6 @@ function badEntry(vol: Ext4Volume, dir: Inode, lblk: u64, off: u32, what: string
   return vol.corrupt("directory " + dir.ino.toString() + " block " + lblk.toString() + " offset " + off.toString() + ": " + what);
 }
 
-/** Forget validation memos (after a remount or replay). */
-export function forgetValidatedBlocks(): void {
-  validated.clear();
-}
-
 /** Where an entry was found. */
 export class DirSlot {
   ino: u32 = 0;
@@ -233,7 +231,7 @@ export function searchLeaf(vol: Ext4Volume, db: DirBlock, lblk: u64, namePtr: us
       return true;
     }
     prev = <i32>off;
-    if (rec == 0) break;
+    if (rec < 12) break; // (checked already; never loop on a bad length)
     off += db.kind == DirBlockKind.DxRoot && off == 12 ? 12 : rec;
   }
   return false;
@@ -241,20 +239,28 @@ export function searchLeaf(vol: Ext4Volume, db: DirBlock, lblk: u64, namePtr: us
 
 /** Number of logical blocks of a directory (from its size). */
 export function dirBlocks(vol: Ext4Volume, dir: Inode): u64 {
-  return (dir.size + <u64>vol.blockSize - 1) / <u64>vol.blockSize;
+  return (min<u64>(dir.size, MAX_DIR_SIZE) + <u64>vol.blockSize - 1) / <u64>vol.blockSize;
 }
+
+/** Directories are at most 4 GiB (2 GiB without large_dir); a larger size is corrupt. */
+export const MAX_DIR_SIZE: u64 = <u64>1 << 32;
 
 /** Linear search of every block. Returns 1 (found, slot filled), 0 (not found) or an error. */
 export function linearLookup(vol: Ext4Volume, dir: Inode, namePtr: usize, len: u32, slot: DirSlot): i32 {
   const n = dirBlocks(vol, dir);
   const db = new DirBlock();
-  for (let lblk: u64 = 0; lblk < n; lblk++) {
+  let lblk: u64 = 0;
+  while (lblk < n) {
     const e = readDirBlock(vol, dir, lblk, db);
     if (e < 0) return e;
-    if (db.block == null) continue;
+    if (db.block == null) {
+      lblk += db.holeBlocks;
+      continue;
+    }
     const found = db.kind != DirBlockKind.DxNode && searchLeaf(vol, db, lblk, namePtr, len, slot);
     vol.release(db.block!);
     if (found) return 1;
+    lblk++;
   }
   return 0;
 }

@@ -20,7 +20,7 @@ import { Inode, ROOT_INO, FL_HUGE_FILE, FL_INLINE_DATA, ATIME, ATIME_EXTRA, MTIM
 import { BlockRun } from "./extent";
 import {
   mapBlock, readDirBlock, DirBlock, DirBlockKind, DirSlot, direntInode, direntRecLen, direntNameLength, hasFiletype,
-  isIndexed, linearLookup, DIRENT_HEADER,
+  isIndexed, linearLookup, DIRENT_HEADER, MAX_DIR_SIZE,
 } from "./dir";
 import { dxLookup, DX_FOUND } from "./htree";
 
@@ -158,7 +158,7 @@ export class Ext4Fs extends FileSystem {
     if (dir == null) return vol.lastError;
     if (!isDir(dir.mode)) return -ENOTDIR;
     const bs = <u64>vol.blockSize;
-    const size = dir.size;
+    const size = min<u64>(dir.size, MAX_DIR_SIZE);
     const filetype = hasFiletype(vol);
     const db = this.dirBlock;
     let pos = cursor;
@@ -167,8 +167,12 @@ export class Ext4Fs extends FileSystem {
       const off = <u32>(pos % bs);
       const e = readDirBlock(vol, dir, lblk, db);
       if (e < 0) return e;
-      if (db.block == null || db.kind == DirBlockKind.DxNode) {
-        if (db.block != null) vol.release(db.block!);
+      if (db.block == null) {
+        pos = (lblk + db.holeBlocks) * bs;
+        continue;
+      }
+      if (db.kind == DirBlockKind.DxNode) {
+        vol.release(db.block!);
         pos = (lblk + 1) * bs;
         continue;
       }
@@ -179,6 +183,7 @@ export class Ext4Fs extends FileSystem {
         const ent = p + <usize>o;
         let rec = direntRecLen(ent, <u32>bs);
         if (db.kind == DirBlockKind.DxRoot && o == 12) rec = 12;
+        if (rec < 12) break; // (checked already; never loop on a bad length)
         if (o >= off && direntInode(ent) != 0) {
           const nameLen = direntNameLength(ent, filetype);
           out.ino = <u64>direntInode(ent);

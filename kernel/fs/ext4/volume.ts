@@ -32,6 +32,8 @@ export class Ext4Volume {
   private inodes: Map<u32, Inode> = new Map<u32, Inode>();
   /** Bumped by every change of metadata: memos of validated blocks compare it. */
   epoch: u64 = 0;
+  /** Directory blocks already checked: physical block -> epoch + inode + kind (dir.ts). */
+  checkedDirBlocks: Map<u64, u64> = new Map<u64, u64>();
 
   constructor(public device: BlockDevice, public sb: Superblock) {
     const bs = sb.blockSize;

@@ -261,6 +261,8 @@ let findPattern = "";
 let findType = "";
 let findStatus = 0;
 let findMatches = 0;
+/** Directories already searched (by inode): a damaged tree may link a directory twice. */
+const findSeen = new Set<u64>();
 
 function findMatchesEntry(name: string, type: u8): bool {
   if (findPattern.length > 0 && !globMatch(findPattern, name)) return false;
@@ -294,7 +296,15 @@ function findWalk(path: string, depth: i32): void {
       println(safe(child));
       findMatches++;
     }
-    if (type == DT_DIR) findWalk(child, depth + 1);
+    if (type == DT_DIR) {
+      // key: (mount, inode) of the directory as resolved (mounts below are searched too)
+      const r = vfs.resolve(child, false);
+      if (r.error < 0) continue;
+      const key = (<u64>vfs.mountTable().indexOf(r.node!.mount) << 40) | r.node!.ino;
+      if (findSeen.has(key)) continue;
+      findSeen.add(key);
+      findWalk(child, depth + 1);
+    }
   }
 }
 
@@ -317,6 +327,7 @@ registerCommand("find", "search a directory tree", "find [PATH] [-name PATTERN] 
     findPattern = o.value("-name");
     findStatus = 0;
     findMatches = 0;
+    findSeen.clear();
     const root = o.positionals.length > 0 ? o.positionals[0] : ".";
     const st = new Stat();
     const e = vfs.stat(root, true, st);
