@@ -232,6 +232,22 @@ export function copyImage(name: string, to: string): string {
   return to;
 }
 
+/** An image with one 64 MiB file of random bytes (the cat-throughput benchmark). */
+export const BENCH_FILE = "big-64m.bin";
+export function ensureBenchImage(): string {
+  const out = imagePath("bench-64m");
+  if (fs.existsSync(out)) return out;
+  const tree = path.join(IMAGES_DIR, "bench-tree");
+  fs.rmSync(tree, { recursive: true, force: true });
+  fs.mkdirSync(tree, { recursive: true });
+  fs.writeFileSync(path.join(tree, BENCH_FILE), seededBytes(64, 64 << 20));
+  buildImage({ name: "bench-64m", what: "64 MiB file", mkfs: ["mkfs.ext4", "-q", "-F", "-b", "4096"], sizeMiB: 96, index: false },
+    out + ".tmp", tree);
+  fs.renameSync(out + ".tmp", out);
+  fs.rmSync(tree, { recursive: true, force: true });
+  return out;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const started = Date.now();
   ensureTestImages();

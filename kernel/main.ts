@@ -9,6 +9,7 @@ import { bytes, fixed } from "./lib/format";
 import { consoleShell } from "./shell/shell";
 import { runPollers } from "./kernel_loop";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
+import { mountRootAtBoot } from "./fs/mounting";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -27,6 +28,7 @@ function banner(): void {
 
 export function kmain(): void {
   banner();
+  mountRootAtBoot(); // the system disk (vda) at "/", or a tmpfs root: one banner line, never a panic
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");
