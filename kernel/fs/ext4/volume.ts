@@ -275,6 +275,29 @@ export class Ext4Volume {
     return 0;
   }
 
+  /** A block was freed: out of the journal (with a revoke when it was logged) and the cache. */
+  forgetBlock(n: u64): void {
+    if (this.journal != null && this.journal!.live) this.journal!.forget(n);
+    else this.cache.drop(n);
+  }
+
+  /** A file-data block was dirtied in the cache: ordered mode writes it before the next commit. */
+  noteData(n: u64): void {
+    if (this.journal != null && this.journal!.live) this.journal!.noteData(n);
+  }
+
+  /** Makes `inode` the cached copy of its number (a freshly initialised inode). */
+  adoptInode(inode: Inode): void {
+    inode.csumSeed = inodeSeed(this.sb.csumSeed, inode.ino, inode.generation);
+    this.inodes.set(inode.ino, inode);
+  }
+
+  /** Drops every cached inode (after journal replay changed the disk under them). */
+  forgetAllInodes(): void {
+    this.inodes.clear();
+    this.checkedDirBlocks.clear();
+  }
+
   forgetInode(ino: u32): void {
     this.inodes.delete(ino);
   }
