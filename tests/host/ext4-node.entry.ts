@@ -23,6 +23,8 @@ import "../../kernel/shell/commands/bench";
 import "../../kernel/shell/commands/fs_nav";
 import "../../kernel/shell/commands/fs_read";
 import "../../kernel/shell/commands/fs_bench";
+import "../../kernel/shell/commands/fs_write";
+import "../../kernel/shell/commands/fsctl";
 
 @external("hostblk", "read") declare function hostRead(disk: i32, lba: u64, count: u32, ptr: usize): i32;
 @external("hostblk", "write") declare function hostWrite(disk: i32, lba: u64, count: u32, ptr: usize): i32;
