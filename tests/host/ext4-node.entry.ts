@@ -8,7 +8,7 @@ import { BlockDevice, registerBlockDevice, unregisterBlockDevice, findBlockDevic
 import { consoleShell } from "../../kernel/shell/shell";
 import * as vfs from "../../kernel/fs/vfs";
 import { mountRootAtBoot, mountSource } from "../../kernel/fs/mounting";
-import { Stat } from "../../kernel/fs/types";
+import { Stat, FsStats } from "../../kernel/fs/types";
 import { errorMessage } from "../../kernel/lib/errors";
 import { takeErrorDetail } from "../../kernel/fs/types";
 import { sha256OfFile, shaError } from "../../kernel/shell/commands/fs_read";
@@ -298,4 +298,75 @@ export function mountExerciseUnmount(source: string, path: string): string {
   const r = exerciseTree(path);
   const e = vfs.unmount(path);
   return r + (e < 0 ? " unmount-error" : "");
+}
+
+// ---- writing (random-operation tests, crash harness) ----
+/** xorshift32 bytes, the same generator as seededBytes() in images/test-images.ts. */
+function fillPattern(p: usize, length: u32, seed: u32): void {
+  let x: u32 = seed * 2654435761;
+  if (x == 0) x = 1;
+  for (let i: u32 = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    store<u8>(p + <usize>i, <u8>(x & 0xff));
+  }
+}
+
+/**
+ * Writes `length` pattern bytes (seed) at `offset` of path (created if missing; emptied
+ * first when `truncate`). Returns the bytes written or a negative error.
+ */
+export function putPattern(path: string, offset: u64, length: u32, seed: u32, truncate: bool): i64 {
+  const fd = vfs.open(path, vfs.O_WRONLY | vfs.O_CREAT | (truncate ? vfs.O_TRUNC : 0));
+  if (fd < 0) return fd;
+  const buf = heap.alloc(max<u32>(length, 1));
+  if (buf == 0) {
+    vfs.close(fd);
+    return -12;
+  }
+  fillPattern(buf, length, seed);
+  vfs.seek(fd, offset);
+  const n = length > 0 ? vfs.write(fd, buf, length) : 0;
+  heap.free(buf);
+  vfs.close(fd);
+  return n;
+}
+
+/** Error message of a code (tests compare with it). */
+export function errorText(code: i32): string {
+  return errorMessage(code);
+}
+
+/** Opens a file and keeps the handle (unlink-while-open tests); returns it or an error. */
+export function openKeep(path: string): i32 {
+  return vfs.open(path, vfs.O_RDONLY);
+}
+export function closeKept(fd: i32): i32 {
+  return vfs.close(fd);
+}
+/** SHA-256 of an open handle's contents. */
+export function handleSha256(fd: i32): string {
+  const h = new Sha256();
+  const buf = heap.alloc(1 << 16);
+  let pos: u64 = 0;
+  while (true) {
+    const n = vfs.readAt(fd, pos, buf, 1 << 16);
+    if (n < 0) {
+      heap.free(buf);
+      return failure(<i32>n);
+    }
+    if (n == 0) break;
+    h.update(buf, <usize>n);
+    pos += <u64>n;
+  }
+  heap.free(buf);
+  return h.digestHex();
+}
+
+/** Free bytes of the file system holding path (-1 on error). */
+export function freeBytes(path: string): i64 {
+  const s = new FsStats();
+  if (vfs.statfs(path, s) < 0) return -1;
+  return <i64>(s.freeBlocks * <u64>s.blockSize);
 }

@@ -721,6 +721,9 @@ export class Ext4Fs extends FileSystem {
     const run = this.run;
     let done: u32 = 0;
     let result: i64 = 0;
+    // blocks allocated by this call: their old contents must never show through
+    let freshFrom: u64 = 0;
+    let freshTo: u64 = 0;
     while (done < length) {
       const pos = offset + <u64>done;
       const lblk = pos / bs;
@@ -731,7 +734,7 @@ export class Ext4Fs extends FileSystem {
         result = e;
         break;
       }
-      let fresh = false;
+      let fresh = run.physical != 0 && run.physical >= freshFrom && run.physical < freshTo;
       if (run.unwritten) {
         result = -EOPNOTSUPP; // writing into preallocated (unwritten) extents
         break;
@@ -759,6 +762,8 @@ export class Ext4Fs extends FileSystem {
         addBlocks(vol, n, <i64>this.alloc.count);
         run.physical = this.alloc.start;
         run.count = <u64>this.alloc.count;
+        freshFrom = this.alloc.start;
+        freshTo = this.alloc.start + <u64>this.alloc.count;
         fresh = true;
       }
       // whole blocks of the run: straight to the device (ordered: before the next commit)
