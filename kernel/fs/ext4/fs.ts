@@ -259,6 +259,11 @@ export class Ext4Fs extends FileSystem {
       if (j.needsSpace) {
         const e = checkpoint(j);
         if (e < 0) return e;
+      } else if (j.freedInTx.size > 0 && <u64>j.freedInTx.size * 2 >= this.vol.sb.freeBlocks) {
+        // space freed by the running transaction is only reusable once it commits: when it is
+        // most of what is free, commit now rather than fail allocations with ENOSPC
+        const e = commitTransaction(j);
+        if (e < 0) return e;
       }
       j.begin();
     }

@@ -16,9 +16,9 @@ import * as path from "node:path";
 import { Ext4Node } from "../../host/ext4-node.ts";
 import { ensureTestImages, imagePath, seededBytes } from "../../../images/test-images.ts";
 
-const ROUNDS = Number(process.env.FS_ROUNDS ?? 16);
-const SEQUENCES = Number(process.env.FS_SEQUENCES ?? 25);
-const OPS = Number(process.env.FS_OPS ?? 12);
+const ROUNDS = Number(process.env.FS_ROUNDS ?? 40);
+const SEQUENCES = Number(process.env.FS_SEQUENCES ?? 50);
+const OPS = Number(process.env.FS_OPS ?? 6);
 
 type Node = { kind: "file"; data: Buffer; mode: number; id?: number } | { kind: "dir" } | { kind: "link"; target: string };
 
