@@ -27,6 +27,8 @@ interface Disk {
   onFlush?: () => void;
   /** Fail I/O from now on with -EIO (device errors). */
   failing?: boolean;
+  /** Power is cut: writes are acknowledged but never land (crash simulation). */
+  dropWrites?: boolean;
 }
 
 export interface ShellResult {
@@ -77,6 +79,7 @@ export class Ext4Node {
         const data = Buffer.from(self!.memory.buffer, ptr, count * 512);
         const offset = Number(lba) * 512;
         d.onWrite?.(Number(lba), Buffer.from(data));
+        if (d.dropWrites) return 0;
         if (d.buffer) data.copy(d.buffer, offset);
         else fs.writeSync(d.fd!, data, 0, count * 512, offset);
         return 0;
