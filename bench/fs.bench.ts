@@ -1,5 +1,6 @@
-// File-system benchmarks: `cat` throughput of a 64 MiB file against a raw device read, and
-// path-lookup latency in a 10,000-entry directory, hashed (htree) and linear.
+// File-system benchmarks: `cat` throughput of a 64 MiB file against a raw device read,
+// path-lookup latency in a 10,000-entry directory, hashed (htree) and linear; creating 1,000
+// small files, sequential write MB/s, fsync latency and journal commit latency.
 //
 // Both run the in-kernel `bench fs` commands (kernel/shell/commands/fs_bench.ts): on Node
 // through the wasm build of the kernel with file-backed disks ("where":"node"), and in QEMU
@@ -7,18 +8,25 @@
 import { Ext4Node } from "../tests/host/ext4-node.ts";
 import { QemuSession } from "../host/qemu.ts";
 import { jsonLines, BenchResult } from "./lib.ts";
-import { ensureTestImages, ensureBenchImage, imagePath, BENCH_FILE, BIG_DIR } from "../images/test-images.ts";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ensureTestImages, ensureBenchImage, ensureEmptyImage, imagePath, BENCH_FILE, BIG_DIR } from "../images/test-images.ts";
 
+// vde is a writable copy of an empty 160 MiB ext4
 const COMMANDS = [
   "mount -r vdb /mnt", `bench fs read /mnt/${BENCH_FILE} --repeat 5`, "umount /mnt",
   "mount -r vdc /mnt", `bench fs lookup /mnt/${BIG_DIR} --count 3000`, "umount /mnt",
   "mount -r vdd /mnt", `bench fs lookup /mnt/${BIG_DIR} --count 3000`, "umount /mnt",
+  "mount vde /mnt", "bench fs create /mnt --count 1000", "bench fs write /mnt/seq.bin --mib 32 --repeat 3",
+  "bench fs fsync /mnt/fsync.bin --count 200", "umount /mnt",
 ];
 
 async function onNode(images: string[]): Promise<BenchResult[]> {
   const k = await Ext4Node.load();
   k.bootMount();
   ["vdb", "vdc", "vdd"].forEach((name, i) => k.attach(name, images[i], { readOnly: true }));
+  k.attach("vde", images[3]);
   const out: BenchResult[] = [];
   for (const c of COMMANDS) {
     const r = k.sh(c);
@@ -46,6 +54,16 @@ async function inQemu(images: string[]): Promise<BenchResult[]> {
 
 export async function run(): Promise<BenchResult[]> {
   ensureTestImages();
-  const images = [ensureBenchImage(), imagePath("ext4-4k"), imagePath("ext2-4k")];
-  return [...(await onNode(images)), ...(await inQemu(images))];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sis-fs-bench-"));
+  try {
+    const writable = () => {
+      const copy = path.join(scratch, `empty-${Date.now()}.img`);
+      fs.copyFileSync(ensureEmptyImage(), copy);
+      return copy;
+    };
+    const readOnly = [ensureBenchImage(), imagePath("ext4-4k"), imagePath("ext2-4k")];
+    return [...(await onNode([...readOnly, writable()])), ...(await inQemu([...readOnly, writable()]))];
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -248,6 +248,18 @@ export function ensureBenchImage(): string {
   return out;
 }
 
+/** An empty 160 MiB ext4 (issue-default features, 4 KiB blocks) for the write benchmarks. */
+export function ensureEmptyImage(): string {
+  const out = imagePath("bench-empty");
+  if (fs.existsSync(out)) return out;
+  const tree = path.join(IMAGES_DIR, "empty-tree");
+  fs.mkdirSync(tree, { recursive: true });
+  buildImage({ name: "bench-empty", what: "empty", mkfs: ["mkfs.ext4", "-q", "-F", "-b", "4096", "-O", "metadata_csum_seed,orphan_file"],
+    sizeMiB: 160, index: false }, out + ".tmp", tree);
+  fs.renameSync(out + ".tmp", out);
+  return out;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const started = Date.now();
   ensureTestImages();
