@@ -370,3 +370,8 @@ export function freeBytes(path: string): i64 {
   if (vfs.statfs(path, s) < 0) return -1;
   return <i64>(s.freeBlocks * <u64>s.blockSize);
 }
+
+/** Runs the file systems' periodic work once (what the kernel's event loop does each pass). */
+export function pollOnce(): void {
+  vfs.pollFileSystems();
+}

@@ -123,6 +123,20 @@ describe("ext4 write: edge cases judged by e2fsck", function () {
     done(k, image);
   });
 
+  it("the running transaction commits by itself after 5 seconds (the poller)", async () => {
+    const { k, image } = await mounted("small-1k");
+    k.platform.fixedCounter = 1_000_000_000n;
+    assert.equal(k.sh("write /timed.txt commit me").status, 0);
+    k.exports.pollOnce();
+    assert.match(k.sh("fsctl journal").out, /running transaction: tid \d+, \d+ metadata blocks/);
+    k.platform.fixedCounter += 62_500_000n * 6n; // 6 s later (62.5 MHz counter)
+    k.exports.pollOnce();
+    const j = k.sh("fsctl journal").out;
+    assert.match(j, /running transaction: none/);
+    assert.match(j, /commits: 1 \(1 by the 5 s timer\)/);
+    done(k, image);
+  });
+
   it("a 40 MiB file written in 64 KiB pieces with holes, then truncated step by step", async () => {
     const { k, image } = await mounted("small-4k");
     // small-4k is 8 MiB: use a sparse pattern so that the extent tree gets many entries

@@ -119,6 +119,36 @@ describe("VFS: tmpfs root, path resolution, mounts, current directory", function
     assert.equal(k.sh("cat /mnt/links/chain").out, "Welcome to the SIS file-system test image.\n");
   });
 
+  it("a chain of 40 symbolic links resolves, 41 is too many (ELOOP)", () => {
+    assert.equal(k.sh("write /tmp/target end of the chain").status, 0);
+    assert.equal(k.sh("ln -s /tmp/target /tmp/l0").status, 0);
+    for (let i = 1; i <= 40; i++) assert.equal(k.sh(`ln -s l${i - 1} /tmp/l${i}`).status, 0);
+    assert.equal(k.sh("cat /tmp/l39").out, "end of the chain\n"); // 40 links followed
+    assert.equal(k.sh("cat /tmp/l40").out, "error: cat: /tmp/l40: too many levels of symbolic links\n");
+    assert.equal(k.sh("rm /tmp/l40 /tmp/target").status, 0);
+    assert.equal(k.sh("cat /tmp/l0").out, "error: cat: /tmp/l0: no such file or directory\n");
+  });
+
+  it("tmpfs: write, append, cp, mv, ln, truncate, rm -r, and the errors of each", () => {
+    assert.equal(k.sh("mkdir -p /tmp/x/y").status, 0);
+    assert.equal(k.sh("write /tmp/x/y/a hello").status, 0);
+    assert.equal(k.sh("append /tmp/x/y/a world").status, 0);
+    assert.equal(k.sh("cat /tmp/x/y/a").out, "hello\nworld\n");
+    assert.equal(k.sh("cp /tmp/x/y/a /tmp/x").status, 0);
+    assert.equal(k.sh("mv /tmp/x/a /tmp/x/b").status, 0);
+    assert.equal(k.sh("ln /tmp/x/b /tmp/x/c").status, 0);
+    assert.match(k.sh("stat /tmp/x/c").out, /Links: 2/);
+    assert.equal(k.sh("truncate -s 3 /tmp/x/b").status, 0);
+    assert.equal(k.sh("cat /tmp/x/c").out, "hel");
+    assert.equal(k.sh("rmdir /tmp/x").out, "error: rmdir: /tmp/x: directory not empty\n");
+    assert.equal(k.sh("mkdir /tmp/x").out, "error: mkdir: /tmp/x: file exists\n");
+    assert.equal(k.sh("mv /tmp/x /tmp/x/y/z").out, "error: mv: /tmp/x: invalid argument\n");
+    assert.equal(k.sh("rm /tmp/x").out, "error: rm: /tmp/x: is a directory\n");
+    assert.equal(k.sh("rm -r /tmp/x").status, 0);
+    assert.equal(k.sh("ls /tmp").out, "l0\nl1\nl10\nl11\nl12\nl13\nl14\nl15\nl16\nl17\nl18\nl19\nl2\nl20\nl21\nl22\nl23\nl24\nl25\nl26\nl27\nl28\nl29\nl3\nl30\nl31\nl32\nl33\nl34\nl35\nl36\nl37\nl38\nl39\nl4\nl5\nl6\nl7\nl8\nl9\n");
+    assert.equal(k.sh("write /mnt/nope x").out, "error: write: /mnt/nope: read-only file system\n");
+  });
+
   it("umount is refused while the current directory is inside, then works", () => {
     assert.equal(k.sh("cd /mnt/files").status, 0);
     assert.equal(k.sh("umount /mnt").out, "error: umount: /mnt: device or resource busy\n");
@@ -131,7 +161,8 @@ describe("VFS: tmpfs root, path resolution, mounts, current directory", function
   });
 
   it("every file command has help text", () => {
-    for (const c of ["mount", "umount", "ls", "cd", "pwd", "cat", "hexdump", "sha256sum", "stat", "df", "find", "readlink"]) {
+    for (const c of ["mount", "umount", "ls", "cd", "pwd", "cat", "hexdump", "sha256sum", "stat", "df", "find", "readlink",
+      "write", "append", "cp", "mv", "rm", "mkdir", "rmdir", "ln", "truncate", "touch", "chmod", "sync", "fsctl"]) {
       const r = k.sh(`${c} --help`);
       assert.equal(r.status, 0);
       assert.ok(r.out.startsWith(c), `${c}: ${r.out}`);
