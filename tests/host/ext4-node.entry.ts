@@ -375,3 +375,31 @@ export function freeBytes(path: string): i64 {
 export function pollOnce(): void {
   vfs.pollFileSystems();
 }
+
+/**
+ * Mounts source read-write at path, walks it, then creates, writes, renames and removes a
+ * few things, syncs and unmounts. Returns "mount-error: ..." or "files dirs errors writeErrors".
+ */
+export function mountWriteUnmount(source: string, path: string): string {
+  const o = mountSource(source, path, "", false);
+  if (o.error < 0) {
+    takeErrorDetail();
+    return "mount-error: " + o.message;
+  }
+  const r = exerciseTree(path);
+  let writeErrors = 0;
+  if (vfs.makeDirectory(path + "/sis-new", 0o755) < 0) writeErrors++;
+  if (putPattern(path + "/sis-new/f", 0, 20000, 5, true) != 20000) writeErrors++;
+  if (putPattern(path + "/etc/motd", 3, 5000, 6, false) != 5000) writeErrors++;
+  if (vfs.rename(path + "/sis-new/f", path + "/dir/renamed") < 0) writeErrors++;
+  if (vfs.removeFile(path + "/files/a.bin") < 0) writeErrors++;
+  if (vfs.truncatePath(path + "/files/fragmented.bin", 5000) < 0) writeErrors++;
+  if (vfs.makeSymlink("target", path + "/dir/newlink") < 0) writeErrors++;
+  if (vfs.removeDirectory(path + "/sis-new") < 0) writeErrors++;
+  takeErrorDetail();
+  const s = vfs.syncAll();
+  const e = vfs.unmount(path);
+  if (e < 0) vfs.unmountAll(); // a failing device or file system still goes away
+  takeErrorDetail();
+  return r + " " + writeErrors.toString() + (s < 0 ? " sync-error" : "") + (e < 0 ? " unmount-error" : "");
+}
