@@ -24,6 +24,14 @@ export class Sha256 {
     this.reset();
   }
 
+  /** Becomes a copy of `other` (to take the digest of a prefix and keep hashing). */
+  copyFrom(other: Sha256): void {
+    memory.copy(changetype<usize>(this.h), changetype<usize>(other.h), 32);
+    memory.copy(changetype<usize>(this.block), changetype<usize>(other.block), 64);
+    this.used = other.used;
+    this.total = other.total;
+  }
+
   reset(): void {
     const h = this.h;
     h[0] = 0x6a09e667; h[1] = 0xbb67ae85; h[2] = 0x3c6ef372; h[3] = 0xa54ff53a;

@@ -7,6 +7,8 @@ import * as vfs from "../../fs/vfs";
 import { fsError } from "../../fs/messages";
 import { Ext4Fs } from "../../fs/ext4/fs";
 import { verifyVolume } from "../../fs/ext4/verify";
+import { runStress, SCENARIOS } from "../../fs/stress";
+import { Options } from "../args";
 import { INCOMPAT_REVOKE, INCOMPAT_64BIT, INCOMPAT_CSUM_V2, INCOMPAT_CSUM_V3, INCOMPAT_ASYNC_COMMIT } from "../../fs/jbd2/format";
 
 registerFamily("fsctl", "file-system checks and journal state (fsctl --help lists them)");
@@ -106,4 +108,23 @@ registerSubcommand("fsctl", "journal", "the jbd2 journal: state, transactions, c
     println("  replayed at mount: " + s.replayedTransactions.toString() + " transactions, " + s.replayedBlocks.toString() + " blocks, " +
       s.revokedBlocks.toString() + " revoked, in " + (s.replayUs / 1000).toString() + " ms");
     return 0;
+  });
+
+registerSubcommand("fsctl", "stress", "seeded crash-test workloads that report what must survive",
+  "fsctl stress SCENARIO [--seed S] [--count N] [--dir PATH]\n  Runs a workload in PATH (default /stress) and prints, after each fsync, what must survive a\n  power cut: 'stress durable PATH SIZE SHA256', 'stress prefix PATH SIZE SHA256', 'stress absent PATH'.\n  SCENARIO: write_during_allocation, write_during_inode_create, write_during_journal_commit,\n  write_during_data_write, concurrent_writes, directory_operations, truncate_operations.",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, ["--seed", "--count", "--dir"], []);
+    if (!o.ok || o.positionals.length != 1) {
+      printError(o.ok ? "usage: fsctl stress SCENARIO [--seed S] [--count N] [--dir PATH]" : "fsctl stress: " + o.error);
+      return 1;
+    }
+    const seed = o.integer("--seed", 1, 0, 0xffffffff);
+    const count = o.integer("--count", 0, 0, 100000);
+    if (seed < 0 || count < 0) return 1;
+    const scenario = o.positionals[0];
+    if (!SCENARIOS.includes(scenario)) {
+      printError("fsctl stress: unknown scenario '" + scenario + "' (" + SCENARIOS.join(", ") + ")");
+      return 1;
+    }
+    return runStress(scenario, <u32>seed, o.value("--dir", "/stress"), <i32>count);
   });
