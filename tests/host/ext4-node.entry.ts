@@ -403,3 +403,27 @@ export function mountWriteUnmount(source: string, path: string): string {
   takeErrorDetail();
   return r + " " + writeErrors.toString() + (s < 0 ? " sync-error" : "") + (e < 0 ? " unmount-error" : "");
 }
+
+/** SHA-256 of the first `size` bytes of a file (an error string when shorter or unreadable). */
+export function prefixSha256(path: string, size: u64): string {
+  const fd = vfs.open(path, vfs.O_RDONLY);
+  if (fd < 0) return failure(fd);
+  const h = new Sha256();
+  const buf = heap.alloc(1 << 16);
+  let pos: u64 = 0;
+  while (pos < size) {
+    const n = vfs.readAt(fd, pos, buf, <u32>min<u64>(1 << 16, size - pos));
+    if (n < 0) {
+      heap.free(buf);
+      vfs.close(fd);
+      return failure(<i32>n);
+    }
+    if (n == 0) break;
+    h.update(buf, <usize>n);
+    pos += <u64>n;
+  }
+  heap.free(buf);
+  vfs.close(fd);
+  if (pos < size) return "error: only " + pos.toString() + " bytes";
+  return h.digestHex();
+}
