@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "../../host/qemu.ts";
 import { bootForSuite, scratchCopy } from "./helpers.ts";
-import { ensureTestImages, imagePath, TREE_DIR, BIG_DIR, SPARSE_5G, seededBytes } from "../../images/test-images.ts";
+import { ensureTestImages, imagePath, TREE_DIR, BIG_DIR, SPARSE_5G, SPARSE_5G_SIZE, seededBytes } from "../../images/test-images.ts";
 import { execFileSync, spawnSync } from "node:child_process";
 
 const sha = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -55,7 +55,7 @@ describe("target: ext4 system disk at / and a test image on vdb", function () {
   it("the system disk holds /models, /incidents, /etc, an empty /mnt and sample files", async () => {
     const s = qemu.get();
     const ls = await s.run("ls /");
-    for (const d of ["etc/", "incidents/", "lost+found/", "mnt/", "models/", "tmp/"]) assert.match(ls, new RegExp(`^${d}$`, "m"));
+    for (const d of ["etc/", "incidents/", "lost+found/", "mnt/", "models/", "tmp/"]) assert.ok(ls.split("\n").includes(d), `${d} in ${ls}`);
     assert.equal(await s.run("ls /mnt"), "");
     assert.equal(await s.run("cat /etc/hostname"), "sis\n");
     assert.equal(await s.run("sha256sum /etc/motd"), `${sha(path.join(ROOT, "images/rootfs/etc/motd"))}  /etc/motd\n`);
@@ -65,14 +65,14 @@ describe("target: ext4 system disk at / and a test image on vdb", function () {
     const s = qemu.get();
     assert.match(await s.run("mount -r vdb /mnt"), /^mounted vdb on \/mnt: ext4, 4 KiB blocks, 160 MiB, read-only/);
     const sample = ["etc/motd", "files/size-0.bin", "files/size-4097.bin", "files/size-1048576.bin", "files/size-3145735.bin",
-      "sparse/holes.bin", `${BIG_DIR}/entry-00000.txt`, `${BIG_DIR}/entry-09900.txt`, "hard/sub/third", "names/café.txt",
+      "sparse/holes.bin", `${BIG_DIR}/entry-00000.txt`, `${BIG_DIR}/entry-09900.txt`, "hard/sub/third", "long/" + "n".repeat(255),
       `deep/${Array.from({ length: 30 }, (_, i) => `level-${i}`).join("/")}/bottom.txt`];
     for (const rel of sample) {
       assert.equal(await s.run(`sha256sum /mnt/${rel}`), `${sha(path.join(TREE_DIR, rel))}  /mnt/${rel}\n`, rel);
     }
     assert.equal(await s.run("readlink /mnt/links/slow-60"), "y".repeat(60) + "\n");
     assert.match(await s.run("cat /mnt/links/loop-a"), /too many levels of symbolic links/);
-    assert.match(await s.run(`stat /mnt/${SPARSE_5G}`), /Size: 5368721757 /);
+    assert.match(await s.run(`stat /mnt/${SPARSE_5G}`), new RegExp(`Size: ${SPARSE_5G_SIZE} `));
     assert.match(await s.run(`hexdump -s 4294967419 -n 16 /mnt/${SPARSE_5G}`), /^10000007b  [0-9a-f ]+\|/m);
     assert.match(await s.run(`ls /mnt/${BIG_DIR}`), /entry-09999\.txt\n$/);
     assert.equal(await s.run("umount /mnt"), "");
