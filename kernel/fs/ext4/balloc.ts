@@ -70,7 +70,7 @@ export function readBlockBitmap(vol: Ext4Volume, g: u32, scratch: usize): usize 
     initBlockBitmap(vol, g, scratch);
     return scratch;
   }
-  const b = vol.readBlock(gd.blockBitmap, "block bitmap of group " + g.toString());
+  const b = vol.readBlock(gd.blockBitmap, "block bitmap");
   if (b == null) return 0;
   memory.copy(scratch, b.data, vol.blockSize);
   vol.release(b);
@@ -95,7 +95,7 @@ function writableBlockBitmap(vol: Ext4Volume, g: u32): CachedBlock | null {
     gd.flags &= ~BG_BLOCK_UNINIT;
     return b;
   }
-  return vol.writeBlock(gd.blockBitmap, "block bitmap of group " + g.toString());
+  return vol.writeBlock(gd.blockBitmap, "block bitmap");
 }
 
 /** The result of an allocation: a run of blocks. */

@@ -115,7 +115,7 @@ export function readDirBlock(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlo
     out.holeBlocks = run.count > 0 ? run.count : 1;
     return 0;
   }
-  const b = vol.readBlock(run.physical, "directory " + dir.ino.toString() + " block " + lblk.toString());
+  const b = vol.readBlock(run.physical, "directory block");
   if (b == null) return vol.lastError;
   out.block = b;
   out.physical = run.physical;

@@ -51,14 +51,19 @@ export class BlockRun {
  * Checks a node's header. `capacity`: entries that fit where it lives; `expectDepth`: the
  * depth its parent implies (or -1 for the root). Returns 0 or an error (with detail).
  */
-export function checkHeader(vol: Ext4Volume, inode: Inode, p: usize, capacity: u32, expectDepth: i32, where: string): i32 {
-  if (load<u16>(p) != EXTENT_MAGIC) return vol.corrupt("inode " + inode.ino.toString() + ": bad extent header magic in " + where);
+export function checkHeader(vol: Ext4Volume, inode: Inode, p: usize, capacity: u32, expectDepth: i32, where: string, block: u64 = 0): i32 {
+  if (load<u16>(p) != EXTENT_MAGIC) return vol.corrupt("inode " + inode.ino.toString() + ": bad extent header magic in " + whereOf(where, block));
   const n = entries(p);
   const m = maxEntries(p);
   const d = depthOf(p);
-  if (m == 0 || m > capacity || n > m) return vol.corrupt("inode " + inode.ino.toString() + ": bad extent entry counts in " + where);
-  if (d > MAX_DEPTH || (expectDepth >= 0 && d != <u32>expectDepth)) return vol.corrupt("inode " + inode.ino.toString() + ": bad extent tree depth in " + where);
+  if (m == 0 || m > capacity || n > m) return vol.corrupt("inode " + inode.ino.toString() + ": bad extent entry counts in " + whereOf(where, block));
+  if (d > MAX_DEPTH || (expectDepth >= 0 && d != <u32>expectDepth)) return vol.corrupt("inode " + inode.ino.toString() + ": bad extent tree depth in " + whereOf(where, block));
   return 0;
+}
+
+/** Names the node in messages (built only when there is something to report). */
+function whereOf(where: string, block: u64): string {
+  return where.length > 0 ? where : "extent block " + block.toString();
 }
 
 /** Entries that fit in an extent block (the checksum tail needs 4 bytes after them). */
@@ -68,15 +73,18 @@ export function blockCapacity(vol: Ext4Volume): u32 {
 
 /** Reads and verifies an extent tree block; null on error. */
 export function readExtentBlock(vol: Ext4Volume, inode: Inode, block: u64, expectDepth: i32): CachedBlock | null {
-  const where = "extent block " + block.toString();
   if (!vol.validBlock(block)) {
-    vol.corrupt("inode " + inode.ino.toString() + ": " + where + " is outside the file system");
+    vol.corrupt("inode " + inode.ino.toString() + ": extent block " + block.toString() + " is outside the file system");
     return null;
   }
-  const b = vol.readBlock(block, "inode " + inode.ino.toString() + " " + where);
+  const b = vol.readBlock(block, "extent block");
   if (b == null) return null;
   const p = b.data;
-  const e = checkHeader(vol, inode, p, (vol.blockSize - EXTENT_HEADER) / EXTENT_ENTRY, expectDepth, where);
+  // verified since the last metadata change, for this inode: skip the header and checksum work
+  const stamp = (vol.epoch << 32) | <u64>inode.ino;
+  const memo = vol.checkedExtentBlocks;
+  if (memo.has(block) && memo.get(block) == stamp && depthOf(p) == <u32>expectDepth) return b;
+  const e = checkHeader(vol, inode, p, (vol.blockSize - EXTENT_HEADER) / EXTENT_ENTRY, expectDepth, "", block);
   if (e < 0) {
     vol.release(b);
     return null;
@@ -85,15 +93,17 @@ export function readExtentBlock(vol: Ext4Volume, inode: Inode, block: u64, expec
     const tail = EXTENT_HEADER + maxEntries(p) * EXTENT_ENTRY;
     if (tail + 4 > vol.blockSize) {
       vol.release(b);
-      vol.corrupt("inode " + inode.ino.toString() + ": no room for the checksum in " + where);
+      vol.corrupt("inode " + inode.ino.toString() + ": no room for the checksum in extent block " + block.toString());
       return null;
     }
     if (load<u32>(p + tail) != extentBlockChecksum(inode.csumSeed, p, tail)) {
       vol.release(b);
-      vol.badChecksum("inode " + inode.ino.toString() + " " + where);
+      vol.badChecksum("inode " + inode.ino.toString() + " extent block " + block.toString());
       return null;
     }
   }
+  if (memo.size > 4096) memo.clear();
+  memo.set(block, stamp);
   return b;
 }
 

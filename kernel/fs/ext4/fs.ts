@@ -158,7 +158,7 @@ export class Ext4Fs extends FileSystem {
           continue;
         }
       }
-      const b = vol.readBlock(run.physical, "inode " + n.ino.toString() + " data");
+      const b = vol.readBlock(run.physical, "file data");
       if (b == null) return vol.lastError;
       const chunk = min<u32>(left, <u32>bs - within);
       memory.copy(buffer + <usize>done, b.data + <usize>within, chunk);

@@ -56,7 +56,7 @@ export function mapIndirect(vol: Ext4Volume, inode: Inode, lblk: u64, run: Block
       return 0;
     }
     if (!vol.validBlock(block)) return vol.corrupt("inode " + inode.ino.toString() + ": indirect block " + block.toString() + " is outside the file system");
-    const b = vol.readBlock(block, "inode " + inode.ino.toString() + " indirect block");
+    const b = vol.readBlock(block, "indirect block");
     if (b == null) return vol.lastError;
     const index = <u32>(rest / span);
     if (l == 1) {

@@ -34,6 +34,8 @@ export class Ext4Volume {
   epoch: u64 = 0;
   /** Directory blocks already checked: physical block -> epoch + inode + kind (dir.ts). */
   checkedDirBlocks: Map<u64, u64> = new Map<u64, u64>();
+  /** Extent blocks already verified: physical block -> (epoch << 32) | inode (extent.ts). */
+  checkedExtentBlocks: Map<u64, u64> = new Map<u64, u64>();
 
   constructor(public device: BlockDevice, public sb: Superblock) {
     const bs = sb.blockSize;
@@ -172,7 +174,7 @@ export class Ext4Volume {
   /** Writes group g's descriptor back (with its checksum) into its block. */
   storeGroup(g: u32): i32 {
     const gd = this.groups[g];
-    const b = this.writeBlock(gd.descBlock, "group descriptor " + g.toString());
+    const b = this.writeBlock(gd.descBlock, "group descriptor");
     if (b == null) return this.lastError;
     storeGroupDesc(this.sb, b.data + <usize>gd.descOffset, gd);
     this.release(b);
@@ -221,7 +223,7 @@ export class Ext4Volume {
     }
     const offset = <u64>index * <u64>sb.inodeSize;
     const bs = <u64>sb.blockSize;
-    const b = this.readBlock(gd.inodeTable + offset / bs, "inode " + ino.toString());
+    const b = this.readBlock(gd.inodeTable + offset / bs, "inode table");
     if (b == null) return null;
     memory.copy(inode.ptr, b.data + <usize>(offset % bs), sb.inodeSize);
     this.release(b);
@@ -268,7 +270,7 @@ export class Ext4Volume {
       store<u16>(inode.ptr + 0x7c, <u16>c);
       if (hasHi) store<u16>(inode.ptr + 0x82, <u16>(c >> 16));
     }
-    const b = this.writeBlock(gd.inodeTable + offset / bs, "inode " + ino.toString());
+    const b = this.writeBlock(gd.inodeTable + offset / bs, "inode table");
     if (b == null) return this.lastError;
     memory.copy(b.data + <usize>(offset % bs), inode.ptr, sb.inodeSize);
     this.release(b);
@@ -296,6 +298,7 @@ export class Ext4Volume {
   forgetAllInodes(): void {
     this.inodes.clear();
     this.checkedDirBlocks.clear();
+    this.checkedExtentBlocks.clear();
   }
 
   forgetInode(ino: u32): void {
