@@ -179,6 +179,8 @@ export const SMALL_SPECS: ImageSpec[] = [
     mkfs: ["mkfs.ext4", "-q", "-F", "-b", "1024", "-O", "metadata_csum_seed,orphan_file"], sizeMiB: 4, index: true },
   { name: "small-4k", what: "8 MiB ext4, default features, 4 KiB blocks",
     mkfs: ["mkfs.ext4", "-q", "-F", "-b", "4096", "-O", "metadata_csum_seed,orphan_file"], sizeMiB: 8, index: true },
+  { name: "small-nocsum", what: "8 MiB ext4 without metadata_csum and 64bit (journal tags without checksums, 32-bit)",
+    mkfs: ["mkfs.ext4", "-q", "-F", "-b", "4096", "-I", "128", "-O", "^metadata_csum,^64bit,uninit_bg"], sizeMiB: 8, index: true },
 ];
 
 // ---------------------------------------------------------------- images
