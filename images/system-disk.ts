@@ -26,7 +26,9 @@ export function buildSystemDisk(output: string): void {
   fs.cpSync(ROOTFS, staging, { recursive: true });
   for (const d of EMPTY_DIRS) fs.mkdirSync(path.join(staging, d), { recursive: true });
   fs.rmSync(output, { force: true });
-  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-L", "sis-root", "-d", staging, output, `${SYSTEM_DISK_MB}M`],
+  // e2fsprogs 1.47's default features plus metadata_csum_seed and orphan_file (newer defaults)
+  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-L", "sis-root", "-O", "metadata_csum_seed,orphan_file",
+    "-d", staging, output, `${SYSTEM_DISK_MB}M`],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, E2FSPROGS_FAKE_TIME: "1767225600" } });
   fs.rmSync(staging, { recursive: true, force: true });
 }

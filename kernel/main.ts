@@ -13,6 +13,7 @@ import { flushAnnouncements } from "./sched/announce";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
 import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
+import { mountRootAtBoot } from "./fs/mounting";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -53,6 +54,7 @@ export function kmain(): void {
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   banner();
   probeDisks();
+  mountRootAtBoot(); // the system disk (vda) at "/", or a tmpfs root: one banner line, never a panic
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");

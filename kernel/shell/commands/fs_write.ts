@@ -1,0 +1,334 @@
+// Changing files: write, append, cp, mv, rm, mkdir, rmdir, ln, truncate, touch, chmod, sync.
+import { registerCommand } from "../registry";
+import { printError } from "../../platform/console";
+import { Options, parseUnsigned } from "../args";
+import { EEXIST, EISDIR, ENOTDIR, ENOENT } from "../../lib/errors";
+import * as vfs from "../../fs/vfs";
+import { Stat, AttrChange, isDir } from "../../fs/types";
+import { fsError } from "../../fs/messages";
+import { ioBuffer, IO_BUFFER_SIZE } from "../../fs/iobuf";
+import { wallClockSeconds } from "../../fs/clock";
+
+/** Writes text (UTF-8) to path, replacing or appending; returns the command status. */
+function writeText(command: string, path: string, text: string, append: bool): i32 {
+  const flags = vfs.O_WRONLY | vfs.O_CREAT | (append ? vfs.O_APPEND : vfs.O_TRUNC);
+  const fd = vfs.open(path, flags);
+  if (fd < 0) return fsError(command, path, fd);
+  const bytes = String.UTF8.encode(text, false);
+  let status = 0;
+  if (bytes.byteLength > 0) {
+    const n = vfs.write(fd, changetype<usize>(bytes), <u32>bytes.byteLength);
+    if (n < 0) status = fsError(command, path, <i32>n);
+    else if (n < bytes.byteLength) status = fsError(command, path, -28); // ENOSPC: short write
+  }
+  vfs.close(fd);
+  return status;
+}
+
+function textOf(o: Options): string {
+  const words = o.positionals.slice(1);
+  return words.join(" ") + (o.has("-n") ? "" : "\n");
+}
+
+registerCommand("write", "write text to a file (replacing it)", "write [-n] PATH TEXT...\n  Creates or empties PATH and writes the words, joined by spaces, and a newline.\n  -n  no newline at the end",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, [], ["-n"]);
+    if (!o.ok || o.positionals.length < 1) {
+      printError(o.ok ? "usage: write [-n] PATH TEXT..." : "write: " + o.error);
+      return 1;
+    }
+    return writeText("write", o.positionals[0], textOf(o), false);
+  });
+
+registerCommand("append", "append text to a file", "append [-n] PATH TEXT...\n  Appends the words, joined by spaces, and a newline to PATH (created if missing).\n  -n  no newline at the end",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, [], ["-n"]);
+    if (!o.ok || o.positionals.length < 1) {
+      printError(o.ok ? "usage: append [-n] PATH TEXT..." : "append: " + o.error);
+      return 1;
+    }
+    return writeText("append", o.positionals[0], textOf(o), true);
+  });
+
+function baseName(path: string): string {
+  let p = path;
+  while (p.length > 1 && p.endsWith("/")) p = p.substring(0, p.length - 1);
+  const i = p.lastIndexOf("/");
+  return i >= 0 ? p.substring(i + 1) : p;
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith("/") ? dir + name : dir + "/" + name;
+}
+
+/** DST, or DST/basename(SRC) when DST is an existing directory. */
+function targetPath(src: string, dst: string): string {
+  const st = new Stat();
+  if (vfs.stat(dst, true, st) == 0 && isDir(st.mode)) return joinPath(dst, baseName(src));
+  return dst;
+}
+
+registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (or into DST when it is a directory), streaming 64 KiB at a time.",
+  (args: Array<string>): i32 => {
+    if (args.length != 2) {
+      printError("usage: cp SRC DST");
+      return 1;
+    }
+    const src = args[0];
+    const st = new Stat();
+    let e = vfs.stat(src, true, st);
+    if (e < 0) return fsError("cp", src, e);
+    if (isDir(st.mode)) return fsError("cp", src, -EISDIR);
+    const dst = targetPath(src, args[1]);
+    const from = vfs.open(src, vfs.O_RDONLY);
+    if (from < 0) return fsError("cp", src, from);
+    const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);
+    if (to < 0) {
+      vfs.close(from);
+      return fsError("cp", dst, to);
+    }
+    const buf = ioBuffer();
+    let status = 0;
+    while (true) {
+      const n = vfs.read(from, buf, IO_BUFFER_SIZE);
+      if (n < 0) {
+        status = fsError("cp", src, <i32>n);
+        break;
+      }
+      if (n == 0) break;
+      const w = vfs.write(to, buf, <u32>n);
+      if (w < 0) {
+        status = fsError("cp", dst, <i32>w);
+        break;
+      }
+      if (w < n) {
+        status = fsError("cp", dst, -28);
+        break;
+      }
+    }
+    vfs.close(from);
+    vfs.close(to);
+    return status;
+  });
+
+registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into DST when it is a directory); replaces an existing file or empty directory.",
+  (args: Array<string>): i32 => {
+    if (args.length != 2) {
+      printError("usage: mv SRC DST");
+      return 1;
+    }
+    const dst = targetPath(args[0], args[1]);
+    const e = vfs.rename(args[0], dst);
+    if (e < 0) return fsError("mv", args[0], e);
+    return 0;
+  });
+
+let removed = 0;
+
+function removeTree(path: string, depth: i32): i32 {
+  const st = new Stat();
+  let e = vfs.stat(path, false, st);
+  if (e < 0) return e;
+  if (!isDir(st.mode)) return vfs.removeFile(path);
+  if (depth > 64) return -40;
+  const entries = vfs.listDirectory(path);
+  if (entries == null) return vfs.lastError;
+  for (let i = 0; i < entries.length; i++) {
+    const n = entries[i].name;
+    if (n == "." || n == "..") continue;
+    e = removeTree(joinPath(path, n), depth + 1);
+    if (e < 0) return e;
+    removed++;
+  }
+  return vfs.removeDirectory(path);
+}
+
+registerCommand("rm", "remove files", "rm [-r] [-f] PATH...\n  Removes files (and symlinks). -r removes directories and everything in them.\n  -f  no error for a missing PATH",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, [], ["-r", "-f"]);
+    if (!o.ok || o.positionals.length == 0) {
+      printError(o.ok ? "usage: rm [-r] [-f] PATH..." : "rm: " + o.error);
+      return 1;
+    }
+    let status = 0;
+    for (let i = 0; i < o.positionals.length; i++) {
+      const p = o.positionals[i];
+      const e = o.has("-r") ? removeTree(p, 0) : vfs.removeFile(p);
+      if (e == -ENOENT && o.has("-f")) continue;
+      if (e < 0) status = fsError("rm", p, e);
+    }
+    return status;
+  });
+
+registerCommand("mkdir", "make directories", "mkdir [-p] PATH...\n  -p  make missing parents too, and do not fail when PATH exists",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, [], ["-p"]);
+    if (!o.ok || o.positionals.length == 0) {
+      printError(o.ok ? "usage: mkdir [-p] PATH..." : "mkdir: " + o.error);
+      return 1;
+    }
+    let status = 0;
+    for (let i = 0; i < o.positionals.length; i++) {
+      const p = o.positionals[i];
+      if (!o.has("-p")) {
+        const e = vfs.makeDirectory(p, 0o755);
+        if (e < 0) status = fsError("mkdir", p, e);
+        continue;
+      }
+      const parts = p.split("/");
+      let prefix = p.startsWith("/") ? "/" : "";
+      for (let k = 0; k < parts.length; k++) {
+        if (parts[k].length == 0) continue;
+        prefix = prefix.length == 0 || prefix.endsWith("/") ? prefix + parts[k] : prefix + "/" + parts[k];
+        const e = vfs.makeDirectory(prefix, 0o755);
+        if (e < 0 && e != -EEXIST) {
+          status = fsError("mkdir", prefix, e);
+          break;
+        }
+        if (e == -EEXIST) {
+          const st = new Stat();
+          if (vfs.stat(prefix, true, st) < 0 || !isDir(st.mode)) {
+            status = fsError("mkdir", prefix, -ENOTDIR);
+            break;
+          }
+        }
+      }
+    }
+    return status;
+  });
+
+registerCommand("rmdir", "remove empty directories", "rmdir PATH...\n  Removes each directory, which must be empty.",
+  (args: Array<string>): i32 => {
+    if (args.length == 0) {
+      printError("usage: rmdir PATH...");
+      return 1;
+    }
+    let status = 0;
+    for (let i = 0; i < args.length; i++) {
+      const e = vfs.removeDirectory(args[i]);
+      if (e < 0) status = fsError("rmdir", args[i], e);
+    }
+    return status;
+  });
+
+registerCommand("ln", "make links", "ln [-s] TARGET LINK\n  Makes LINK a hard link to the file TARGET, or with -s a symbolic link whose text is TARGET.",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, [], ["-s"]);
+    if (!o.ok || o.positionals.length != 2) {
+      printError(o.ok ? "usage: ln [-s] TARGET LINK" : "ln: " + o.error);
+      return 1;
+    }
+    const target = o.positionals[0];
+    const link = o.positionals[1];
+    const e = o.has("-s") ? vfs.makeSymlink(target, link) : vfs.makeHardLink(target, link);
+    if (e < 0) return fsError("ln", link, e);
+    return 0;
+  });
+
+registerCommand("truncate", "set a file's size", "truncate -s SIZE PATH...\n  Shrinks (freeing blocks) or grows (with a hole) each file to SIZE bytes; creates missing files.",
+  (args: Array<string>): i32 => {
+    const o = new Options(args, ["-s"], []);
+    if (!o.ok || !o.hasValue("-s") || o.positionals.length == 0) {
+      printError(o.ok ? "usage: truncate -s SIZE PATH..." : "truncate: " + o.error);
+      return 1;
+    }
+    const size = parseUnsigned(o.value("-s"));
+    if (size < 0) {
+      printError("truncate: SIZE must be a number of bytes");
+      return 1;
+    }
+    let status = 0;
+    for (let i = 0; i < o.positionals.length; i++) {
+      const p = o.positionals[i];
+      const st = new Stat();
+      if (vfs.stat(p, true, st) == -ENOENT) {
+        const fd = vfs.open(p, vfs.O_WRONLY | vfs.O_CREAT);
+        if (fd < 0) {
+          status = fsError("truncate", p, fd);
+          continue;
+        }
+        vfs.close(fd);
+      }
+      const e = vfs.truncatePath(p, <u64>size);
+      if (e < 0) status = fsError("truncate", p, e);
+    }
+    return status;
+  });
+
+registerCommand("touch", "create files or update their times", "touch PATH...\n  Creates each missing file (empty); sets the access and modification times of existing ones to now.",
+  (args: Array<string>): i32 => {
+    if (args.length == 0) {
+      printError("usage: touch PATH...");
+      return 1;
+    }
+    let status = 0;
+    for (let i = 0; i < args.length; i++) {
+      const p = args[i];
+      const st = new Stat();
+      const e = vfs.stat(p, true, st);
+      if (e == -ENOENT) {
+        const fd = vfs.open(p, vfs.O_WRONLY | vfs.O_CREAT);
+        if (fd < 0) status = fsError("touch", p, fd);
+        else vfs.close(fd);
+        continue;
+      }
+      if (e < 0) {
+        status = fsError("touch", p, e);
+        continue;
+      }
+      const change = new AttrChange();
+      change.setAtime = true;
+      change.setMtime = true;
+      change.atime = wallClockSeconds();
+      change.mtime = change.atime;
+      const r = vfs.setAttributes(p, change);
+      if (r < 0) status = fsError("touch", p, r);
+    }
+    return status;
+  });
+
+registerCommand("chmod", "change permission bits", "chmod MODE PATH...\n  MODE is octal, e.g. 644 or 0755.",
+  (args: Array<string>): i32 => {
+    if (args.length < 2) {
+      printError("usage: chmod MODE PATH...");
+      return 1;
+    }
+    const m = args[0];
+    let mode: u32 = 0;
+    for (let i = 0; i < m.length; i++) {
+      const c = m.charCodeAt(i);
+      if (c < 48 || c > 55 || m.length > 4) {
+        printError("chmod: MODE must be octal digits, like 644");
+        return 1;
+      }
+      mode = mode * 8 + <u32>(c - 48);
+    }
+    let status = 0;
+    for (let i = 1; i < args.length; i++) {
+      const change = new AttrChange();
+      change.setMode = true;
+      change.mode = mode;
+      const e = vfs.setAttributes(args[i], change);
+      if (e < 0) status = fsError("chmod", args[i], e);
+    }
+    return status;
+  });
+
+registerCommand("sync", "write everything to disk", "sync [PATH]\n  Without PATH: commits and checkpoints every file system (the disk is complete without its\n  journal afterwards). With PATH: fsync of that file (its journal transaction committed).",
+  (args: Array<string>): i32 => {
+    if (args.length > 1) {
+      printError("usage: sync [PATH]");
+      return 1;
+    }
+    if (args.length == 1) {
+      const fd = vfs.open(args[0], vfs.O_RDONLY);
+      if (fd < 0) return fsError("sync", args[0], fd);
+      const e = vfs.fsync(fd);
+      vfs.close(fd);
+      if (e < 0) return fsError("sync", args[0], e);
+      return 0;
+    }
+    const e = vfs.syncAll();
+    if (e < 0) return fsError("sync", "", e);
+    return 0;
+  });
