@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -72,7 +73,9 @@ export interface SessionOptions extends Partial<QemuConfig> {
 }
 
 export class QemuSession {
+  /** Everything SIS printed, decoded as UTF-8 (sequences split across reads are kept whole). */
   serialLog = "";
+  private decoder = new StringDecoder("utf8");
   exitCode: number | null = null;
   exited: Promise<number | null>;
   private proc: ChildProcess;
@@ -120,7 +123,7 @@ export class QemuSession {
       throw new Error(`${(e as Error).message}\nQEMU said: ${session.qemuStderr}`);
     }
     session.serial.on("data", (d) => {
-      const text = d.toString("latin1");
+      const text = session.decoder.write(d);
       session.serialLog += text;
       if (session.echo) process.stdout.write(d);
       session.notify();
@@ -204,9 +207,9 @@ export class QemuSession {
     await this.waitFor(PROMPT, timeoutMs, from);
   }
 
-  /** Types raw bytes on the serial line. */
+  /** Types on the serial line: a string goes as UTF-8 (as a terminal sends it), a Buffer as is. */
   type(bytes: string | Buffer): void {
-    this.serial.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+    this.serial.write(typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes);
   }
 
   /**
