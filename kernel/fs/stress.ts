@@ -2,6 +2,11 @@
 // scenarios. Each one reports over the console, as it goes, what MUST survive a power cut:
 //
 //   stress begin <scenario> seed=<S>
+//   stress synced <device> <sectors>        an fsync/sync returned; the device holding the
+//                                           workload had completed <sectors> sectors of
+//                                           writes by then (the crash harness finds this
+//                                           point in a block write log: the promises that
+//                                           follow hold from the first flush after it)
 //   stress durable <path> <size> <sha256>   this file, exactly, is fsync'ed
 //   stress prefix <path> <size> <sha256>    at least these first bytes are fsync'ed (the file
 //                                           may have grown since)
@@ -10,8 +15,10 @@
 //
 // A line is printed only after the fsync (or sync) that makes it true has returned, so a
 // checker that finds a line in the serial log may demand it after recovery. Contents come from
-// a seeded generator; the same seed gives the same files.
+// a seeded generator; the same seed gives the same files (tests/crash/model.ts replays the
+// generator on the host to know every byte ever written: keep the two in step).
 import { println } from "../platform/console";
+import { BlockDevice, findBlockDevice } from "../block/device";
 import { Sha256 } from "../lib/sha256";
 import * as vfs from "./vfs";
 import { fsError } from "./messages";
@@ -45,6 +52,15 @@ function fill(length: u32): void {
 
 let failed = false;
 let ops = 0;
+/** The device under the workload's directory (null on a RAM file system). */
+let device: BlockDevice | null = null;
+/** SHA-256 (hex) of the last file writeFile() wrote. */
+let lastDigest = "";
+
+/** After an fsync/sync returned, before the promises it makes true. */
+function reportSynced(): void {
+  if (device != null) println("stress synced " + device!.name + " " + device!.stats.sectorsWritten.toString());
+}
 
 function check(what: string, path: string, code: i64): bool {
   if (code < 0) {
@@ -73,13 +89,17 @@ function writeFile(path: string, size: u32, fsyncIt: bool): bool {
     done += n;
   }
   const digest = hasher.digestHex();
+  lastDigest = digest;
   if (fsyncIt && !check("fsync", path, vfs.fsync(fd))) {
     vfs.close(fd);
     return false;
   }
   vfs.close(fd);
   ops++;
-  if (fsyncIt) println("stress durable " + path + " " + size.toString() + " " + digest);
+  if (fsyncIt) {
+    reportSynced();
+    println("stress durable " + path + " " + size.toString() + " " + digest);
+  }
   return true;
 }
 
@@ -109,6 +129,7 @@ function scenarioAllocation(dir: string, count: i32): void {
     digests.push(hasher.digestHex());
     if (pending.length == 10 || i == count - 1) {
       if (!syncAll()) return;
+      reportSynced();
       for (let k = 0; k < pending.length; k++) println("stress durable " + pending[k] + " " + sizes[k].toString() + " " + digests[k]);
       pending.length = 0;
       sizes.length = 0;
@@ -130,6 +151,7 @@ function scenarioInodeCreate(dir: string, count: i32): void {
     made.push(path);
     if (made.length == 20 || i == count - 1) {
       if (!syncAll()) return;
+      reportSynced();
       for (let k = 0; k < made.length; k++) println("stress durable " + made[k] + " 0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
       made.length = 0;
     }
@@ -167,6 +189,7 @@ function appendRounds(dir: string, files: i32, rounds: i32): void {
       if (!check("fsync", path, e)) return;
       ops++;
       snapshot.copyFrom(hashers[f]);
+      reportSynced();
       println("stress prefix " + path + " " + sizes[f].toString() + " " + snapshot.digestHex());
     }
   }
@@ -176,10 +199,14 @@ function scenarioDirectories(dir: string, count: i32): void {
   for (let round = 0; round < count && !failed; round++) {
     const top = dir + "/tree-" + round.toString();
     if (!check("mkdir", top, vfs.makeDirectory(top, 0o755))) return;
+    const sizes = new Array<u32>(4);
+    const digests = new Array<string>(4);
     for (let i = 0; i < 4; i++) {
       const sub = top + "/sub-" + i.toString();
       if (!check("mkdir", sub, vfs.makeDirectory(sub, 0o755))) return;
-      if (!writeFile(sub + "/file", 100 + below(3000), false)) return;
+      sizes[i] = 100 + below(3000);
+      if (!writeFile(sub + "/file", sizes[i], false)) return;
+      digests[i] = lastDigest;
     }
     // rename one subdirectory, remove another (with its file), move a file across
     if (!check("rename", top, vfs.rename(top + "/sub-0", top + "/renamed-0"))) return;
@@ -189,6 +216,10 @@ function scenarioDirectories(dir: string, count: i32): void {
     if (round > 0 && !check("rename", top, vfs.rename(dir + "/tree-" + (round - 1).toString(), top + "/previous"))) return;
     if (!syncAll()) return;
     ops++;
+    reportSynced();
+    println("stress durable " + top + "/renamed-0/file " + sizes[0].toString() + " " + digests[0]);
+    println("stress durable " + top + "/sub-3/moved " + sizes[2].toString() + " " + digests[2]);
+    println("stress durable " + top + "/sub-3/file " + sizes[3].toString() + " " + digests[3]);
     println("stress absent " + top + "/sub-1");
     println("stress absent " + top + "/sub-0");
     println("stress absent " + top + "/sub-2/file");
@@ -217,6 +248,7 @@ function scenarioTruncate(dir: string, count: i32): void {
     vfs.close(fd);
     if (!check("fsync", path, e)) return;
     ops++;
+    reportSynced();
     println("stress durable " + path + " " + cut.toString() + " " + hasher.digestHex());
   }
 }
@@ -231,6 +263,8 @@ export function runStress(scenario: string, seed: u32, dir: string, count: i32):
   ops = 0;
   const e = vfs.makeDirectory(dir, 0o755);
   if (e < 0 && e != -17) return check("mkdir", dir, e) ? 0 : 1;
+  const m = vfs.mountOf(dir);
+  device = m != null ? findBlockDevice(m!.fs.source) : null;
   const base = dir + "/" + scenario + "-" + seed.toString();
   if (!check("mkdir", base, vfs.makeDirectory(base, 0o755))) return 1;
   println("stress begin " + scenario + " seed=" + seed.toString());

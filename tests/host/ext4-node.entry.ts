@@ -47,10 +47,16 @@ class HostDisk extends BlockDevice {
     if (this.readOnly) return -30;
     if (lba + <u64>count > this.sectorCount) return -5;
     this.writes++;
-    return hostWrite(this.id, lba, count, buffer);
+    const r = hostWrite(this.id, lba, count, buffer);
+    if (r == 0) {
+      this.stats.writes++;
+      this.stats.sectorsWritten += <u64>count;
+    }
+    return r;
   }
   flush(): i32 {
     this.flushes++;
+    this.stats.flushes++;
     return hostFlush(this.id);
   }
 }
