@@ -771,9 +771,15 @@ export class Ext4Fs extends FileSystem {
         freshTo = this.alloc.start + <u64>this.alloc.count;
         fresh = true;
       }
-      // whole blocks of the run: straight to the device (ordered: before the next commit)
+      // whole blocks of the run: straight to the device (ordered: before the next commit),
+      // except blocks the journal holds a copy of (they go through the journal again)
+      let direct: u64 = 0;
       if (within == 0 && <u64>left >= bs * 2 && run.count >= 2) {
-        const k = min<u64>(min<u64>(run.count, <u64>left / bs), MAX_DIRECT_BLOCKS);
+        const most = min<u64>(min<u64>(run.count, <u64>left / bs), MAX_DIRECT_BLOCKS);
+        while (direct < most && !vol.isJournaled(run.physical + direct)) direct++;
+      }
+      if (direct >= 2) {
+        const k = direct;
         for (let i: u64 = 0; i < k; i++) {
           vol.cache.drop(run.physical + i);
         }
@@ -796,9 +802,8 @@ export class Ext4Fs extends FileSystem {
       }
       if (fresh && !whole) memory.fill(b.data, 0, <usize>bs);
       memory.copy(b.data + <usize>within, buffer + <usize>done, chunk);
-      vol.cache.markDirty(b);
+      vol.dataDirtied(b);
       vol.cache.release(b);
-      vol.noteData(run.physical);
       done += chunk;
     }
     if (done > 0) {
@@ -833,7 +838,9 @@ export class Ext4Fs extends FileSystem {
       const keep = (size + bs - 1) / bs;
       let e = truncateExtents(vol, n, keep);
       if (e < 0) return e;
-      // zero the rest of the last partial block, so that growing again reads zeros
+      // zero the rest of the last partial block, so that growing again reads zeros; through
+      // the journal, so that the block changes on disk only if the truncation commits (written
+      // in place, a power cut before the commit would leave the old size with zeroed bytes)
       if (size % bs != 0) {
         e = mapBlock(vol, n, size / bs, this.run);
         if (e < 0) return e;
@@ -841,9 +848,8 @@ export class Ext4Fs extends FileSystem {
           const b = vol.cache.get(this.run.physical);
           if (b == null) return -EIO;
           memory.fill(b.data + <usize>(size % bs), 0, <usize>(bs - size % bs));
-          vol.cache.markDirty(b);
+          vol.journalData(b);
           vol.cache.release(b);
-          vol.noteData(this.run.physical);
         }
       }
     }

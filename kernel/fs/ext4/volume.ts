@@ -288,6 +288,31 @@ export class Ext4Volume {
     if (this.journal != null && this.journal!.live) this.journal!.noteData(n);
   }
 
+  /** Does the journal hold a copy of block n that replay could write (so n must not change in place)? */
+  isJournaled(n: u64): bool {
+    return this.journal != null && this.journal!.live && this.journal!.isJournaled(n);
+  }
+
+  /**
+   * File data in `b` (pinned by the caller) was changed: ordered mode writes it home before the
+   * next commit, unless the journal holds a copy of the block (journalData earlier): then it is
+   * journaled again, or a replay of the older copy would undo the change.
+   */
+  dataDirtied(b: CachedBlock): void {
+    if (this.isJournaled(b.block)) {
+      this.journal!.addMetadata(b);
+      return;
+    }
+    this.cache.markDirty(b);
+    this.noteData(b.block);
+  }
+
+  /** File data changed by a metadata operation (`b` pinned): journaled with that operation. */
+  journalData(b: CachedBlock): void {
+    if (this.journal != null && this.journal!.live) this.journal!.addMetadata(b);
+    else this.cache.markDirty(b);
+  }
+
   /** Makes `inode` the cached copy of its number (a freshly initialised inode). */
   adoptInode(inode: Inode): void {
     inode.csumSeed = inodeSeed(this.sb.csumSeed, inode.ino, inode.generation);

@@ -277,6 +277,11 @@ export class Journal {
     this.pendingHome.add(block);
   }
 
+  /** Is block logged since the log was last empty, or in the running transaction? */
+  isJournaled(block: u64): bool {
+    return this.logged.has(block) || (this.running != null && this.running!.members.has(block));
+  }
+
   /** Log blocks the running transaction will need (descriptors, copies, revokes, commit). */
   runningSize(): u32 {
     if (this.running == null) return 0;
