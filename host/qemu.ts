@@ -24,6 +24,11 @@ export interface QemuConfig {
   esp?: string;
   /** The system disk (vda). Default build/disk.img. Pass a copy when the test writes. */
   systemDisk?: string | null;
+  /**
+   * Attach the system disk with snapshot=on: its writes go to a temporary overlay that QEMU
+   * drops at exit (kept across system_reset), so many sessions can share build/disk.img.
+   */
+  systemDiskSnapshot?: boolean;
   /** Further raw images, attached in order after the system disk (vdb, vdc, ...). */
   disks?: string[];
   /** Raw -blockdev/-device arguments that replace the plain attachment of extra disks. */
@@ -51,7 +56,8 @@ export function qemuArgs(config: QemuConfig): string[] {
     ...(config.disks ?? []),
   ];
   disks.forEach((disk, i) => {
-    args.push("-drive", `if=none,id=vd${i},format=raw,file=${disk}`, "-device", `virtio-blk-device,drive=vd${i}`);
+    const snapshot = i === 0 && config.systemDisk !== null && config.systemDiskSnapshot ? ",snapshot=on" : "";
+    args.push("-drive", `if=none,id=vd${i},format=raw,file=${disk}${snapshot}`, "-device", `virtio-blk-device,drive=vd${i}`);
   });
   args.push(...(config.extra ?? []));
   return args;
