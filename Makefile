@@ -4,8 +4,9 @@
 #   make test         unit tests on Node, then target tests in QEMU
 #   make test-unit    only the Node tests (seconds)
 #   make bench        benchmarks, JSON lines
+#   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench clean
+.PHONY: all deps image qemu test test-unit test-target bench crash-test clean
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -34,6 +35,9 @@ test-target: image
 
 bench: image
 	@$(TSX) bench/run.ts
+
+crash-test: image
+	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)
 
 clean:
 	rm -rf build

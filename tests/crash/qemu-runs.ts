@@ -126,6 +126,7 @@ export async function powerCutRun(o: PowerCutOptions): Promise<PowerCutResult> {
   const s = await QemuSession.start(sessionOptions(crashDiskArgs(o.image)));
   let sis: SisRecovery | null = null;
   let lines: string[] = [];
+  let diagnostics = "";
   const extra: string[] = [];
   try {
     await s.waitForPrompt(90000);
@@ -148,12 +149,13 @@ export async function powerCutRun(o: PowerCutOptions): Promise<PowerCutResult> {
     await s.qmp("system_reset");
     await s.qmp("cont");
     const boot = await s.waitFor(BOOT_MARK, 60000, resetAt);
-    lines = stressLines(s.serialLog.slice(from, boot.index));
-    await s.waitForPrompt(90000, boot.index);
+    lines = linesBeforeCut(s.serialLog.slice(from, boot.index));
+    await s.waitForPrompt(60000, boot.index);
     sis = await recoverInSession(s);
     await powerOff(s);
   } catch (e) {
     extra.push(`harness: ${(e as Error).message.split("\n")[0]}`);
+    if (s.exitCode === null) diagnostics = await cpuState(s);
   } finally {
     await s.close();
   }
@@ -165,7 +167,38 @@ export async function powerCutRun(o: PowerCutOptions): Promise<PowerCutResult> {
   const verdict = sis?.recovered ? await inspectOnNode(o.image, o.model, syncsDone)
     : await recoverOnNode(fs.existsSync(o.cutImage) ? o.cutImage : o.image, o.model, syncsDone);
   const r = combine(sis, verdict, extra);
-  return { ...r, serial: s.serialLog, syncsDone, finished: lines.some((l) => l.startsWith("stress end")), wallMs: Date.now() - started };
+  return { ...r, serial: s.serialLog + (diagnostics ? `\n--- CPU state (QMP, 3 samples) ---\n${diagnostics}` : ""), syncsDone,
+    finished: lines.some((l) => l.startsWith("stress end")), wallMs: Date.now() - started };
+}
+
+/**
+ * The stress lines printed before the cut. The reset can cut a line short: a partial line
+ * counts only if it is a "stress synced" line (its sync had returned before it was printed).
+ */
+export function linesBeforeCut(text: string): string[] {
+  const t = text.replace(/\r\n/g, "\n");
+  const end = t.lastIndexOf("\n");
+  const lines = stressLines(t.slice(0, end + 1));
+  const partial = t.slice(end + 1);
+  if (partial.startsWith("stress synced")) lines.push("stress synced (cut short)");
+  return lines;
+}
+
+/** Registers of a guest that stopped answering (a few samples of PC, LR, SP), for the failure report. */
+async function cpuState(s: QemuSession): Promise<string> {
+  const out: string[] = [];
+  try {
+    const base = await s.qmp("human-monitor-command", { "command-line": "info registers" });
+    out.push(base);
+    for (let i = 0; i < 2; i++) {
+      await sleep(300);
+      const r: string = await s.qmp("human-monitor-command", { "command-line": "info registers" });
+      out.push(r.split("\n").filter((l) => /PC=|X28|X30/.test(l)).join("\n"));
+    }
+  } catch (e) {
+    out.push(`(no CPU state: ${(e as Error).message})`);
+  }
+  return out.join("\n");
 }
 
 export interface LoggedRunResult {
@@ -210,6 +243,7 @@ export async function loggedRun(model: WorkloadModel, data: string, log: string,
 export async function recoverInQemu(image: string, model: WorkloadModel, syncsDone: number): Promise<RunResult> {
   const s = await QemuSession.start(sessionOptions(crashDiskArgs(image)));
   let sis: SisRecovery | null = null;
+  let diagnostics = "";
   const extra: string[] = [];
   try {
     await s.waitForPrompt(90000);
@@ -217,11 +251,12 @@ export async function recoverInQemu(image: string, model: WorkloadModel, syncsDo
     await powerOff(s);
   } catch (e) {
     extra.push(`harness: ${(e as Error).message.split("\n")[0]}`);
+    if (s.exitCode === null) diagnostics = await cpuState(s);
   } finally {
     await s.close();
   }
   const verdict = await inspectOnNode(image, model, syncsDone);
-  return { ...combine(sis, verdict, extra), serial: s.serialLog };
+  return { ...combine(sis, verdict, extra), serial: s.serialLog + (diagnostics ? `\n--- CPU state (QMP) ---\n${diagnostics}` : "") };
 }
 
 /** Copies what reproduces a failure into dir (created). */
