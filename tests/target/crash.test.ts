@@ -1,6 +1,6 @@
 // The short mode of the crash harness (tests/crash/, `make crash-test` runs the long ones):
 // one seeded random power cut per scenario in QEMU (system_reset, SIS replays its journal at
-// the next mount), and every crash state of two small logged runs (every flush point and a
+// the next mount), and every crash state of three small logged runs (every flush point and a
 // dropped/reordered subset of the writes after each, recovered by SIS's ext4 on Node; one of
 // them booted in QEMU). Each state must be recovered, `fsctl verify` and `e2fsck -fn` clean,
 // every promise of the workload kept and nothing in the tree that was never written.
@@ -36,18 +36,19 @@ describe("target: crash recovery (short mode of make crash-test)", function () {
     }
   };
 
-  it("every crash state of two small logged runs (Node, one booted in QEMU)", async () => {
+  it("every crash state of three small logged runs (Node, one booted in QEMU)", async () => {
+    const scenarios = ["truncate_operations", "directory_operations", "concurrent_writes"] as const;
     const report = await runCampaign({
-      scenarios: ["truncate_operations", "directory_operations"], powerCuts: 0, enumerate: ["truncate_operations", "directory_operations"],
-      counts: { truncate_operations: 8, directory_operations: 4 }, seed: SEED, subsetsPerInterval: 1, maxSubsets: 100,
+      scenarios, powerCuts: 0, enumerate: scenarios,
+      counts: { truncate_operations: 8, directory_operations: 4, concurrent_writes: 3 }, seed: SEED, subsetsPerInterval: 2, maxSubsets: 100,
       qemuSamples: 1, failuresDir: path.join(ROOT, "build/crash-failures"), workDir: work, log: (l) => lines.push(l),
     });
     console.log(table(report.rows));
     check(report, "crash states");
     const flush = report.rows.filter((r) => r.mode.startsWith("every flush point"));
-    assert.equal(flush.length, 2);
+    assert.equal(flush.length, 3);
     assert.ok(flush.every((r) => r.states > 10 && r.replayed > 0), "states with a journal to replay were checked");
-    assert.ok(report.rows.some((r) => r.mode.includes("QEMU") && r.states === 1));
+    assert.equal(report.rows.filter((r) => r.mode.includes("QEMU") && r.states === 1).length, 3);
   });
 
   it("one random power cut per scenario, recovered by SIS in QEMU", async () => {
