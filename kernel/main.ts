@@ -13,6 +13,7 @@ import { flushAnnouncements } from "./sched/announce";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
 import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
+import { startOomPredictor } from "./ai/oom/predictor";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -51,6 +52,7 @@ function probeDisks(): void {
 export function kmain(): void {
   kmainTicks = nowTicks();
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
+  startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
   banner();
   probeDisks();
   bootCompleteTicks = nowTicks();

@@ -121,7 +121,7 @@ export class EvalReport {
 }
 
 /** Per-model scoring of one "off" episode. */
-function scoreEpisode(score: ModelScore, conf: StaticArray<f64>, r: EpisodeResult, threshold: f64): void {
+export function scoreEpisode(score: ModelScore, conf: StaticArray<f64>, r: EpisodeResult, threshold: f64): void {
   let predicted = false;
   let inWindow = false;
   let anyAlarm = false;

@@ -169,23 +169,24 @@ export function trainModel(model: OomModel, firstSeed: u64, count: i32, epochs: 
     report.error = -EINVAL;
     return report;
   }
-  const set = collectTrainingSet(firstSeed, count, model);
-  if (set == null) {
+  const collected = collectTrainingSet(firstSeed, count, model);
+  if (collected == null) {
     report.error = -EINVAL;
     return report;
   }
+  const set = collected!;
   const started = nowTicks();
   const version = model.version;
-  fitModel(model, set!, epochs, firstSeed * 31 + 7);
+  fitModel(model, set, epochs, firstSeed * 31 + 7);
   model.version = version + 1;
   model.trainedSeedStart = firstSeed;
   model.trainedSeedCount = <u64>count;
   report.fitUs = ticksToUs(nowTicks() - started);
-  report.episodes = set!.episodes;
-  report.oomEpisodes = set!.oomEpisodes;
-  report.rows = set!.rows;
-  report.positives = set!.positives;
-  report.collectUs = set!.collectUs;
+  report.episodes = set.episodes;
+  report.oomEpisodes = set.oomEpisodes;
+  report.rows = set.rows;
+  report.positives = set.positives;
+  report.collectUs = set.collectUs;
   report.firstLoss = model.epochLoss.length > 0 ? model.epochLoss[0] : NaN;
   report.finalLoss = model.epochLoss.length > 0 ? model.epochLoss[model.epochLoss.length - 1] : NaN;
   return report;
