@@ -5,7 +5,7 @@
 // the warning threshold, a full compaction at the action threshold (cooldown in samples).
 //
 // Recorded: the last confidence and features (crashctl status); decisions in the trace
-// (tracing.ts: crossings, compactions, one in 50 others) and in a history ring of
+// (tracing.ts: crossings, compactions, one in 50 others at >= 25%) and in a history ring of
 // HISTORY_CAPACITY entries (crashctl history). Each traced decision's outcome is resolved
 // from the OOM log (kernel/mm/reclaim.ts) once known: 1 as soon as an OOM event follows
 // within the horizon (10 s), 0 when the horizon has passed without one.

@@ -7,14 +7,17 @@
 //   the horizon (100 slots = 10 s), 0 = none did.
 //
 // Which predictions are traced: every one that crosses the warning threshold upwards, every
-// compaction, and one in SAMPLE_EVERY of the others (so the trace also holds the quiet
-// predictions the outcomes are compared with).
+// compaction, and one in SAMPLE_EVERY of the others with a confidence of at least
+// SAMPLE_FLOOR (so the trace also holds quiet predictions to compare outcomes with; an idle
+// machine, confidence < 25%, is not traced, so it does not push the other subsystems'
+// decisions out of the shared ring).
 import { registerTraceSubsystem, recordDecision } from "../trace";
 import { FEATURE_NAMES, TRACED_FEATURES } from "./features";
 import { ACTION_COMPACT } from "./actions";
 
 export const OOM_TRACE: i32 = registerTraceSubsystem("oom", FEATURE_NAMES.slice(0, TRACED_FEATURES), "p_oom", "action");
 export const SAMPLE_EVERY: i32 = 50;
+export const SAMPLE_FLOOR: f64 = 0.25;
 
 /** Per predictor: remembers whether the last prediction was above the warning threshold. */
 export class TraceSampler {
@@ -31,7 +34,7 @@ export class TraceSampler {
     const above = confidence >= warningThreshold;
     const crossed = above && !this.aboveWarning;
     this.aboveWarning = above;
-    this.sinceSampled++;
+    if (confidence >= SAMPLE_FLOOR) this.sinceSampled++;
     if (crossed || action == ACTION_COMPACT || this.sinceSampled >= SAMPLE_EVERY) {
       this.sinceSampled = 0;
       return true;

@@ -19,12 +19,12 @@ import {
 } from "../../mm/reclaim";
 import { FEATURE_NAMES, FEATURE_COUNT } from "../../ai/oom/features";
 import { predictor, useModel, HISTORY_CAPACITY } from "../../ai/oom/predictor";
-import { actionName, PROACTIVE_COMPACT_BUDGET_PAGES } from "../../ai/oom/actions";
+import { actionName, PROACTIVE_COMPACT_BUDGET_PAGES, DEFAULT_COOLDOWN_SLOTS } from "../../ai/oom/actions";
 import {
   MODEL_HEURISTIC, MODEL_LEARNED, modelName, TRAIN_SEED_FIRST, EVAL_SEED_FIRST, EVAL_SEED_END, MAX_SLOTS,
   HORIZON_SLOTS, LEAD_SLOTS, POOL_PAGES, isTrainingSeed, isEvaluationSeed,
 } from "../../ai/oom/episodes";
-import { trainModel, DEFAULT_TRAIN_EPISODES, EPOCHS, TrainReport } from "../../ai/oom/train";
+import { trainModel, DEFAULT_TRAIN_EPISODES, EPOCHS, SLOT_STRIDE, TrainReport } from "../../ai/oom/train";
 import { evaluateModels, EvalReport, ModelScore } from "../../ai/oom/evaluate";
 import { saveModel, loadModel, DEFAULT_MODEL_PATH, hasModelFileReader } from "../../ai/oom/model_file";
 import { fileSinkError } from "../../ai/export_sink";
@@ -43,7 +43,7 @@ const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldow
   "\n  status    confidence now, model in use, thresholds, last features, OOM events (count, last ones)" +
   "\n  history   the last N (default 10, at most " + HISTORY_CAPACITY.toString() + ") traced predictions with their outcomes" +
   "\n  tune X    action threshold 0..1 (default 0.9); --warning W (default 0.8, <= X), --cooldown N" +
-  "\n            (samples between compactions, default 50), --auto on|off (automatic compaction)" +
+  "\n            (samples between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "), --auto on|off (automatic compaction)" +
   "\n  model     the model in use: heuristic (the plan's rule) or learned (must be trained or loaded)" +
   "\n  train     run N training episodes (default " + DEFAULT_TRAIN_EPISODES.toString() + ") from seed S (default 1; training seeds are" +
   "\n            " + TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + ") and fit the learned model (E epochs, default " + EPOCHS.toString() + ")" +
@@ -165,7 +165,7 @@ function history(rest: Array<string>): i32 {
   }
   const n = predictor.history.length;
   if (n == 0) {
-    println("no traced predictions yet (every warning-threshold crossing, every compaction and one prediction in 50 are traced)");
+    println("no traced predictions yet (every warning-threshold crossing, every compaction and one in 50 predictions of at least 25% are traced)");
     return 0;
   }
   const rows = new Array<Array<string>>(0);
@@ -262,7 +262,7 @@ function busy(): bool {
 }
 
 function printTrainReport(r: TrainReport): void {
-  println("  " + r.episodes.toString() + " episodes (" + r.oomEpisodes.toString() + " ended in OOM), " + r.rows.toString() + " samples, " +
+  println("  " + r.episodes.toString() + " episodes (" + r.oomEpisodes.toString() + " ended in OOM), " + r.rows.toString() + " samples (one slot in " + SLOT_STRIDE.toString() + "), " +
     r.positives.toString() + " labelled 'OOM within the next " + HORIZON_SLOTS.toString() + " slots'; collected in " +
     fixed(<f64>r.collectUs / 1e6, 2) + " s, fitted in " + fixed(<f64>r.fitUs / 1e6, 2) + " s");
   const losses = predictor.learned.epochLoss;
@@ -325,6 +325,7 @@ function jsonScore(rep: EvalReport, s: ModelScore, acting: bool): string {
   }
   j += ",\"ooms_with_compaction\":" + s.onOoms.toString() + ",\"prevented\":" + s.prevented.toString() +
     ",\"prevented_share\":" + jsonNumber(s.preventedShare()) + ",\"net_reduction\":" + jsonNumber(s.netReduction()) +
+    ",\"prevented_compactable\":" + s.preventedCompactable.toString() + ",\"prevented_fragmentation\":" + s.preventedFragmentation.toString() +
     ",\"new_ooms\":" + s.newOoms.toString() + ",\"compactions\":" + s.compactions.toString() +
     ",\"compaction_ms\":" + jsonNumber(<f64>s.compactTimeUs / 1000) + "}";
   return j;
@@ -409,6 +410,8 @@ function evaluate(rest: Array<string>): i32 {
   rows.push(scoreRow("OOMs: auto-compaction on", h.onOoms.toString(), l.onOoms.toString(), p.onOoms.toString(), withPeriodic));
   rows.push(scoreRow("prevented", frac(h.prevented, rep.oomEpisodes), frac(l.prevented, rep.oomEpisodes), frac(p.prevented, rep.oomEpisodes), withPeriodic));
   rows.push(scoreRow("prevented of predicted", frac(h.preventedPredicted, h.predicted5s), frac(l.preventedPredicted, l.predicted5s), "", withPeriodic));
+  rows.push(scoreRow("prevented of compactable", frac(h.preventedCompactable, rep.compactableOoms), frac(l.preventedCompactable, rep.compactableOoms),
+    frac(p.preventedCompactable, rep.compactableOoms), withPeriodic));
   rows.push(scoreRow("new OOMs (only when on)", h.newOoms.toString(), l.newOoms.toString(), p.newOoms.toString(), withPeriodic));
   rows.push(scoreRow("compactions", h.compactions.toString(), l.compactions.toString(), p.compactions.toString(), withPeriodic));
   printTable(rows);

@@ -491,7 +491,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
     assert.match(run("crashctl status").out, /warning 85%, action 95%/);
     r = run("crashctl tune --auto off");
     assert.match(r.out, /full compaction at 95\.0% \(off/);
-    run("crashctl tune 0.9 --warning 0.8 --cooldown 50 --auto on");
+    run("crashctl tune 0.9 --warning 0.8 --cooldown 30 --auto on");
     r = run("crashctl history 3");
     assert.equal(r.status, 0);
     assert.match(r.out, /^TIME s +MODEL +CONFIDENCE +ACTION +TRACE +OUTCOME/);
@@ -510,7 +510,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
   it("crashctl eval trains first when needed, prints the table, and crashctl model learned then works", () => {
     let r = run("crashctl eval --episodes 2 --seed 1000000");
     assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /the learned model is untrained: training it first on training seeds 1\.\.40/);
+    assert.match(r.out, /the learned model is untrained: training it first on training seeds 1\.\.200/);
     assert.match(r.out, /time is measured in 100 ms sample slots/);
     assert.match(r.out, /without intervention \d+\/2 \(\d+%\) episodes end in an OOM event/);
     assert.match(r.out, /recall >= 5 s ahead +\S+/);
@@ -527,7 +527,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
     r = run("crashctl model learned");
     assert.equal(r.status, 0);
     assert.match(r.out, /model in use: learned v1/);
-    assert.match(run("crashctl status").out, /model in use: +learned; learned model: v1, trained on seeds 1\.\.40/);
+    assert.match(run("crashctl status").out, /model in use: +learned; learned model: v1, trained on seeds 1\.\.200/);
     r = run("crashctl train --episodes 3 --seed 100 --epochs 2");
     assert.equal(r.status, 0);
     assert.match(r.out, /training the learned model on seeds 100\.\.102/);
