@@ -36,7 +36,7 @@ describe("target: OOM predictor (crashctl)", function () {
       ["crashctl model best", /^error: unknown model/],
       ["crashctl history 0", /^error: N must be an integer from 1 to 64/],
       ["crashctl save", /^error: (the learned model is not trained|cannot save the model .*no writable file system)/],
-      ["crashctl load", /^error: cannot load .*: no file system/],
+      ["crashctl load", /^error: cannot load .*: (no file system|no such file)/],
       ["crashctl eval --seed 3", /^error: evaluation seeds are 1000000\.\.1999999/],
       ["crashctl frob", /^error: unknown crashctl subcommand/],
     ] as [string, RegExp][]) {
