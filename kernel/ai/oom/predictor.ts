@@ -4,6 +4,12 @@
 // use for the confidence, and acts (actions.ts): a warning line when the confidence rises to
 // the warning threshold, a full compaction at the action threshold (cooldown in samples).
 //
+// Warnings and compactions are recorded (crashctl status: counts and the last one; history;
+// trace) and, with `crashctl tune --announce on`, also printed on the console between commands
+// (off by default: an asynchronous line can land in the middle of a scripted session).
+// Samples older than STALE_US (the ring's backlog after a long synchronous command, when the
+// sampler did not run) go into the window but are not acted on: the next fresh sample is.
+//
 // Recorded: the last confidence and features (crashctl status); decisions in the trace
 // (tracing.ts: crossings, compactions, one in 50 others at >= 25%) and in a history ring of
 // HISTORY_CAPACITY entries (crashctl history). Each traced decision's outcome is resolved
@@ -29,6 +35,8 @@ import { MODEL_HEURISTIC, MODEL_LEARNED, HORIZON_SLOTS, modelName } from "./epis
 import { EINVAL } from "../../lib/errors";
 
 export const HISTORY_CAPACITY: i32 = 64;
+/** A sample older than this when read is stale (the sampler runs every 100 ms). */
+export const STALE_US: u64 = 250_000;
 export const HORIZON_US: u64 = <u64>HORIZON_SLOTS * SAMPLE_INTERVAL_US;
 
 /** One traced live decision. */
@@ -60,6 +68,11 @@ export class OomPredictor {
   predictions: u64 = 0;
   warnings: u64 = 0;
   compactions: u64 = 0;
+  /** Print warnings and compactions on the console (crashctl tune --announce). */
+  announce: bool = false;
+  lastWarningUs: u64 = 0;
+  lastWarningConfidence: f64 = 0;
+  staleSkipped: u64 = 0;
   lastCompaction: CompactResult | null = null;
   lastCompactionUs: u64 = 0;
   history: Array<PredictionRecord> = new Array<PredictionRecord>(0);
@@ -154,14 +167,17 @@ export function predictorTick(): void {
     let fresh = taken - predictor.samplesSeen;
     const held = <u64>historyLength();
     if (fresh > held) fresh = held;
+    let newestUs: u64 = 0;
     for (let i = held - fresh; i < held; i++) {
       const s = historySample(<i32>i)!;
       predictor.window.push(<f64>s.freePages, <f64>s.largestFreeBlockPages, s.fragmentation, <f64>s.allocationFailures,
         s.allocationsPerSecond, <f64>s.slabPages);
+      newestUs = s.timeUs;
     }
     predictor.samplesSeen = taken;
     predictor.slot += <i64>fresh;
-    predict(now);
+    if (fresh > 0 && now <= newestUs + STALE_US) predict(now);
+    else predictor.staleSkipped++;
   }
   resolvePending(now);
 }
@@ -179,7 +195,9 @@ function predict(now: u64): void {
   const name = modelName(learned ? MODEL_LEARNED : MODEL_HEURISTIC);
   if (above && !predictor.aboveWarning) {
     predictor.warnings++;
-    queueAnnouncement("oom predictor: warning: an OOM is predicted within 10 s (confidence " + fixed(p * 100, 0) +
+    predictor.lastWarningUs = now;
+    predictor.lastWarningConfidence = p;
+    if (predictor.announce) queueAnnouncement("oom predictor: warning: an OOM is predicted within 10 s (confidence " + fixed(p * 100, 0) +
       "%, " + name + "); crashctl status shows why");
   }
   predictor.aboveWarning = above;
@@ -188,7 +206,7 @@ function predict(now: u64): void {
     predictor.compactions++;
     predictor.lastCompaction = c;
     predictor.lastCompactionUs = now;
-    queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): full compaction, largest free block " +
+    if (predictor.announce) queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): full compaction, largest free block " +
       c.largestBefore.toString() + " -> " + c.largestAfter.toString() + " pages, " + c.pagesMigrated.toString() + " pages migrated in " +
       fixed(<f64>c.timeUs / 1000, 1) + " ms");
   }

@@ -33,7 +33,7 @@ import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live"
 const DEFAULT_EVAL_EPISODES: i32 = 50;
 const CTRL_C: i32 = 3;
 
-const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off]" +
+const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]" +
   "\n         | model heuristic|learned | train [--episodes N] [--seed S] [--epochs E]" +
   "\n         | eval [--episodes N] [--seed S] [--periodic] [--json] | save [PATH] | load [PATH]" +
   "\n         | run [--seed S] [--period-ms N] [--wait]" +
@@ -43,7 +43,8 @@ const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldow
   "\n  status    confidence now, model in use, thresholds, last features, OOM events (count, last ones)" +
   "\n  history   the last N (default 10, at most " + HISTORY_CAPACITY.toString() + ") traced predictions with their outcomes" +
   "\n  tune X    action threshold 0..1 (default 0.9); --warning W (default 0.8, <= X), --cooldown N" +
-  "\n            (samples between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "), --auto on|off (automatic compaction)" +
+  "\n            (samples between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "), --auto on|off (automatic compaction)," +
+  "\n            --announce on|off (print warnings and compactions on the console; default off: status shows them)" +
   "\n  model     the model in use: heuristic (the plan's rule) or learned (must be trained or loaded)" +
   "\n  train     run N training episodes (default " + DEFAULT_TRAIN_EPISODES.toString() + ") from seed S (default 1; training seeds are" +
   "\n            " + TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + ") and fit the learned model (E epochs, default " + EPOCHS.toString() + ")" +
@@ -121,10 +122,14 @@ function status(): i32 {
   println("model in use:    " + modelName(p.model) + "; learned model: " + learnedState());
   println("thresholds:      warning " + fixed(p.policy.warningThreshold * 100, 0) + "%, action " + fixed(p.policy.actionThreshold * 100, 0) +
     "% (full compaction " + (p.policy.autoCompact ? "on" : "off") + ", up to " + PROACTIVE_COMPACT_BUDGET_PAGES.toString() +
-    " pages; cooldown " + p.policy.cooldownSlots.toString() + " samples)");
+    " pages; cooldown " + p.policy.cooldownSlots.toString() + " samples; console announcements " + (p.announce ? "on" : "off") + ")");
   println("predictions:     " + p.predictions.toString() + " (one per 100 ms sample), warnings " + p.warnings.toString() +
     ", compactions " + p.compactions.toString() + ", outcomes resolved: " + p.resolvedOoms.toString() + " OOM followed, " +
     p.resolvedQuiet.toString() + " none");
+  if (p.warnings > 0) {
+    println("last warning:    " + fixed(<f64>p.lastWarningUs / 1e6, 1) + " s, confidence " + fixed(p.lastWarningConfidence * 100, 1) + "%" +
+      (p.announce ? "" : " (console announcements off: crashctl tune --announce on)"));
+  }
   if (p.lastCompaction != null) {
     const c = p.lastCompaction!;
     println("last compaction: " + fixed(<f64>p.lastCompactionUs / 1e6, 1) + " s: largest free block " + c.largestBefore.toString() + " -> " +
@@ -193,11 +198,12 @@ function unitInterval(name: string, s: string): f64 {
 }
 
 function tune(rest: Array<string>): i32 {
-  const o = new Options(rest, ["--warning", "--cooldown", "--auto"], []);
-  if (!o.ok) { printError(o.error + " (usage: crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off])"); return 1; }
+  const o = new Options(rest, ["--warning", "--cooldown", "--auto", "--announce"], []);
+  if (!o.ok) { printError(o.error + " (usage: crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off])"); return 1; }
   if (o.positionals.length > 1) { printError("crashctl tune takes one threshold"); return 1; }
-  if (o.positionals.length == 0 && !o.hasValue("--warning") && !o.hasValue("--cooldown") && !o.hasValue("--auto")) {
-    printError("crashctl tune needs a threshold 0..1 or an option (usage: crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off])");
+  if (o.positionals.length == 0 && !o.hasValue("--warning") && !o.hasValue("--cooldown") && !o.hasValue("--auto") &&
+    !o.hasValue("--announce")) {
+    printError("crashctl tune needs a threshold 0..1 or an option (usage: crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off])");
     return 1;
   }
   const policy = predictor.policy;
@@ -224,12 +230,20 @@ function tune(rest: Array<string>): i32 {
     else if (a == "off") auto = false;
     else { printError("--auto must be on or off, not '" + printable(a, 20) + "'"); return 1; }
   }
+  let announce = predictor.announce;
+  if (o.hasValue("--announce")) {
+    const a = o.value("--announce");
+    if (a == "on") announce = true;
+    else if (a == "off") announce = false;
+    else { printError("--announce must be on or off, not '" + printable(a, 20) + "'"); return 1; }
+  }
   policy.actionThreshold = action;
   policy.warningThreshold = warning;
   policy.cooldownSlots = <i32>cooldown;
   policy.autoCompact = auto;
+  predictor.announce = announce;
   println("warning at " + fixed(warning * 100, 1) + "%, full compaction at " + fixed(action * 100, 1) + "% (" + (auto ? "on" : "off") +
-    ", cooldown " + cooldown.toString() + " samples)");
+    ", cooldown " + cooldown.toString() + " samples); console announcements " + (announce ? "on" : "off"));
   return 0;
 }
 

@@ -417,6 +417,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
     const plat = k.platform;
     plat.fixedCounter = 1_000_000n;
     const advanceMs = (ms: number) => { plat.fixedCounter = plat.fixedCounter! + BigInt(ms) * BigInt(COUNTER_HZ) / 1000n; };
+    assert.match(run("crashctl tune --announce on").out, /console announcements on/);
     e.setThresholds(0.9, 0.8, 50, false);
     e.tick();
     assert.equal(e.predictorPredictions(), 0n, "nothing new in the ring: no prediction");
@@ -474,6 +475,15 @@ describe("OOM predictor: live prediction and crashctl", function () {
     const last = e.historyEntry(e.historyLength() - 1).split(",");
     assert.equal(last[1], "0");
     assert.equal(e.traceState(BigInt(last[0])), "0.0,8");
+    // a sample read long after it was taken (the backlog of a long synchronous command) is not acted on
+    const before = e.predictorPredictions();
+    e.sampleNow();
+    advanceMs(1000);
+    e.tick();
+    assert.equal(e.predictorPredictions(), before, "stale: no prediction");
+    e.sampleNow();
+    e.tick();
+    assert.equal(e.predictorPredictions(), before + 1n, "the next fresh sample is used");
     // the clock stays under the test's control (going back to host time would run it backwards)
   });
 
@@ -481,6 +491,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
     let r = run("crashctl status");
     assert.equal(r.status, 0);
     assert.match(r.out, /confidence now: +\d+\.\d% that an OOM follows within 10 s \(heuristic/);
+    assert.match(r.out, /last warning: +[\d.]+ s, confidence \d+\.\d%/);
     assert.match(r.out, /model in use: +heuristic; learned model: untrained/);
     assert.match(r.out, /last features: +free_log2 [\d.]+, free_trend_1s/);
     assert.match(r.out, /OOM events: +\d+ since boot/);
@@ -498,7 +509,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
     assert.match(r.out, /\d+ of \d+ kept; 'tracectl show ID' has the features/);
     for (const line of ["crashctl", "crashctl frob", "crashctl status now", "crashctl tune", "crashctl tune 1.5",
       "crashctl tune abc", "crashctl tune 0.5 --warning 0.7", "crashctl tune 0.9 --auto maybe", "crashctl tune 0.9 --cooldown -1",
-      "crashctl tune 0.9 0.8", "crashctl model", "crashctl model smart", "crashctl model learned", "crashctl history 0",
+      "crashctl tune 0.9 0.8", "crashctl tune --announce loud", "crashctl model", "crashctl model smart", "crashctl model learned", "crashctl history 0",
       "crashctl history 65", "crashctl history x", "crashctl history 1 2", "crashctl train --episodes 0",
       "crashctl train --seed 1000000", "crashctl train --seed 999990 --episodes 20", "crashctl train extra",
       "crashctl eval --seed 5", "crashctl eval --episodes 0", "crashctl eval --bogus", "crashctl save relative/path",
