@@ -13,7 +13,13 @@ import { mountExt4, probeExt4, Ext4Fs } from "./ext4/fs";
 import * as vfs from "./vfs";
 import { registerPeriodicTask } from "../sched/periodic";
 import { setFileWriter } from "../ai/export_sink";
-import { writeTextFile } from "./files";
+import { writeTextFile, readTextFile } from "./files";
+import { setModelFileReader } from "../ai/oom/model_file";
+
+/** The model-file reader the OOM predictor uses (kernel/ai/oom/model_file.ts). */
+function readModelFile(path: string): string | null {
+  return readTextFile(path);
+}
 
 export class MountOutcome {
   error: i32 = 0;
@@ -83,7 +89,8 @@ const COMMIT_CHECK_US: u64 = 250_000;
 export function mountRootAtBoot(): void {
   if (!periodicStarted) {
     registerPeriodicTask("fscommit", COMMIT_CHECK_US, vfs.pollFileSystems);
-    setFileWriter(writeTextFile); // tracectl export --path and other file outputs
+    setFileWriter(writeTextFile); // tracectl export --path, crashctl save
+    setModelFileReader(readModelFile); // crashctl load, and the saved OOM model at boot
     periodicStarted = true;
   }
   const device = findBlockDevice("vda");
