@@ -14,6 +14,7 @@ import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
 import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
 import { mountRootAtBoot } from "./fs/mounting";
+import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -52,9 +53,12 @@ function probeDisks(): void {
 export function kmain(): void {
   kmainTicks = nowTicks();
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
+  startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
   banner();
   probeDisks();
   mountRootAtBoot(); // the system disk (vda) at "/", or a tmpfs root: one banner line, never a panic
+  const oomModel = loadSavedOomModel(); // /models/oom-model.txt, when `crashctl save` wrote one
+  if (oomModel.length > 0) println("  " + oomModel);
   bootCompleteTicks = nowTicks();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootCompleteTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");

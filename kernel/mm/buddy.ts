@@ -227,9 +227,10 @@ function listRemove(page: u32, list: u32): void {
  * Allocates a block of 2^order pages owned by `kind`; returns its first page index, or 0
  * when no block is free (counted as a failure) or order > MAX_ORDER. With `below` < ORDERS
  * only free blocks of order < below are used (compaction: never split a block as large as
- * the region being emptied).
+ * the region being emptied). With fallback = false the other type's pageblocks are never
+ * used (compaction's destinations stay in movable pageblocks, as Linux's free scanner does).
  */
-export function allocBlock(order: u32, kind: u32, below: u32 = ORDERS): u32 {
+export function allocBlock(order: u32, kind: u32, below: u32 = ORDERS, fallback: bool = true): u32 {
   if (order > MAX_ORDER) {
     bump(Counter.Failures);
     return 0;
@@ -245,7 +246,7 @@ export function allocBlock(order: u32, kind: u32, below: u32 = ORDERS): u32 {
     k = ctz<u32>(own); // the smallest order with a free block: O(1)
     list = k == MAX_ORDER ? MAX_ORDER : (type << 4) | k;
   } else {
-    const other = (nonEmpty >> ((type ^ 1) << 4)) & ((<u32>1 << MAX_ORDER) - 1) & fits;
+    const other = fallback ? (nonEmpty >> ((type ^ 1) << 4)) & ((<u32>1 << MAX_ORDER) - 1) & fits : 0;
     if (other == 0) {
       bump(Counter.Failures);
       return 0;
@@ -404,6 +405,11 @@ export function freeBlocksOfOrder(order: u32): u32 {
   if (order > MAX_ORDER) return 0;
   if (order == MAX_ORDER) return load<u32>(meta + H_FREE_BLOCKS + (<usize>MAX_ORDER << 2));
   return load<u32>(meta + H_FREE_BLOCKS + (<usize>order << 2)) + load<u32>(meta + H_FREE_BLOCKS + (<usize>(16 | order) << 2));
+}
+/** Free blocks of `order` < MAX_ORDER on the lists of pageblock type `type` (BLOCK_*). */
+export function freeBlocksOfType(order: u32, type: u32): u32 {
+  if (order >= MAX_ORDER || type > 1) return 0;
+  return load<u32>(meta + H_FREE_BLOCKS + (<usize>((type << 4) | order) << 2));
 }
 /** Bit k set iff some free block of order k exists (any type). */
 export function nonEmptyOrders(): u32 {

@@ -192,6 +192,19 @@ export function kmalloc(size: usize): usize {
   return slab + (<usize>slot << shift);
 }
 
+/**
+ * The buddy order kmalloc(size) needs when no slab has room: the slab order of its class
+ * (size <= 2048) or the order of the large allocation (MAX_ORDER + 1 when too large).
+ * Used by direct reclaim (reclaim.ts) to know which block to make.
+ */
+export function kmallocBlockOrder(size: usize): u32 {
+  if (size <= SLAB_MAX_OBJECT) return slabOrder[classFor(size)];
+  const pages = (size + 4095) >> PAGE_SHIFT;
+  let order: u32 = 0;
+  while (order <= MAX_ORDER && (<usize>1 << order) < pages) order++;
+  return order;
+}
+
 /** kmalloc(size) filled with zeros. */
 export function kzalloc(size: usize): usize {
   const p = kmalloc(size);

@@ -27,14 +27,34 @@
 //
 // The handle table (id -> address, info; plus a permutation of ids whose first `live`
 // entries are the live ones) lives in four buddy blocks of its own, not in the AS heap.
-import { allocPages, freePages, freePagesNow, PAGE_SIZE } from "./pages";
+//
+// PROFILED EPISODES (stressStartProfile; the OOM episodes of kernel/ai/oom/episodes.ts).
+// Instead of FILL/DRAIN, each operation allocates with probability
+//   pAlloc = clamp(0.5 + 4 * (target(t) - held / pool), 0.1, 0.9)
+// and otherwise frees a random live allocation, so the memory held tracks a target level
+//   target(t) = start + (end - start) * min(1, t / rampSteps) + burst * sin(2 pi t / period)
+// (t = steps so far), with the profile's mix of requests (allocateProfiled: a few per mille
+// high-order, the rest small movable / unmovable pages and kmalloc objects). Requests go
+// through the direct-reclaim path (reclaim.ts); the first one that fails there is an OOM
+// event and ends the episode: stress.oom is set, stressStep() does nothing more, and the
+// caller stops the episode (stressStop frees everything).
+// poolPages > 0 pins all free memory except poolPages pages for the episode (first every
+// free block below 4 MiB, then whole 4 MiB blocks), so that an episode always starts from
+// the same amount of free memory in whole 4 MiB blocks, whatever the machine's RAM: the pinned
+// pages stand for the rest of the system. They are taken with takeFreeBlock (not counted as
+// allocations) and returned by stressStop.
+import { allocPages, freePages, freePagesNow, PAGE_SIZE, MAX_ORDER } from "./pages";
 import { allocMovablePages } from "./movable";
-import { kmalloc, kfree, slabReleaseEmpty } from "./slab";
+import { kmalloc, kfree, slabReleaseEmpty, kmallocBlockOrder } from "./slab";
+import { allocPagesReclaim, allocMovablePagesReclaim, kmallocReclaim } from "./reclaim";
+import { firstFreeBlock, takeFreeBlock, returnBlock } from "./buddy";
 import { fragmentationRatio, largestFreeBlockPages } from "./stats";
 import { EBUSY, ENOMEM } from "../lib/errors";
 
 export const PRESSURE_LOW: i32 = 0;
 export const PRESSURE_HIGH: i32 = 1;
+/** stress.pressure of a profiled episode (stressStartProfile). */
+export const PRESSURE_PROFILE: i32 = 2;
 export const OPS_PER_STEP: i32 = 256;
 
 const CAPACITY_SHIFT: u32 = 17;
@@ -44,6 +64,31 @@ const KEEP_FILL_LIMIT: u32 = 4_000_000;
 const T_MOVABLE: u32 = 1;
 const T_UNMOVABLE: u32 = 2;
 const T_KMALLOC: u32 = 3;
+
+/** Parameters of a profiled episode (see the header). */
+export class StressProfile {
+  /** > 0: pin all free memory but this many pages for the episode. */
+  poolPages: u32 = 0;
+  opsPerStep: i32 = 32;
+  startLevel: f64 = 0.3;
+  endLevel: f64 = 0.8;
+  rampSteps: i32 = 300;
+  burstAmplitude: f64 = 0;
+  burstPeriod: i32 = 100;
+  /** Requests per 100 000 that are high-order: minLargeOrder..maxOrder (uniform). */
+  largePer100k: i32 = 10;
+  minLargeOrder: u32 = 5;
+  maxOrder: u32 = 8;
+  /** Percent of the high-order requests that are unmovable (the others movable). */
+  largeUnmovablePercent: i32 = 20;
+  /** The other requests: movable pages (order 0..3), unmovable pages (0..2), the rest kmalloc. */
+  movablePercent: i32 = 75;
+  unmovablePercent: i32 = 10;
+  /** Percent of frees that spare an unmovable victim and free another (longer-lived unmovable pages). */
+  unmovableSparePercent: i32 = 0;
+  /** Named in the OOM log. */
+  requester: string = "stress";
+}
 
 export class StressStats {
   seed: u64 = 0;
@@ -71,6 +116,17 @@ export class StressStats {
   minFreePages: u32 = 0xffffffff;
   minLargestBlock: u32 = 0xffffffff;
   maxFragmentation: f64 = 0;
+  // profiled episodes
+  /** Free pages before the episode took anything (stressStop gives back to this). */
+  systemFreePages: u32 = 0;
+  pinnedPages: u32 = 0;
+  oom: bool = false;
+  oomOrder: u32 = 0;
+  oomStep: u64 = 0;
+  /** The OOM request found >= 2^order pages free (fragmentation, not exhaustion). */
+  oomFragmented: bool = false;
+  /** Target share of the pool for the last step. */
+  target: f64 = 0;
 }
 
 export let stress: StressStats = new StressStats();
@@ -83,6 +139,9 @@ let permTable: usize = 0;
 let posTable: usize = 0;
 let live: u32 = 0;
 let filling = true;
+let profile: StressProfile | null = null;
+/** Pinned blocks of a profiled episode: page | order << 27. */
+const pinned = new Array<u32>(0);
 
 export function stressActive(): bool { return active; }
 export function stressKept(): bool { return kept; }
@@ -137,6 +196,7 @@ export function stressStart(seed: u64, pressure: i32): i32 {
   if (active) return -EBUSY;
   if (kept) stressRelease();
   slabReleaseEmpty(); // so that the end state is comparable with the start
+  profile = null;
   stress = new StressStats();
   stress.seed = seed;
   stress.pressure = pressure;
@@ -159,9 +219,100 @@ export function stressStart(seed: u64, pressure: i32): i32 {
   return 0;
 }
 
+/**
+ * Starts a profiled episode (see the header): like stressStart, then pins all free memory
+ * except p.poolPages pages (when > 0). stress.startFreePages is the pool: the free pages
+ * after pinning. Returns 0, -EBUSY or -ENOMEM.
+ */
+export function stressStartProfile(seed: u64, p: StressProfile): i32 {
+  const r = stressStart(seed, PRESSURE_PROFILE);
+  if (r < 0) return r;
+  profile = p;
+  stress.systemFreePages = stress.startFreePages;
+  if (p.poolPages > 0) pinAllBut(p.poolPages);
+  stress.startFreePages = freePagesNow();
+  stress.minFreePages = 0xffffffff;
+  stress.minLargestBlock = 0xffffffff;
+  stress.maxFragmentation = 0;
+  observe();
+  return 0;
+}
+
+/** True when the episode's last request was an OOM event (the episode is over). */
+export function stressOom(): bool { return stress.oom; }
+
+function pinAllBut(poolPages: u32): void {
+  pinned.length = 0;
+  for (let k: u32 = 0; k < MAX_ORDER; k++) {
+    let page = firstFreeBlock(k);
+    while (page != 0) {
+      if (takeFreeBlock(page) >= 0) pin(page, k);
+      page = firstFreeBlock(k);
+    }
+  }
+  while (freePagesNow() > poolPages) {
+    const page = firstFreeBlock(MAX_ORDER);
+    if (page == 0 || takeFreeBlock(page) < 0) break;
+    pin(page, MAX_ORDER);
+  }
+}
+
+function pin(page: u32, order: u32): void {
+  pinned.push(page | (order << 27));
+  stress.pinnedPages += <u32>1 << order;
+}
+
+function unpinAll(): void {
+  for (let i = 0; i < pinned.length; i++) {
+    const w = pinned[i];
+    returnBlock(w & ((<u32>1 << 27) - 1), w >> 27);
+  }
+  pinned.length = 0;
+}
+
+/** One step of a profiled episode: opsPerStep operations tracking the target level. */
+function profileStep(p: StressProfile): void {
+  if (stress.oom) return;
+  const t = <f64>stress.steps;
+  const ramp = p.rampSteps > 0 ? min(1.0, t / <f64>p.rampSteps) : 1.0;
+  let target = p.startLevel + (p.endLevel - p.startLevel) * ramp;
+  if (p.burstAmplitude > 0 && p.burstPeriod > 0) {
+    target += p.burstAmplitude * Math.sin(2 * Math.PI * t / <f64>p.burstPeriod);
+  }
+  stress.target = target;
+  const pool = <f64>max<u32>(stress.startFreePages, 1);
+  for (let i = 0; i < p.opsPerStep; i++) {
+    stress.operations++;
+    const held = (<f64>stress.pagesHeld + <f64>stress.kmallocBytesHeld / 4096.0) / pool;
+    let pAlloc = 0.5 + 4.0 * (target - held);
+    pAlloc = pAlloc < 0.1 ? 0.1 : (pAlloc > 0.9 ? 0.9 : pAlloc);
+    const r = <f64>(nextRandom() % 10000) / 10000.0;
+    if (r < pAlloc || live == 0) {
+      allocateOne();
+      if (stress.oom) {
+        stress.oomStep = stress.steps;
+        break;
+      }
+    } else {
+      let victim = nextRandom() % live;
+      if (p.unmovableSparePercent > 0 && (entryInfo(permAt(victim)) & 3) == T_UNMOVABLE &&
+        <i32>(nextRandom() % 100) < p.unmovableSparePercent) {
+        victim = nextRandom() % live;
+      }
+      freeOne(victim);
+    }
+  }
+  stress.steps++;
+  observe();
+}
+
 /** One tick of work: OPS_PER_STEP operations. */
 export function stressStep(): void {
   if (!active) return;
+  if (profile != null) {
+    profileStep(profile!);
+    return;
+  }
   const high = stress.pressure == PRESSURE_HIGH;
   const start = <u64>stress.startFreePages;
   const highMark = (start * (high ? 100 : 50)) / 100;
@@ -210,6 +361,7 @@ function allocateOne(): bool {
     stress.tableFull++; // not a failure of the allocator, but the fill ends here too
     return false;
   }
+  if (profile != null) return allocateProfiled(profile!);
   const id = permAt(live);
   const r = nextRandom() % 100;
   let info: u32;
@@ -238,6 +390,67 @@ function allocateOne(): bool {
     }
     stress.kmallocBytesHeld += <u64>size;
   }
+  commit(id, info, addr);
+  return true;
+}
+
+/**
+ * One request of a profiled episode, through the direct-reclaim path: largePer100k of
+ * requests are high-order (minLargeOrder..maxOrder, uniform; unmovable with
+ * largeUnmovablePercent, else movable); the others are movable pages of order 0..3 (P(k) =
+ * 2^-(k+1), order 3 takes the rest), unmovable pages of order 0..2, or kmalloc of 1 B..8 KiB,
+ * by the profile's mix. A failure is an OOM event and ends the episode.
+ */
+function allocateProfiled(p: StressProfile): bool {
+  const id = permAt(live);
+  let info: u32;
+  let addr: usize;
+  let order: u32 = 0;
+  let kind: u32 = T_MOVABLE;
+  if (<i32>(nextRandom() % 100000) < p.largePer100k && p.maxOrder >= p.minLargeOrder) {
+    order = p.minLargeOrder + nextRandom() % (p.maxOrder - p.minLargeOrder + 1);
+    kind = <i32>(nextRandom() % 100) < p.largeUnmovablePercent ? T_UNMOVABLE : T_MOVABLE;
+  } else {
+    const r = <i32>(nextRandom() % 100);
+    if (r < p.movablePercent) {
+      order = ctz<u32>(nextRandom() | 0x8);
+    } else if (r < p.movablePercent + p.unmovablePercent) {
+      order = ctz<u32>(nextRandom() | 0x4);
+      kind = T_UNMOVABLE;
+    } else {
+      kind = T_KMALLOC;
+    }
+  }
+  if (kind == T_KMALLOC) {
+    const shift = nextRandom() % 13;
+    const size = (<u32>1 << shift) + (nextRandom() & ((<u32>1 << shift) - 1));
+    info = T_KMALLOC | (size << 8);
+    addr = kmallocReclaim(<usize>size, p.requester);
+    if (addr == 0) {
+      stress.failures++;
+      stress.kmallocFailures++;
+      noteOom(kmallocBlockOrder(<usize>size));
+      return false;
+    }
+    stress.kmallocBytesHeld += <u64>size;
+  } else {
+    info = kind | (order << 2);
+    addr = kind == T_MOVABLE ? allocMovablePagesReclaim(order, stressRelocate, id, p.requester) : allocPagesReclaim(order, p.requester);
+    if (addr == 0) {
+      stress.failures++;
+      stress.pageFailures++;
+      if (order >= 4 && <u64>freePagesNow() >= (<u64>1 << order)) stress.highOrderFailures++;
+      noteOom(order);
+      return false;
+    }
+    stress.pagesHeld += <u64>1 << order;
+  }
+  commit(id, info, addr);
+  return true;
+}
+
+/** Records a new allocation in the table and tags it. */
+function commit(id: u32, info: u32, addr: usize): void {
   store<u32>(addrTable + (<usize>id << 2), <u32>addr);
   store<u32>(infoTable + (<usize>id << 2), info);
   const tag = tagOf(id, info);
@@ -246,7 +459,12 @@ function allocateOne(): bool {
   if (size >= 8) store<u32>(addr + size - 4, tag);
   live++;
   stress.allocations++;
-  return true;
+}
+
+function noteOom(order: u32): void {
+  stress.oom = true;
+  stress.oomOrder = order;
+  stress.oomFragmented = <u64>freePagesNow() >= (<u64>1 << order);
 }
 
 /** Frees the live allocation at permutation index i (< live). */
@@ -296,6 +514,13 @@ export function stressStop(keep: bool): void {
   if (!active) return;
   active = false;
   observe();
+  if (profile != null) {
+    releaseAll(); // a profiled episode never keeps its memory
+    unpinAll();
+    profile = null;
+    stress.endFreePages = freePagesNow();
+    return;
+  }
   if (keep) {
     if (stress.pressure == PRESSURE_HIGH) {
       // fill (85% allocations) until an allocation fails: bounded by the table size

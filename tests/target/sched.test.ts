@@ -84,7 +84,12 @@ describe("target: scheduler, tasks and decision tracing", function () {
       assert.deepEqual(Object.keys(t.features), ["priority", "cpu_ratio", "io_ratio", "warmth", "candidates"]);
       assert.ok(t.output >= 0 && t.output <= 1);
     }
-    assert.equal(await s.run("tracectl export --path /traces.json"), "error: cannot write /traces.json: no file system mounted yet\n");
+    // the system disk is mounted at /: the export is a real file, read back and parsed
+    assert.match(await s.run("tracectl export --recent 4 --path /tmp/traces.json"), /^wrote \d+ bytes to \/tmp\/traces\.json\n$/);
+    const file = JSON.parse(await s.run("cat /tmp/traces.json"));
+    assert.equal(file.count, 4);
+    assert.equal(file.traces[0].subsystem, "sched");
+    assert.match(await s.run("tracectl export --path /no/such/dir/t.json"), /^error: cannot write \/no\/such\/dir\/t\.json: no such file or directory\n$/);
     assert.match(await s.run("schedctl set-lr 5"), /^error: learning rate must be a number with 0 < X <= 1/);
     assert.match(await s.run("schedctl transformer off"), /^scheduler policy: fair/);
     assert.match(await s.run("ps"), /ai-trainer +ai +(blocked-event|runnable) +10/);

@@ -6,6 +6,15 @@ import { nowTicks, ticksToUs, counterHz } from "../../platform/time";
 import { clock, fixed } from "../../lib/format";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH, SIS_TOOLCHAIN } from "../../version";
 import { bootCompleteTicks } from "../../main";
+import { unmountAll } from "../../fs/vfs";
+import { errorMessage } from "../../lib/errors";
+
+/** Before the power goes: write back and unmount every file system (journals end clean). */
+function syncBeforePowerChange(): void {
+  const e = unmountAll();
+  if (e < 0) printError("unmounting file systems: " + errorMessage(e) + " (the journal replays at next boot)");
+  else println("file systems synced and unmounted");
+}
 
 function noArguments(name: string, args: Array<string>): bool {
   if (args.length == 0) return true;
@@ -66,17 +75,19 @@ registerCommand("clear", "clear the terminal", "clear\n  Clears the screen (ANSI
     return 0;
   });
 
-registerCommand("reboot", "restart the machine", "reboot\n  Resets through PSCI SYSTEM_RESET; the firmware boots SIS again.",
+registerCommand("reboot", "restart the machine", "reboot\n  Syncs and unmounts the file systems, then resets through PSCI SYSTEM_RESET;\n  the firmware boots SIS again.",
   (args: Array<string>): i32 => {
     if (!noArguments("reboot", args)) return 1;
+    syncBeforePowerChange();
     println("rebooting...");
     reboot();
     return 1; // not reached on the target
   });
 
-registerCommand("poweroff", "power the machine off", "poweroff\n  Powers off through PSCI SYSTEM_OFF (QEMU exits with status 0).",
+registerCommand("poweroff", "power the machine off", "poweroff\n  Syncs and unmounts the file systems, then powers off through PSCI SYSTEM_OFF\n  (QEMU exits with status 0).",
   (args: Array<string>): i32 => {
     if (!noArguments("poweroff", args)) return 1;
+    syncBeforePowerChange();
     println("powering off");
     power_off();
     return 1; // not reached on the target

@@ -1,0 +1,135 @@
+// The OOM predictor's inputs: a window of the last 100 ms memory samples, and the one
+// function that turns it into the feature vector. Live prediction (predictor.ts, fed from the
+// real 100 ms ring of kernel/mm/stats.ts) and evaluation (episodes.ts, one sample per
+// workload step) both call computeFeatures(), so the model sees the same numbers in both.
+//
+// A sample (one per 100 ms slot) holds what kernel/mm/stats.ts samples:
+//   free pages, largest free block (pages), fragmentation ratio, allocation failures since
+//   boot (cumulative), allocations per second over the slot, slab pages.
+//
+// Features (FEATURE_COUNT = 9; "a s back" = the sample 10*a slots back, or the oldest one
+// held when the window is shorter, with the trend scaled to the span actually covered):
+//   0 free_log2         log2(1 + free pages)
+//   1 free_trend_1s     relative change of free pages over the last 1 s, per second
+//                       ((free_now - free_1s_ago) / free_1s_ago; -0.2 = a 20% decline in 1 s)
+//   2 free_trend_5s     the same over the last 5 s, per second
+//   3 largest_log2      log2(1 + largest free block in pages) (0..~10)
+//   4 fragmentation     the ratio of kernel/mm/stats.ts: share of free pages outside 4 MiB blocks
+//   5 frag_slope        least-squares slope of the fragmentation ratio over the last 5 s, per s
+//   6 alloc_rate_log10  log10(1 + allocations per second)
+//   7 failures_5s       allocation failures in the last 5 s (first attempts that failed,
+//                       including those direct reclaim then rescued)
+//   8 slab_share        slab pages / (slab pages + free pages)
+// The decision trace keeps 8 features per entry (kernel/ai/trace.ts MAX_FEATURES): features
+// 0..7 are traced, slab_share is not (crashctl status shows all nine).
+
+export const FEATURE_COUNT: i32 = 9;
+export const TRACED_FEATURES: i32 = 8;
+export const F_FREE_LOG2: i32 = 0;
+export const F_FREE_TREND_1S: i32 = 1;
+export const F_FREE_TREND_5S: i32 = 2;
+export const F_LARGEST_LOG2: i32 = 3;
+export const F_FRAGMENTATION: i32 = 4;
+export const F_FRAG_SLOPE: i32 = 5;
+export const F_ALLOC_RATE: i32 = 6;
+export const F_FAILURES_5S: i32 = 7;
+export const F_SLAB_SHARE: i32 = 8;
+
+export const FEATURE_NAMES: Array<string> = [
+  "free_log2", "free_trend_1s", "free_trend_5s", "largest_log2", "fragmentation", "frag_slope",
+  "alloc_rate_log10", "failures_5s", "slab_share",
+];
+
+/** Samples per second (one per 100 ms slot). */
+export const SLOTS_PER_SECOND: i32 = 10;
+/** Samples kept: enough for the 5 s features (51 samples) with room. */
+export const WINDOW_SAMPLES: i32 = 64;
+
+/** The last WINDOW_SAMPLES samples, newest last (structure of arrays, no allocation per sample). */
+export class SampleWindow {
+  free: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  largest: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  fragmentation: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  failures: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  rate: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  slab: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  count: i32 = 0;
+  next: i32 = 0;
+
+  reset(): void {
+    this.count = 0;
+    this.next = 0;
+  }
+
+  push(freePages: f64, largestPages: f64, fragmentation: f64, failuresSinceBoot: f64, allocsPerSecond: f64,
+    slabPages: f64): void {
+    const i = this.next;
+    unchecked(this.free[i] = freePages);
+    unchecked(this.largest[i] = largestPages);
+    unchecked(this.fragmentation[i] = fragmentation);
+    unchecked(this.failures[i] = failuresSinceBoot);
+    unchecked(this.rate[i] = allocsPerSecond);
+    unchecked(this.slab[i] = slabPages);
+    this.next = (i + 1) % WINDOW_SAMPLES;
+    if (this.count < WINDOW_SAMPLES) this.count++;
+  }
+
+  /** Index of the sample `age` slots back (0 = newest); age < count. */
+  @inline index(age: i32): i32 {
+    return (this.next - 1 - age + 2 * WINDOW_SAMPLES) % WINDOW_SAMPLES;
+  }
+}
+
+function log2(x: f64): f64 {
+  return Math.log(x) * 1.4426950408889634;
+}
+
+/** Relative change per second over `slots` back (or as far as the window goes). */
+function trend(w: SampleWindow, slots: i32): f64 {
+  const age = min(slots, w.count - 1);
+  if (age <= 0) return 0;
+  const now = unchecked(w.free[w.index(0)]);
+  const then = unchecked(w.free[w.index(age)]);
+  const relative = (now - then) / (then > 1 ? then : 1);
+  return relative * <f64>SLOTS_PER_SECOND / <f64>age;
+}
+
+/** Least-squares slope of the fragmentation ratio over up to `slots` + 1 samples, per second. */
+function fragmentationSlope(w: SampleWindow, slots: i32): f64 {
+  const n = min(slots + 1, w.count);
+  if (n < 2) return 0;
+  let sx: f64 = 0, sy: f64 = 0, sxx: f64 = 0, sxy: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const x = <f64>(-k); // slots relative to now
+    const y = unchecked(w.fragmentation[w.index(k)]);
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const nf = <f64>n;
+  const den = nf * sxx - sx * sx;
+  if (den == 0) return 0;
+  return (nf * sxy - sx * sy) / den * <f64>SLOTS_PER_SECOND;
+}
+
+/** Fills out[0..FEATURE_COUNT) from the window (all zeros when it is empty). */
+export function computeFeatures(w: SampleWindow, out: StaticArray<f64>): void {
+  if (w.count == 0) {
+    for (let i = 0; i < FEATURE_COUNT; i++) out[i] = 0;
+    return;
+  }
+  const now = w.index(0);
+  const free = unchecked(w.free[now]);
+  const slab = unchecked(w.slab[now]);
+  const failAge = min(5 * SLOTS_PER_SECOND, w.count - 1);
+  out[F_FREE_LOG2] = log2(1 + free);
+  out[F_FREE_TREND_1S] = trend(w, SLOTS_PER_SECOND);
+  out[F_FREE_TREND_5S] = trend(w, 5 * SLOTS_PER_SECOND);
+  out[F_LARGEST_LOG2] = log2(1 + unchecked(w.largest[now]));
+  out[F_FRAGMENTATION] = unchecked(w.fragmentation[now]);
+  out[F_FRAG_SLOPE] = fragmentationSlope(w, 5 * SLOTS_PER_SECOND);
+  out[F_ALLOC_RATE] = Math.log10(1 + max(0.0, unchecked(w.rate[now])));
+  out[F_FAILURES_5S] = max(0.0, unchecked(w.failures[now]) - unchecked(w.failures[w.index(failAge)]));
+  out[F_SLAB_SHARE] = slab + free > 0 ? slab / (slab + free) : 0;
+}

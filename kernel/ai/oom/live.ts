@@ -1,0 +1,81 @@
+// A live OOM episode (`crashctl run`): the workload of episode `seed` (episodes.ts) run as a
+// kernel task in real time, one step per period (default 100 ms, one step per sample slot as
+// in evaluation), while the shell keeps answering. The real 100 ms sampler ("memstat") and the
+// live predictor ("oompredict") watch it like any other memory user; the predictor may warn
+// and compact.
+//
+// The task ends when the workload's request fails after direct reclaim (an OOM event,
+// logged by kernel/mm/reclaim.ts: the workload fails cleanly, its memory is freed, the kernel
+// keeps running), after MAX_SLOTS steps, or when killed (`kill ID`). Its summary is announced
+// (or printed by `crashctl run --wait`).
+import { Task, StepResult } from "../../sched/task";
+import { spawnTask } from "../../sched/scheduler";
+import { queueAnnouncement } from "../../sched/announce";
+import { nowTicks, usToTicks } from "../../platform/time";
+import { stressStartProfile, stressStep, stressStop, stressOom, stressActive, stress } from "../../mm/stress";
+import { episodeProfile, MAX_SLOTS } from "./episodes";
+
+export class OomEpisodeTask extends Task {
+  steps: i32 = 0;
+  oomStep: i32 = -1;
+  oomOrder: u32 = 0;
+  oomFragmented: bool = false;
+  finished: bool = false;
+  waited: bool = false;
+  private periodTicks: u64;
+  private nextStep: u64 = 0;
+
+  constructor(public seed: u64, public periodUs: u64) {
+    super("oom-episode", "oom");
+    this.periodTicks = usToTicks(periodUs);
+  }
+
+  step(): StepResult {
+    stressStep();
+    if (stressOom()) {
+      this.oomStep = this.steps;
+      this.oomOrder = stress.oomOrder;
+      this.oomFragmented = stress.oomFragmented;
+      return this.exit(1);
+    }
+    this.steps++;
+    if (this.steps >= MAX_SLOTS) return this.exit(0);
+    const now = nowTicks();
+    this.nextStep = (this.nextStep == 0 ? now : this.nextStep) + this.periodTicks;
+    if (this.nextStep <= now) this.nextStep = now + this.periodTicks;
+    return this.sleepUntil(this.nextStep);
+  }
+
+  onExit(): void {
+    if (stressActive()) stressStop(false);
+    this.finished = true;
+    if (!this.waited) queueAnnouncement(this.summary());
+  }
+
+  summary(): string {
+    const head = "oom episode " + this.seed.toString() + ": ";
+    if (this.oomStep >= 0) {
+      return head + "OOM at step " + this.oomStep.toString() + " (an order-" + this.oomOrder.toString() + " request failed after direct reclaim, " +
+        (this.oomFragmented ? "fragmentation" : "exhaustion") + "); the workload failed cleanly, its memory is freed, the kernel keeps running";
+    }
+    if (this.killed) return head + "killed after " + this.steps.toString() + " steps; its memory is freed";
+    return head + "no OOM in " + this.steps.toString() + " steps; its memory is freed";
+  }
+
+  progress(): string {
+    return "step " + this.steps.toString() + "/" + MAX_SLOTS.toString() + ", seed " + this.seed.toString();
+  }
+}
+
+export let liveEpisode: OomEpisodeTask | null = null;
+
+/** Starts the live episode; returns the task, or null with `startError` set (-EBUSY, -ENOMEM). */
+export let startError: i32 = 0;
+export function startLiveEpisode(seed: u64, periodUs: u64): OomEpisodeTask | null {
+  startError = stressStartProfile(seed, episodeProfile(seed));
+  if (startError < 0) return null;
+  const t = new OomEpisodeTask(seed, periodUs);
+  liveEpisode = t;
+  spawnTask(t);
+  return t;
+}

@@ -1,0 +1,195 @@
+// Direct reclaim, and the definition of an OOM event.
+//
+// DEFINITION. An OOM (out-of-memory) event is an allocation request that the allocators
+// cannot satisfy even after direct reclaim. A request made through this file goes:
+//
+//   1. the normal allocation: allocPages / allocMovablePages / kmalloc;
+//   2. if that fails, direct reclaim:
+//        a. every empty slab goes back to the buddy allocator (slabReleaseEmpty);
+//        b. light direct compaction: compactForOrder(order, DIRECT_COMPACT_BUDGET_PAGES)
+//           empties at most ONE region of the requested order, migrating at most 64 pages
+//           (256 KiB). Like Linux's asynchronous direct compaction it gives up early rather
+//           than stall the task that waits for memory; thorough compaction is the job of
+//           `memctl compact` and of the OOM predictor (kernel/ai/oom), which compacts without
+//           this bound before an OOM is expected;
+//   3. one retry; if it fails too, the request is an OOM event: it is logged (time, order,
+//      kind, requester, free pages, largest free block, cause), the caller gets 0 and must
+//      fail cleanly. Nothing is killed; the kernel keeps running.
+//
+// cause = "fragmentation" when at least 2^order pages were free (the memory was there but not
+// contiguous: compaction could have helped), "exhaustion" otherwise (no compaction helps).
+//
+// Only requests made through this file can become OOM events. Plain allocPages/kmalloc keep
+// failing fast (an allocation failure, counted by the buddy allocator); `stresstest mem` uses
+// them on purpose (its high-pressure mode fills memory to allocation failure by design).
+// Step 1 failing counts as an allocation failure even when reclaim then succeeds: the
+// failures feature of the OOM predictor sees these near misses.
+//
+// The log keeps the last OOM_LOG_CAPACITY events (a ring) and counts all of them.
+import { allocPages, freePagesNow, memoryReady, MAX_ORDER } from "./pages";
+import { allocMovablePages, RelocateFn } from "./movable";
+import { kmalloc, kmallocBlockOrder, slabReleaseEmpty } from "./slab";
+import { compactForOrder } from "./compact";
+import { largestFreeBlockPages, fragmentationRatio } from "./stats";
+import { nowUs } from "../platform/time";
+
+/** Most pages one direct compaction may migrate (256 KiB of copying), one region at most. */
+export const DIRECT_COMPACT_BUDGET_PAGES: u32 = 64;
+export const OOM_LOG_CAPACITY: i32 = 32;
+
+export const REQUEST_PAGES: i32 = 0;
+export const REQUEST_MOVABLE: i32 = 1;
+export const REQUEST_KMALLOC: i32 = 2;
+
+export class OomEvent {
+  /** 1, 2, 3 ... since boot. */
+  seq: u64 = 0;
+  timeUs: u64 = 0;
+  order: u32 = 0;
+  /** REQUEST_PAGES / REQUEST_MOVABLE / REQUEST_KMALLOC */
+  kind: i32 = 0;
+  /** kmalloc size in bytes (0 for page requests). */
+  bytes: u32 = 0;
+  requester: string = "";
+  freePages: u32 = 0;
+  largestFreePages: u32 = 0;
+  fragmentation: f64 = 0;
+  /** true: >= 2^order pages were free (fragmentation); false: exhaustion. */
+  fragmented: bool = false;
+
+  kindName(): string {
+    return this.kind == REQUEST_MOVABLE ? "movable pages" : (this.kind == REQUEST_KMALLOC ? "kmalloc" : "pages");
+  }
+
+  causeName(): string {
+    return this.fragmented ? "fragmentation" : "exhaustion";
+  }
+}
+
+/** Counters since boot. */
+export class ReclaimCounters {
+  /** Requests whose first attempt failed (direct reclaim ran). */
+  directReclaims: u64 = 0;
+  /** ... of which the retry succeeded. */
+  rescued: u64 = 0;
+  slabPagesReleased: u64 = 0;
+  compactions: u64 = 0;
+  /** Direct compactions that made the requested block. */
+  compactionsDone: u64 = 0;
+  pagesMigrated: u64 = 0;
+  compactTimeUs: u64 = 0;
+  oomEvents: u64 = 0;
+}
+export const reclaim = new ReclaimCounters();
+
+const oomLog = new Array<OomEvent>(0);
+let oomNext: i32 = 0;
+
+/** Runs direct reclaim for a block of `order`; true when one is free afterwards. */
+function directReclaim(order: u32): bool {
+  reclaim.directReclaims++;
+  reclaim.slabPagesReleased += <u64>slabReleaseEmpty();
+  if (largestFreeBlockPages() >= (<u32>1 << order)) return true;
+  if (order == 0) return false; // nothing free at all: compaction cannot make a page
+  const r = compactForOrder(order, DIRECT_COMPACT_BUDGET_PAGES);
+  if (r.targetOrder >= 0) {
+    reclaim.compactions++;
+    if (r.regionsEmptied > 0) reclaim.compactionsDone++;
+    reclaim.pagesMigrated += <u64>r.pagesMigrated;
+    reclaim.compactTimeUs += r.timeUs;
+  }
+  return largestFreeBlockPages() >= (<u32>1 << order);
+}
+
+function recordOom(order: u32, kind: i32, bytes: u32, requester: string): void {
+  const e = new OomEvent();
+  reclaim.oomEvents++;
+  e.seq = reclaim.oomEvents;
+  e.timeUs = nowUs();
+  e.order = order;
+  e.kind = kind;
+  e.bytes = bytes;
+  e.requester = requester;
+  e.freePages = freePagesNow();
+  e.largestFreePages = largestFreeBlockPages();
+  e.fragmentation = fragmentationRatio();
+  e.fragmented = <u64>e.freePages >= (<u64>1 << order);
+  if (oomLog.length < OOM_LOG_CAPACITY) {
+    oomLog.push(e);
+  } else {
+    oomLog[oomNext] = e;
+  }
+  oomNext = (oomNext + 1) % OOM_LOG_CAPACITY;
+}
+
+/**
+ * allocPages(order) with direct reclaim; 0 after an OOM event (logged) or for order >
+ * MAX_ORDER (an invalid request, not an OOM event).
+ */
+export function allocPagesReclaim(order: u32, requester: string): usize {
+  if (!memoryReady() || order > MAX_ORDER) return 0;
+  let addr = allocPages(order);
+  if (addr != 0) return addr;
+  directReclaim(order);
+  addr = allocPages(order);
+  if (addr != 0) {
+    reclaim.rescued++;
+    return addr;
+  }
+  recordOom(order, REQUEST_PAGES, 0, requester);
+  return 0;
+}
+
+/** allocMovablePages with direct reclaim (see allocPagesReclaim). */
+export function allocMovablePagesReclaim(order: u32, relocate: RelocateFn, ownerId: u32, requester: string): usize {
+  if (!memoryReady() || order > MAX_ORDER) return 0;
+  let addr = allocMovablePages(order, relocate, ownerId);
+  if (addr != 0) return addr;
+  directReclaim(order);
+  addr = allocMovablePages(order, relocate, ownerId);
+  if (addr != 0) {
+    reclaim.rescued++;
+    return addr;
+  }
+  recordOom(order, REQUEST_MOVABLE, 0, requester);
+  return 0;
+}
+
+/** kmalloc with direct reclaim (see allocPagesReclaim); sizes above 4 MiB are invalid requests. */
+export function kmallocReclaim(size: usize, requester: string): usize {
+  if (!memoryReady()) return 0;
+  const order = kmallocBlockOrder(size);
+  if (order > MAX_ORDER) return 0;
+  let addr = kmalloc(size);
+  if (addr != 0) return addr;
+  directReclaim(order);
+  addr = kmalloc(size);
+  if (addr != 0) {
+    reclaim.rescued++;
+    return addr;
+  }
+  recordOom(order, REQUEST_KMALLOC, <u32>size, requester);
+  return 0;
+}
+
+/** OOM events since boot. */
+export function oomEventCount(): u64 {
+  return reclaim.oomEvents;
+}
+
+/** Events still in the log (at most OOM_LOG_CAPACITY). */
+export function oomLogLength(): i32 {
+  return oomLog.length;
+}
+
+/** Logged event i, 0 = oldest kept; null when out of range. */
+export function oomLogEvent(i: i32): OomEvent | null {
+  if (i < 0 || i >= oomLog.length) return null;
+  const oldest = oomLog.length < OOM_LOG_CAPACITY ? 0 : oomNext;
+  return oomLog[(oldest + i) % OOM_LOG_CAPACITY];
+}
+
+/** The newest event, or null when none happened. */
+export function lastOomEvent(): OomEvent | null {
+  return oomLog.length == 0 ? null : oomLogEvent(oomLog.length - 1);
+}

@@ -1,0 +1,515 @@
+// crashctl: the OOM predictor (kernel/ai/oom) from the shell: its state, its decisions and
+// their outcomes, thresholds, the model in use, training, evaluation on recorded episodes,
+// saving and loading the learned model, and a live OOM episode.
+import { registerCommand } from "../registry";
+import { Options, parseDecimal } from "../args";
+import { printable } from "../shell";
+import { println, printError } from "../../platform/console";
+import { fixed, table } from "../../lib/format";
+import { errorMessage, EBUSY } from "../../lib/errors";
+import { console_read } from "../../platform/imports";
+import { nowUs } from "../../platform/time";
+import { runPollers, idle, stashConsoleByte } from "../../kernel_loop";
+import { runScheduler, killTask } from "../../sched/scheduler";
+import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
+import { stressActive } from "../../mm/stress";
+import { memoryReady } from "../../mm/pages";
+import {
+  reclaim, oomLogLength, oomLogEvent, DIRECT_COMPACT_BUDGET_PAGES,
+} from "../../mm/reclaim";
+import { FEATURE_NAMES, FEATURE_COUNT } from "../../ai/oom/features";
+import { predictor, useModel, HISTORY_CAPACITY } from "../../ai/oom/predictor";
+import { actionName, PROACTIVE_COMPACT_BUDGET_PAGES, DEFAULT_COOLDOWN_SLOTS } from "../../ai/oom/actions";
+import {
+  MODEL_HEURISTIC, MODEL_LEARNED, modelName, TRAIN_SEED_FIRST, EVAL_SEED_FIRST, EVAL_SEED_END, MAX_SLOTS,
+  HORIZON_SLOTS, LEAD_SLOTS, POOL_PAGES, isTrainingSeed, isEvaluationSeed,
+} from "../../ai/oom/episodes";
+import { trainModel, DEFAULT_TRAIN_EPISODES, EPOCHS, SLOT_STRIDE, TrainReport } from "../../ai/oom/train";
+import { evaluateModels, EvalReport, ModelScore } from "../../ai/oom/evaluate";
+import { saveModel, loadModel, DEFAULT_MODEL_PATH, hasModelFileReader } from "../../ai/oom/model_file";
+import { fileSinkError } from "../../ai/export_sink";
+import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live";
+
+const DEFAULT_EVAL_EPISODES: i32 = 50;
+const CTRL_C: i32 = 3;
+
+const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]" +
+  "\n         | model heuristic|learned | train [--episodes N] [--seed S] [--epochs E]" +
+  "\n         | eval [--episodes N] [--seed S] [--periodic] [--json] | save [PATH] | load [PATH]" +
+  "\n         | run [--seed S] [--period-ms N] [--wait]" +
+  "\nThe OOM predictor: every 100 ms it computes features from the memory statistics ring, asks the" +
+  "\nmodel in use for the confidence (0..100%) that an OOM event follows within 10 s, warns at the" +
+  "\nwarning threshold and runs a full compaction at the action threshold." +
+  "\n  status    confidence now, model in use, thresholds, last features, OOM events (count, last ones)" +
+  "\n  history   the last N (default 10, at most " + HISTORY_CAPACITY.toString() + ") traced predictions with their outcomes" +
+  "\n  tune X    action threshold 0..1 (default 0.9); --warning W (default 0.8, <= X), --cooldown N" +
+  "\n            (samples between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "), --auto on|off (automatic compaction)," +
+  "\n            --announce on|off (print warnings and compactions on the console; default off: status shows them)" +
+  "\n  model     the model in use: heuristic (the plan's rule) or learned (must be trained or loaded)" +
+  "\n  train     run N training episodes (default " + DEFAULT_TRAIN_EPISODES.toString() + ") from seed S (default 1; training seeds are" +
+  "\n            " + TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + ") and fit the learned model (E epochs, default " + EPOCHS.toString() + ")" +
+  "\n  eval      score both models on N evaluation episodes (default " + DEFAULT_EVAL_EPISODES.toString() + ") from seed S (default " +
+  EVAL_SEED_FIRST.toString() + "; evaluation" +
+  "\n            seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + "): recall >= 5 s ahead, false positives, precision, OOMs" +
+  "\n            prevented with auto-compaction on vs off; --periodic adds a compaction-every-5-s reference;" +
+  "\n            --json prints JSON lines. Time is measured in 100 ms sample slots." +
+  "\n  save/load the learned model as a file (default " + DEFAULT_MODEL_PATH + "; needs a writable file system)" +
+  "\n  run       a live OOM episode (seed S, default 1) as a task, one step per N ms (default 100);" +
+  "\n            --wait waits for its end (Ctrl-C stops it)";
+
+registerCommand("crashctl", "OOM predictor: status, history, thresholds, models, training, evaluation", USAGE,
+  (args: Array<string>): i32 => {
+    if (args.length == 0) {
+      printError("crashctl needs a subcommand: status, history, tune, model, train, eval, save, load or run (try 'crashctl --help')");
+      return 1;
+    }
+    if (!memoryReady()) {
+      printError("the page allocator is not initialised");
+      return 1;
+    }
+    const sub = args[0];
+    const rest = args.slice(1);
+    if (sub == "status") return noArgs(sub, rest) ? status() : 1;
+    if (sub == "history") return history(rest);
+    if (sub == "tune") return tune(rest);
+    if (sub == "model") return model(rest);
+    if (sub == "train") return train(rest);
+    if (sub == "eval") return evaluate(rest);
+    if (sub == "save") return save(rest);
+    if (sub == "load") return load(rest);
+    if (sub == "run") return run(rest);
+    printError("unknown crashctl subcommand '" + printable(sub, 40) + "' (try 'crashctl --help')");
+    return 1;
+  });
+
+function noArgs(sub: string, rest: Array<string>): bool {
+  if (rest.length == 0) return true;
+  printError("crashctl " + sub + " takes no arguments");
+  return false;
+}
+
+function printTable(rows: Array<Array<string>>): void {
+  const lines = table(rows).split("\n");
+  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+}
+
+function pct(v: f64): string {
+  return isNaN(v) ? "-" : fixed(v * 100, 1) + "%";
+}
+
+function inUseName(): string {
+  return predictor.model == MODEL_LEARNED ? "learned v" + predictor.learned.version.toString() : "heuristic";
+}
+
+function learnedState(): string {
+  const m = predictor.learned;
+  if (!m.trained) return "untrained ('crashctl train' or 'crashctl load')";
+  const seeds = m.trainedSeedCount > 0
+    ? "seeds " + m.trainedSeedStart.toString() + ".." + (m.trainedSeedStart + m.trainedSeedCount - 1).toString()
+    : "no recorded seeds";
+  return "v" + m.version.toString() + ", trained on " + seeds + " (" + m.trainedExamples.toString() + " samples, " +
+    m.trainedPositives.toString() + " labelled OOM-within-10-s)";
+}
+
+// ---------------------------------------------------------------- status
+
+function status(): i32 {
+  const p = predictor;
+  const now = nowUs();
+  const ageUs: u64 = now > p.lastPredictionUs ? now - p.lastPredictionUs : 0;
+  const age = p.lastPredictionUs > 0 ? fixed(<f64>ageUs / 1000, 0) + " ms ago" : "none yet";
+  println("confidence now:  " + fixed(p.confidence * 100, 1) + "% that an OOM follows within 10 s (" + inUseName() + ", " + age + ")");
+  println("model in use:    " + modelName(p.model) + "; learned model: " + learnedState());
+  println("thresholds:      warning " + fixed(p.policy.warningThreshold * 100, 0) + "%, action " + fixed(p.policy.actionThreshold * 100, 0) +
+    "% (full compaction " + (p.policy.autoCompact ? "on" : "off") + ", up to " + PROACTIVE_COMPACT_BUDGET_PAGES.toString() +
+    " pages; cooldown " + p.policy.cooldownSlots.toString() + " samples; console announcements " + (p.announce ? "on" : "off") + ")");
+  println("predictions:     " + p.predictions.toString() + " (one per 100 ms sample), warnings " + p.warnings.toString() +
+    ", compactions " + p.compactions.toString() + ", outcomes resolved: " + p.resolvedOoms.toString() + " OOM followed, " +
+    p.resolvedQuiet.toString() + " none");
+  if (p.warnings > 0) {
+    println("last warning:    " + fixed(<f64>p.lastWarningUs / 1e6, 1) + " s, confidence " + fixed(p.lastWarningConfidence * 100, 1) + "%" +
+      (p.announce ? "" : " (console announcements off: crashctl tune --announce on)"));
+  }
+  if (p.lastCompaction != null) {
+    const c = p.lastCompaction!;
+    println("last compaction: " + fixed(<f64>p.lastCompactionUs / 1e6, 1) + " s: largest free block " + c.largestBefore.toString() + " -> " +
+      c.largestAfter.toString() + " pages, " + c.pagesMigrated.toString() + " pages migrated in " + fixed(<f64>c.timeUs / 1000, 1) + " ms");
+  }
+  let feats = "";
+  for (let i = 0; i < FEATURE_COUNT; i++) {
+    feats += (i > 0 ? (i % 3 == 0 ? "\n                 " : ", ") : "") + FEATURE_NAMES[i] + " " + fixed(p.features[i], 3);
+  }
+  println("last features:   " + feats);
+  println("OOM events:      " + reclaim.oomEvents.toString() + " since boot (allocations that failed after direct reclaim: empty slabs freed," +
+    " then compaction of at most " + DIRECT_COMPACT_BUDGET_PAGES.toString() + " pages); direct reclaim ran " + reclaim.directReclaims.toString() +
+    " times, rescued " + reclaim.rescued.toString());
+  const n = oomLogLength();
+  for (let i = max(0, n - 3); i < n; i++) {
+    const e = oomLogEvent(i)!;
+    println("  #" + e.seq.toString() + " at " + fixed(<f64>e.timeUs / 1e6, 3) + " s: order " + e.order.toString() + " " + e.kindName() +
+      (e.bytes > 0 ? " (" + e.bytes.toString() + " B)" : "") + " for " + e.requester + ": " + e.freePages.toString() +
+      " pages free, largest block " + e.largestFreePages.toString() + " (" + e.causeName() + ")");
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- history
+
+function history(rest: Array<string>): i32 {
+  const o = new Options(rest, [], []);
+  if (!o.ok) { printError(o.error + " (usage: crashctl history [N])"); return 1; }
+  if (o.positionals.length > 1) { printError("crashctl history takes at most one number (usage: crashctl history [N])"); return 1; }
+  let count: i32 = 10;
+  if (o.positionals.length == 1) {
+    const v = parseDecimal(o.positionals[0]);
+    if (isNaN(v) || v != Math.floor(v) || v < 1 || v > <f64>HISTORY_CAPACITY) {
+      printError("N must be an integer from 1 to " + HISTORY_CAPACITY.toString() + ", not '" + printable(o.positionals[0], 20) + "'");
+      return 1;
+    }
+    count = <i32>v;
+  }
+  const n = predictor.history.length;
+  if (n == 0) {
+    println("no traced predictions yet (every warning-threshold crossing, every compaction and one in 50 predictions of at least 25% are traced)");
+    return 0;
+  }
+  const rows = new Array<Array<string>>(0);
+  rows.push(["TIME s", "MODEL", "CONFIDENCE", "ACTION", "TRACE", "OUTCOME (OOM within 10 s?)"]);
+  for (let i = max(0, n - count); i < n; i++) {
+    const r = predictor.record(i)!;
+    rows.push([fixed(<f64>r.timeUs / 1e6, 1), r.model == MODEL_LEARNED ? "learned v" + r.version.toString() : "heuristic",
+      fixed(r.confidence * 100, 1) + "%", actionName(r.action), r.traceId.toString(),
+      r.outcome < 0 ? "pending" : (r.outcome == 1 ? "yes, OOM followed" : "no")]);
+  }
+  printTable(rows);
+  println((rows.length - 1).toString() + " of " + n.toString() + " kept; 'tracectl show ID' has the features");
+  return 0;
+}
+
+// ---------------------------------------------------------------- tune
+
+function unitInterval(name: string, s: string): f64 {
+  const v = parseDecimal(s);
+  if (isNaN(v) || v < 0 || v > 1) {
+    printError(name + " must be a number from 0 to 1, not '" + printable(s, 20) + "'");
+    return -1;
+  }
+  return v;
+}
+
+function tune(rest: Array<string>): i32 {
+  const o = new Options(rest, ["--warning", "--cooldown", "--auto", "--announce"], []);
+  if (!o.ok) { printError(o.error + " (usage: crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off])"); return 1; }
+  if (o.positionals.length > 1) { printError("crashctl tune takes one threshold"); return 1; }
+  if (o.positionals.length == 0 && !o.hasValue("--warning") && !o.hasValue("--cooldown") && !o.hasValue("--auto") &&
+    !o.hasValue("--announce")) {
+    printError("crashctl tune needs a threshold 0..1 or an option (usage: crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off])");
+    return 1;
+  }
+  const policy = predictor.policy;
+  let action = policy.actionThreshold;
+  let warning = policy.warningThreshold;
+  if (o.positionals.length == 1) {
+    action = unitInterval("the threshold", o.positionals[0]);
+    if (action < 0) return 1;
+  }
+  if (o.hasValue("--warning")) {
+    warning = unitInterval("--warning", o.value("--warning"));
+    if (warning < 0) return 1;
+  }
+  if (warning > action) {
+    printError("the warning threshold (" + fixed(warning, 2) + ") must not be above the action threshold (" + fixed(action, 2) + ")");
+    return 1;
+  }
+  const cooldown = o.integer("--cooldown", policy.cooldownSlots, 0, 100000);
+  if (cooldown < 0) return 1;
+  let auto = policy.autoCompact;
+  if (o.hasValue("--auto")) {
+    const a = o.value("--auto");
+    if (a == "on") auto = true;
+    else if (a == "off") auto = false;
+    else { printError("--auto must be on or off, not '" + printable(a, 20) + "'"); return 1; }
+  }
+  let announce = predictor.announce;
+  if (o.hasValue("--announce")) {
+    const a = o.value("--announce");
+    if (a == "on") announce = true;
+    else if (a == "off") announce = false;
+    else { printError("--announce must be on or off, not '" + printable(a, 20) + "'"); return 1; }
+  }
+  policy.actionThreshold = action;
+  policy.warningThreshold = warning;
+  policy.cooldownSlots = <i32>cooldown;
+  policy.autoCompact = auto;
+  predictor.announce = announce;
+  println("warning at " + fixed(warning * 100, 1) + "%, full compaction at " + fixed(action * 100, 1) + "% (" + (auto ? "on" : "off") +
+    ", cooldown " + cooldown.toString() + " samples); console announcements " + (announce ? "on" : "off"));
+  return 0;
+}
+
+// ---------------------------------------------------------------- model
+
+function model(rest: Array<string>): i32 {
+  if (rest.length != 1) { printError("usage: crashctl model heuristic|learned"); return 1; }
+  const name = rest[0];
+  if (name == "heuristic") {
+    useModel(MODEL_HEURISTIC);
+  } else if (name == "learned") {
+    if (useModel(MODEL_LEARNED) < 0) {
+      printError("the learned model is not trained yet: run 'crashctl train' (or 'crashctl load FILE') first");
+      return 1;
+    }
+  } else {
+    printError("unknown model '" + printable(name, 30) + "': heuristic or learned");
+    return 1;
+  }
+  println("model in use: " + inUseName());
+  return 0;
+}
+
+// ---------------------------------------------------------------- train
+
+function busy(): bool {
+  if (!stressActive()) return false;
+  printError("a memory workload is running (stresstest mem or crashctl run): " + errorMessage(-EBUSY));
+  return true;
+}
+
+function printTrainReport(r: TrainReport): void {
+  println("  " + r.episodes.toString() + " episodes (" + r.oomEpisodes.toString() + " ended in OOM), " + r.rows.toString() + " samples (one slot in " + SLOT_STRIDE.toString() + "), " +
+    r.positives.toString() + " labelled 'OOM within the next " + HORIZON_SLOTS.toString() + " slots'; collected in " +
+    fixed(<f64>r.collectUs / 1e6, 2) + " s, fitted in " + fixed(<f64>r.fitUs / 1e6, 2) + " s");
+  const losses = predictor.learned.epochLoss;
+  let l = "";
+  for (let i = 0; i < losses.length; i++) l += (i > 0 ? " " : "") + fixed(losses[i], 4);
+  println("  loss per epoch (weighted cross-entropy): " + l);
+}
+
+function train(rest: Array<string>): i32 {
+  const o = new Options(rest, ["--episodes", "--seed", "--epochs"], []);
+  if (!o.ok) { printError(o.error + " (usage: crashctl train [--episodes N] [--seed S] [--epochs E])"); return 1; }
+  if (o.positionals.length > 0) { printError("unexpected argument '" + printable(o.positionals[0], 40) + "'"); return 1; }
+  const episodes = o.integer("--episodes", DEFAULT_TRAIN_EPISODES, 1, 1000);
+  if (episodes < 0) return 1;
+  const seed = o.integer("--seed", <i64>TRAIN_SEED_FIRST, 0, 0x7fffffffffff);
+  if (seed < 0) return 1;
+  const epochs = o.integer("--epochs", EPOCHS, 1, 100);
+  if (epochs < 0) return 1;
+  if (!isTrainingSeed(<u64>seed) || !isTrainingSeed(<u64>(seed + episodes - 1))) {
+    printError("training seeds are " + TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + " (seeds " +
+      EVAL_SEED_FIRST.toString() + " and up are kept for evaluation)");
+    return 1;
+  }
+  if (busy()) return 1;
+  println("training the learned model on seeds " + seed.toString() + ".." + (seed + episodes - 1).toString() + " (" + episodes.toString() +
+    " episodes, no intervention; one workload step per 100 ms sample slot)");
+  const r = trainModel(predictor.learned, <u64>seed, <i32>episodes, <i32>epochs);
+  if (r.error < 0) { printError("training failed: " + errorMessage(r.error)); return 1; }
+  printTrainReport(r);
+  println("learned model: " + learnedState() + (predictor.model == MODEL_LEARNED ? " (in use)" : " ('crashctl model learned' to use it)"));
+  return 0;
+}
+
+// ---------------------------------------------------------------- eval
+
+function scoreRow(label: string, h: string, l: string, p: string, periodic: bool): Array<string> {
+  const row = [label, h, l];
+  if (periodic) row.push(p);
+  return row;
+}
+
+function frac(a: i32, b: i32): string {
+  return b > 0 ? a.toString() + "/" + b.toString() + " (" + fixed(<f64>a * 100 / <f64>b, 0) + "%)" : "-";
+}
+
+function jsonNumber(v: f64): string {
+  return isNaN(v) ? "null" : v.toString();
+}
+
+function jsonScore(rep: EvalReport, s: ModelScore, acting: bool): string {
+  let j = "{\"name\":\"oom_eval_" + s.name + "\",\"unit\":\"ratio\",\"model\":\"" + s.name + "\",\"episodes\":" + rep.episodes.toString() +
+    ",\"first_seed\":" + rep.firstSeed.toString() + ",\"threshold\":" + rep.threshold.toString() +
+    ",\"cooldown_slots\":" + rep.cooldownSlots.toString() + ",\"oom_episodes\":" + rep.oomEpisodes.toString();
+  if (acting) {
+    j += ",\"recall_5s\":" + jsonNumber(s.recall5s()) + ",\"recall_5_10s\":" + jsonNumber(s.recallWindow()) +
+      ",\"median_lead_slots\":" + jsonNumber(s.medianLead()) + ",\"fp_rate_episodes\":" + jsonNumber(s.fpEpisodes()) +
+      ",\"fp_rate_samples\":" + jsonNumber(s.fpSamples()) + ",\"recall_samples\":" + jsonNumber(s.recallSamples()) +
+      ",\"precision_alarms\":" + jsonNumber(s.precisionAlarms()) + ",\"precision_samples\":" + jsonNumber(s.precisionSamples()) +
+      ",\"predicted_5s\":" + s.predicted5s.toString() + ",\"prevented_of_predicted\":" + jsonNumber(s.preventedOfPredicted());
+  }
+  j += ",\"ooms_with_compaction\":" + s.onOoms.toString() + ",\"prevented\":" + s.prevented.toString() +
+    ",\"prevented_share\":" + jsonNumber(s.preventedShare()) + ",\"net_reduction\":" + jsonNumber(s.netReduction()) +
+    ",\"prevented_compactable\":" + s.preventedCompactable.toString() + ",\"prevented_fragmentation\":" + s.preventedFragmentation.toString() +
+    ",\"new_ooms\":" + s.newOoms.toString() + ",\"compactions\":" + s.compactions.toString() +
+    ",\"compaction_ms\":" + jsonNumber(<f64>s.compactTimeUs / 1000) + "}";
+  return j;
+}
+
+function percentileOf(values: Array<f64>, p: f64): f64 {
+  if (values.length == 0) return NaN;
+  const sorted = values.slice(0);
+  sorted.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  let rank = <i32>Math.ceil(p / 100 * <f64>sorted.length) - 1;
+  if (rank < 0) rank = 0;
+  if (rank >= sorted.length) rank = sorted.length - 1;
+  return sorted[rank];
+}
+
+function evaluate(rest: Array<string>): i32 {
+  const o = new Options(rest, ["--episodes", "--seed"], ["--periodic", "--json"]);
+  if (!o.ok) { printError(o.error + " (usage: crashctl eval [--episodes N] [--seed S] [--periodic] [--json])"); return 1; }
+  if (o.positionals.length > 0) { printError("unexpected argument '" + printable(o.positionals[0], 40) + "'"); return 1; }
+  const episodes = o.integer("--episodes", DEFAULT_EVAL_EPISODES, 1, 1000);
+  if (episodes < 0) return 1;
+  const seed = o.integer("--seed", <i64>EVAL_SEED_FIRST, 0, 0x7fffffffffff);
+  if (seed < 0) return 1;
+  if (!isEvaluationSeed(<u64>seed) || !isEvaluationSeed(<u64>(seed + episodes - 1))) {
+    printError("evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + " (lower seeds are for training)");
+    return 1;
+  }
+  if (busy()) return 1;
+  const json = o.has("--json");
+  const withPeriodic = o.has("--periodic");
+  const m = predictor.learned;
+  if (!m.trained) {
+    if (!json) println("the learned model is untrained: training it first on training seeds " + TRAIN_SEED_FIRST.toString() + ".." +
+      (TRAIN_SEED_FIRST + <u64>DEFAULT_TRAIN_EPISODES - 1).toString() + " (as 'crashctl train' does)");
+    const t = trainModel(m, TRAIN_SEED_FIRST, DEFAULT_TRAIN_EPISODES, EPOCHS);
+    if (t.error < 0) { printError("training failed: " + errorMessage(t.error)); return 1; }
+    if (!json) printTrainReport(t);
+  }
+  const last = <u64>(seed + episodes - 1);
+  if (m.trainedSeedCount > 0 && !(m.trainedSeedStart + m.trainedSeedCount - 1 < <u64>seed || m.trainedSeedStart > last)) {
+    printError("the learned model was trained on seeds that overlap " + seed.toString() + ".." + last.toString() + ": no episode used for training is scored");
+    return 1;
+  }
+  if (!json) {
+    println("crashctl eval: " + episodes.toString() + " evaluation episodes, seeds " + seed.toString() + ".." + last.toString() +
+      " (never used for training); learned model " + learnedState());
+    println("time is measured in 100 ms sample slots: one workload step per slot, run back to back (the allocations are real;" +
+      " a live episode runs one step per 100 ms)");
+  }
+  const rep = evaluateModels(<u64>seed, <i32>episodes, m, predictor.policy, withPeriodic);
+  if (rep.error < 0) { printError("evaluation failed: " + errorMessage(rep.error)); return 1; }
+  const h = rep.heuristic;
+  const l = rep.learned;
+  const p = rep.periodic;
+  if (json) {
+    println(jsonScore(rep, h, true));
+    println(jsonScore(rep, l, true));
+    if (withPeriodic) println(jsonScore(rep, p, false));
+    println("{\"name\":\"oom_eval_episode_time\",\"unit\":\"ms\",\"n\":" + rep.episodeUs.length.toString() + ",\"p50\":" +
+      jsonNumber(percentileOf(rep.episodeUs, 50) / 1000) + ",\"p99\":" + jsonNumber(percentileOf(rep.episodeUs, 99) / 1000) +
+      ",\"total_s\":" + jsonNumber(<f64>rep.totalUs / 1e6) + ",\"oom_episodes\":" + rep.oomEpisodes.toString() +
+      ",\"fragmentation_ooms\":" + rep.fragmentationOoms.toString() + ",\"compactable_ooms\":" + rep.compactableOoms.toString() +
+      ",\"slots\":" + rep.slots.toString() + ",\"dirty_episodes\":" + rep.dirtyEpisodes.toString() + "}");
+    return rep.dirtyEpisodes == 0 ? 0 : 1;
+  }
+  println("without intervention " + frac(rep.oomEpisodes, rep.episodes) + " episodes end in an OOM event: " +
+    rep.fragmentationOoms.toString() + " by fragmentation (>= 2^order pages free), " + (rep.oomEpisodes - rep.fragmentationOoms).toString() +
+    " by exhaustion; a full compaction at the moment of the OOM would have satisfied " + rep.compactableOoms.toString());
+  println("action threshold " + fixed(rep.threshold, 2) + ", cooldown " + rep.cooldownSlots.toString() + " slots; label: an OOM within the next " +
+    HORIZON_SLOTS.toString() + " slots (10 s); 'ahead' = at least " + LEAD_SLOTS.toString() + " slots (5 s) before the OOM");
+  const rows = new Array<Array<string>>(0);
+  rows.push(scoreRow("", "heuristic", "learned", "periodic", withPeriodic));
+  rows.push(scoreRow("recall >= 5 s ahead", frac(h.predicted5s, h.oomEpisodes), frac(l.predicted5s, l.oomEpisodes), "", withPeriodic));
+  rows.push(scoreRow("recall 5-10 s ahead", frac(h.predictedWindow, h.oomEpisodes), frac(l.predictedWindow, l.oomEpisodes), "", withPeriodic));
+  rows.push(scoreRow("median lead (slots)", isNaN(h.medianLead()) ? "-" : fixed(h.medianLead(), 0),
+    isNaN(l.medianLead()) ? "-" : fixed(l.medianLead(), 0), "", withPeriodic));
+  rows.push(scoreRow("false positives: episodes", frac(h.safeAlarmed, h.safeEpisodes), frac(l.safeAlarmed, l.safeEpisodes), "", withPeriodic));
+  rows.push(scoreRow("false positives: samples", pct(h.fpSamples()), pct(l.fpSamples()), "", withPeriodic));
+  rows.push(scoreRow("precision: alarms", frac(h.trueAlarms, h.alarms), frac(l.trueAlarms, l.alarms), "", withPeriodic));
+  rows.push(scoreRow("precision: samples", pct(h.precisionSamples()), pct(l.precisionSamples()), "", withPeriodic));
+  rows.push(scoreRow("OOMs: compaction off", rep.oomEpisodes.toString(), rep.oomEpisodes.toString(), rep.oomEpisodes.toString(), withPeriodic));
+  rows.push(scoreRow("OOMs: auto-compaction on", h.onOoms.toString(), l.onOoms.toString(), p.onOoms.toString(), withPeriodic));
+  rows.push(scoreRow("prevented", frac(h.prevented, rep.oomEpisodes), frac(l.prevented, rep.oomEpisodes), frac(p.prevented, rep.oomEpisodes), withPeriodic));
+  rows.push(scoreRow("prevented of predicted", frac(h.preventedPredicted, h.predicted5s), frac(l.preventedPredicted, l.predicted5s), "", withPeriodic));
+  rows.push(scoreRow("prevented of compactable", frac(h.preventedCompactable, rep.compactableOoms), frac(l.preventedCompactable, rep.compactableOoms),
+    frac(p.preventedCompactable, rep.compactableOoms), withPeriodic));
+  rows.push(scoreRow("new OOMs (only when on)", h.newOoms.toString(), l.newOoms.toString(), p.newOoms.toString(), withPeriodic));
+  rows.push(scoreRow("compactions", h.compactions.toString(), l.compactions.toString(), p.compactions.toString(), withPeriodic));
+  printTable(rows);
+  println("took " + fixed(<f64>rep.totalUs / 1e6, 1) + " s; per episode without intervention p50 " + fixed(percentileOf(rep.episodeUs, 50) / 1000, 1) +
+    " ms, p99 " + fixed(percentileOf(rep.episodeUs, 99) / 1000, 1) + " ms; " + rep.slots.toString() + " slots; episodes with a data or" +
+    " page-count error: " + rep.dirtyEpisodes.toString());
+  return rep.dirtyEpisodes == 0 ? 0 : 1;
+}
+
+// ---------------------------------------------------------------- save / load
+
+function pathArg(rest: Array<string>, sub: string): string {
+  if (rest.length > 1) { printError("usage: crashctl " + sub + " [PATH]"); return ""; }
+  const path = rest.length == 1 ? rest[0] : DEFAULT_MODEL_PATH;
+  if (path.length == 0 || path.charCodeAt(0) != 47) { printError("PATH must be absolute, not '" + printable(path, 40) + "'"); return ""; }
+  return path;
+}
+
+function save(rest: Array<string>): i32 {
+  const path = pathArg(rest, "save");
+  if (path.length == 0) return 1;
+  if (!predictor.learned.trained) { printError("the learned model is not trained: nothing to save"); return 1; }
+  const r = saveModel(predictor.learned, path);
+  if (r < 0) {
+    printError("cannot save the model to " + printable(path, 80) + ": " + (fileSinkError(r) == "no file system mounted yet"
+      ? "no writable file system (the model can be saved once the VFS connects a file writer)" : fileSinkError(r)));
+    return 1;
+  }
+  println("saved learned model v" + predictor.learned.version.toString() + " to " + path + " (" + r.toString() + " bytes)");
+  return 0;
+}
+
+function load(rest: Array<string>): i32 {
+  const path = pathArg(rest, "load");
+  if (path.length == 0) return 1;
+  if (!hasModelFileReader()) {
+    printError("cannot load " + printable(path, 80) + ": no file system (the model can be loaded once the VFS connects a file reader)");
+    return 1;
+  }
+  const r = loadModel(predictor.learned, path);
+  if (r.code < 0) { printError("cannot load " + printable(path, 80) + ": " + errorMessage(r.code)); return 1; }
+  if (r.problem.length > 0) { printError("cannot load " + printable(path, 80) + ": " + r.problem); return 1; }
+  println("loaded learned model: " + learnedState());
+  return 0;
+}
+
+// ---------------------------------------------------------------- run
+
+
+function run(rest: Array<string>): i32 {
+  const o = new Options(rest, ["--seed", "--period-ms"], ["--wait"]);
+  if (!o.ok) { printError(o.error + " (usage: crashctl run [--seed S] [--period-ms N] [--wait])"); return 1; }
+  if (o.positionals.length > 0) { printError("unexpected argument '" + printable(o.positionals[0], 40) + "'"); return 1; }
+  const seed = o.integer("--seed", 1, 0, 0x7fffffffffff);
+  if (seed < 0) return 1;
+  const period = o.integer("--period-ms", 100, 1, 10000);
+  if (period < 0) return 1;
+  if (busy()) return 1;
+  const t = startLiveEpisode(<u64>seed, <u64>period * 1000);
+  if (t == null) { printError("cannot start the episode: " + errorMessage(startError)); return 1; }
+  println("oom episode " + seed.toString() + " running as task " + t.id.toString() + ": one workload step every " + period.toString() +
+    " ms, at most " + MAX_SLOTS.toString() + " steps, in a pool of " + POOL_PAGES.toString() + " pages (the rest of memory is pinned)");
+  if (!o.has("--wait")) {
+    println("its summary is printed when it ends; 'kill " + t.id.toString() + "' stops it");
+    return 0;
+  }
+  waitFor(t);
+  println(t.summary());
+  return 0;
+}
+
+/** Runs the event loop until the episode ends; Ctrl-C kills it. */
+function waitFor(t: OomEpisodeTask): void {
+  t.waited = true;
+  enterNestedLoop();
+  while (!t.finished) {
+    let c = console_read();
+    while (c >= 0) {
+      if (c == CTRL_C) killTask(t.id);
+      else stashConsoleByte(<u8>c);
+      c = console_read();
+    }
+    runPollers();
+    if (!runScheduler()) idle();
+  }
+  leaveNestedLoop();
+}
