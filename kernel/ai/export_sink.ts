@@ -1,9 +1,9 @@
 // Where exported AI data (decision traces as JSON) is written: a minimal writeFile seam.
 //
-// There is no file system in the kernel yet; the VFS registers its writer with
-// setFileWriter() once a writable file system (tmpfs, later ext4) is mounted, and
-// `tracectl export --path FILE` then writes through it. Until then writeFile() refuses with
-// -ENODEV and fileSinkError() explains: "no file system mounted yet".
+// kernel/ai does not depend on the VFS: kernel/fs/mounting.ts registers its writer with
+// setFileWriter() once the root (ext4 on vda, or a tmpfs) is mounted, and
+// `tracectl export --path FILE` and `crashctl save` write through it. Until then writeFile()
+// refuses with -ENODEV and fileSinkError() explains: "no file system mounted yet".
 import { ENODEV, errorMessage } from "../lib/errors";
 
 /** Writes `data` (as UTF-8) to `path`, replacing the file; returns bytes written or a negative error. */
