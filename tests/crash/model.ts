@@ -13,6 +13,7 @@
 // Paths are relative to the mounted file system ("/stress/..."); the kernel prints them with
 // the mount point in front ("/mnt/stress/..."), `mountPoint` says what to strip.
 import { createHash } from "node:crypto";
+import { Rng } from "./rng.ts";
 
 export const SCENARIOS = [
   "write_during_allocation", "write_during_inode_create", "write_during_journal_commit", "write_during_data_write",
@@ -54,23 +55,8 @@ export class Stream {
   }
 }
 
-class Rng {
-  state: number;
-  constructor(seed: number) {
-    this.state = seed === 0 ? 1 : Math.imul(seed >>> 0, 2654435761 | 0) >>> 0;
-    if (this.state === 0) this.state = 1;
-  }
-  next(): number {
-    let x = this.state;
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    this.state = x;
-    return x;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
+/** The generator of kernel/fs/stress.ts (xorshift32, same seeding), with its fill(). */
+class WorkloadRng extends Rng {
   /** fill(length) of stress.ts: little-endian u32 words, the last one cut. */
   fill(length: number): Buffer {
     const words = Math.ceil(length / 4);
@@ -110,7 +96,7 @@ export class WorkloadModel {
   readonly everDir = new Set<string>();
   private tree = new Map<string, Entry>();
   private nextNode = 1;
-  private rng: Rng;
+  private rng: WorkloadRng;
   private shaCache = new Map<string, string>();
 
   constructor(o: ModelOptions) {
@@ -121,7 +107,7 @@ export class WorkloadModel {
     const dir = o.dir ?? "/stress";
     if (this.mountPoint && !dir.startsWith(this.mountPoint + "/")) throw new Error(`${dir} is not under ${this.mountPoint}`);
     this.dir = dir.slice(this.mountPoint.length);
-    this.rng = new Rng(this.seed);
+    this.rng = new WorkloadRng(this.seed);
     this.generate();
   }
 

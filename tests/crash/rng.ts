@@ -1,4 +1,5 @@
-// The harness's seeded choices (which cut, which subset): xorshift32, so a seed reruns them.
+// The harness's seeded choices (which cut, which subset) and the workloads' generator (model.ts):
+// xorshift32 seeded like kernel/fs/stress.ts, so a seed reruns them.
 export class Rng {
   private state: number;
   constructor(seed: number) {
