@@ -13,6 +13,7 @@
 #define GICD_ISENABLER 0x100
 #define GICD_ICENABLER 0x180
 #define GICD_ICPENDR 0x280
+#define GICD_ICACTIVER 0x380
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
 #define GICD_ICFGR 0xc00
@@ -21,8 +22,31 @@
 #define GICC_BPR 0x008
 #define GICC_IAR 0x00c
 #define GICC_EOIR 0x010
+#define GICC_RPR 0x014
+#define GICC_APR0 0x0d0
+#define GICC_IDLE_PRIORITY 0xff
 
 static uint32_t gic_lines;
+
+/*
+ * A warm reset (QEMU's system_reset, which the crash tests use as a power cut) taken while an
+ * interrupt was active can leave the CPU interface's running priority at that interrupt's
+ * level with nothing active (seen: GICC_RPR 0xa0, GICD_ISACTIVER all 0). Then no interrupt of
+ * our priority is ever signalled: no timer tick, no input, no disk completion, and the kernel
+ * sleeps in wfi for good. Clearing the active-priority registers and one end-of-interrupt
+ * return it to idle. A cold boot finds it idle and does nothing here.
+ */
+static void gic_drop_stale_priority(void) {
+    uint32_t stale = mmio_r32(GICC_BASE + GICC_RPR);
+    if (stale == GICC_IDLE_PRIORITY) return;
+    early_puts("gic: running priority ");
+    early_put_hex(stale);
+    early_puts(" left by a warm reset with nothing active: dropped\r\n");
+    for (int tries = 0; tries < 4 && mmio_r32(GICC_BASE + GICC_RPR) != GICC_IDLE_PRIORITY; tries++) {
+        for (uint32_t r = 0; r < 4; r++) mmio_w32(GICC_BASE + GICC_APR0 + 4 * r, 0);
+        mmio_w32(GICC_BASE + GICC_EOIR, INTID_VIRTUAL_TIMER); /* any valid ID: it drops the priority */
+    }
+}
 
 void gic_init(void) {
     mmio_w32(GICD_BASE + GICD_CTLR, 0);
@@ -30,6 +54,7 @@ void gic_init(void) {
     for (uint32_t i = 0; i < gic_lines; i += 32) {
         mmio_w32(GICD_BASE + GICD_ICENABLER + i / 8, 0xffffffffu);
         mmio_w32(GICD_BASE + GICD_ICPENDR + i / 8, 0xffffffffu);
+        mmio_w32(GICD_BASE + GICD_ICACTIVER + i / 8, 0xffffffffu);
     }
     for (uint32_t i = 0; i < gic_lines; i += 4) mmio_w32(GICD_BASE + GICD_IPRIORITYR + i, 0xa0a0a0a0u);
     for (uint32_t i = 32; i < gic_lines; i += 4) mmio_w32(GICD_BASE + GICD_ITARGETSR + i, 0x01010101u);
@@ -38,6 +63,7 @@ void gic_init(void) {
     mmio_w32(GICC_BASE + GICC_PMR, 0xf0);
     mmio_w32(GICC_BASE + GICC_BPR, 0);
     mmio_w32(GICC_BASE + GICC_CTLR, 1);
+    gic_drop_stale_priority();
 }
 
 void gic_enable(uint32_t intid) {
