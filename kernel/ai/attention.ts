@@ -70,6 +70,7 @@ export function expFast(x: f64): f64 {
 // 2^(-i/256) in Q30 for i = 0..256 (the fixed-point exponential of score()).
 const EXP2_NEG_Q30 = new StaticArray<i64>(257);
 for (let i = 0; i <= 256; i++) EXP2_NEG_Q30[i] = <i64>Math.round(1073741824.0 * Math.pow(2.0, -<f64>i / 256.0));
+const LOG2E: f64 = 1.4426950408889634;
 const LOG2E_Q16: i64 = 94548; // log2(e) * 65536
 const Q16: f64 = 65536.0;
 const FIXED_LIMIT: f64 = 30000.0; // |u|, |r| are clamped here before Q16 (no i32 overflow)
@@ -81,6 +82,28 @@ const FIXED_LIMIT: f64 = 30000.0; // |u|, |r| are clamped here before Q16 (no i3
 
 @inline function sigmoid(z: f64): f64 {
   return z >= 0 ? 1.0 / (1.0 + expFast(-z)) : expFast(z) / (1.0 + expFast(z));
+}
+
+/** 2^-t for t >= 0 in Q16, as Q30 (the table with linear interpolation; 0 from t = 31). */
+@inline export function exp2NegQ30(t: i64): i64 {
+  const whole = t >> 16;
+  if (whole >= 31) return 0;
+  const frac = <i32>(t & 0xffff);
+  const entry = changetype<usize>(EXP2_NEG_Q30) + (<usize>(frac >> 8) << 3);
+  const a = load<i64>(entry);
+  const b = load<i64>(entry, 8);
+  return (a - (((a - b) * <i64>(frac & 255)) >> 8)) >> whole;
+}
+
+/** sigmoid(z) for z in Q16, in integers (Q30 internally); differs from sigmoid() by < 1e-6. */
+function sigmoidQ16(z: i64): f64 {
+  const neg = z < 0;
+  const m = neg ? -z : z;
+  const big = m > (<i64>1 << 24); // |z| > 256: e^-|z| is 0 at Q30
+  const ex = big ? 0 : exp2NegQ30((m * LOG2E_Q16) >> 16); // e^-|z| in Q30
+  const one: i64 = <i64>1 << 30;
+  const pQ30 = neg ? (ex << 30) / (one + ex) : (one << 30) / (one + ex);
+  return <f64>pQ30 * (1.0 / 1073741824.0);
 }
 
 // Scratch space of the forward/backward pass (one pass at a time: the kernel is single-threaded).
@@ -259,9 +282,17 @@ export class AttentionModel {
   private histNext: i32 = 0;
   private uCache: StaticArray<f64> = new StaticArray<f64>(HISTORY * 4);
   private rCache: StaticArray<f64> = new StaticArray<f64>(HISTORY);
-  private uFixed: StaticArray<i32> = new StaticArray<i32>(HISTORY * 4);
+  /** Q16(u_j log2 e): base-2 logits of score(). */
+  private uLog2Fixed: StaticArray<i32> = new StaticArray<i32>(HISTORY * 4);
   private rFixed: StaticArray<i32> = new StaticArray<i32>(HISTORY);
   private logitsFixed: StaticArray<i64> = new StaticArray<i64>(HISTORY);
+  /** Q16 of wo[0..3] and bo (scoreQ16's output layer). */
+  private outFixed: StaticArray<i32> = new StaticArray<i32>(5);
+  /** Per column c, the largest and smallest uLog2Fixed[4j + c] over the history (score()'s bound). */
+  private keyColumnMax: StaticArray<i32> = new StaticArray<i32>(4);
+  private keyColumnMin: StaticArray<i32> = new StaticArray<i32>(4);
+  /** score() calls whose one-pass bound was too loose (decided by the two-pass form). */
+  boundFallbacks: u64 = 0;
   private m: StaticArray<f64> = new StaticArray<f64>(16); // Wq^T Wk / sqrt(d)
   private vTmp: StaticArray<f64> = new StaticArray<f64>(4);
   private logits: StaticArray<f64> = new StaticArray<f64>(HISTORY);
@@ -287,6 +318,7 @@ export class AttentionModel {
     this.params[BO] = 0;
     this.version++;
     this.updates = 0;
+    this.boundFallbacks = 0;
     this.decisions = 0;
     this.droppedExamples = 0;
     this.lossHistory = new Array<f64>(0);
@@ -298,50 +330,118 @@ export class AttentionModel {
     this.refreshCache();
   }
 
+  /** Replaces the weights (PARAM_COUNT values; tests), as a new model version. */
+  loadWeights(values: StaticArray<f64>): void {
+    for (let i = 0; i < PARAM_COUNT; i++) this.params[i] = values[i];
+    this.version++;
+    this.refreshCache();
+  }
+
   get bufferedExamples(): i32 {
     return this.filling.count;
   }
 
   /**
-   * Score of a candidate against the current history, as the scheduler computes it: the
-   * cached form with the attention in fixed point (Q16 logits, a 257-entry 2^-x table with
-   * linear interpolation, 64-bit sums), because on QEMU's emulated FPU every floating-point
-   * operation costs tens of nanoseconds. Differs from forward() by less than 1e-3
+   * Score of a candidate against the current history, as the scheduler computes it:
+   * scoreQ16() of the embedding rounded to Q16. Differs from forward() by less than 1e-3
    * (tests/unit/ai/attention.test.ts); training uses the exact f64 function.
    */
   score(e: StaticArray<f64>): f64 {
-    const p = this.params;
-    let z = p[BO] + p[WO] * e[0] + p[WO + 1] * e[1] + p[WO + 2] * e[2] + p[WO + 3] * e[3];
+    return this.scoreQ16(toQ16(e[0]), toQ16(e[1]), toQ16(e[2]), toQ16(e[3]));
+  }
+
+  /**
+   * score() of an embedding given in Q16 (e_c * 65536), all in integers: on QEMU's emulated
+   * FPU every floating-point operation costs tens of nanoseconds, integer ones about one.
+   *   z = bo + wo . e + sum_j a_j r_j       Q16; wo, bo and r_j cached in Q16
+   *   a = softmax(l), l_j = e . u_j log2 e  base-2 logits (log2 e folded into the cached
+   *                                         keys uLog2Fixed), so e^(s_j - m) = 2^-t_j with
+   *                                         t_j = m - l_j in Q16: a 257-entry 2^-x table
+   *                                         (Q30) with linear interpolation, 64-bit sums
+   *   p = sigmoid(z)                        the same table, one 64-bit division; Q30
+   * Softmax is shift-invariant, so the shift m need not be the largest logit, only at
+   * least it: one pass uses m = an upper bound of every logit for this e, from the
+   * per-column extremes of the keys (cached with them). When that bound is so loose that
+   * the weights lose precision (their sum < 2^24, i.e. the largest logit is more than ~6
+   * below it), the two-pass form with the exact maximum decides (counted in boundFallbacks).
+   *
+   * The loops walk raw addresses of the (non-moving) cache arrays: indexing a StaticArray
+   * in a loop makes the incremental runtime spill the reference to its shadow stack on
+   * every access (a store and a bounds check per element under wasm2c), which cost more
+   * than the arithmetic. This runs on every scheduling decision, once per candidate.
+   */
+  scoreQ16(q0: i32, q1: i32, q2: i32, q3: i32): f64 {
+    const e0 = <i64>q0, e1 = <i64>q1, e2 = <i64>q2, e3 = <i64>q3;
+    const wo = changetype<usize>(this.outFixed); // wo[0..3], bo in Q16
+    let z = <i64>load<i32>(wo, 16) + ((e0 * <i64>load<i32>(wo) + e1 * <i64>load<i32>(wo, 4) +
+      e2 * <i64>load<i32>(wo, 8) + e3 * <i64>load<i32>(wo, 12)) >> 16);
     const n = this.histCount;
-    if (n == 0) return sigmoid(z);
-    const e0 = <i64>toQ16(e[0]), e1 = <i64>toQ16(e[1]), e2 = <i64>toQ16(e[2]), e3 = <i64>toQ16(e[3]);
-    const u = this.uFixed;
-    const logits = this.logitsFixed;
-    let maxLogit: i64 = i64.MIN_VALUE;
-    for (let j = 0; j < n; j++) {
-      const o = 4 * j;
-      const l = (e0 * <i64>unchecked(u[o]) + e1 * <i64>unchecked(u[o + 1]) + e2 * <i64>unchecked(u[o + 2]) +
-        e3 * <i64>unchecked(u[o + 3])) >> 16;
-      unchecked(logits[j] = l);
-      if (l > maxLogit) maxLogit = l;
-    }
+    if (n <= 0) return sigmoidQ16(z);
+    const keys = changetype<usize>(this.uLog2Fixed);
+    const count = <usize>min(n, HISTORY);
+    // upper bound of every l_j: per column, e_c times the key column's max (e_c >= 0) or min
+    const hi = changetype<usize>(this.keyColumnMax);
+    const lo = changetype<usize>(this.keyColumnMin);
+    const bound = ((e0 >= 0 ? e0 * <i64>load<i32>(hi) : e0 * <i64>load<i32>(lo)) +
+      (e1 >= 0 ? e1 * <i64>load<i32>(hi, 4) : e1 * <i64>load<i32>(lo, 4)) +
+      (e2 >= 0 ? e2 * <i64>load<i32>(hi, 8) : e2 * <i64>load<i32>(lo, 8)) +
+      (e3 >= 0 ? e3 * <i64>load<i32>(hi, 12) : e3 * <i64>load<i32>(lo, 12))) >> 16;
+    const table = changetype<usize>(EXP2_NEG_Q30);
+    const values = changetype<usize>(this.rFixed);
     let sum: i64 = 0;
     let weighted: i64 = 0;
-    for (let j = 0; j < n; j++) {
-      // w = 2^30 * e^(l_j - max) = 2^30 * 2^-t, t = (max - l_j) log2(e) in Q16
-      const t = ((maxLogit - unchecked(logits[j])) * LOG2E_Q16) >> 16;
+    for (let j: usize = 0; j < count; j++) {
+      const k = keys + (j << 4);
+      const l = (e0 * <i64>load<i32>(k) + e1 * <i64>load<i32>(k, 4) + e2 * <i64>load<i32>(k, 8) +
+        e3 * <i64>load<i32>(k, 12)) >> 16;
+      // w = 2^30 * 2^-t, t = bound - l_j >= 0 (Q16, base 2)
+      const t = bound - l;
       const whole = t >> 16;
       if (whole >= 30) continue;
       const frac = <i32>(t & 0xffff);
-      const i = frac >> 8;
-      const a = unchecked(EXP2_NEG_Q30[i]);
-      const b = unchecked(EXP2_NEG_Q30[i + 1]);
+      const entry = table + (<usize>(frac >> 8) << 3);
+      const a = load<i64>(entry);
+      const b = load<i64>(entry, 8);
       const w = (a - (((a - b) * <i64>(frac & 255)) >> 8)) >> whole;
       sum += w;
-      weighted += w * <i64>unchecked(this.rFixed[j]);
+      weighted += w * <i64>load<i32>(values + (j << 2));
     }
-    z += <f64>weighted / <f64>sum / Q16;
-    return sigmoid(z);
+    if (sum < (<i64>1 << 24)) {
+      this.boundFallbacks++;
+      return sigmoidQ16(z + this.attentionTwoPass(e0, e1, e2, e3, count));
+    }
+    return sigmoidQ16(z + weighted / sum);
+  }
+
+  /** sum_j a_j r_j (Q16) of scoreQ16() with the exact largest logit as the shift (two passes). */
+  private attentionTwoPass(e0: i64, e1: i64, e2: i64, e3: i64, count: usize): i64 {
+    const keys = changetype<usize>(this.uLog2Fixed);
+    const logits = changetype<usize>(this.logitsFixed);
+    let maxLogit: i64 = i64.MIN_VALUE;
+    for (let j: usize = 0; j < count; j++) {
+      const k = keys + (j << 4);
+      const l = (e0 * <i64>load<i32>(k) + e1 * <i64>load<i32>(k, 4) + e2 * <i64>load<i32>(k, 8) +
+        e3 * <i64>load<i32>(k, 12)) >> 16;
+      store<i64>(logits + (j << 3), l);
+      if (l > maxLogit) maxLogit = l;
+    }
+    const table = changetype<usize>(EXP2_NEG_Q30);
+    const values = changetype<usize>(this.rFixed);
+    let sum: i64 = 0;
+    let weighted: i64 = 0;
+    for (let j: usize = 0; j < count; j++) {
+      const t = maxLogit - load<i64>(logits + (j << 3));
+      const whole = t >> 16;
+      if (whole >= 30) continue;
+      const frac = <i32>(t & 0xffff);
+      const entry = table + (<usize>(frac >> 8) << 3);
+      const a = load<i64>(entry);
+      const b = load<i64>(entry, 8);
+      const w = (a - (((a - b) * <i64>(frac & 255)) >> 8)) >> whole;
+      sum += w;
+      weighted += w * <i64>load<i32>(values + (j << 2));
+    }
+    return weighted / sum;
   }
 
   /** score() in exact f64 (the same value as forward(), to rounding). */
@@ -382,7 +482,7 @@ export class AttentionModel {
     project(this.vTmp, 0, this.params, WV, this.histO, o);
     const p = this.params;
     this.rCache[j] = p[WO] * this.vTmp[0] + p[WO + 1] * this.vTmp[1] + p[WO + 2] * this.vTmp[2] + p[WO + 3] * this.vTmp[3];
-    for (let r = 0; r < 4; r++) this.uFixed[o + r] = toQ16(this.uCache[o + r]);
+    for (let r = 0; r < 4; r++) this.uLog2Fixed[o + r] = toQ16(this.uCache[o + r] * LOG2E);
     this.rFixed[j] = toQ16(this.rCache[j]);
   }
 
@@ -397,6 +497,24 @@ export class AttentionModel {
       }
     }
     for (let j = 0; j < this.histCount; j++) this.cacheEntry(j);
+    this.refreshKeyBounds();
+    for (let c = 0; c < 4; c++) this.outFixed[c] = toQ16(p[WO + c]);
+    this.outFixed[4] = toQ16(p[BO]);
+  }
+
+  /** Recomputes keyColumnMax/Min over the history's cached keys. */
+  private refreshKeyBounds(): void {
+    for (let c = 0; c < 4; c++) {
+      let hi = i32.MIN_VALUE;
+      let lo = i32.MAX_VALUE;
+      for (let j = 0; j < this.histCount; j++) {
+        const v = this.uLog2Fixed[4 * j + c];
+        if (v > hi) hi = v;
+        if (v < lo) lo = v;
+      }
+      this.keyColumnMax[c] = hi;
+      this.keyColumnMin[c] = lo;
+    }
   }
 
   /** Appends a dispatch (embedding x, outcome o) to the history, replacing the oldest. */
@@ -409,6 +527,7 @@ export class AttentionModel {
     this.cacheEntry(j);
     this.histNext = (j + 1) % HISTORY;
     if (this.histCount < HISTORY) this.histCount++;
+    this.refreshKeyBounds();
   }
 
   /**

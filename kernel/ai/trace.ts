@@ -10,7 +10,8 @@
 //
 // Fields of an entry:
 //   id          u64, 1, 2, 3 ... in recording order (never reused, also not after clear)
-//   time        counter ticks when recorded (shown in us since boot)
+//   time        counter ticks of the decision (recordDecision's `at`, else when recorded;
+//               shown in us since boot)
 //   subsystem   index from registerTraceSubsystem (names its features, output and action)
 //   version     the model version (weights) that decided
 //   features    up to MAX_FEATURES f64 inputs (the caller's numbers, copied)
@@ -65,30 +66,38 @@ export function registerTraceSubsystem(name: string, featureNames: Array<string>
   return <i32>((id - 1) % <u64>TRACE_CAPACITY);
 }
 
-/** Records a decision; returns its trace id (0 when `subsystem` is not registered). */
+/**
+ * Records a decision; returns its trace id (0 when `subsystem` is not registered). `at` is
+ * the counter value the decision was taken at (0: now). Stores go through raw addresses of
+ * the rings (preallocated, non-moving): indexing the StaticArrays would make the runtime
+ * spill each reference to its shadow stack, and this runs inside every scheduling decision.
+ */
 export function recordDecision(subsystem: i32, modelVersion: u32, inputs: StaticArray<f64>, featureCount: i32,
-  output: f64, confidence: f64, action: i64): u64 {
+  output: f64, confidence: f64, action: i64, at: u64 = 0): u64 {
   if (subsystem < 0 || subsystem >= subsystems.length) return 0;
   const id = nextId++;
-  const slot = slotOf(id);
-  const old = unchecked(ids[slot]);
-  if (old >= clearedBefore && old != 0 && isNaN(unchecked(outcomes[slot]))) {
-    const s = unchecked(subsystemOf[slot]);
-    if (s >= 0 && s < subsystems.length) subsystems[s].lostUnresolved++;
+  const slot = <usize>slotOf(id);
+  const at8 = slot << 3;
+  const old = load<u64>(changetype<usize>(ids) + at8);
+  if (old >= clearedBefore && old != 0 && isNaN(load<f64>(changetype<usize>(outcomes) + at8))) {
+    const s = load<i32>(changetype<usize>(subsystemOf) + (slot << 2));
+    if (s >= 0 && s < subsystems.length) unchecked(subsystems[s]).lostUnresolved++;
   }
-  unchecked(ids[slot] = id);
-  unchecked(times[slot] = nowTicks());
-  unchecked(subsystemOf[slot] = subsystem);
-  unchecked(versions[slot] = modelVersion);
+  store<u64>(changetype<usize>(ids) + at8, id);
+  store<u64>(changetype<usize>(times) + at8, at != 0 ? at : nowTicks());
+  store<i32>(changetype<usize>(subsystemOf) + (slot << 2), subsystem);
+  store<u32>(changetype<usize>(versions) + (slot << 2), modelVersion);
   const n = min(max(featureCount, 0), min(MAX_FEATURES, inputs.length));
-  unchecked(featureCounts[slot] = n);
-  for (let i = 0; i < n; i++) unchecked(features[slot * MAX_FEATURES + i] = inputs[i]);
-  unchecked(outputs[slot] = output);
-  unchecked(confidences[slot] = confidence);
-  unchecked(actions[slot] = action);
-  unchecked(outcomes[slot] = NaN);
-  unchecked(resolvedAt[slot] = 0);
-  subsystems[subsystem].recorded++;
+  store<i32>(changetype<usize>(featureCounts) + (slot << 2), n);
+  const from = changetype<usize>(inputs);
+  const to = changetype<usize>(features) + slot * <usize>(MAX_FEATURES << 3);
+  for (let i = 0; i < n; i++) store<f64>(to + (<usize>i << 3), load<f64>(from + (<usize>i << 3)));
+  store<f64>(changetype<usize>(outputs) + at8, output);
+  store<f64>(changetype<usize>(confidences) + at8, confidence);
+  store<i64>(changetype<usize>(actions) + at8, action);
+  store<f64>(changetype<usize>(outcomes) + at8, NaN);
+  store<u64>(changetype<usize>(resolvedAt) + at8, 0);
+  unchecked(subsystems[subsystem]).recorded++;
   return id;
 }
 

@@ -39,7 +39,7 @@
 // second-best-scored candidates (how clearly the model separated them), outcome = y.
 import { Task, StepResult } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
-import { AttentionModel } from "../ai/attention";
+import { AttentionModel, expFast, exp2NegQ30 } from "../ai/attention";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { counterHz, ticksToUs } from "../platform/time";
 import { trainingReady } from "./trainer";
@@ -57,6 +57,11 @@ export class AttentionPolicy extends FairPolicy {
   decisions: u64 = 0;
   candidatesScored: u64 = 0;
   private lastTaskId: i32 = 0;
+  /** embedFixed()'s result. */
+  fixed0: i32 = 0;
+  fixed1: i32 = 0;
+  fixed2: i32 = 0;
+  fixed3: i32 = 0;
   private embedding: StaticArray<f64> = new StaticArray<f64>(4);
   private chosenEmbedding: StaticArray<f64> = new StaticArray<f64>(4);
   private traceFeatures: StaticArray<f64> = new StaticArray<f64>(5);
@@ -85,8 +90,45 @@ export class AttentionPolicy extends FairPolicy {
     if (task.dispatches == 0) out[3] = 0;
     else if (task.id == this.lastTaskId) out[3] = 1;
     else {
-      const ageUs = <f64>ticksToUs(now > task.lastRunAt ? now - task.lastRunAt : 0);
-      out[3] = Math.exp(-ageUs / WARMTH_TAU_US);
+      const ageTicks: u64 = now > task.lastRunAt ? now - task.lastRunAt : 0;
+      const ageUs = <f64>ageTicks * usPerTick();
+      out[3] = expFast(-ageUs / WARMTH_TAU_US);
+    }
+  }
+
+  /**
+   * embed() in Q16 (x 65536, rounded as score() rounds; the ratios from whole counter
+   * ticks when there are at least 65536 of them), into fixed0..fixed3, in integer arithmetic: pick() scores every candidate with
+   * it (model.scoreQ16) and computes the f64 embedding only for the task it runs.
+   */
+  embedFixed(task: Task, now: u64): void {
+    this.fixed0 = ((19 - task.nice) * 131072 + 39) / 78; // round((19 - nice) / 39 * 65536)
+    let cpu = <u64>task.recentCpu, io = <u64>task.recentIo;
+    let total = cpu + io + <u64>task.recentSleep;
+    if (total >= (<u64>1 << 46)) { // keep (x << 16) within 64 bits
+      const shift = <u64>(18 - clz(total));
+      cpu >>= shift;
+      io >>= shift;
+      total >>= shift;
+    }
+    if (total >= 65536) {
+      const half = total >> 1;
+      this.fixed1 = <i32>(((cpu << 16) + half) / total);
+      this.fixed2 = <i32>(((io << 16) + half) / total);
+    } else {
+      // under 65536 ticks in all, dropping the fractions of a tick would show: in f64
+      const all = task.recentCpu + task.recentIo + task.recentSleep;
+      this.fixed1 = all > 0 ? <i32>Math.round(task.recentCpu / all * 65536) : 0;
+      this.fixed2 = all > 0 ? <i32>Math.round(task.recentIo / all * 65536) : 0;
+    }
+    if (task.dispatches == 0) this.fixed3 = 0;
+    else if (task.id == this.lastTaskId) this.fixed3 = 65536;
+    else {
+      const age: u64 = now > task.lastRunAt ? now - task.lastRunAt : 0;
+      warmthConstants();
+      // e^(-age / tau) = 2^-t, t = age log2(e) / tau (Q16); 0 once below 2^-17
+      this.fixed3 = age >= warmthZeroTicks ? 0 :
+        <i32>((exp2NegQ30(<i64>((age * warmthLog2PerTick) >> 32)) + (1 << 13)) >> 14);
     }
   }
 
@@ -109,13 +151,17 @@ export class AttentionPolicy extends FairPolicy {
     const credit = <f64>this.targetLatencyUs * 1000;
     // Only tasks within CREDIT of the smallest virtual runtime can win (a score is at most
     // 1), so the others are not scored: exact, and it bounds the decision's cost.
-    let minV = runqueue[0].vruntime;
-    for (let i = 1; i < runqueue.length; i++) if (runqueue[i].vruntime < minV) minV = runqueue[i].vruntime;
+    const count = runqueue.length;
+    let minV = unchecked(runqueue[0]).vruntime;
+    for (let i = 1; i < count; i++) {
+      const v = unchecked(runqueue[i]).vruntime;
+      if (v < minV) minV = v;
+    }
     const window = minV + credit;
     let inWindow = 0;
     let only = 0;
-    for (let i = 0; i < runqueue.length; i++) {
-      if (runqueue[i].vruntime <= window) {
+    for (let i = 0; i < count; i++) {
+      if (unchecked(runqueue[i]).vruntime <= window) {
         inWindow++;
         only = i;
       }
@@ -132,11 +178,11 @@ export class AttentionPolicy extends FairPolicy {
     let topScore: f64 = -1;
     let secondScore: f64 = -1;
     let scored = 0;
-    for (let i = 0; i < runqueue.length; i++) {
-      const t = runqueue[i];
+    for (let i = 0; i < count; i++) {
+      const t = unchecked(runqueue[i]);
       if (t.vruntime > window) continue;
-      this.embed(t, now, this.embedding);
-      const s = this.model.score(this.embedding);
+      this.embedFixed(t, now);
+      const s = this.model.scoreQ16(this.fixed0, this.fixed1, this.fixed2, this.fixed3);
       t.lastScore = s;
       scored++;
       if (s > topScore) {
@@ -148,21 +194,21 @@ export class AttentionPolicy extends FairPolicy {
         best = i;
         bestKey = key;
         bestScore = s;
-        for (let c = 0; c < 4; c++) this.chosenEmbedding[c] = this.embedding[c];
       }
     }
     this.candidatesScored += scored;
     if (secondScore < 0) secondScore = 0; // one candidate in the window: it wins by the fair rule
     const chosen = runqueue[best];
+    this.embed(chosen, now, this.chosenEmbedding); // what training and the trace keep
     this.pendingTask = chosen;
     this.pendingDecision = true;
     this.lastPickScored = true;
     this.decisions++;
-    for (let c = 0; c < 4; c++) this.traceFeatures[c] = this.chosenEmbedding[c];
+    memory.copy(changetype<usize>(this.traceFeatures), changetype<usize>(this.chosenEmbedding), 4 << 3);
     this.traceFeatures[4] = <f64>scored;
     const margin = topScore - secondScore;
     this.pendingTrace = recordDecision(SCHED_TRACE, this.model.version, this.traceFeatures, 5, bestScore,
-      margin < 0 ? 0 : margin, <i64>chosen.id);
+      margin < 0 ? 0 : margin, <i64>chosen.id, now);
     return best;
   }
 
@@ -190,6 +236,24 @@ export class AttentionPolicy extends FairPolicy {
     o[3] = outcome.result == StepResult.Sleep || outcome.result == StepResult.WaitEvent ? 1 : 0;
     this.model.pushHistory(this.chosenEmbedding, o);
   }
+}
+
+let microsecondsPerTick: f64 = 0;
+/** log2(e) / tau per counter tick, in Q48 (Q16 exponent, 32 more bits), and the age from which warmth is 0 in Q16. */
+let warmthLog2PerTick: u64 = 0;
+let warmthZeroTicks: u64 = 0;
+
+@inline function warmthConstants(): void {
+  if (warmthLog2PerTick != 0) return;
+  const tauTicks = WARMTH_TAU_US * <f64>counterHz() / 1e6;
+  warmthLog2PerTick = <u64>(1.4426950408889634 * 281474976710656.0 / tauTicks); // 2^48
+  warmthZeroTicks = <u64>(12.0 * tauTicks); // e^-12 < 2^-17
+}
+
+/** Microseconds per counter tick (cached: embed() runs once per candidate of every decision). */
+@inline function usPerTick(): f64 {
+  if (microsecondsPerTick == 0) microsecondsPerTick = 1e6 / <f64>counterHz();
+  return microsecondsPerTick;
 }
 
 /** Counter ticks per microsecond (for callers that convert latencies). */

@@ -4,8 +4,10 @@
 // --wait semantics: the event loop runs inside the command), and print one JSON line with
 // both results and ratio = attention / fair per metric (below 1 is better for time metrics,
 // above 1 better for throughput). Then the decision latency of each policy (policy.pick(),
-// counter-timed, p50/p99 in us) and the model's learning (loss before the first and the last
-// update during the bench).
+// counter-timed, p50/p99 in us over the last 4096 picks of each; for the scored attention
+// picks also without those an interrupt landed in: irq_count() is read around the timed
+// window), the cost of one scored candidate, and the model's learning (loss before the
+// first and the last update during the bench).
 //
 // The model's weights are reset at the start, trained by one warm-up run (reported as
 // "sched.warmup"), and keep learning online during the measured runs.
@@ -15,9 +17,10 @@ import { println, printError } from "../platform/console";
 import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "./workload";
 import { waitForWorkload } from "./wait";
 import { CpuTask } from "./workloads";
-import { nowTicks, ticksToNs } from "../platform/time";
+import { nowTicks, ticksToNs, usToTicks } from "../platform/time";
 import { meanOf, percentileOf } from "./latency";
-import { useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency } from "./scheduler";
+import { useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
+  attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "./scheduler";
 
 class BenchKind {
   constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
@@ -78,7 +81,8 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
   "\n  --seconds S   size of each workload (0.2..60, default 2)" +
   "\nKinds: mixed (2 cpu, 2 io, 2 interactive), cpu-interactive (3 cpu, 3 interactive), cpu (4 cpu)." +
   "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"ratio\":{..}}," +
-  "\nthen decision latency p50/p99 (us) per policy (attention-scored: only picks where the model ran)," +
+  "\nthen decision latency p50/p99 (us) per policy (attention-scored: only picks where the model ran;" +
+  "\n_no_irq: those with no interrupt inside the timed pick)," +
   "\nthe cost of one scored candidate, and the model's loss. Ctrl-C stops it.",
   (args: Array<string>): i32 => {
     const o = new Options(args, ["--seeds", "--seconds"], []);
@@ -98,9 +102,7 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     const wasAttention = attentionEnabled();
     const model = attentionPolicy.model;
     model.resetWeights();
-    fairDecisionLatency.clear();
-    attentionDecisionLatency.clear();
-    attentionScoredLatency.clear();
+    clearDecisionLatency();
     const all = kinds();
     const warm = runOnce(specOf(all[0], 1000, seconds), true);
     if (warm == null) { useAttention(wasAttention); return 1; }
@@ -127,21 +129,32 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     println("{\"name\":\"sched.decision_latency\",\"policy\":\"attention-scored\",\"unit\":\"us\",\"p50\":" +
       num(attentionScoredLatency.percentileUs(50)) + ",\"p99\":" + num(attentionScoredLatency.percentileUs(99)) +
       ",\"n\":" + attentionScoredLatency.count.toString() + ",\"candidates_scored_mean\":" +
-      num(attentionPolicy.decisions > 0 ? <f64>attentionPolicy.candidatesScored / <f64>attentionPolicy.decisions : NaN) + ",\"target_us\":50}");
-    // cost of the pieces of one scored candidate, 2000 calls each, with a full history
+      num(attentionPolicy.decisions > 0 ? <f64>attentionPolicy.candidatesScored / <f64>attentionPolicy.decisions : NaN) +
+      ",\"p50_no_irq\":" + num(attentionScoredNoIrqLatency.percentileUs(50)) + ",\"p99_no_irq\":" +
+      num(attentionScoredNoIrqLatency.percentileUs(99)) + ",\"n_no_irq\":" + attentionScoredNoIrqLatency.count.toString() +
+      ",\"interrupted\":" + attentionScoredInterrupted.toString() + ",\"scored_picks\":" + attentionScoredPicks.toString() +
+      ",\"target_us\":50}");
+    // cost of the pieces of one scored candidate, 2000 calls each, with a full history: what
+    // pick() runs per candidate (embedFixed + scoreQ16), and for comparison the f64 embedding
+    // (once per decision: the chosen task's) and the exact f64 score
     const probe = new CpuTask("probe", 1000);
     probe.dispatches = 1;
-    probe.recentCpu = 3;
-    probe.recentIo = 1;
+    probe.recentCpu = 300000; // ticks (4.8 ms at 62.5 MHz)
+    probe.recentIo = 100000;
     const e = new StaticArray<f64>(4);
     const calls = 2000;
     let t0 = nowTicks();
-    for (let i = 0; i < calls; i++) attentionPolicy.embed(probe, t0, e);
+    probe.lastRunAt = t0 - usToTicks(2000); // warmth from a 2 ms age (the exponential is computed)
+    for (let i = 0; i < calls; i++) attentionPolicy.embedFixed(probe, t0);
     let t1 = nowTicks();
+    const embedFixedUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
+    t0 = nowTicks();
+    for (let i = 0; i < calls; i++) attentionPolicy.embed(probe, t0, e);
+    t1 = nowTicks();
     const embedUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
     let sink: f64 = 0;
     t0 = nowTicks();
-    for (let i = 0; i < calls; i++) { e[3] = <f64>(i & 7) / 8; sink += model.score(e); }
+    for (let i = 0; i < calls; i++) sink += model.scoreQ16(32000, 40000, 12000, (i & 7) << 13);
     t1 = nowTicks();
     const scoreUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
     t0 = nowTicks();
@@ -149,7 +162,9 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     t1 = nowTicks();
     const exactUs = <f64>ticksToNs(t1 - t0) / 1000 / <f64>calls;
     println("{\"name\":\"sched.score_cost\",\"unit\":\"us\",\"history\":" + model.histCount.toString() +
-      ",\"embed_us\":" + num(embedUs) + ",\"score_fixed_us\":" + num(scoreUs) + ",\"score_f64_us\":" + num(exactUs) +
+      ",\"embed_fixed_us\":" + num(embedFixedUs) + ",\"score_fixed_us\":" + num(scoreUs) +
+      ",\"embed_f64_us\":" + num(embedUs) + ",\"score_f64_us\":" + num(exactUs) +
+      ",\"bound_fallbacks\":" + model.boundFallbacks.toString() +
       ",\"train_batch_ms\":" + num(<f64>ticksToNs(model.lastTrainTicks) / 1e6) + ",\"check\":" + num(sink > 0 ? 1 : 0) + "}");
     const losses = model.lossHistory;
     const first = lossStartIndex < losses.length ? losses[lossStartIndex] : NaN;

@@ -16,6 +16,7 @@
 import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
 import { AttentionPolicy } from "./attention_policy";
+import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
 import { ensureTrainer } from "./trainer";
 import { BlockRequest, setBlockCompletionHook } from "../block/device";
@@ -53,6 +54,23 @@ export const fairDecisionLatency = new LatencyRing(4096);
 export const attentionDecisionLatency = new LatencyRing(4096);
 /** The subset of attentionDecisionLatency where the model scored candidates (the others were decided by the fair rule). */
 export const attentionScoredLatency = new LatencyRing(4096);
+/**
+ * The subset of attentionScoredLatency with no interrupt between the two irq_count() reads
+ * around the timed pick (so none inside it), and how many scored picks had one.
+ */
+export const attentionScoredNoIrqLatency = new LatencyRing(4096);
+export let attentionScoredInterrupted: u64 = 0;
+export let attentionScoredPicks: u64 = 0;
+
+/** Empties every decision-latency ring and counter (`bench sched` starts with this). */
+export function clearDecisionLatency(): void {
+  fairDecisionLatency.clear();
+  attentionDecisionLatency.clear();
+  attentionScoredLatency.clear();
+  attentionScoredNoIrqLatency.clear();
+  attentionScoredInterrupted = 0;
+  attentionScoredPicks = 0;
+}
 
 const outcome = new DispatchOutcome();
 const DECAY: f64 = 0.75;
@@ -242,13 +260,20 @@ export function runScheduler(): bool {
     return false;
   }
   const p = policy;
+  const irq0 = irq_count();
   const t0 = nowTicks();
   const index = p.pick(runqueue, t0);
   const t1 = nowTicks();
+  const irq1 = irq_count();
   // only real choices (two or more runnable tasks) count as decisions
   if (runqueue.length >= 2) {
     (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
-    if (p.learned && attentionPolicy.lastPickScored) attentionScoredLatency.record(t1 - t0);
+    if (p.learned && attentionPolicy.lastPickScored) {
+      attentionScoredLatency.record(t1 - t0);
+      attentionScoredPicks++;
+      if (irq1 != irq0) attentionScoredInterrupted++;
+      else attentionScoredNoIrqLatency.record(t1 - t0);
+    }
   }
 
   const task = runqueue[index];

@@ -8,7 +8,8 @@ import { fixed, table, padLeft } from "../../lib/format";
 import { printable } from "../shell";
 import {
   useAttention, attentionEnabled, attentionPolicy, activePolicy, liveTasks, counters,
-  fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
+  fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency, attentionScoredNoIrqLatency,
+  attentionScoredInterrupted, attentionScoredPicks,
 } from "../../sched/scheduler";
 import { Task, TaskState } from "../../sched/task";
 import { LatencyRing } from "../../sched/latency";
@@ -135,6 +136,8 @@ function stats(args: Array<string>): i32 {
   println("decision latency (policy pick with 2+ runnable tasks, counter-timed):");
   println(latencyLine("attention", attentionDecisionLatency));
   println(latencyLine("  of which the model scored candidates", attentionScoredLatency));
+  println(latencyLine("    of those, no interrupt inside", attentionScoredNoIrqLatency) + "; " +
+    attentionScoredInterrupted.toString() + " of " + attentionScoredPicks.toString() + " had one");
   println(latencyLine("fair", fairDecisionLatency));
   return 0;
 }

@@ -101,6 +101,13 @@ export function scoreDirect(a: f64, b: f64, c: f64, d: f64): f64 {
   emb[0] = a; emb[1] = b; emb[2] = c; emb[3] = d;
   return forward(model.params, emb, 0, model.histX, model.histO, 0, model.histCount);
 }
+/** Multiplies the model's weights by `factor` (loadWeights: caches refreshed). */
+export function scaleModelWeights(factor: f64): void {
+  const w = new StaticArray<f64>(PARAM_COUNT);
+  for (let i = 0; i < PARAM_COUNT; i++) w[i] = model.params[i] * factor;
+  model.loadWeights(w);
+}
+export function boundFallbacks(): u64 { return model.boundFallbacks; }
 export function trainingInProgress(): bool { return model.training; }
 export function trainSlice(): bool { return model.trainSome(0); }
 export function batchSize(): i32 { return BATCH; }

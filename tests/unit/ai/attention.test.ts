@@ -86,6 +86,30 @@ describe("attention model: online learning", () => {
     console.log(`      fixed-point score: worst difference ${worst.toExponential(2)}`);
   });
 
+  it("score()'s one-pass bound and its two-pass fallback both stay within 1e-3 of the forward pass", () => {
+    k.exports.newModel(0.1);
+    k.exports.synthSteps(57, false);
+    const rng = (() => { let x = 12345; return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648); })();
+    const check = (cases: number): number => {
+      let worst = 0;
+      for (let i = 0; i < cases; i++) {
+        const [a, b, c, d] = [rng(), rng(), rng(), rng()];
+        const diff = Math.abs(k.exports.scoreCached(a, b, c, d) - k.exports.scoreDirect(a, b, c, d));
+        assert.ok(diff < 1e-3, `${[a, b, c, d]}: ${diff}`);
+        worst = Math.max(worst, diff);
+      }
+      return worst;
+    };
+    const before = Number(k.exports.boundFallbacks());
+    check(200);
+    assert.equal(Number(k.exports.boundFallbacks()), before, "initial weights: the bound is tight enough, one pass");
+    k.exports.scaleModelWeights(12); // logits spread over tens of units: the bound is loose
+    const worst = check(200);
+    const fallbacks = Number(k.exports.boundFallbacks()) - before;
+    assert.ok(fallbacks > 0, "large weights take the two-pass path");
+    console.log(`      large weights: ${fallbacks} of 200 scores took the two-pass path, worst difference ${worst.toExponential(2)}`);
+  });
+
   // The loss of the first batch (untrained weights) vs the mean of the last five batches
   // after 3000 synthetic decisions: it must fall by at least a factor of 5.
   it("the loss falls by at least 5x on a synthetic workload (3000 decisions, 30 updates)", () => {

@@ -3,7 +3,8 @@
 // host clock, and the shell commands (ps, kill, schedctl, stresstest).
 import { Task, StepResult, TaskState } from "../../../kernel/sched/task";
 import { Event } from "../../../kernel/sched/event";
-import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention } from "../../../kernel/sched/scheduler";
+import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, attentionPolicy } from "../../../kernel/sched/scheduler";
+import { Random } from "../../../kernel/lib/random";
 import { registerPeriodicTask } from "../../../kernel/sched/periodic";
 import { flushAnnouncements, pendingAnnouncements } from "../../../kernel/sched/announce";
 import { RamDisk } from "../../../kernel/block/ramdisk";
@@ -184,3 +185,42 @@ export function shellRun(line: string): i32 { return consoleShell.execute(line);
 export function shellType(bytes: string): void {
   for (let i = 0; i < bytes.length; i++) consoleShell.feed(<u8>bytes.charCodeAt(i));
 }
+
+// ---- the attention policy's integer scoring path vs the f64 one ----
+const probeTask = new ScriptedTask("probe", 0, 0, 0, 0);
+const probeEmbedding = new StaticArray<f64>(4);
+let embedWorstQ16: i32 = 0;
+let scoreWorst: f64 = 0;
+
+/**
+ * `cases` random task states (nice, decayed times of 0..1e9 ticks, ages 0..100 ms, some
+ * never run or just run): the largest |embedFixed - round(embed * 65536)| (Q16 units) goes
+ * to embedWorst(), the largest |scoreQ16(embedFixed) - scoreExact(embed)| to scoreWorst().
+ */
+export function compareFixedPath(seed: i32, cases: i32): void {
+  const rng = new Random(<u64>seed);
+  const p = attentionPolicy;
+  embedWorstQ16 = 0;
+  scoreWorst = 0;
+  const now = nowTicks();
+  for (let i = 0; i < cases; i++) {
+    const t = probeTask;
+    t.nice = <i32>rng.below(40) - 20;
+    t.recentCpu = rng.nextFloat() * Math.pow(10, rng.uniform(0, 9));
+    t.recentIo = rng.below(3) == 0 ? 0 : rng.nextFloat() * Math.pow(10, rng.uniform(0, 9));
+    t.recentSleep = rng.below(3) == 0 ? 0 : rng.nextFloat() * Math.pow(10, rng.uniform(0, 9));
+    t.dispatches = rng.below(10) == 0 ? 0 : 1;
+    t.lastRunAt = now - usToTicks(<u64>rng.below(100000));
+    p.embed(t, now, probeEmbedding);
+    p.embedFixed(t, now);
+    const f = [p.fixed0, p.fixed1, p.fixed2, p.fixed3];
+    for (let c = 0; c < 4; c++) {
+      const d = abs(f[c] - <i32>Math.round(probeEmbedding[c] * 65536));
+      if (d > embedWorstQ16) embedWorstQ16 = d;
+    }
+    const diff = Math.abs(p.model.scoreQ16(p.fixed0, p.fixed1, p.fixed2, p.fixed3) - p.model.scoreExact(probeEmbedding));
+    if (diff > scoreWorst) scoreWorst = diff;
+  }
+}
+export function embedWorst(): i32 { return embedWorstQ16; }
+export function scoreWorstDiff(): f64 { return scoreWorst; }

@@ -242,6 +242,19 @@ describe("scheduler: shell commands and real workloads (host clock)", function (
     assert.match(run("schedctl transformer off").out, /^scheduler policy: fair/);
   });
 
+  it("the attention policy's integer scoring path (embedFixed + scoreQ16) agrees with the f64 one", () => {
+    // after a workload the model has a full history and trained weights
+    run("schedctl transformer on");
+    assert.equal(run("stresstest mixed --seconds 0.3 --seed 5 --wait").status, 0);
+    k.exports.compareFixedPath(7, 2000);
+    const embed = k.exports.embedWorst();
+    const score = k.exports.scoreWorstDiff();
+    console.log(`      2000 random task states: embedding within ${embed} Q16 units, score within ${score.toExponential(2)}`);
+    assert.ok(embed <= 2, `embedding differs by ${embed} / 65536`);
+    assert.ok(score < 1e-3, `score differs by ${score}`);
+    run("schedctl transformer off");
+  });
+
   it("schedctl validates its arguments", () => {
     assert.match(run("schedctl").out, /^policy: fair \(transformer off\)\ntasks: /);
     assert.match(run("schedctl transformer maybe").out, /^error: usage: schedctl transformer on\|off/);
