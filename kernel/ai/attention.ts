@@ -386,7 +386,6 @@ export class AttentionModel {
       (e1 >= 0 ? e1 * <i64>load<i32>(hi, 4) : e1 * <i64>load<i32>(lo, 4)) +
       (e2 >= 0 ? e2 * <i64>load<i32>(hi, 8) : e2 * <i64>load<i32>(lo, 8)) +
       (e3 >= 0 ? e3 * <i64>load<i32>(hi, 12) : e3 * <i64>load<i32>(lo, 12))) >> 16;
-    const table = changetype<usize>(EXP2_NEG_Q30);
     const values = changetype<usize>(this.rFixed);
     let sum: i64 = 0;
     let weighted: i64 = 0;
@@ -394,15 +393,7 @@ export class AttentionModel {
       const k = keys + (j << 4);
       const l = (e0 * <i64>load<i32>(k) + e1 * <i64>load<i32>(k, 4) + e2 * <i64>load<i32>(k, 8) +
         e3 * <i64>load<i32>(k, 12)) >> 16;
-      // w = 2^30 * 2^-t, t = bound - l_j >= 0 (Q16, base 2)
-      const t = bound - l;
-      const whole = t >> 16;
-      if (whole >= 30) continue;
-      const frac = <i32>(t & 0xffff);
-      const entry = table + (<usize>(frac >> 8) << 3);
-      const a = load<i64>(entry);
-      const b = load<i64>(entry, 8);
-      const w = (a - (((a - b) * <i64>(frac & 255)) >> 8)) >> whole;
+      const w = exp2NegQ30(bound - l); // 2^30 * 2^-t, t = bound - l_j >= 0 (Q16, base 2)
       sum += w;
       weighted += w * <i64>load<i32>(values + (j << 2));
     }
@@ -425,19 +416,11 @@ export class AttentionModel {
       store<i64>(logits + (j << 3), l);
       if (l > maxLogit) maxLogit = l;
     }
-    const table = changetype<usize>(EXP2_NEG_Q30);
     const values = changetype<usize>(this.rFixed);
     let sum: i64 = 0;
     let weighted: i64 = 0;
     for (let j: usize = 0; j < count; j++) {
-      const t = maxLogit - load<i64>(logits + (j << 3));
-      const whole = t >> 16;
-      if (whole >= 30) continue;
-      const frac = <i32>(t & 0xffff);
-      const entry = table + (<usize>(frac >> 8) << 3);
-      const a = load<i64>(entry);
-      const b = load<i64>(entry, 8);
-      const w = (a - (((a - b) * <i64>(frac & 255)) >> 8)) >> whole;
+      const w = exp2NegQ30(maxLogit - load<i64>(logits + (j << 3)));
       sum += w;
       weighted += w * <i64>load<i32>(values + (j << 2));
     }
