@@ -104,7 +104,8 @@ function powerCutRow(scenario: string, runs: PowerCutResult[], wallMs: number): 
     failed: runs.filter((r) => !r.ok).length,
     replayed: runs.filter((r) => (r.sis?.replayedTransactions ?? 0) > 0).length,
     recoveryMs: times(ms, "qemu"), wallMs, samples: finite(ms),
-    notes: [`${runs.filter((r) => !r.finished).length} cut mid-workload, ${runs.filter((r) => r.finished).length} after its end`],
+    notes: [`${runs.filter((r) => !r.finished).length} cut mid-workload, ${runs.filter((r) => r.finished).length} after its end; ` +
+      `${runs.filter((r) => r.staleGicPriority).length} reboots found the GIC running priority left raised by the reset and dropped it`],
   };
 }
 

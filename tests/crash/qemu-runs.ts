@@ -31,6 +31,8 @@ import { inspectOnNode, recoverOnNode, parseMount, Verdict } from "./node-check.
 export const MOUNT_POINT = "/mnt";
 export const STRESS_DIR = "/mnt/stress";
 const BOOT_MARK = "UEFI firmware";
+/** What arch-aarch64/gic.c prints when a reset left the GIC's running priority raised. */
+const STALE_GIC_LINE = "gic: running priority";
 
 export function crashDiskArgs(image: string, id = "crash0"): string[] {
   return [
@@ -117,6 +119,8 @@ export interface PowerCutResult extends RunResult {
   syncsDone: number;
   /** The workload had printed "stress end" before the cut. */
   finished: boolean;
+  /** The reboot found the GIC's running priority left raised by the reset (arch-aarch64/gic.c). */
+  staleGicPriority: boolean;
   wallMs: number;
 }
 
@@ -168,7 +172,8 @@ export async function powerCutRun(o: PowerCutOptions): Promise<PowerCutResult> {
     : await recoverOnNode(fs.existsSync(o.cutImage) ? o.cutImage : o.image, o.model, syncsDone);
   const r = combine(sis, verdict, extra);
   return { ...r, serial: s.serialLog + (diagnostics ? `\n--- CPU state (QMP, 3 samples) ---\n${diagnostics}` : ""), syncsDone,
-    finished: lines.some((l) => l.startsWith("stress end")), wallMs: Date.now() - started };
+    finished: lines.some((l) => l.startsWith("stress end")), staleGicPriority: s.serialLog.includes(STALE_GIC_LINE),
+    wallMs: Date.now() - started };
 }
 
 /**
