@@ -143,16 +143,27 @@ function removeTree(path: string, depth: i32): i32 {
   return vfs.removeDirectory(path);
 }
 
-registerCommand("rm", "remove files", "rm [-r] [-f] PATH...\n  Removes files (and symlinks). -r removes directories and everything in them.\n  -f  no error for a missing PATH",
+/** Does `path` name the root directory itself ("/", ".", "/etc/..", a symlink's target not counted)? */
+function isRootDirectory(path: string): bool {
+  const r = vfs.resolve(path, false);
+  return r.error == 0 && r.parts.length == 0;
+}
+
+registerCommand("rm", "remove files", "rm [-r] [-f] [--no-preserve-root] PATH...\n  Removes files (and symlinks). -r removes directories and everything in them.\n  -f  no error for a missing PATH\n  --no-preserve-root  let -r remove everything under / (refused by default)",
   (args: Array<string>): i32 => {
-    const o = new Options(args, [], ["-r", "-f"]);
+    const o = new Options(args, [], ["-r", "-f", "--no-preserve-root"]);
     if (!o.ok || o.positionals.length == 0) {
-      printError(o.ok ? "usage: rm [-r] [-f] PATH..." : "rm: " + o.error);
+      printError(o.ok ? "usage: rm [-r] [-f] [--no-preserve-root] PATH..." : "rm: " + o.error);
       return 1;
     }
     let status = 0;
     for (let i = 0; i < o.positionals.length; i++) {
       const p = o.positionals[i];
+      if (o.has("-r") && !o.has("--no-preserve-root") && isRootDirectory(p)) {
+        printError("rm: refusing to remove '/' recursively (--no-preserve-root overrides)");
+        status = 1;
+        continue;
+      }
       const e = o.has("-r") ? removeTree(p, 0) : vfs.removeFile(p);
       if (e == -ENOENT && o.has("-f")) continue;
       if (e < 0) status = fsError("rm", p, e);

@@ -149,6 +149,16 @@ describe("VFS: tmpfs root, path resolution, mounts, current directory", function
     assert.equal(k.sh("write /mnt/nope x").out, "error: write: /mnt/nope: read-only file system\n");
   });
 
+  it("rm -r refuses the root directory, however it is named, and removes nothing", () => {
+    const before = k.sh("ls /tmp").out;
+    const refusal = "error: rm: refusing to remove '/' recursively (--no-preserve-root overrides)\n";
+    for (const p of ["/", "//", "/tmp/..", "/mnt/../."]) assert.equal(k.sh(`rm -r ${p}`).out, refusal, p);
+    assert.equal(k.sh("cd /").status, 0);
+    assert.equal(k.sh("rm -rf .").out, refusal);
+    assert.equal(k.sh("ls /tmp").out, before);
+    assert.match(k.sh("rm --help").out, /--no-preserve-root/);
+  });
+
   it("umount is refused while the current directory is inside, then works", () => {
     assert.equal(k.sh("cd /mnt/files").status, 0);
     assert.equal(k.sh("umount /mnt").out, "error: umount: /mnt: device or resource busy\n");
