@@ -22,6 +22,31 @@ const SCENARIOS: [Scenario, number][] = [
 ];
 const CUTS = Number(process.env.FS_CRASH_CUTS ?? 6);
 
+/**
+ * Runs the workload on a fresh copy of `base` at `image` and cuts the power at its `cutAt`-th
+ * flush: the flush completes, nothing written after it lands, nothing printed after it is seen.
+ * Returns the stress lines seen, and whether the workload reached that flush at all.
+ */
+async function runWithCut(base: string, image: string, model: WorkloadModel, cutAt: number): Promise<{ cut: boolean; lines: string[] }> {
+  fs.copyFileSync(base, image);
+  const k = await Ext4Node.load();
+  const id = k.attach("vda", image);
+  assert.equal(k.exports.mountAt("vda", "/", false), "");
+  let n = 0;
+  let outputAtCut = -1;
+  k.platform.takeOutput();
+  k.disk(id).onFlush = () => {
+    if (++n === cutAt) {
+      outputAtCut = k.platform.outputBytes.length;
+      k.disk(id).dropWrites = true;
+    }
+  };
+  k.exports.run(model.command);
+  const seen = Buffer.from(k.platform.outputBytes.slice(0, outputAtCut < 0 ? undefined : outputAtCut)).toString("utf8");
+  k.closeFiles();
+  return { cut: outputAtCut >= 0, lines: stressLines(seen) };
+}
+
 describe("crash: power cuts during the stress workloads, recovered by SIS and judged by e2fsck", function () {
   this.timeout(600000);
   let work: string;
@@ -84,23 +109,8 @@ describe("crash: power cuts during the stress workloads, recovered by SIS and ju
       const model = new WorkloadModel({ scenario, seed: 11, count });
       for (let cutAt = 1; ; cutAt++) {
         const image = path.join(work, `${scenario}-every.img`);
-        fs.copyFileSync(base, image);
-        const k = await Ext4Node.load();
-        const id = k.attach("vda", image);
-        assert.equal(k.exports.mountAt("vda", "/", false), "");
-        let n = 0;
-        let outputAtCut = -1;
-        k.platform.takeOutput();
-        k.disk(id).onFlush = () => {
-          if (++n === cutAt) {
-            outputAtCut = k.platform.outputBytes.length;
-            k.disk(id).dropWrites = true;
-          }
-        };
-        k.exports.run(model.command);
-        k.closeFiles();
-        if (outputAtCut < 0) break; // fewer flushes than cutAt: every point was tried
-        const lines = stressLines(Buffer.from(k.platform.outputBytes.slice(0, outputAtCut)).toString("utf8"));
+        const { cut, lines } = await runWithCut(base, image, model, cutAt);
+        if (!cut) break; // fewer flushes than cutAt: every point was tried
         const syncsDone = lines.filter((l) => l.startsWith("stress synced ")).length;
         const v = await recoverOnNode(image, model, syncsDone);
         assert.ok(v.ok, `cut at flush ${cutAt} (after sync ${syncsDone}):\n${v.problems.join("\n")}`);
@@ -156,24 +166,7 @@ describe("crash: power cuts during the stress workloads, recovered by SIS and ju
         x = (x * 1103515245 + 12345) >>> 0;
         const cutAt = 1 + (x % flushes);
         const image = path.join(work, `${scenario}-${c}.img`);
-        fs.copyFileSync(base, image);
-        const k = await Ext4Node.load();
-        const id = k.attach("vda", image);
-        assert.equal(k.exports.mountAt("vda", "/", false), "");
-        let n = 0;
-        let outputAtCut = -1;
-        k.platform.takeOutput();
-        k.disk(id).onFlush = () => {
-          if (++n === cutAt) {
-            // the flush completes; nothing written after it lands, nothing printed after it is seen
-            outputAtCut = k.platform.outputBytes.length;
-            k.disk(id).dropWrites = true;
-          }
-        };
-        k.exports.run(model.command);
-        const seen = Buffer.from(k.platform.outputBytes.slice(0, outputAtCut < 0 ? undefined : outputAtCut)).toString("utf8");
-        k.closeFiles();
-        const lines = stressLines(seen);
+        const { lines } = await runWithCut(base, image, model, cutAt);
         assert.equal(model.checkAgainstOutput(lines, false), "");
         const syncsDone = lines.filter((l) => l.startsWith("stress synced ")).length;
         const v = await recoverOnNode(image, model, syncsDone);
