@@ -70,21 +70,28 @@ let lastBlocks: u32 = 0;
 let lastPages: u32 = 0;
 let lastStop: string = "";
 
+/** A result holding the "before" statistics ("no allocator" when there is none yet). */
+function resultWithBefore(): CompactResult {
+  const r = new CompactResult();
+  if (!memoryReady()) {
+    r.stoppedBy = "no allocator";
+    return r;
+  }
+  r.largestBefore = largestFreeBlockPages();
+  r.fragmentationBefore = fragmentationRatio();
+  r.freeBefore = freePageCount();
+  return r;
+}
+
 /**
  * Compacts memory, migrating at most `budgetPages` pages. Callable any time outside
  * a relocation callback.
  */
 export function compactMemory(budgetPages: u32 = DEFAULT_COMPACT_BUDGET_PAGES, movableTargetsOnly: bool = false): CompactResult {
   const fallback = !movableTargetsOnly;
-  const r = new CompactResult();
-  if (!memoryReady()) {
-    r.stoppedBy = "no allocator";
-    return r;
-  }
   const started = nowTicks();
-  r.largestBefore = largestFreeBlockPages();
-  r.fragmentationBefore = fragmentationRatio();
-  r.freeBefore = freePageCount();
+  const r = resultWithBefore();
+  if (!memoryReady()) return r;
   r.slabPagesReleased = slabReleaseEmpty();
 
   const current = largestFreeOrder();
@@ -139,15 +146,9 @@ export function compactMemory(budgetPages: u32 = DEFAULT_COMPACT_BUDGET_PAGES, m
  */
 export function compactForOrder(order: u32, budgetPages: u32, movableTargetsOnly: bool = true): CompactResult {
   const fallback = !movableTargetsOnly;
-  const r = new CompactResult();
-  if (!memoryReady()) {
-    r.stoppedBy = "no allocator";
-    return r;
-  }
   const started = nowTicks();
-  r.largestBefore = largestFreeBlockPages();
-  r.fragmentationBefore = fragmentationRatio();
-  r.freeBefore = freePageCount();
+  const r = resultWithBefore();
+  if (!memoryReady()) return r;
   if (order == 0 || order > MAX_ORDER || largestFreeOrder() >= <i32>order) {
     r.stoppedBy = order > MAX_ORDER ? "order too large" : "already free";
   } else {
