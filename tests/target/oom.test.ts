@@ -100,7 +100,7 @@ describe("target: the learned OOM model persists on ext4", function () {
     const s = qemu.get();
     assert.match(await s.run("crashctl train --episodes 20", 240000), /trained/);
     assert.match(await s.run("crashctl save"), /^saved learned model v\d+ to \/models\/oom-model\.txt \(\d+ bytes\)/);
-    assert.match(await s.run("cat /models/oom-model.txt"), /^sis-oom-model 1\ninputs 9\nhidden 8\n/);
+    assert.match(await s.run("cat /models/oom-model.txt"), /^sis-oom-model 2\ninputs 14\nhidden 8\n/);
     const mark = s.serialLog.length;
     s.type("reboot\r");
     await s.waitFor(/oom model: learned, loaded from \/models\/oom-model\.txt[\s\S]*for commands\.\r\nsis> /, 120000, mark);

@@ -218,7 +218,7 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
       r.compactTimeUs += c.timeUs;
     } else if (options.actingModel != MODEL_NONE) {
       const p = options.actingModel == MODEL_LEARNED ? l : h;
-      const action = options.policy.decide(p, <i64>slot);
+      const action = options.policy.decide(p, <i64>slot, window.largest[window.index(0)]);
       if (options.trace && sampler.select(p, options.policy.warningThreshold, action)) {
         pendingIds.push(traceOomDecision(options.actingModel == MODEL_LEARNED ? learned.version : 0, features, p, action));
         pendingSlots.push(slot);

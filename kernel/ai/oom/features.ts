@@ -20,10 +20,21 @@
 //   7 failures_5s       allocation failures in the last 5 s (first attempts that failed,
 //                       including those direct reclaim then rescued)
 //   8 slab_share        slab pages / (slab pages + free pages)
+// Features for the large-request risk (most OOMs here are a rare 1..4 MiB request meeting
+// fragmented memory). "4 MiB blocks" = free pages in blocks of order MAX_ORDER / 1024, i.e.
+// round(free * (1 - fragmentation) / 1024), from the same two sampled quantities:
+//   9 blocks_4m         free 4 MiB blocks now
+//  10 risky_share_5s    share of the last 5 s's samples with no free 4 MiB block
+//  11 risky_run         seconds since there last was a free 4 MiB block (0 now; at most 30)
+//  12 block_drops_30s   decreases of the 4 MiB block count over the last 30 s (sum of the
+//                       drops), per second: how often large requests (or a pool running dry)
+//                       take such blocks, the rate the OOM's timing depends on
+//  13 largest_min_5s    log2(1 + the smallest "largest free block" of the last 5 s)
+// Chosen on development seeds 500000..500199 (kernel/ai/oom/README.md has the numbers).
 // The decision trace keeps 8 features per entry (kernel/ai/trace.ts MAX_FEATURES): features
-// 0..7 are traced, slab_share is not (crashctl status shows all nine).
+// 0..7 are traced, 8..13 are not (crashctl status shows all of them).
 
-export const FEATURE_COUNT: i32 = 9;
+export const FEATURE_COUNT: i32 = 14;
 export const TRACED_FEATURES: i32 = 8;
 export const F_FREE_LOG2: i32 = 0;
 export const F_FREE_TREND_1S: i32 = 1;
@@ -34,16 +45,23 @@ export const F_FRAG_SLOPE: i32 = 5;
 export const F_ALLOC_RATE: i32 = 6;
 export const F_FAILURES_5S: i32 = 7;
 export const F_SLAB_SHARE: i32 = 8;
+export const F_BLOCKS_4M: i32 = 9;
+export const F_RISKY_SHARE_5S: i32 = 10;
+export const F_RISKY_RUN: i32 = 11;
+export const F_BLOCK_DROPS_30S: i32 = 12;
+export const F_LARGEST_MIN_5S: i32 = 13;
+
 
 export const FEATURE_NAMES: Array<string> = [
   "free_log2", "free_trend_1s", "free_trend_5s", "largest_log2", "fragmentation", "frag_slope",
-  "alloc_rate_log10", "failures_5s", "slab_share",
+  "alloc_rate_log10", "failures_5s", "slab_share", "blocks_4m", "risky_share_5s", "risky_run", "block_drops_30s",
+  "largest_min_5s",
 ];
 
 /** Samples per second (one per 100 ms slot). */
 export const SLOTS_PER_SECOND: i32 = 10;
-/** Samples kept: enough for the 5 s features (51 samples) with room. */
-export const WINDOW_SAMPLES: i32 = 64;
+/** Samples kept: enough for the 30 s feature (301 samples) with room. */
+export const WINDOW_SAMPLES: i32 = 320;
 
 /** The last WINDOW_SAMPLES samples, newest last (structure of arrays, no allocation per sample). */
 export class SampleWindow {
@@ -132,4 +150,29 @@ export function computeFeatures(w: SampleWindow, out: StaticArray<f64>): void {
   out[F_ALLOC_RATE] = Math.log10(1 + max(0.0, unchecked(w.rate[now])));
   out[F_FAILURES_5S] = max(0.0, unchecked(w.failures[now]) - unchecked(w.failures[w.index(failAge)]));
   out[F_SLAB_SHARE] = slab + free > 0 ? slab / (slab + free) : 0;
+  out[F_BLOCKS_4M] = blocks4m(w, 0);
+  // share of the last 5 s without a free 4 MiB block; slots since there last was one (cap 30 s)
+  let risky = 0;
+  for (let a = 0; a <= failAge; a++) if (blocks4m(w, a) < 0.5) risky++;
+  out[F_RISKY_SHARE_5S] = <f64>risky / <f64>(failAge + 1);
+  let run = 0;
+  while (run < w.count && run < 300 && blocks4m(w, run) < 0.5) run++;
+  out[F_RISKY_RUN] = <f64>run / <f64>SLOTS_PER_SECOND;
+  // drops of the 4 MiB block count over the last 30 s, per second of the span (large requests seen)
+  const dropAge = min(30 * SLOTS_PER_SECOND, w.count - 1);
+  let drops: f64 = 0;
+  for (let a = 0; a < dropAge; a++) {
+    const d = blocks4m(w, a + 1) - blocks4m(w, a);
+    if (d > 0.5) drops += d;
+  }
+  out[F_BLOCK_DROPS_30S] = dropAge > 0 ? drops * <f64>SLOTS_PER_SECOND / <f64>dropAge : 0;
+  let lmin = unchecked(w.largest[now]);
+  for (let a = 1; a <= failAge; a++) lmin = min(lmin, unchecked(w.largest[w.index(a)]));
+  out[F_LARGEST_MIN_5S] = log2(1 + lmin);
+}
+
+/** Free 4 MiB blocks `age` slots back: free pages not counted as fragmented / 1024. */
+function blocks4m(w: SampleWindow, age: i32): f64 {
+  const i = w.index(age);
+  return Math.round(unchecked(w.free[i]) * (1 - unchecked(w.fragmentation[i])) / 1024.0);
 }

@@ -190,7 +190,8 @@ function predict(now: u64): void {
   predictor.confidence = p;
   predictor.lastPredictionUs = now;
   predictor.predictions++;
-  const action = predictor.policy.decide(p, predictor.slot);
+  const w = predictor.window;
+  const action = predictor.policy.decide(p, predictor.slot, w.largest[w.index(0)]);
   predictor.lastAction = action;
   const above = p >= predictor.policy.warningThreshold;
   const name = modelName(learned ? MODEL_LEARNED : MODEL_HEURISTIC);

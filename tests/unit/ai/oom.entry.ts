@@ -55,6 +55,7 @@ export function feature(i: i32): f64 {
   return feats[i];
 }
 export function heuristicOf(f0: f64, f1: f64, f2: f64, f3: f64, f4: f64, f5: f64, f6: f64, f7: f64, f8: f64): f64 {
+  for (let i = 9; i < FEATURE_COUNT; i++) feats[i] = 0;
   feats[0] = f0; feats[1] = f1; feats[2] = f2; feats[3] = f3; feats[4] = f4; feats[5] = f5; feats[6] = f6; feats[7] = f7; feats[8] = f8;
   return heuristicConfidence(feats);
 }
@@ -66,6 +67,7 @@ const x = new StaticArray<f64>(INPUTS);
 let y: f64 = 0;
 let w: f64 = 1;
 export function paramCount(): i32 { return PARAM_COUNT; }
+export function featureCount(): i32 { return FEATURE_COUNT; }
 export function setupExample(seed: i32, scale: f64, label: f64, weight: f64): void {
   const rng = new Random(<u64>seed);
   for (let i = 0; i < PARAM_COUNT; i++) params[i] = rng.uniform(-scale, scale);
@@ -166,7 +168,7 @@ export function policySet(action: f64, warning: f64, cooldown: i32): void {
   policy.autoCompact = true;
   policy.resetCooldown();
 }
-export function policyDecide(conf: f64, slot: i64): i32 { return policy.decide(conf, slot); }
+export function policyDecide(conf: f64, slot: i64, largest: f64 = 0): i32 { return policy.decide(conf, slot, largest); }
 
 // ---- the model file ----
 let savedPath: string = "";

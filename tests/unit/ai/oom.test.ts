@@ -37,11 +37,41 @@ describe("OOM predictor: features and the heuristic", function () {
     close(e.feature(6), 3); // log10(1 + 999)
     close(e.feature(7), 50); // failures in the last 5 s
     close(e.feature(8), 1000 / 6000);
+    // 4 MiB blocks = round(free * (1 - fragmentation) / 1024): falls monotonically to 0, so
+    // the samples without one are the newest run, and the drops add up to the first count
+    const blocks = (i: number) => Math.round((10000 - 100 * i) * (0.5 - i / 100) / 1024);
+    assert.equal(blocks(0), 5);
+    const without = [...Array(51).keys()].filter((i) => blocks(i) === 0).length;
+    close(e.feature(9), 0);
+    close(e.feature(10), without / 51);
+    close(e.feature(11), without / 10); // the run without a block reaches back to the first one
+    close(e.feature(12), 5 * 10 / 50); // 5 blocks lost over the 50-slot span, per second
+    close(e.feature(13), 8);
+  });
+
+  it("computes the large-request features from free pages and fragmentation", () => {
+    e.windowReset();
+    // 4 MiB blocks = round(free * (1 - fragmentation) / 1024): 3 for 20 slots, 2 for 10,
+    // then 0 for 10 (largest 512) and back to 1 for the last 3 (largest 1024)
+    for (let i = 0; i < 20; i++) e.windowPush(4096, 1024, 0.25, 0, 0, 0);
+    for (let i = 0; i < 10; i++) e.windowPush(4096, 1024, 0.5, 0, 0, 0);
+    for (let i = 0; i < 10; i++) e.windowPush(4096, 512, 1.0, 0, 0, 0);
+    for (let i = 0; i < 3; i++) e.windowPush(2048, 1024, 0.5, 0, 0, 0);
+    close(e.feature(9), 1);
+    close(e.feature(10), 10 / 43); // 43 samples in the window (< 51), 10 without a block
+    close(e.feature(11), 0, 0); // a block is free now
+    close(e.feature(12), (1 + 2) * 10 / 42); // drops 3 -> 2 -> 0 over a 42-slot span, per second
+    close(e.feature(13), Math.log2(513));
+    e.windowPush(4096, 256, 1.0, 0, 0, 0);
+    e.windowPush(4096, 256, 1.0, 0, 0, 0);
+    close(e.feature(11), 0.2); // two samples without a block
+    close(e.feature(12), (1 + 2 + 1) * 10 / 44);
   });
 
   it("uses what a short window has, and is all zeros when empty", () => {
     e.windowReset();
-    for (let i = 0; i < 9; i++) assert.equal(e.feature(i), 0);
+    assert.equal(e.featureCount(), 14);
+    for (let i = 0; i < 14; i++) assert.equal(e.feature(i), 0);
     e.windowPush(1000, 1, 0.2, 7, 0, 0);
     assert.equal(e.feature(1), 0, "no trend from one sample");
     e.windowPush(800, 1, 0.3, 9, 0, 0);
@@ -98,8 +128,8 @@ describe("OOM predictor: the learned model", function () {
     return worst;
   }
 
-  it("has exact gradients for all 89 parameters (finite differences, both labels, weights, large weights)", () => {
-    assert.equal(e.paramCount(), 9 * 8 + 8 + 8 + 1);
+  it("has exact gradients for all 129 parameters (finite differences, both labels, weights, large weights)", () => {
+    assert.equal(e.paramCount(), 14 * 8 + 8 + 8 + 1);
     let worst = 0;
     for (let seed = 1; seed <= 8; seed++) worst = Math.max(worst, check(seed, 1.0, seed % 2, 1 + seed));
     worst = Math.max(worst, check(20, 3.0, 1, 7.5));
@@ -170,12 +200,20 @@ describe("OOM predictor: labels, metrics and actions", function () {
 
   it("warns at the warning threshold and compacts at the action threshold, with a cooldown", () => {
     e.policySet(0.9, 0.8, 50);
-    assert.equal(e.policyDecide(0.5, 0n), 0);
-    assert.equal(e.policyDecide(0.85, 1n), 1);
-    assert.equal(e.policyDecide(0.95, 2n), 2);
-    assert.equal(e.policyDecide(0.99, 3n), 1, "in the cooldown: only a warning");
-    assert.equal(e.policyDecide(0.99, 51n), 1);
-    assert.equal(e.policyDecide(0.99, 52n), 2, "50 slots later: compacts again");
+    assert.equal(e.policyDecide(0.5, 0n, 512), 0);
+    assert.equal(e.policyDecide(0.85, 1n, 512), 1);
+    assert.equal(e.policyDecide(0.95, 2n, 512), 2);
+    assert.equal(e.policyDecide(0.99, 3n, 512), 1, "in the cooldown: only a warning");
+    assert.equal(e.policyDecide(0.99, 51n, 512), 1);
+    assert.equal(e.policyDecide(0.99, 52n, 512), 2, "50 slots later: compacts again");
+  });
+
+  it("compacts only while no 4 MiB block is free (nothing to gain otherwise)", () => {
+    e.policySet(0.9, 0.8, 10);
+    assert.equal(e.policyDecide(0.99, 0n, 1024), 1, "a 4 MiB block is free: a warning only");
+    assert.equal(e.policyDecide(0.99, 1n, 256), 2, "no block: compacts, not held back by the warning");
+    assert.equal(e.policyDecide(0.99, 5n, 256), 1, "cooldown");
+    assert.equal(e.policyDecide(0.99, 11n, 256), 2, "still at risk 10 slots later: compacts again");
   });
 });
 
@@ -299,7 +337,7 @@ describe("OOM predictor: the model file", function () {
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /saved learned model v\d+ to \/models\/oom\.txt \(\d+ bytes\)/);
     assert.equal(e.savedFile(), text);
-    assert.match(text, /^sis-oom-model 1\ninputs 9\nhidden 8\nversion \d+\ntrained-seeds 1 3\n/);
+    assert.match(text, /^sis-oom-model 2\ninputs 14\nhidden 8\nversion \d+\ntrained-seeds 1 3\n/);
     e.untrainLearned();
     assert.equal(e.learnedTrained(), false);
     r = run("crashctl load /models/oom.txt");
@@ -314,6 +352,7 @@ describe("OOM predictor: the model file", function () {
     const good = e.serializeLearned();
     const cases: [string, RegExp][] = [
       ["hello", /not an OOM model file/],
+      [good.replace("sis-oom-model 2", "sis-oom-model 1"), /not an OOM model file/], // the 9-feature format
       [good.replace("hidden 8", "hidden 9"), /another network shape/],
       [good.replace(/^mean .*$/m, "mean 1 2 3"), /bad 'mean' line/],
       [good.replace(/^scale (\S+)/m, "scale 0"), /every scale must be > 0/],
