@@ -28,7 +28,7 @@ describe("target: OOM predictor (crashctl)", function () {
 
   it("tune, model, history, save and load: settings and one clear error line for bad input", async () => {
     const s = qemu.get();
-    assert.match(await s.run("crashctl tune 0.95 --warning 0.85"), /warning at 85\.0%, full compaction at 95\.0% \(on, cooldown 30 samples\)/);
+    assert.match(await s.run("crashctl tune 0.95 --warning 0.85"), /warning at 85\.0%, full compaction at 95\.0% \(on, cooldown 10 samples\)/);
     assert.match(await s.run("crashctl status"), /warning 85%, action 95%/);
     assert.match(await s.run("crashctl tune 0.9 --warning 0.8"), /warning at 80\.0%, full compaction at 90\.0%/);
     for (const [cmd, why] of [
