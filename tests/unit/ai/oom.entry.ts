@@ -273,6 +273,26 @@ export function evalDev(first: u64, count: i32, periodic: bool): string {
     report.dirtyEpisodes.toString(), report.slots.toString()].join(",") + "|" + scoreFields(report.heuristic) + "|" +
     scoreFields(report.learned) + "|" + scoreFields(report.periodic);
 }
+/**
+ * Per episode of `first..first+count-1` (no intervention): "OOM compactable maxConfidence", joined
+ * by ';', maxConfidence being the learned model's highest confidence at least 50 slots before the
+ * OOM (any time in a non-OOM episode): what tests/unit/ai/oom-dev.ts ranks (AUC).
+ */
+export function episodeMaxConfidence(first: u64, count: i32): string {
+  const o = new EpisodeOptions();
+  o.actingModel = MODEL_NONE;
+  o.predictLearned = true;
+  o.probeAtOom = true;
+  const parts = new Array<string>(0);
+  for (let i = 0; i < count; i++) {
+    runEpisode(first + <u64>i, o, predictor.learned, episode);
+    let m: f64 = 0;
+    const last = episode.oom ? episode.oomSlot - 50 : episode.slots - 1;
+    for (let s = 0; s <= last && s < episode.slots; s++) if (episode.learned[s] > m) m = episode.learned[s];
+    parts.push((episode.oom ? "1" : "0") + " " + (episode.oomCompactable ? "1" : "0") + " " + m.toString());
+  }
+  return parts.join(";");
+}
 /** The real evaluation entry point (evaluation seeds only); returns the error code. */
 export function evalReal(first: u64, count: i32): i32 {
   return evaluateModels(first, count, predictor.learned, predictor.policy, false).error;
