@@ -107,6 +107,21 @@ export function readExtentBlock(vol: Ext4Volume, inode: Inode, block: u64, expec
   return b;
 }
 
+/** Index of the last entry of node `p` whose first logical block is <= key (binary search); -1 if none. */
+export function lastAtOrBelow(p: usize, key: u64): i32 {
+  let lo: i32 = 0;
+  let hi: i32 = <i32>entries(p) - 1;
+  let found: i32 = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (<u64>firstLogical(entryAt(p, <u32>mid)) <= key) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /**
  * Maps logical block `lblk` of an extent-mapped inode: fills run with the extent (or hole)
  * that contains it, trimmed to start at lblk. Returns 0 or an error.
@@ -123,17 +138,7 @@ export function mapExtent(vol: Ext4Volume, inode: Inode, lblk: u64, run: BlockRu
   let depth = depthOf(p);
   while (true) {
     const n = entries(p);
-    // the last entry whose first block <= lblk (binary search)
-    let lo: i32 = 0;
-    let hi: i32 = <i32>n - 1;
-    let found: i32 = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (<u64>firstLogical(entryAt(p, <u32>mid)) <= lblk) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = lastAtOrBelow(p, lblk);
     if (<u32>(found + 1) < n) limit = min<u64>(limit, <u64>firstLogical(entryAt(p, <u32>(found + 1))));
     if (depth == 0) {
       if (found >= 0) {

@@ -13,6 +13,7 @@ import { CachedBlock } from "../../block/cache";
 import {
   EXTENT_MAGIC, EXTENT_HEADER, EXTENT_ENTRY, MAX_INIT_LEN, entries, maxEntries, depthOf, entryAt, firstLogical,
   indexChild, leafStart, leafLength, leafUnwritten, leafRawLength, readExtentBlock, checkHeader, blockCapacity, MAX_DEPTH,
+  lastAtOrBelow,
 } from "./extent";
 import { extentBlockChecksum } from "./csum";
 import { allocateBlocks, freeBlocks, Allocation } from "./balloc";
@@ -76,21 +77,6 @@ function releasePath(vol: Ext4Volume, inode: Inode, path: Path): void {
     }
   }
   path.levels.length = 0;
-}
-
-function lastAtOrBelow(p: usize, key: u64): i32 {
-  const n = entries(p);
-  let lo: i32 = 0;
-  let hi: i32 = <i32>n - 1;
-  let found: i32 = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (<u64>firstLogical(entryAt(p, <u32>mid)) <= key) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }
 
 function buildPath(vol: Ext4Volume, inode: Inode, lblk: u64, path: Path): i32 {
