@@ -1,0 +1,144 @@
+// One network stack instance: an interface (a Nic), its IPv4 configuration, and the protocol
+// layers. The kernel runs one over virtio-net; the Node tests run two back to back.
+//
+// Receive path (poll): nic.receive() -> Ethernet type -> ARP | IPv4 -> ICMP | UDP | TCP.
+// Send path: a layer asks newIpFrame(n) for a frame with room for its n bytes at IP_PAYLOAD,
+// fills them, and calls sendIpFrame(): the IPv4 header is written, the next hop is chosen
+// (on-link or the gateway) and the frame goes out now or when ARP has resolved it.
+// Time is `nowUs`, set by the caller of poll() (the kernel clock, or a test's fake clock).
+import { ETH_HEADER, ETH_TYPE_ARP, ETH_TYPE_IPV4, MAC_BROADCAST, ethDestination, ethType, writeEthHeader } from "./eth";
+import { ArpTable } from "./arp";
+import { Ipv4Packet, parseIpv4, writeIpv4Header, IP_PAYLOAD, IP_BROADCAST, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from "./ipv4";
+import { IcmpLayer } from "./icmp";
+import { UdpLayer } from "./udp";
+import { TcpLayer } from "./tcp";
+import { NetCounters } from "./counters";
+import { Nic } from "./nic";
+
+/** Most frames one poll() takes from the NIC (the rest wait for the next pass). */
+const RX_BUDGET: i32 = 256;
+
+export class NetStack {
+  address: u32 = 0;
+  netmask: u32 = 0;
+  gateway: u32 = 0;
+  dns: u32 = 0;
+  nowUs: u64 = 0;
+  counters: NetCounters = new NetCounters();
+  arp!: ArpTable;
+  icmp!: IcmpLayer;
+  udp!: UdpLayer;
+  tcp!: TcpLayer;
+  private packet: Ipv4Packet = new Ipv4Packet();
+
+  constructor(public nic: Nic) {
+    this.arp = new ArpTable(this);
+    this.icmp = new IcmpLayer(this);
+    this.udp = new UdpLayer(this);
+    this.tcp = new TcpLayer(this);
+  }
+
+  configure(address: u32, netmask: u32, gateway: u32): void {
+    this.address = address;
+    this.netmask = netmask;
+    this.gateway = gateway;
+  }
+
+  get configured(): bool {
+    return this.address != 0;
+  }
+
+  /** One pass: received frames, then timers (ARP retries, TCP retransmission, TIME_WAIT). */
+  poll(nowUs: u64): i32 {
+    this.nowUs = nowUs;
+    this.nic.service();
+    let n = 0;
+    while (n < RX_BUDGET) {
+      const f = this.nic.receive();
+      if (f == null) break;
+      this.receiveFrame(f);
+      n++;
+    }
+    this.arp.poll();
+    this.tcp.poll();
+    this.nic.service();
+    return n;
+  }
+
+  /** Handles one Ethernet frame (also the entry point of the hostile-input tests). */
+  receiveFrame(frame: Uint8Array): void {
+    const c = this.counters;
+    c.framesIn++;
+    if (frame.length < ETH_HEADER) {
+      c.framesTooShort++;
+      return;
+    }
+    const dst = ethDestination(frame);
+    if (dst != this.nic.mac && dst != MAC_BROADCAST) {
+      c.framesNotForUs++;
+      return;
+    }
+    const type = ethType(frame);
+    if (type == ETH_TYPE_ARP) this.arp.input(frame);
+    else if (type == ETH_TYPE_IPV4) this.ipInput(frame);
+    else c.framesUnknownType++;
+  }
+
+  private ipInput(frame: Uint8Array): void {
+    const c = this.counters;
+    c.ipIn++;
+    const ip = this.packet;
+    if (!parseIpv4(frame, c, ip)) return;
+    const broadcast = ip.destination == IP_BROADCAST ||
+      (this.netmask != 0 && (ip.destination & ~this.netmask) == ~this.netmask &&
+        (ip.destination & this.netmask) == (this.address & this.netmask));
+    // unconfigured (DHCP in progress): take UDP to any address, as a DHCP client must
+    const forUs = ip.destination == this.address || broadcast || (this.address == 0 && ip.protocol == PROTO_UDP);
+    if (!forUs) {
+      c.ipNotForUs++;
+      return;
+    }
+    if (ip.protocol == PROTO_ICMP) {
+      if (!broadcast) this.icmp.input(frame, ip);
+    } else if (ip.protocol == PROTO_UDP) this.udp.input(frame, ip);
+    else if (ip.protocol == PROTO_TCP) {
+      if (!broadcast) this.tcp.input(frame, ip);
+    } else c.ipUnknownProtocol++;
+  }
+
+  /** A zeroed frame with room for `payloadLength` bytes at IP_PAYLOAD. */
+  newIpFrame(payloadLength: i32): Uint8Array {
+    return new Uint8Array(IP_PAYLOAD + payloadLength);
+  }
+
+  /** Writes the IPv4 and Ethernet headers and sends (or queues behind ARP). */
+  sendIpFrame(frame: Uint8Array, dst: u32, protocol: u32, payloadLength: i32): bool {
+    const c = this.counters;
+    writeIpv4Header(frame, this.address, dst, protocol, payloadLength);
+    c.ipOut++;
+    if (dst == IP_BROADCAST) {
+      writeEthHeader(frame, MAC_BROADCAST, this.nic.mac, ETH_TYPE_IPV4);
+      return this.transmitFrame(frame);
+    }
+    let hop = dst;
+    if (this.netmask == 0 || (dst & this.netmask) != (this.address & this.netmask)) {
+      if (this.gateway == 0) {
+        c.ipNoRoute++;
+        return false;
+      }
+      hop = this.gateway;
+    }
+    const mac = this.arp.lookup(hop);
+    writeEthHeader(frame, mac < 0 ? 0 : <u64>mac, this.nic.mac, ETH_TYPE_IPV4);
+    if (mac < 0) {
+      this.arp.sendWhenResolved(hop, frame);
+      return true;
+    }
+    return this.transmitFrame(frame);
+  }
+
+  transmitFrame(frame: Uint8Array): bool {
+    this.counters.framesOut++;
+    return this.nic.transmit(frame);
+  }
+}
