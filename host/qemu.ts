@@ -34,6 +34,11 @@ export interface QemuConfig {
   /** Raw -blockdev/-device arguments that replace the plain attachment of extra disks. */
   extra?: string[];
   memory?: string;
+  /**
+   * A virtio-net device on QEMU's user network with host port `port` forwarded to the guest's
+   * port 80 (`-netdev user,hostfwd=tcp:127.0.0.1:PORT-:80`). Absent: no network device.
+   */
+  net?: { port: number };
   /** Directory for the firmware variable copy and sockets. */
   workDir: string;
 }
@@ -59,6 +64,9 @@ export function qemuArgs(config: QemuConfig): string[] {
     const snapshot = i === 0 && config.systemDisk !== null && config.systemDiskSnapshot ? ",snapshot=on" : "";
     args.push("-drive", `if=none,id=vd${i},format=raw,file=${disk}${snapshot}`, "-device", `virtio-blk-device,drive=vd${i}`);
   });
+  if (config.net) {
+    args.push("-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${config.net.port}-:80`, "-device", "virtio-net-device,netdev=n0");
+  }
   args.push(...(config.extra ?? []));
   return args;
 }
@@ -279,4 +287,16 @@ async function connectWhenReady(socketPath: string, session: QemuSession): Promi
     if (Date.now() > deadline) throw new Error(`QEMU socket ${socketPath} did not appear`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for NET_PORT's default and tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -15,6 +15,8 @@ import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
 import { mountRootAtBoot } from "./fs/mounting";
 import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
+import { startNetwork } from "./net/init";
+import { startApi } from "./net/api";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -57,6 +59,9 @@ export function kmain(): void {
   banner();
   probeDisks();
   mountRootAtBoot(); // the system disk (vda) at "/", or a tmpfs root: one banner line, never a panic
+  println("  network:  " + startNetwork()); // eth0 over virtio-net, DHCP (kernel/net)
+  const api = startApi(); // the HTTP API on port 80 and its token (kernel/net/api.ts)
+  if (api.length > 0) println("  api:      " + api);
   const oomModel = loadSavedOomModel(); // /models/oom-model.txt, when `crashctl save` wrote one
   if (oomModel.length > 0) println("  " + oomModel);
   bootCompleteTicks = nowTicks();

@@ -10,8 +10,34 @@ let used: i32 = 0;
 /** Bytes written since boot (tests and statistics). */
 export let consoleBytesWritten: u64 = 0;
 
+// Capture (POST /api/shell): while on, output goes to a byte list instead of the line.
+let capturing: bool = false;
+let captured = new Array<u8>(0);
+const CAPTURE_LIMIT: i32 = 1 << 20;
+
+/** Starts keeping console output instead of sending it. */
+export function beginCapture(): void {
+  flush();
+  capturing = true;
+  captured = new Array<u8>(0);
+}
+
+/** Stops capturing; returns what was printed (UTF-8 bytes, "\r\n" line ends). */
+export function endCapture(): Array<u8> {
+  flush();
+  capturing = false;
+  const out = captured;
+  captured = new Array<u8>(0);
+  return out;
+}
+
 function flush(): void {
   if (used == 0) return;
+  if (capturing) {
+    for (let i = 0; i < used && captured.length < CAPTURE_LIMIT; i++) captured.push(unchecked(buffer[i]));
+    used = 0;
+    return;
+  }
   console_write(changetype<usize>(buffer), <usize>used);
   consoleBytesWritten += <u64>used;
   used = 0;

@@ -19,6 +19,11 @@ export class LatencyRing {
     this.total++;
   }
 
+  /** The k-th most recent sample in ticks (k = 0 newest, k < count). */
+  recent(k: i32): u64 {
+    return unchecked(this.samples[(this.next - 1 - k + 2 * this.capacity) % this.capacity]);
+  }
+
   clear(): void {
     this.count = 0;
     this.next = 0;

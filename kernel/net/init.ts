@@ -1,0 +1,77 @@
+// Brings the network up at boot: the first virtio-net device becomes eth0, a NetStack runs
+// over it, DHCP configures it, and services (the HTTP API) start. One poller of the event
+// loop drives it all: driver -> stack (frames, timers) -> services -> pending ACKs.
+//
+// The poller is not re-entered: a service that runs a shell command which itself waits in a
+// nested event loop (POST /api/shell) would otherwise run the stack inside the stack.
+import { nowUs, nowTicks } from "../platform/time";
+import { registerPoller } from "../kernel_loop";
+import { virtioSlots } from "../drivers/virtio/probe";
+import { VirtioNet } from "../drivers/virtio/net";
+import { NetStack } from "./stack";
+import { DhcpClient } from "./dhcp";
+import { Random } from "../lib/random";
+
+export let netDevice: VirtioNet | null = null;
+export let netStack: NetStack | null = null;
+export let dhcpClient: DhcpClient | null = null;
+/** Why there is no network ("" when there is). */
+export let netAbsentReason: string = "not started";
+
+export type NetService = () => void;
+const services = new Array<NetService>(0);
+let polling = false;
+export let netPolls: u64 = 0;
+
+/** Services polled after the stack on every pass (the HTTP server registers here). */
+export function registerNetService(service: NetService): void {
+  services.push(service);
+}
+
+/** Finds the device and starts DHCP; returns the banner line. */
+export function startNetwork(): string {
+  const slots = virtioSlots();
+  for (let i = 0; i < slots.length; i++) {
+    if (slots[i].deviceId != 1) continue;
+    if (slots[i].version != 2) {
+      netAbsentReason = "legacy virtio-mmio net device";
+      continue;
+    }
+    const dev = new VirtioNet("eth0", slots[i].slot);
+    if (dev.init() != 0) {
+      netAbsentReason = "eth0 " + dev.state;
+      return netAbsentReason;
+    }
+    netDevice = dev;
+    const stack = new NetStack(dev);
+    stack.nowUs = nowUs();
+    stack.tcp.seed(Random.mix(nowTicks()) ^ <u64>dev.mac);
+    netStack = stack;
+    const dhcp = new DhcpClient(stack);
+    dhcpClient = dhcp;
+    dhcp.start();
+    netAbsentReason = "";
+    registerPoller(pollNetwork);
+    return "eth0 " + dev.describe() + ", DHCP started";
+  }
+  if (netAbsentReason == "not started") netAbsentReason = "no virtio-net device (start QEMU with -device virtio-net-device)";
+  return netAbsentReason;
+}
+
+export function pollNetwork(): void {
+  const stack = netStack;
+  if (stack == null || polling) return;
+  polling = true;
+  netPolls++;
+  stack.poll(nowUs());
+  const d = dhcpClient;
+  if (d != null) d.poll();
+  for (let i = 0; i < services.length; i++) services[i]();
+  stack.tcp.flushAcks();
+  polling = false;
+}
+
+/** Runs one network pass now (a command that waits for the network calls this in its loop). */
+export function pollNetworkNow(): void {
+  pollNetwork();
+}
