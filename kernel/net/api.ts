@@ -8,7 +8,8 @@
 // console and written to /etc/api-token. Anything that changes state requires it: 401 without.
 import { HttpHandler, HttpRequest, HttpResponse, HttpServer, utf8 } from "./http";
 import { MetricsWriter } from "./metrics";
-import { writeKernelMetrics, writeNetMetrics } from "./kernel_metrics";
+import { writeKernelMetrics } from "./kernel_metrics";
+import { writeNetMetrics } from "./net_metrics";
 import { listenTcp } from "./socket";
 import { ipToString, macToString, bytesToAscii } from "./bytes";
 import { stateName } from "./tcp";
@@ -176,7 +177,7 @@ export class ApiHandler extends HttpHandler {
       if (req.method != "GET" && req.method != "HEAD") return HttpResponse.text(405, "use GET\n");
       const w = new MetricsWriter();
       writeKernelMetrics(w);
-      if (netStack != null && netDevice != null) writeNetMetrics(w, netStack!, netDevice!, apiServer);
+      if (netStack != null && netDevice != null) writeNetMetrics(w, netStack!, netDevice!, apiServer, nowUs());
       return new HttpResponse(200, "text/plain; version=0.0.4", utf8(w.text()));
     }
     if (p == "/api/state") {

@@ -128,6 +128,15 @@ export function parseRequest(buf: Uint8Array, length: i32): ParseResult {
     }
   }
   if (end < 0) {
+    // not complete yet: refuse now what can never become a valid head (random bytes)
+    for (let i = 0; i < limit; i++) {
+      const c = <i32>buf[i];
+      if ((c < 32 && c != 9 && c != 10 && c != 13) || c == 127 || (c == 10 && (i == 0 || buf[i - 1] != 13)) ||
+        (c == 13 && i + 1 < limit && buf[i + 1] != 10)) {
+        r.errorStatus = 400;
+        return r;
+      }
+    }
     if (length >= MAX_HEAD) r.errorStatus = 431;
     return r;
   }
@@ -388,8 +397,9 @@ export class HttpServer {
       return;
     }
     // slow or idle clients
-    const headLate = c.inputLength > 0 && c.output == null && now - c.headStartedUs > HEAD_US;
-    if (headLate || now - c.lastActivityUs > IDLE_US) {
+    // (times are compared as now > then first: the activity stamps may be later than `now`)
+    const headLate = c.inputLength > 0 && c.output == null && now > c.headStartedUs && now - c.headStartedUs > HEAD_US;
+    if (headLate || (now > c.lastActivityUs && now - c.lastActivityUs > IDLE_US)) {
       this.counters.timeouts++;
       if (headLate) {
         this.respond(c, HttpResponse.text(408, "request timeout\n"), false);

@@ -69,6 +69,7 @@ export class HttpGet {
   status: i32 = 0;
   bodyStart: i32 = -1;
   contentLength: i64 = -1;
+  chunked: bool = false;
   private sent: bool = false;
   private request: Uint8Array;
   static readonly MAX_BYTES: i32 = 64 << 20;
@@ -125,9 +126,43 @@ export class HttpGet {
         return;
       }
       if (this.contentLength >= 0) this.length = this.bodyStart + <i32>this.contentLength;
+      else if (this.chunked && !this.dechunk()) {
+        this.fail("malformed chunked body");
+        return;
+      }
       s.close();
       this.done = true;
     }
+  }
+
+  /** Rewrites a chunked body in place (RFC 9112 7.1: size CRLF data CRLF ... 0 CRLF CRLF). */
+  private dechunk(): bool {
+    const r = this.response;
+    let i = this.bodyStart;
+    let out = this.bodyStart;
+    while (true) {
+      let size: i32 = 0;
+      let digits = 0;
+      while (i < this.length) {
+        const c = <i32>r[i];
+        const v = c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
+        if (v < 0) break;
+        if (size > 0x7ffffff) return false;
+        size = size * 16 + v;
+        digits++;
+        i++;
+      }
+      if (digits == 0) return false;
+      while (i < this.length && r[i] != 10) i++; // chunk extensions
+      i++;
+      if (size == 0) break;
+      if (i + size > this.length) return false;
+      r.copyWithin(out, i, i + size);
+      out += size;
+      i += size + 2;
+    }
+    this.length = out;
+    return true;
   }
 
   private parseHead(): void {
@@ -153,6 +188,7 @@ export class HttpGet {
     for (let i = 1; i < lines.length; i++) {
       const l = lines[i].toLowerCase();
       if (l.startsWith("content-length:")) this.contentLength = I64.parseInt(l.substring(15).trim());
+      if (l.startsWith("transfer-encoding:") && l.includes("chunked")) this.chunked = true;
     }
   }
 }

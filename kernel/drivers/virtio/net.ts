@@ -140,6 +140,15 @@ export class VirtioNet extends Nic {
     else freeDma(buffer);
   }
 
+  /** Ring indices for debugging: "rx used/avail tx used/avail free". */
+  ringState(): string {
+    const rx = this.rx;
+    const tx = this.tx;
+    if (rx == null || tx == null) return "";
+    return "rx " + rx.usedIndex.toString() + "/" + rx.availIndex.toString() + " free " + rx.numFree.toString() + ", tx " +
+      tx.usedIndex.toString() + "/" + tx.availIndex.toString() + " free " + tx.numFree.toString() + " bufs " + this.txFree.length.toString();
+  }
+
   linkUp(): bool {
     if (!this.ready) return false;
     if (!F.hasFeature(this.negotiated, VIRTIO_NET_F_STATUS)) return true;

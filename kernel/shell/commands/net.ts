@@ -9,7 +9,7 @@ import { nowUs } from "../../platform/time";
 import { runPollers, idle, stashConsoleByte, wakeNoLaterThan } from "../../kernel_loop";
 import { nowTicks, usToTicks } from "../../platform/time";
 import { table, fixed } from "../../lib/format";
-import { netStack, netDevice, dhcpClient, netAbsentReason } from "../../net/init";
+import { netStack, netDevice, dhcpClient, netAbsentReason, netPolls } from "../../net/init";
 import { apiServer, jsonString } from "../../net/api";
 import { ipToString, macToString, parseIp } from "../../net/bytes";
 import { stateName } from "../../net/tcp";
@@ -48,7 +48,8 @@ function status(json: bool): i32 {
     println("{\"interface\":\"eth0\",\"mac\":" + jsonString(macToString(d.mac)) + ",\"link_up\":" + (d.linkUp() ? "true" : "false") +
       ",\"address\":" + jsonString(ipToString(s.address)) + ",\"netmask\":" + jsonString(ipToString(s.netmask)) +
       ",\"gateway\":" + jsonString(ipToString(s.gateway)) + ",\"dns\":" + jsonString(ipToString(s.dns)) + ",\"dhcp\":" +
-      jsonString(dhcp) + ",\"http_port\":" + (apiServer != null ? "80" : "0") + "}");
+      jsonString(dhcp) + ",\"http_port\":" + (apiServer != null ? "80" : "0") + ",\"polls\":" + netPolls.toString() +
+      ",\"stack_now_us\":" + s.nowUs.toString() + ",\"now_us\":" + nowUs().toString() + ",\"driver\":" + jsonString(d.ringState()) + "}");
     return 0;
   }
   println("eth0: " + d.describe() + ", MAC " + macToString(d.mac));
@@ -122,7 +123,11 @@ function conns(json: bool): i32 {
       out += (i > 0 ? "," : "") + "{\"local_port\":" + c.localPort.toString() + ",\"remote\":" +
         jsonString(ipToString(c.remoteIp) + ":" + c.remotePort.toString()) + ",\"state\":" + jsonString(stateName(c.state)) +
         ",\"srtt_us\":" + c.srttUs.toString() + ",\"rto_us\":" + c.rtoUs.toString() + ",\"bytes_in\":" + c.bytesIn.toString() +
-        ",\"bytes_out\":" + c.bytesOut.toString() + ",\"retransmits\":" + c.retransmits.toString() + "}";
+        ",\"bytes_out\":" + c.bytesOut.toString() + ",\"retransmits\":" + c.retransmits.toString() +
+        ",\"una\":" + (c.sndUna - c.iss).toString() + ",\"nxt\":" + (c.sndNxt - c.iss).toString() + ",\"max\":" + (c.sndMax - c.iss).toString() +
+        ",\"snd_wnd\":" + c.sndWnd.toString() + ",\"cwnd\":" + c.cwnd.toString() + ",\"unacked_bytes\":" + c.sendBuf.length.toString() +
+        ",\"timer_ms\":" + (c.rtxDeadlineUs == 0 ? "-1" : ((<i64>c.rtxDeadlineUs - <i64>s.nowUs) / 1000).toString()) +
+        ",\"fin\":\"" + (c.finQueued ? "q" : "") + (c.finAcked ? "a" : "") + (c.finReceived ? "r" : "") + "\",\"retries\":" + c.retries.toString() + "}";
     }
     println(out + "]");
     return 0;

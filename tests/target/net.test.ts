@@ -1,0 +1,182 @@
+// The network in QEMU with real outside clients: DHCP lease from the user network; curl
+// fetches /metrics (checked by the strict parser of tests/host/prometheus.ts) and
+// /api/state; POST /api/shell without, with a wrong and with the right token; 50 clients at
+// once; malformed and oversized requests; and `httpget` downloading from a Node HTTP server
+// on the host through 10.0.2.2 (content checked by SHA-256).
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as http from "node:http";
+import * as net from "node:net";
+import { promisify } from "node:util";
+import { bootForSuite } from "./helpers.ts";
+import { freePort } from "../../host/qemu.ts";
+import { parsePrometheus } from "../host/prometheus.ts";
+
+const run = promisify(execFile);
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+
+async function curl(args: string[]): Promise<{ status: number; body: string; headers: string }> {
+  const { stdout } = await run("curl", ["-sS", "-D", "-", "--max-time", "20", ...args], { maxBuffer: 64 << 20 });
+  const split = stdout.indexOf("\r\n\r\n");
+  const headers = stdout.slice(0, split);
+  return { status: Number(headers.split(" ")[1]), headers, body: stdout.slice(split + 4) };
+}
+
+function rawRequest(bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection(port, "127.0.0.1");
+    let out = "";
+    s.setTimeout(15000, () => {
+      s.destroy();
+      resolve(out);
+    });
+    s.on("data", (d) => {
+      out += d.toString("latin1");
+      if (out.includes("\r\n\r\n")) s.end();
+    });
+    s.on("end", () => resolve(out));
+    s.on("error", reject);
+    s.write(bytes);
+  });
+}
+
+describe("net (QEMU, user networking)", function () {
+  this.timeout(90000);
+  const boot = bootForSuite({ systemDiskSnapshot: true, net: { port } });
+  let token = "";
+
+  it("gets a DHCP lease (10.0.2.15, gateway 10.0.2.2) and prints the API token", async () => {
+    const s = boot.get();
+    token = s.serialLog.match(/token ([0-9a-f]{32})/)![1];
+    let status: any = {};
+    for (let i = 0; i < 50; i++) {
+      status = JSON.parse((await s.run("netctl status --json")).trim());
+      if (status.address !== "0.0.0.0") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status.address, "10.0.2.15");
+    assert.equal(status.gateway, "10.0.2.2");
+    assert.equal(status.link_up, true);
+    assert.match(status.dhcp, /^bound 10\.0\.2\.15/);
+    assert.equal((await s.run("cat /etc/api-token")).trim(), token);
+  });
+
+  it("serves /metrics in the Prometheus text format, every subsystem present", async () => {
+    await curl([`${base}/api/state`]); // some traffic first, so the HTTP histogram has a count
+    const r = await curl([`${base}/metrics`]);
+    assert.equal(r.status, 200);
+    assert.match(r.headers, /Content-Type: text\/plain; version=0\.0\.4/i);
+    const families = parsePrometheus(r.body);
+    for (const name of ["sis_memory_free_bytes", "sis_memory_allocations_total", "sis_block_reads_total", "sis_block_cache_hits_total",
+      "sis_fs_free_bytes", "sis_sched_dispatches_total", "sis_sched_decision_latency_microseconds", "sis_ai_decisions_total",
+      "sis_oom_predictions_total", "sis_trace_decisions_kept", "sis_net_rx_frames_total", "sis_net_tcp_connections",
+      "sis_http_requests_total", "sis_http_handle_microseconds"]) {
+      assert.ok(families.has(name), `${name} missing`);
+    }
+    assert.equal(families.get("sis_sched_decision_latency_microseconds")!.type, "histogram");
+    const reads = families.get("sis_block_reads_total")!.samples.find((x) => x.labels.device === "vda");
+    assert.ok(reads && reads.value > 0, "vda was read at boot");
+    const handled = families.get("sis_http_handle_microseconds")!.samples.find((x) => x.name.endsWith("_count"))!;
+    assert.ok(handled.value >= 1);
+    const subsystems = families.get("sis_ai_decisions_total")!.samples.map((x) => x.labels.subsystem);
+    assert.ok(subsystems.includes("sched") && subsystems.includes("oom"), subsystems.join(","));
+  });
+
+  it("serves /api/state as JSON", async () => {
+    const r = await curl([`${base}/api/state`]);
+    assert.equal(r.status, 200);
+    const state = JSON.parse(r.body);
+    assert.equal(state.network.address, "10.0.2.15");
+    assert.ok(state.memory.free_bytes > 0);
+    assert.ok(state.tasks.some((t: any) => t.name === "oompredict"));
+    assert.ok(state.mounts.includes("/"));
+  });
+
+  it("runs POST /api/shell only with the bearer token (401 without or with a wrong one)", async () => {
+    const none = await curl(["-X", "POST", "--data-binary", "uname", `${base}/api/shell`]);
+    assert.equal(none.status, 401);
+    assert.match(none.headers, /WWW-Authenticate: Bearer/i);
+    const wrong = await curl(["-X", "POST", "-H", "Authorization: Bearer 0123456789abcdef0123456789abcdef", "--data-binary", "uname",
+      `${base}/api/shell`]);
+    assert.equal(wrong.status, 401);
+    const ok = await curl(["-X", "POST", "-H", `Authorization: Bearer ${token}`, "--data-binary", "echo hello from the API",
+      `${base}/api/shell`]);
+    assert.equal(ok.status, 200);
+    const j = JSON.parse(ok.body);
+    assert.equal(j.status, 0);
+    assert.equal(j.output, "hello from the API\n");
+    const bad = await curl(["-X", "POST", "-H", `Authorization: Bearer ${token}`, "-H", "Content-Type: application/json",
+      "--data-binary", JSON.stringify({ command: "nosuchcommand --x" }), `${base}/api/shell`]);
+    const b = JSON.parse(bad.body);
+    assert.equal(b.status, 127);
+    assert.match(b.output, /^error: unknown command 'nosuchcommand'/);
+    assert.equal((await boot.get().run("echo still here")).trim(), "still here");
+  });
+
+  it("serves 50 clients at once (new connections, and keep-alive)", async () => {
+    const fresh = new http.Agent({ keepAlive: false, maxSockets: 100 });
+    const get = (agent: http.Agent, path: string) => new Promise<number>((resolve, reject) => {
+      http.get(`${base}${path}`, { agent, timeout: 30000 }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => {
+          try {
+            JSON.parse(body);
+            resolve(res.statusCode!);
+          } catch (e) {
+            reject(e);
+          }
+        });
+      }).on("error", reject);
+    });
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => get(fresh, "/api/state")));
+    assert.deepEqual(statuses, Array(50).fill(200));
+    const kept = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    const again = await Promise.all(Array.from({ length: 100 }, () => get(kept, "/api/state")));
+    assert.deepEqual(again, Array(100).fill(200));
+    kept.destroy();
+    // curl's own parallel mode, too
+    const urls = Array.from({ length: 20 }, () => `${base}/metrics`);
+    const { stdout } = await run("curl", ["-sS", "-Z", "--parallel-max", "20", "-o", "/dev/null", "-w", "%{http_code}\\n", ...urls]);
+    assert.deepEqual(stdout.trim().split("\n"), Array(20).fill("200"));
+  });
+
+  it("answers malformed requests with 400, oversized heads with 431, and keeps serving", async () => {
+    assert.match(await rawRequest("GARBAGE\r\n\r\n"), /^HTTP\/1\.1 400 /);
+    assert.match(await rawRequest("GET /x HTTP/1.1\r\nno colon here\r\n\r\n"), /^HTTP\/1\.1 400 /);
+    assert.match(await rawRequest("GET /x HTTP/1.1\r\nContent-Length: -5\r\n\r\n"), /^HTTP\/1\.1 400 /);
+    assert.match(await rawRequest("GET /x HTTP/1.1\r\nX-Big: " + "a".repeat(10000) + "\r\n\r\n"), /^HTTP\/1\.1 431 /);
+    assert.match(await rawRequest(Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) & 255))), /^HTTP\/1\.1 (400|431) /);
+    const r = await curl([`${base}/api/state`]);
+    assert.equal(r.status, 200);
+  });
+
+  it("httpget downloads from a host server through 10.0.2.2 (content checked)", async () => {
+    const body = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 2654435761) >>> 24;
+    const server = http.createServer((req, res) => {
+      if (req.url === "/hello.txt") {
+        res.writeHead(200, { "Content-Type": "text/plain" }).end("hello from the host\n");
+      } else if (req.url === "/blob") {
+        res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length }).end(body);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const hostPort = (server.address() as net.AddressInfo).port;
+    try {
+      const s = boot.get();
+      const small = await s.run(`httpget http://10.0.2.2:${hostPort}/hello.txt`);
+      assert.match(small, /^hello from the host\nHTTP 200, 20 bytes/);
+      const big = await s.run(`httpget http://10.0.2.2:${hostPort}/blob /tmp/blob`, 60000);
+      assert.match(big, /HTTP 200, 307200 bytes in .* saved to \/tmp\/blob/);
+      const sum = (await s.run("sha256sum /tmp/blob")).trim().split(/\s+/)[0];
+      assert.equal(sum, createHash("sha256").update(body).digest("hex"));
+      assert.match(await s.run(`httpget http://10.0.2.2:${hostPort}/missing`), /HTTP 404/);
+      assert.match(await s.run("httpget ftp://x/"), /^error: only http:\/\/ URLs/);
+    } finally {
+      server.close();
+    }
+  });
+});
