@@ -17,7 +17,6 @@ import { netStack, netDevice, dhcpClient, registerNetService } from "./init";
 import { Random } from "../lib/random";
 import { nowTicks, nowUs } from "../platform/time";
 import { beginCapture, endCapture } from "../platform/console";
-import { consoleShell } from "../shell/shell";
 import { managedPages, freePagesNow, PAGE_SIZE } from "../mm/pages";
 import { liveTasks } from "../sched/scheduler";
 import { mountTable } from "../fs/vfs";
@@ -29,6 +28,17 @@ export let apiToken: string = "";
 export let apiServer: HttpServer | null = null;
 export let shellRequests: u64 = 0;
 let shellBusy = false;
+
+export type CommandRunner = (line: string) => i32;
+function noShell(line: string): i32 {
+  return -1;
+}
+let runCommand: CommandRunner = noShell;
+
+/** The shell behind POST /api/shell (kernel/init.ts wires the console's shell in). */
+export function setCommandRunner(runner: CommandRunner): void {
+  runCommand = runner;
+}
 
 export function jsonString(s: string): string {
   let out = "\"";
@@ -145,7 +155,7 @@ function runShell(req: HttpRequest): HttpResponse {
   shellBusy = true;
   shellRequests++;
   beginCapture();
-  const status = consoleShell.execute(command);
+  const status = runCommand(command);
   const out = endCapture();
   shellBusy = false;
   let text = "";
