@@ -5,10 +5,10 @@
 // The poller is not re-entered: a service that runs a shell command which itself waits in a
 // nested event loop (POST /api/shell) would otherwise run the stack inside the stack.
 import { nowUs, nowTicks } from "../platform/time";
-import { registerPoller } from "../kernel_loop";
+import { registerPoller, wakeNoLaterThan } from "../kernel_loop";
 import { virtioSlots } from "../drivers/virtio/probe";
 import { VirtioNet } from "../drivers/virtio/net";
-import { NetStack } from "./stack";
+import { NetStack, RX_BUDGET } from "./stack";
 import { DhcpClient } from "./dhcp";
 import { Random } from "../lib/random";
 
@@ -63,7 +63,9 @@ export function pollNetwork(): void {
   if (stack == null || polling) return;
   polling = true;
   netPolls++;
-  stack.poll(nowUs());
+  // a full budget means frames are still waiting: poll again on the next pass instead of
+  // sleeping (the device interrupts again only once the ring has been drained)
+  if (stack.poll(nowUs()) >= RX_BUDGET) wakeNoLaterThan(nowTicks());
   const d = dhcpClient;
   if (d != null) d.poll();
   for (let i = 0; i < services.length; i++) services[i]();

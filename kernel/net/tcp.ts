@@ -654,6 +654,7 @@ export class TcpLayer {
     c.deadlineUs = this.stack.nowUs + timeWaitUs;
     c.rtxDeadlineUs = 0;
     c.sendBuf = EMPTY_RING;
+    if (c.recvBuf.length == 0) c.recvBuf = EMPTY_RING; // 64 KiB back per TIME_WAIT connection
     c.outOfOrder.length = 0;
   }
 

