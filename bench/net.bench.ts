@@ -2,8 +2,8 @@
 //   net.http.keepalive      requests/s and p50/p99 latency (ms) of GET /api/bytes?n=64 over
 //                           CONNECTIONS keep-alive connections for SECONDS
 //   net.http.new_conn       the same with a new TCP connection per request (Connection: close)
-//   net.tcp.guest_to_host   Mbit/s of one 16 MiB body (GET /api/bytes?n=16777216), median of 3
-//   net.tcp.host_to_guest   Mbit/s of `httpget` downloading 16 MiB from a host server into /tmp
+//   net.tcp.guest_to_host   Mbit/s of one 4 MiB body (GET /api/bytes?n=4194304), median of 3
+//   net.tcp.host_to_guest   Mbit/s of `httpget` downloading 4 MiB from a host server into /tmp
 // Run: `make bench` (all) or `node_modules/.bin/tsx bench/run.ts net`.
 import * as http from "node:http";
 import * as net from "node:net";
@@ -12,7 +12,7 @@ import { BenchResult, summarize } from "./lib.ts";
 
 const CONNECTIONS = 8;
 const SECONDS = 5;
-const BIG = 16 << 20;
+const BIG = 4 << 20;
 
 function request(agent: http.Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
