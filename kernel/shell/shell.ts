@@ -7,6 +7,7 @@ import { LineEditor, EditorEvent, MAX_LINE } from "./line_editor";
 import { parseCommandLine } from "./parser";
 import { findCommand, setRunningCommand } from "./registry";
 import { usageText } from "./families";
+import { beginCommand } from "../sched/checkpoint";
 
 export const PROMPT = "sis> ";
 
@@ -57,6 +58,7 @@ export class Shell {
       return 0;
     }
     setRunningCommand(command.name);
+    beginCommand(); // Ctrl-C from now on stops this command (checkpoint() in its loops)
     return command.handler(args);
   }
 

@@ -8,6 +8,8 @@ import * as vfs from "../../fs/vfs";
 import { Stat, FsStats, DirEntry, isDir, isLink, typeLetter, typeName, permissionString, S_IFMT, S_IFCHR, S_IFBLK, DT_DIR, DT_LNK, DT_REG } from "../../fs/types";
 import { fsError, formatTime, globMatch, safe } from "../../fs/messages";
 import { mountSource } from "../../fs/mounting";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
 
 registerCommand("mount", "list mounts, or mount a disk or tmpfs",
   "mount [-r] [-t TYPE] [SOURCE PATH]\n  Without arguments, lists what is mounted where.\n  SOURCE is a block device (vdb, /dev/vdb) holding ext2/3/4, or 'tmpfs'.\n  -r       mount read-only\n  -t TYPE  ext4, ext3, ext2 or tmpfs (default: detect)\n  Example: mount vdb /mnt",
@@ -261,6 +263,7 @@ let findPattern = "";
 let findType = "";
 let findStatus = 0;
 let findMatches = 0;
+let findStopped = false;
 /** Directories already searched (by inode): a damaged tree may link a directory twice. */
 const findSeen = new Set<u64>();
 
@@ -284,6 +287,10 @@ function findWalk(path: string, depth: i32): void {
   }
   entries.sort(compareEntries);
   for (let i = 0; i < entries.length; i++) {
+    if (findStopped || checkpoint()) {
+      findStopped = true;
+      return;
+    }
     const e = entries[i];
     if (e.name == "." || e.name == "..") continue;
     const child = joinPath(path, e.name);
@@ -327,6 +334,7 @@ registerCommand("find", "search a directory tree", "find [PATH] [-name PATTERN] 
     findPattern = o.value("-name");
     findStatus = 0;
     findMatches = 0;
+    findStopped = false;
     findSeen.clear();
     const root = o.positionals.length > 0 ? o.positionals[0] : ".";
     const st = new Stat();
@@ -338,5 +346,7 @@ registerCommand("find", "search a directory tree", "find [PATH] [-name PATTERN] 
     }
     if (findMatchesEntry(root, DT_DIR) && findPattern.length == 0) println(safe(root));
     findWalk(root, 0);
+    findSeen.clear();
+    if (findStopped) return interrupted("find");
     return findStatus;
   });

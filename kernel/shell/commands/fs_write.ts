@@ -5,7 +5,8 @@ import { Options, parseUnsigned } from "../args";
 import { EEXIST, EISDIR, ENOTDIR, ENOENT } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
 import { Stat, AttrChange, isDir } from "../../fs/types";
-import { fsError } from "../../fs/messages";
+import { fsError, safe } from "../../fs/messages";
+import { Progress, interrupted } from "../progress";
 import { ioBuffer, IO_BUFFER_SIZE } from "../../fs/iobuf";
 import { wallClockSeconds } from "../../fs/clock";
 
@@ -89,7 +90,14 @@ registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (
     }
     const buf = ioBuffer();
     let status = 0;
+    const progress = new Progress("cp " + safe(src), true);
+    let done: u64 = 0;
     while (true) {
+      if (progress.step(done, st.size)) {
+        progress.finish();
+        status = interrupted("cp"); // DST keeps what was copied so far, as with GNU cp
+        break;
+      }
       const n = vfs.read(from, buf, IO_BUFFER_SIZE);
       if (n < 0) {
         status = fsError("cp", src, <i32>n);
@@ -105,7 +113,9 @@ registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (
         status = fsError("cp", dst, -28);
         break;
       }
+      done += <u64>n;
     }
+    progress.finish();
     vfs.close(from);
     vfs.close(to);
     return status;
