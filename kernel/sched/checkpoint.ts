@@ -40,6 +40,7 @@ export let checkpointSlices: u64 = 0;
 /** The shell calls this before each command: forgets an earlier command's Ctrl-C. */
 export function beginCommand(): void {
   interruptSeen = false;
+  nextPassAt = 0; // the first checkpoint of a command runs a pass (sees a Ctrl-C typed at once)
 }
 
 /** True when Ctrl-C was typed since the command began (without running a pass). */

@@ -17,6 +17,7 @@ import { Sha256 } from "../../kernel/lib/sha256";
 import { dirHash, NameHash } from "../../kernel/fs/ext4/hash";
 import { globMatch, formatTime } from "../../kernel/fs/messages";
 import { nowUs } from "../../kernel/platform/time";
+import { takeConsoleByte } from "../../kernel/kernel_loop";
 import "../../kernel/shell/commands/help";
 import "../../kernel/shell/commands/system";
 import "../../kernel/shell/commands/bench";
@@ -432,4 +433,9 @@ export function prefixSha256(path: string, size: u64): string {
   vfs.close(fd);
   if (pos < size) return "error: only " + pos.toString() + " bytes";
   return h.digestHex();
+}
+
+/** The next console byte the shell would read (bytes kept by a command's checkpoints first); -1 when none. */
+export function takeShellByte(): i32 {
+  return takeConsoleByte();
 }
