@@ -8,6 +8,8 @@ import { parseCommandLine } from "./parser";
 import { findCommand, setRunningCommand } from "./registry";
 import { usageText } from "./families";
 import { beginCommand } from "../sched/checkpoint";
+import { ShellCompleter } from "./completion";
+import { nowUs } from "../platform/time";
 
 export const PROMPT = "sis> ";
 
@@ -16,6 +18,10 @@ export class Shell {
   commandsRun: u64 = 0;
   lastStatus: i32 = 0;
 
+  constructor() {
+    this.editor.completer = new ShellCompleter();
+  }
+
   start(): void {
     this.editor.showPrompt();
     this.flushEcho();
@@ -23,7 +29,7 @@ export class Shell {
 
   /** Feeds one input byte; runs the command when a line is complete. */
   feed(b: u8): void {
-    const event = this.editor.feed(b);
+    const event = this.editor.feed(b, nowUs()); // the time ends a lone ESC
     this.flushEcho();
     if (event == EditorEvent.None) return;
     if (event == EditorEvent.Line) {

@@ -439,3 +439,13 @@ export function prefixSha256(path: string, size: u64): string {
 export function takeShellByte(): i32 {
   return takeConsoleByte();
 }
+
+/** Types bytes (Latin-1, one char per byte) into the console shell's line editor. */
+export function typeToShell(bytes: string): void {
+  for (let i = 0; i < bytes.length; i++) consoleShell.feed(<u8>bytes.charCodeAt(i));
+}
+
+/** The console shell's half-typed line. */
+export function shellLine(): string {
+  return consoleShell.editor.current;
+}
