@@ -15,6 +15,7 @@ import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { initMemory, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
 import { mountRootAtBoot } from "./fs/mounting";
 import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
+import { setWallClockFromRtc } from "./fs/clock";
 
 /** Counter value when the prompt first appeared: the boot time (the counter starts with QEMU). */
 export let bootCompleteTicks: u64 = 0;
@@ -52,6 +53,7 @@ function probeDisks(): void {
 
 export function kmain(): void {
   kmainTicks = nowTicks();
+  setWallClockFromRtc(); // the PL031 RTC: files get real dates (kernel/platform/rtc.ts)
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
   banner();

@@ -9,7 +9,7 @@
 // An inode is freed when its last name goes and no handle has it open.
 import { FileSystem, Stat, DirEntry, FsStats, AttrChange, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, isDir, dirTypeOfMode } from "./types";
 import { ENOENT, ENOTDIR, EEXIST, ENOTEMPTY, EISDIR, ENOSPC, EINVAL, EFBIG, ENOMEM, EMLINK } from "../lib/errors";
-import { wallClockSeconds } from "./clock";
+import { wallClockSeconds, wallClockNanos } from "./clock";
 
 const PAGE: u64 = 4096;
 const MAX_FILE_SIZE: u64 = <u64>1 << 40;
@@ -22,6 +22,9 @@ class TmpInode {
   atime: i64 = 0;
   mtime: i64 = 0;
   ctime: i64 = 0;
+  atimeNs: u32 = 0;
+  mtimeNs: u32 = 0;
+  ctimeNs: u32 = 0;
   openCount: i32 = 0;
   parent: u64 = 0;
   names: Array<string> = new Array<string>(0);
@@ -29,6 +32,27 @@ class TmpInode {
   target: string = "";
   pages: Map<u64, usize> = new Map<u64, usize>();
   constructor(public ino: u64) {}
+
+  /** The inode changed (links, mode, names): ctime now, to the nanosecond. */
+  changed(): void {
+    this.ctime = wallClockSeconds();
+    this.ctimeNs = wallClockNanos();
+  }
+
+  /** The contents changed: mtime and ctime now. */
+  modified(): void {
+    this.changed();
+    this.mtime = this.ctime;
+    this.mtimeNs = this.ctimeNs;
+  }
+
+  /** Read: atime now, with Linux's default relatime rule (only when older than mtime or ctime, or a day old). */
+  accessed(): void {
+    const now = wallClockSeconds();
+    if (this.atime > this.mtime && this.atime > this.ctime && now - this.atime < 86400) return;
+    this.atime = now;
+    this.atimeNs = wallClockNanos();
+  }
 }
 
 export class TmpFs extends FileSystem {
@@ -52,10 +76,9 @@ export class TmpFs extends FileSystem {
   private newInode(mode: u32): TmpInode {
     const n = new TmpInode(this.nextIno++);
     n.mode = mode;
-    const now = wallClockSeconds();
-    n.atime = now;
-    n.mtime = now;
-    n.ctime = now;
+    n.modified();
+    n.atime = n.mtime;
+    n.atimeNs = n.mtimeNs;
     this.inodes.set(n.ino, n);
     return n;
   }
@@ -92,9 +115,13 @@ export class TmpFs extends FileSystem {
     out.blocks = <u64>n.pages.size * (PAGE / 512);
     out.blockSize = <u32>PAGE;
     out.atime = n.atime;
+    out.atimeNs = n.atimeNs;
     out.mtime = n.mtime;
+    out.mtimeNs = n.mtimeNs;
     out.ctime = n.ctime;
+    out.ctimeNs = n.ctimeNs;
     out.crtime = n.ctime;
+    out.crtimeNs = n.ctimeNs;
     out.flags = 0;
     return 0;
   }
@@ -103,6 +130,7 @@ export class TmpFs extends FileSystem {
     const n = this.get(ino);
     if (n == null) return -ENOENT;
     if (isDir(n.mode)) return -EISDIR;
+    n.accessed();
     if (offset >= n.size) return 0;
     const total = <u32>min<u64>(<u64>length, n.size - offset);
     let done: u32 = 0;
@@ -179,9 +207,7 @@ export class TmpFs extends FileSystem {
     if (this.inodes.size >= 65536) return -ENOSPC;
     d.children.set(name, child.ino);
     d.names.push(name);
-    const now = wallClockSeconds();
-    d.mtime = now;
-    d.ctime = now;
+    d.modified();
     return <i64>child.ino;
   }
 
@@ -189,9 +215,7 @@ export class TmpFs extends FileSystem {
     d.children.delete(name);
     const i = d.names.indexOf(name);
     if (i >= 0) d.names.splice(i, 1);
-    const now = wallClockSeconds();
-    d.mtime = now;
-    d.ctime = now;
+    d.modified();
   }
 
   private makeNode(dir: u64, name: string, mode: u32): i64 {
@@ -238,7 +262,7 @@ export class TmpFs extends FileSystem {
     if (d.children.has(name)) return -EEXIST;
     if (n.nlink >= MAX_LINKS) return -EMLINK;
     n.nlink++;
-    n.ctime = wallClockSeconds();
+    n.changed();
     const r = this.addName(d, name, n);
     return r < 0 ? <i32>r : 0;
   }
@@ -258,7 +282,7 @@ export class TmpFs extends FileSystem {
     if (isDir(n.mode)) return -EISDIR;
     this.removeName(d, name);
     n.nlink--;
-    n.ctime = wallClockSeconds();
+    n.changed();
     this.release(n);
     return 0;
   }
@@ -304,7 +328,7 @@ export class TmpFs extends FileSystem {
       b.nlink++;
       n.parent = newDir;
     }
-    n.ctime = wallClockSeconds();
+    n.changed();
     return 0;
   }
 
@@ -335,9 +359,7 @@ export class TmpFs extends FileSystem {
     if (done == 0 && length > 0) return this.usedBytes + PAGE > this.limitBytes ? -ENOSPC : -ENOMEM;
     const end = offset + <u64>done;
     if (end > n.size) n.size = end;
-    const now = wallClockSeconds();
-    n.mtime = now;
-    n.ctime = now;
+    n.modified();
     return <i64>done;
   }
 
@@ -356,9 +378,7 @@ export class TmpFs extends FileSystem {
       }
     }
     n.size = size;
-    const now = wallClockSeconds();
-    n.mtime = now;
-    n.ctime = now;
+    n.modified();
     return 0;
   }
 
@@ -379,9 +399,15 @@ export class TmpFs extends FileSystem {
     const n = this.get(ino);
     if (n == null) return -ENOENT;
     if (change.setMode) n.mode = (n.mode & S_IFMT) | (change.mode & 0xfff);
-    if (change.setAtime) n.atime = change.atime;
-    if (change.setMtime) n.mtime = change.mtime;
-    n.ctime = wallClockSeconds();
+    if (change.setAtime) {
+      n.atime = change.atime;
+      n.atimeNs = 0;
+    }
+    if (change.setMtime) {
+      n.mtime = change.mtime;
+      n.mtimeNs = 0;
+    }
+    n.changed();
     return 0;
   }
 

@@ -26,6 +26,8 @@ import "../../kernel/shell/commands/fs_read";
 import "../../kernel/shell/commands/fs_bench";
 import "../../kernel/shell/commands/fs_write";
 import "../../kernel/shell/commands/fsctl";
+import "../../kernel/shell/commands/date";
+import { setWallClockFromRtc } from "../../kernel/fs/clock";
 
 @external("hostblk", "read") declare function hostRead(disk: i32, lba: u64, count: u32, ptr: usize): i32;
 @external("hostblk", "write") declare function hostWrite(disk: i32, lba: u64, count: u32, ptr: usize): i32;
@@ -448,4 +450,9 @@ export function typeToShell(bytes: string): void {
 /** The console shell's half-typed line. */
 export function shellLine(): string {
   return consoleShell.editor.current;
+}
+
+/** Boot's wall-clock setup: the PL031 RTC (a test installs a fake one on platform.mmio). */
+export function clockFromRtc(): string {
+  return setWallClockFromRtc();
 }
