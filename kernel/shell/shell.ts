@@ -9,6 +9,7 @@ import { findCommand, setRunningCommand } from "./registry";
 import { usageText } from "./families";
 import { beginCommand } from "../sched/checkpoint";
 import { ShellCompleter } from "./completion";
+import { expandWords, globError } from "./glob";
 import { nowUs } from "../platform/time";
 
 export const PROMPT = "sis> ";
@@ -57,7 +58,15 @@ export class Shell {
       printError("unknown command '" + printable(name, 40) + "' (type 'help' for the list of commands)");
       return 127;
     }
-    const args = parsed.args.slice(1);
+    let args = parsed.args.slice(1);
+    if (parsed.globs.includes(true)) {
+      const expanded = expandWords(args, parsed.globs.slice(1)); // rm -rf /tmp/*
+      if (expanded == null) {
+        printError(printable(globError, 200));
+        return 1;
+      }
+      args = expanded!;
+    }
     this.commandsRun++;
     if (args.length == 1 && (args[0] == "--help" || args[0] == "-h")) {
       println(usageText(command));
