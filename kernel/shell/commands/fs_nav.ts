@@ -111,7 +111,35 @@ function compareEntries(a: DirEntry, b: DirEntry): i32 {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function listOne(path: string, long: bool, all: bool, header: bool): i32 {
+const LS_MAX_DEPTH: i32 = 64;
+let lsRecursive = false;
+let lsStopped = false;
+
+/** ls -R: each directory below `path` (not following symlinks), depth-first, sorted. */
+function listBelow(path: string, entries: Array<DirEntry>, long: bool, all: bool, depth: i32): i32 {
+  let status = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const n = entries[i].name;
+    if (n == "." || n == ".." || (!all && n.startsWith("."))) continue;
+    if (lsStopped || checkpoint()) {
+      lsStopped = true;
+      return status;
+    }
+    const child = joinPath(path, n);
+    let dir = entries[i].type == DT_DIR;
+    if (entries[i].type == 0) {
+      const st = new Stat();
+      dir = vfs.stat(child, false, st) == 0 && isDir(st.mode);
+    }
+    if (!dir) continue;
+    if (depth >= LS_MAX_DEPTH) return fsError("ls", child, -ELOOP);
+    println("");
+    if (listOne(child, long, all, true, depth + 1) != 0) status = 1;
+  }
+  return status;
+}
+
+function listOne(path: string, long: bool, all: bool, header: bool, depth: i32 = 0): i32 {
   const st = new Stat();
   let e = vfs.stat(path, true, st);
   if (e < 0) {
@@ -134,7 +162,7 @@ function listOne(path: string, long: bool, all: bool, header: bool): i32 {
       if (!all && n.startsWith(".")) continue;
       println(safe(n) + (entries[i].type == DT_DIR ? "/" : ""));
     }
-    return 0;
+    return lsRecursive ? listBelow(path, entries, long, all, depth) : 0;
   }
   const rows = new Array<Array<string>>(0);
   let status = 0;
@@ -153,21 +181,26 @@ function listOne(path: string, long: bool, all: bool, header: bool): i32 {
     rows.push(longRow(child, n, cst));
   }
   if (rows.length > 0) printRows(rows);
+  if (lsRecursive && listBelow(path, entries, long, all, depth) != 0) status = 1;
   return status;
 }
 
-registerCommand("ls", "list a directory", "ls [-l] [-a] [PATH...]\n  -l  long format: type and permissions, links, owner, group, size, modification time\n  -a  include names starting with '.'",
+registerCommand("ls", "list a directory", "ls [-l] [-a] [-R] [PATH...]\n  -l  long format: type and permissions, links, owner, group, size, modification time\n  -a  include names starting with '.'\n  -R  list the directories below too (symlinks not followed; Ctrl-C stops)",
   (args: Array<string>): i32 => {
-    const o = new Options(args, [], ["-l", "-a"]);
+    const o = new Options(args, [], ["-l", "-a", "-R"]);
     if (!o.ok) {
       printError("ls: " + o.error);
       return 1;
     }
     const paths = o.positionals.length > 0 ? o.positionals : ["."];
     let status = 0;
-    for (let i = 0; i < paths.length; i++) {
-      if (listOne(paths[i], o.has("-l"), o.has("-a"), paths.length > 1) != 0) status = 1;
+    lsRecursive = o.has("-R");
+    lsStopped = false;
+    for (let i = 0; i < paths.length && !lsStopped; i++) {
+      if (listOne(paths[i], o.has("-l"), o.has("-a"), paths.length > 1 || lsRecursive) != 0) status = 1;
     }
+    lsRecursive = false;
+    if (lsStopped) return interrupted("ls");
     return status;
   });
 

@@ -25,6 +25,7 @@ function writeText(p: usize, n: u32): void {
   if (n > start) writeBytes(p + <usize>start, <i32>(n - start));
 }
 const CRLF: StaticArray<u8> = [13, 10];
+const CAT_PIECE: u32 = 4096;
 
 registerCommand("cat", "print files", "cat PATH...\n  Prints the contents of each file in turn.",
   (args: Array<string>): i32 => {
@@ -52,7 +53,12 @@ registerCommand("cat", "print files", "cat PATH...\n  Prints the contents of eac
           break;
         }
         if (n == 0) break;
-        writeText(buf, <u32>n);
+        // 4 KiB at a time: the UART drains slowly, so Ctrl-C is seen within a few ms
+        for (let off: u32 = 0; off < <u32>n && !stopped; off += CAT_PIECE) {
+          writeText(buf + <usize>off, min<u32>(CAT_PIECE, <u32>n - off));
+          stopped = checkpoint();
+        }
+        if (stopped) break;
       }
       vfs.close(fd);
       if (stopped) {

@@ -40,6 +40,15 @@ describe("shell glob expansion", function () {
     assert.equal(r.status, 1);
     assert.match(r.out, /error: cat: \/g\/\*\.none: no such file or directory/);
   });
+  it("ls -R lists the directories below, each under its header", () => {
+    const r = k.sh("ls -R /g");
+    assert.equal(r.status, 0);
+    assert.equal(r.out, "/g:\na.txt\nb.txt\nc.log\nd1/\nd2/\n\n/g/d1:\nx\n\n/g/d2:\nx\ny\n");
+    k.platform.type("\x03");
+    const stopped = k.sh("ls -R /");
+    assert.equal(stopped.status, 130);
+    assert.match(stopped.out, /error: ls: interrupted\n$/);
+  });
   it("rm -r /g/* empties the directory (the bug: it did nothing)", () => {
     assert.equal(k.sh("rm -r /g/*").status, 0);
     assert.equal(k.sh("ls -a /g").out.split("\n").filter((l) => l && l !== "./" && l !== "../").join(","), ".hidden");
