@@ -49,6 +49,18 @@ describe("shell glob expansion", function () {
     assert.equal(stopped.status, 130);
     assert.match(stopped.out, /error: ls: interrupted\n$/);
   });
+  it("mv between file systems copies the file and removes the source (it said 'cross-device link')", () => {
+    assert.equal(k.sh("mkdir /other").status, 0);
+    assert.equal(k.exports.mountAt("tmpfs", "/other", false), "");
+    assert.equal(k.sh("write /g/moving across-mounts").status, 0);
+    const r = k.sh("mv /g/moving /other");
+    assert.equal(r.status, 0, r.out);
+    assert.equal(k.sh("cat /other/moving").out, "across-mounts\n");
+    assert.equal(k.sh("cat /g/moving").status, 1, "the source is gone");
+    const d = k.sh("mv /g/d1 /other");
+    assert.equal(d.status, 1);
+    assert.match(d.out, /error: mv: \/g\/d1: only regular files move between file systems/);
+  });
   it("rm -r /g/* empties the directory (the bug: it did nothing)", () => {
     assert.equal(k.sh("rm -r /g/*").status, 0);
     assert.equal(k.sh("ls -a /g").out.split("\n").filter((l) => l && l !== "./" && l !== "../").join(","), ".hidden");
