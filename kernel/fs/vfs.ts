@@ -369,7 +369,14 @@ function readLinkOf(node: Node): string | null {
 export function stat(path: string, follow: bool, out: Stat): i32 {
   const r = resolve(path, follow);
   if (r.error < 0) return r.error;
-  return r.node!.fs.stat(r.node!.ino, out);
+  const e = r.node!.fs.stat(r.node!.ino, out);
+  out.dev = r.node!.fs.id;
+  return e;
+}
+
+/** True when two stats (from stat()) name the same file: same file system, same inode. */
+export function sameFile(a: Stat, b: Stat): bool {
+  return a.dev == b.dev && a.ino == b.ino;
 }
 
 /** The target of a symbolic link. Null on error (see lastError). */
@@ -694,7 +701,9 @@ export function seek(fd: i32, offset: u64): i32 {
 export function fstat(fd: i32, out: Stat): i32 {
   const f = handle(fd);
   if (f == null) return -EBADF;
-  return f.node.fs.stat(f.node.ino, out);
+  const e = f.node.fs.stat(f.node.ino, out);
+  out.dev = f.node.fs.id;
+  return e;
 }
 
 export function fsync(fd: i32): i32 {

@@ -99,7 +99,7 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
       pos += <u64>n;
       left -= <u64>n;
     }
-    println(hex(pos, 8));
+    if (status == 0) println(hex(pos, 8)); // the end offset closes a complete dump only
     vfs.close(fd);
     return status;
   });

@@ -80,6 +80,13 @@ registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (
     if (e < 0) return fsError("cp", src, e);
     if (isDir(st.mode)) return fsError("cp", src, -EISDIR);
     const dst = targetPath(src, args[1]);
+    // copying a file onto itself (the same name, a hard link, through a symlink) would
+    // truncate it before reading: refuse, as GNU cp does, and keep the data
+    const dstStat = new Stat();
+    if (vfs.stat(dst, true, dstStat) == 0 && vfs.sameFile(st, dstStat)) {
+      printError("cp: '" + src + "' and '" + dst + "' are the same file");
+      return 1;
+    }
     const from = vfs.open(src, vfs.O_RDONLY);
     if (from < 0) return fsError("cp", src, from);
     const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);

@@ -1,0 +1,105 @@
+// Bugs a demanding user found (issue 24, part A): each test failed before its fix.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import { Ext4Node } from "../../host/ext4-node.ts";
+import { ensureTestImages, imagePath } from "../../../images/test-images.ts";
+
+describe("cp onto the same file is refused, data kept (bug 2)", function () {
+  this.timeout(120000);
+  let k: Ext4Node;
+  let work: string;
+  before(async () => {
+    ensureTestImages();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "sis-user-bugs-"));
+    const image = path.join(work, "cp.img");
+    fs.copyFileSync(imagePath("small-4k"), image);
+    k = await Ext4Node.load();
+    k.bootMount();
+    k.attach("vdb", image);
+    assert.equal(k.exports.mountAt("vdb", "/mnt", false), "");
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  for (const dir of ["/tmp", "/mnt"]) {
+    it(`${dir}: the same name, into its own directory, a hard link, a symlink`, () => {
+      assert.equal(k.sh(`write ${dir}/a hello-a`).status, 0);
+      const same = (r: { status: number; out: string }, x: string, y: string) => {
+        assert.equal(r.status, 1);
+        assert.equal(r.out, `error: cp: '${x}' and '${y}' are the same file\n`);
+        assert.equal(k.sh(`cat ${dir}/a`).out, "hello-a\n", "data kept");
+      };
+      same(k.sh(`cp ${dir}/a ${dir}/a`), `${dir}/a`, `${dir}/a`);
+      same(k.sh(`cp ${dir}/a ${dir}`), `${dir}/a`, `${dir}/a`);
+      same(k.sh(`cp ${dir}/a ${dir}/`), `${dir}/a`, `${dir}/a`);
+      assert.equal(k.sh(`ln ${dir}/a ${dir}/hard`).status, 0);
+      same(k.sh(`cp ${dir}/a ${dir}/hard`), `${dir}/a`, `${dir}/hard`);
+      same(k.sh(`cp ${dir}/hard ${dir}/a`), `${dir}/hard`, `${dir}/a`);
+      assert.equal(k.sh(`ln -s ${dir}/a ${dir}/soft`).status, 0);
+      same(k.sh(`cp ${dir}/soft ${dir}/a`), `${dir}/soft`, `${dir}/a`);
+      // a different file with the same contents is copied as usual
+      assert.equal(k.sh(`cp ${dir}/a ${dir}/b`).status, 0);
+      assert.equal(k.sh(`cp ${dir}/a ${dir}/b`).status, 0);
+      assert.equal(k.sh(`cat ${dir}/b`).out, "hello-a\n");
+    });
+  }
+  it("the same inode number on two file systems is two files (compared by device and inode)", () => {
+    assert.equal(k.sh("mkdir /m1 /m2").status, 0);
+    assert.equal(k.sh("mount -t tmpfs tmpfs /m1").status, 0);
+    assert.equal(k.sh("mount -t tmpfs tmpfs /m2").status, 0);
+    assert.equal(k.sh("write /m1/x one").status, 0);
+    assert.equal(k.sh("write /m2/x two").status, 0);
+    assert.equal(k.sh("stat /m1/x").out.match(/Inode: (\d+)/)![1], k.sh("stat /m2/x").out.match(/Inode: (\d+)/)![1]);
+    const r = k.sh("cp /m1/x /m2/x");
+    assert.equal(r.status, 0, r.out);
+    assert.equal(k.sh("cat /m2/x").out, "one\n");
+  });
+  it("e2fsck is clean afterwards", () => {
+    assert.equal(k.sh("umount /mnt").status, 0);
+    execFileSync("e2fsck", ["-fn", path.join(work, "cp.img")], { stdio: "pipe" });
+  });
+});
+
+describe("hexdump of a directory: the error and nothing else (bug 7)", function () {
+  this.timeout(60000);
+  it("no stray 00000000 line", async () => {
+    const k = await Ext4Node.load();
+    k.bootMount();
+    const r = k.sh("hexdump /tmp");
+    assert.equal(r.status, 1);
+    assert.equal(r.out, "error: hexdump: /tmp: is a directory\n");
+    assert.equal(k.sh("write /tmp/f abc").status, 0);
+    assert.match(k.sh("hexdump /tmp/f").out, /^00000000  61 62 63 0a .*\n00000004\n$/);
+  });
+});
+
+describe("bench fs write removes its partial file when the disk fills (bug 8)", function () {
+  this.timeout(120000);
+  it("on a full tmpfs and a full ext4 disk", async () => {
+    ensureTestImages();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "sis-bench-full-"));
+    try {
+      const image = path.join(work, "full.img");
+      fs.copyFileSync(imagePath("small-4k"), image);
+      const k = await Ext4Node.load();
+      k.bootMount();
+      k.attach("vdb", image);
+      assert.equal(k.exports.mountAt("vdb", "/mnt", false), "");
+      for (const dir of ["/tmp", "/mnt"]) {
+        const free = k.exports.freeBytes(dir);
+        const mib = Math.ceil(Number(free) / (1 << 20)) + 2;
+        const r = k.sh(`bench fs write ${dir}/big --mib ${mib} --repeat 1`);
+        assert.equal(r.status, 1, r.out);
+        assert.match(r.out, /^error: bench fs write: .*\/big: (no space left on device|out of memory)\n$/);
+        assert.equal(k.sh(`stat ${dir}/big`).status, 1, "the partial file is gone");
+        assert.equal(k.exports.freeBytes(dir), free, `${dir}: all the space is back`);
+      }
+      assert.equal(k.sh("umount /mnt").status, 0);
+      execFileSync("e2fsck", ["-fn", image], { stdio: "pipe" });
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
