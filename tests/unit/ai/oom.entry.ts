@@ -32,6 +32,8 @@ import { consoleShell } from "../../../kernel/shell/shell";
 import "../../../kernel/shell/commands/crashctl";
 import "../../../kernel/shell/commands/memctl";
 import "../../../kernel/shell/commands/tracectl";
+import "../../../kernel/shell/commands/stresstest";
+import "../../../kernel/shell/commands/mem_stresstest";
 
 export function memInit(): void { initMemory(); }
 export function freeNow(): u32 { return freePagesNow(); }
