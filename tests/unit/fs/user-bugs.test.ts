@@ -103,3 +103,53 @@ describe("bench fs write removes its partial file when the disk fills (bug 8)", 
     }
   });
 });
+
+describe("failed removals on a corrupt disk change nothing (bug 6)", function () {
+  this.timeout(180000);
+  it("rm of a file whose extent points past the end, rm -r of a directory of size 0", async () => {
+    ensureTestImages();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "sis-corrupt-rm-"));
+    try {
+      const image = path.join(work, "corrupt.img");
+      fs.copyFileSync(imagePath("small-4k"), image);
+      const fsck = () => {
+        try {
+          return execFileSync("e2fsck", ["-fn", image], { stdio: "pipe" }).toString();
+        } catch (e: any) {
+          return e.stdout.toString();
+        }
+      };
+      let k = await Ext4Node.load();
+      k.attach("vda", image);
+      assert.equal(k.exports.mountAt("vda", "/", false), "");
+      for (const line of ["write /victim hello", "mkdir /d", "write /d/child x"]) assert.equal(k.sh(line).status, 0, line);
+      assert.equal(k.exports.unmountAll(), 0);
+      // the damage: the file's first extent starts past the end of the disk; the directory's size is 0
+      execFileSync("debugfs", ["-w", "-R", "sif /victim block[5] 0x7ffffff0", image], { stdio: "pipe" });
+      execFileSync("debugfs", ["-w", "-R", "sif /d size 0", image], { stdio: "pipe" });
+      const damage = fsck();
+      assert.match(damage, /victim|block|size/i, "e2fsck sees the damage");
+
+      k = await Ext4Node.load();
+      k.attach("vda", image);
+      assert.equal(k.exports.mountAt("vda", "/", false), "");
+      const verify = () => k.sh("fsctl verify /").out.replace(/[\d.]+ ms/, "").split("\n").slice(1).join("\n");
+      const verifiedBefore = verify();
+      assert.match(verifiedBefore, /inode \d+: block 2147483632 beyond the end of the file system/);
+      let r = k.sh("rm /victim");
+      assert.equal(r.status, 1);
+      assert.match(r.out, /^error: rm: \/victim: structure needs cleaning/);
+      assert.equal(k.sh("stat /victim").status, 0, "the name is still there");
+      r = k.sh("rm -r /d");
+      assert.equal(r.status, 1);
+      assert.match(r.out, /structure needs cleaning/);
+      assert.equal(k.sh("stat /d").status, 0, "the directory is still there");
+      assert.equal(verify(), verifiedBefore, "fsctl verify: the same damage, nothing more");
+      assert.equal(k.exports.unmountAll(), 0);
+      assert.equal(fsck().replace(/\n.*files,.*blocks\n?$/, ""), damage.replace(/\n.*files,.*blocks\n?$/, ""),
+        "e2fsck finds exactly the damage made before");
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
