@@ -153,3 +153,76 @@ describe("failed removals on a corrupt disk change nothing (bug 6)", function ()
     }
   });
 });
+
+describe("rough edges a user noticed (issue 24)", function () {
+  this.timeout(120000);
+  let k: Ext4Node;
+  before(async () => {
+    k = await Ext4Node.load();
+    k.bootMount();
+  });
+
+  it("truncate -s takes size suffixes; 2^64-1 is a number (too large a file), not 'not a number'", () => {
+    for (const [size, bytes] of [["8M", 8 << 20], ["4KiB", 4096], ["1K", 1024], ["2KB", 2000], ["0x10", 16]] as const) {
+      assert.equal(k.sh(`truncate -s ${size} /tmp/t`).status, 0, size);
+      assert.match(k.sh("stat /tmp/t").out, new RegExp(`Size: ${bytes}\\b`), size);
+    }
+    assert.match(k.sh("truncate -s 18446744073709551615 /tmp/t").out, /^error: truncate: \/tmp\/t: file too large/);
+    assert.match(k.sh("truncate -s 18446744073709551616 /tmp/t").out, /SIZE must be a number/);
+    assert.match(k.sh("truncate -s 8X /tmp/t").out, /SIZE must be a number/);
+  });
+  it("a negative number is an argument, not an unknown option", () => {
+    const r = k.sh("hexdump -n -5 /tmp/t");
+    assert.doesNotMatch(r.out, /unknown option/);
+    assert.equal(r.status, 1);
+  });
+  it("write and append need TEXT", () => {
+    assert.match(k.sh("write /tmp/w").out, /^error: usage: write \[-n\] PATH TEXT/);
+    assert.match(k.sh("append /tmp/w").out, /^error: usage: append \[-n\] PATH TEXT/);
+    assert.equal(k.sh("stat /tmp/w").status, 1, "nothing written");
+  });
+  it("ln of a missing source blames the source; mv onto itself is a no-op; umount of a directory says not mounted", () => {
+    assert.equal(k.sh("ln /nonexist /tmp/zz").out, "error: ln: /nonexist: no such file or directory\n");
+    assert.equal(k.sh("write /tmp/a data").status, 0);
+    assert.deepEqual(k.sh("mv /tmp/a /tmp/a"), { status: 0, out: "" });
+    assert.equal(k.sh("mkdir /tmp/dd").status, 0);
+    assert.deepEqual(k.sh("mv /tmp/dd /tmp/dd"), { status: 0, out: "" });
+    assert.equal(k.sh("cat /tmp/a").out, "data\n");
+    assert.equal(k.sh("umount /tmp").out, "error: umount: /tmp: not mounted\n");
+  });
+  it("fsctl stress --dir / prints no // paths", () => {
+    const r = k.sh("fsctl stress directory_operations --dir / --count 3");
+    assert.doesNotMatch(r.out, /\/\//, r.out);
+  });
+});
+
+describe("damaged and unsupported disks say what is wrong (issue 24)", function () {
+  this.timeout(120000);
+  let work: string;
+  before(() => {
+    ensureTestImages();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "sis-rough-disks-"));
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it("rm -r on a directory hard-link cycle names the cycle", async () => {
+    const image = path.join(work, "cycle.img");
+    fs.copyFileSync(imagePath("small-4k"), image);
+    execFileSync("debugfs", ["-w", "-R", "mkdir /d", image], { stdio: "pipe" });
+    execFileSync("debugfs", ["-w", "-R", "link /d /d/loop", image], { stdio: "pipe" });
+    const k = await Ext4Node.load();
+    k.attach("vda", image);
+    assert.equal(k.exports.mountAt("vda", "/", false), "");
+    const r = k.sh("rm -r /d");
+    assert.equal(r.status, 1);
+    assert.equal(r.out, "error: rm: /d/loop: directory cycle (a hard link to a directory above it): the file system needs checking\n");
+    assert.equal(k.sh("stat /d").status, 0);
+  });
+  it("a bigalloc disk is refused naming the feature", async () => {
+    const image = path.join(work, "bigalloc.img");
+    execFileSync("mkfs.ext4", ["-q", "-F", "-O", "bigalloc", "-C", "16384", image, "32M"], { stdio: "pipe" });
+    const k = await Ext4Node.load();
+    k.attach("vdb", image);
+    assert.match(k.exports.mountAt("vdb", "/mnt", false), /bigalloc feature \(clusters of 16 blocks\) is not supported/);
+  });
+});
