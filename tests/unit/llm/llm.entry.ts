@@ -22,7 +22,7 @@ export function hostFree(p: u32): void { heap.free(p); }
 
 export function load(ckpt: u32, ckptLen: u32, tok: u32, tokLen: u32): string {
   const r = new MemoryFileReader(ckpt, ckptLen);
-  const tr: FileReader | null = tokLen > 0 ? new MemoryFileReader(tok, tokLen) : null;
+  const tr: FileReader | null = tok != 0 ? new MemoryFileReader(tok, tokLen) : null;
   return loadModel(r, "model", tr, "tokenizer");
 }
 export function unload(): bool { return unloadModel(); }
@@ -79,3 +79,17 @@ export function promptMicros(): u64 { return lastPromptUs; }
 export function decodeMicros(): u64 { return lastDecodeUs; }
 
 export function shellRun(line: string): i32 { return consoleShell.execute(line); }
+
+/** A file of `claimed` bytes of which only the first `length` exist (the rest read as errors). */
+class ClaimedSizeReader extends FileReader {
+  constructor(public base: usize, public length: u64, public claimed: u64) { super(); }
+  size(): u64 { return this.claimed; }
+  readAt(offset: u64, dst: usize, length: u32): i64 {
+    if (offset + <u64>length > this.length) return -5;
+    memory.copy(dst, this.base + <usize>offset, length);
+    return <i64>length;
+  }
+}
+export function loadClaimed(ckpt: u32, ckptLen: u32, claimed: u64): string {
+  return loadModel(new ClaimedSizeReader(ckpt, ckptLen, claimed), "model", null, "");
+}

@@ -101,3 +101,272 @@ describe("llm: forward pass against the float64 reference", function () {
     });
   }
 });
+
+describe("llm: tokenizer against llama2.c's rules", function () {
+  this.timeout(60000);
+  let k: KernelModule<any>;
+  const shape = SHAPES.stories260K;
+  const tok = makeTokenizer(shape.vocab, 5);
+  before(async () => {
+    k = await loadLlm();
+    assert.equal(loadBytes(k, checkpointBytes(randomWeights(shape, 1)), tok.bytes), "");
+  });
+  after(() => k.exports.unload());
+
+  const texts = ["", "Once upon a time, there was a little girl named Lily.", "The cat sat on the mat.",
+    "  two  spaces", "tab\there\nnewline", "café é ü 日本 🙂", "\u0001\u007f~", "Lily and Tom played with the big red ball"];
+
+  it("encodes like the reference (BOS, dummy prefix, byte fallback, best-score merges)", () => {
+    for (const t of texts) {
+      const want = referenceEncode(tok.pieces, tok.scores, t, true);
+      assert.equal(k.exports.encode(t, true), want.join(","), JSON.stringify(t));
+      assert.equal(k.exports.encode(t, false), referenceEncode(tok.pieces, tok.scores, t, false).join(","));
+    }
+    // merges really happen: a corpus sentence becomes far fewer tokens than bytes
+    const ids = k.exports.encode(texts[1], true).split(",");
+    assert.ok(ids.length < texts[1].length * 0.8, `${ids.length} tokens`);
+    // characters with no token fall back to their bytes (id = byte + 3)
+    const emoji = k.exports.encode("🙂", false).split(",").map(Number);
+    assert.deepEqual(emoji.slice(1), [...Buffer.from("🙂")].map((b) => b + 3));
+  });
+
+  it("decodes back to the text (leading space dropped after BOS, <0xXX> to bytes)", () => {
+    for (const t of texts) {
+      const ids = k.exports.encode(t, true).split(",").map(Number);
+      let prev = ids[0];
+      const parts: Buffer[] = [];
+      for (const id of ids.slice(1)) { parts.push(Buffer.from(k.exports.decodeHex(prev, id), "hex")); prev = id; }
+      const got = Buffer.concat(parts);
+      assert.equal(got.toString("hex"), referenceDecode(tok.pieces, ids.slice(1)).toString("hex"));
+      assert.equal(got.toString("utf8"), t, JSON.stringify(t));
+    }
+  });
+});
+
+describe("llm: safetensors, sampling and memory", function () {
+  this.timeout(120000);
+  let k: KernelModule<any>;
+  const shape: Shape = { dim: 48, hidden: 72, layers: 2, heads: 6, kvHeads: 3, vocab: 300, seqLen: 32, shared: false };
+  const w = randomWeights(shape, 99);
+  const tok = makeTokenizer(shape.vocab, 5);
+  before(async () => { k = await loadLlm(); });
+
+  it("F32 safetensors gives the checkpoint's logits exactly; F16 and BF16 match the rounded reference", () => {
+    assert.equal(loadBytes(k, checkpointBytes(w), tok.bytes), "");
+    const seq = [1, 50, 60, 70, 80, 90];
+    const fromCheckpoint = kernelLogits(k, seq, 0);
+    for (const dtype of ["F32", "F16", "BF16"] as const) {
+      assert.equal(loadBytes(k, safetensorsBytes(w, dtype), tok.bytes), "", dtype);
+      const got = kernelLogits(k, seq, 0);
+      if (dtype === "F32") assert.deepEqual(got, fromCheckpoint);
+      const ref = new ReferenceModel(roundedWeights(w, dtype));
+      let want = new Float64Array(0);
+      seq.forEach((t, p) => { want = ref.step(t, p); });
+      const e = relError(got, want);
+      assert.ok(e <= TOLERANCE, `${dtype}: relative error ${e}`);
+      if (dtype !== "F32") assert.ok(relError(got, Float64Array.from(fromCheckpoint)) > 1e-6, `${dtype} really rounded`);
+    }
+    k.exports.unload();
+  });
+
+  it("sampling: seeded and reproducible; tiny top-p is greedy; temperature spreads the choice", () => {
+    assert.equal(loadBytes(k, checkpointBytes(w), tok.bytes), "");
+    const greedy = k.exports.generateIds("1,40", 20, 0, 0.9, 1n);
+    const a = k.exports.generateIds("1,40", 20, 1.0, 0.9, 7n);
+    assert.equal(k.exports.generateIds("1,40", 20, 1.0, 0.9, 7n), a);
+    assert.notEqual(k.exports.generateIds("1,40", 20, 1.0, 0.9, 8n), a);
+    assert.equal(k.exports.generateIds("1,40", 20, 1.0, 1e-6, 3n), greedy);
+    assert.equal(k.exports.generateIds("1,40", 20, 1.0, 0.0, 3n).split(",").length, 20); // plain multinomial
+    const distinct = new Set<string>();
+    for (let s = 0; s < 20; s++) distinct.add(k.exports.generateIds("1,40", 1, 2.0, 0.99, BigInt(s)));
+    assert.ok(distinct.size > 5, `${distinct.size} distinct first tokens at T=2`);
+    k.exports.unload();
+  });
+
+  it("takes pages from kernel/mm on load and gives every one back on unload", () => {
+    const before = k.exports.memFreePages();
+    assert.equal(loadBytes(k, checkpointBytes(randomWeights(SHAPES.m1, 4)), makeTokenizer(512, 1).bytes), "");
+    const used = before - k.exports.memFreePages();
+    assert.equal(used * 4096, k.exports.modelBytes());
+    assert.ok(used * 4096 > 4 * SHAPES.m1.dim * SHAPES.m1.dim * 4 * 12, "weights are in pages, not the heap");
+    assert.equal(k.exports.unload(), true);
+    assert.equal(k.exports.memFreePages(), before);
+    assert.equal(k.exports.unload(), false);
+  });
+
+  it("contiguous runs above 4 MiB: whole adjacent pageblocks, all freed", () => {
+    const before = k.exports.memFreePages();
+    const a = k.exports.contigAlloc(3000);
+    assert.ok(a > 0 && a % (4 << 20) === 0);
+    assert.equal(before - k.exports.memFreePages(), 3072);
+    new Uint8Array(k.memory.buffer, a, 3000 * 4096).fill(7); // all of it is ours
+    assert.equal(k.exports.contigFree(a, 3000), 0);
+    assert.equal(k.exports.memFreePages(), before);
+    assert.equal(k.exports.contigAlloc(1 << 20), 0, "4 GiB does not fit");
+    assert.equal(k.exports.memFreePages(), before);
+  });
+});
+
+describe("llm: hostile files are refused with one line, nothing half-loaded", function () {
+  this.timeout(120000);
+  let k: KernelModule<any>;
+  const shape: Shape = { dim: 32, hidden: 40, layers: 2, heads: 4, kvHeads: 2, vocab: 270, seqLen: 16, shared: true };
+  const w = randomWeights(shape, 5);
+  const good = checkpointBytes(w);
+  const tok = makeTokenizer(shape.vocab, 2);
+  const keeper = randomWeights(SHAPES.stories260K, 8);
+  let keeperLogits: Float32Array;
+  let freeWithKeeper = 0;
+  before(async () => {
+    k = await loadLlm();
+    assert.equal(loadBytes(k, checkpointBytes(keeper), makeTokenizer(512, 1).bytes), "");
+    keeperLogits = kernelLogits(k, [1, 100, 200], 0);
+    freeWithKeeper = k.exports.memFreePages();
+  });
+
+  function refused(bytes: Uint8Array, tokBytes: Uint8Array | undefined, label: string): string {
+    const e = loadBytes(k, bytes, tokBytes);
+    assert.notEqual(e, "", `${label}: accepted`);
+    assert.ok(!e.includes("\n") && e.length < 300, `${label}: not one line: ${e}`);
+    assert.equal(k.exports.memFreePages(), freeWithKeeper, `${label}: pages leaked`);
+    return e;
+  }
+  afterEach(() => {
+    // the model loaded before is still there and computes the same logits
+    assert.equal(k.exports.loaded(), true);
+    assert.deepEqual(kernelLogits(k, [1, 100, 200], 0), keeperLogits);
+  });
+
+  it("truncated, padded and empty checkpoints", () => {
+    for (const n of [0, 1, 27, 28, 29, 1000, good.length >> 1, good.length - 4, good.length - 1]) {
+      refused(good.subarray(0, n), tok.bytes, `length ${n}`);
+    }
+    assert.match(refused(Buffer.concat([good, Buffer.alloc(4)]), tok.bytes, "padded"), /implies/);
+  });
+
+  it("absurd, overflowing or inconsistent header values", () => {
+    const bad: [number, number][] = [[0, 0], [0, -1], [0, 1 << 30], [1, 0], [1, 1 << 30], [2, 0], [2, 100000], [3, 0], [3, 5],
+      [3, 64], [4, 0], [4, 8], [4, 3], [5, 0], [5, 1 << 30], [5, -(2 ** 31)], [5, 3], [6, 0], [6, -5], [6, 1 << 30], [0, 0x7fffffff]];
+    for (const [field, value] of bad) {
+      const b = Buffer.from(good);
+      b.writeInt32LE(value, field * 4);
+      refused(b, tok.bytes, `field ${field} = ${value}`);
+    }
+    const magic = Buffer.from(good);
+    magic.writeUInt32LE(0x616b3432, 0); magic.writeInt32LE(2, 4);
+    assert.match(refused(magic, tok.bytes, "ak42 v2"), /version 2/);
+  });
+
+  it("a model that does not fit in free memory is refused before any page is taken", () => {
+    // a header consistent with a 1.1 GB file: the fit check must refuse before reading weights
+    const s: Shape = { dim: 2048, hidden: 5632, layers: 4, heads: 16, kvHeads: 16, vocab: 32000, seqLen: 2048, shared: true };
+    const hdr = Buffer.alloc(28);
+    [s.dim, s.hidden, s.layers, s.heads, s.kvHeads, s.vocab, s.seqLen].forEach((v, i) => hdr.writeInt32LE(v, i * 4));
+    const floats = s.vocab * s.dim + s.layers * (2 * s.dim + 4 * s.dim * s.dim + 3 * s.dim * s.hidden) + s.dim + s.seqLen * (s.dim / s.heads);
+    const p = put(k, hdr);
+    const e = k.exports.loadClaimed(p, 28, BigInt(28 + 4 * floats));
+    k.exports.hostFree(p);
+    assert.match(e, /needs .* MiB .* largest free run/);
+    assert.equal(k.exports.memFreePages(), freeWithKeeper);
+  });
+
+  it("NaN or infinite weights", () => {
+    // the first weight, one inside the embedding, the last of rms_final (the RoPE tables after it are skipped)
+    for (const at of [28, 28 + 4 * 1000, good.length - 4 * shape.seqLen * (shape.dim / shape.heads) - 4]) {
+      for (const v of [NaN, Infinity]) {
+        const b = Buffer.from(good);
+        b.writeFloatLE(v, at);
+        assert.match(refused(b, tok.bytes, `weight at ${at} = ${v}`), /NaN or infinite/);
+      }
+    }
+  });
+
+  it("tokenizer: vocab mismatch, corrupt lengths and scores, truncation, a directory-sized junk file", () => {
+    refused(good, makeTokenizer(shape.vocab - 1, 2).bytes, "one token short");
+    refused(good, makeTokenizer(shape.vocab + 1, 2).bytes, "one token too many");
+    const t = Buffer.from(tok.bytes);
+    const zero = Buffer.from(t); zero.writeUInt32LE(0, 0); refused(good, zero, "max length 0");
+    const huge = Buffer.from(t); huge.writeInt32LE(1 << 30, 8); refused(good, huge, "huge token length");
+    const neg = Buffer.from(t); neg.writeInt32LE(-1, 8); refused(good, neg, "negative token length");
+    const nan = Buffer.from(t); nan.writeFloatLE(NaN, 4); refused(good, nan, "NaN score");
+    for (const n of [0, 3, 4, 11, t.length >> 1, t.length - 1]) refused(good, t.subarray(0, n), `tokenizer length ${n}`);
+    const rnd = seededRandom(77);
+    for (let i = 0; i < 50; i++) {
+      const junk = Buffer.from(t);
+      for (let j = 0; j < 4; j++) junk[Math.floor(rnd() * junk.length)] = Math.floor(rnd() * 256);
+      const e = loadBytes(k, good, junk); // may be accepted (a changed byte inside a piece is still a tokenizer)
+      assert.ok(!e.includes("\n"));
+      if (e === "") { k.exports.unload(); assert.equal(loadBytes(k, checkpointBytes(keeper), makeTokenizer(512, 1).bytes), ""); }
+      assert.equal(k.exports.memFreePages(), freeWithKeeper);
+    }
+  });
+
+  it("hundreds of mutated safetensors headers: no trap, one line each", () => {
+    const st = safetensorsBytes(w, "F32");
+    const hlen = Number(st.readBigUInt64LE(0));
+    const header = JSON.parse(st.subarray(8, 8 + hlen).toString());
+    const withHeader = (h: any, lengthOverride?: bigint) => {
+      let text = JSON.stringify(h);
+      while ((text.length + 8) % 8) text += " ";
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(lengthOverride ?? BigInt(Buffer.byteLength(text)));
+      return Buffer.concat([len, Buffer.from(text), st.subarray(8 + hlen)]);
+    };
+    const structured: [string, (h: any) => void][] = [
+      ["no metadata", (h) => { delete h.__metadata__; }],
+      ["no n_heads", (h) => { delete h.__metadata__.n_heads; }],
+      ["n_heads not a number", (h) => { h.__metadata__.n_heads = "four"; }],
+      ["n_heads 5", (h) => { h.__metadata__.n_heads = "5"; }],
+      ["seq_len 0", (h) => { h.__metadata__.seq_len = "0"; }],
+      ["dim disagrees", (h) => { h.__metadata__.dim = "64"; }],
+      ["metadata not an object", (h) => { h.__metadata__ = [1]; }],
+      ["missing wq", (h) => { delete h["layers.1.attention.wq.weight"]; }],
+      ["wrong shape", (h) => { h["layers.0.attention.wk.weight"].shape = [32, 16]; }],
+      ["shape with a negative", (h) => { h["norm.weight"].shape = [-32]; }],
+      ["dtype I64", (h) => { h["norm.weight"].dtype = "I64"; }],
+      ["dtype junk", (h) => { h["norm.weight"].dtype = 7; }],
+      ["offsets past the end", (h) => { h["norm.weight"].data_offsets = [0, 1e12]; }],
+      ["offsets reversed", (h) => { const o = h["norm.weight"].data_offsets; h["norm.weight"].data_offsets = [o[1], o[0]]; }],
+      ["offsets overlap", (h) => { const o = h["norm.weight"].data_offsets; h["norm.weight"].data_offsets = [o[0] - 4, o[1] - 4]; }],
+      ["offsets as strings", (h) => { h["norm.weight"].data_offsets = ["0", "4"]; }],
+      ["offsets float", (h) => { h["norm.weight"].data_offsets = [0.5, 4]; }],
+      ["huge offsets", (h) => { h["norm.weight"].data_offsets = [2 ** 70, 2 ** 71]; }],
+      ["tensor not an object", (h) => { h["norm.weight"] = "x"; }],
+      ["header an array", (h) => { for (const k of Object.keys(h)) delete h[k]; h.x = [[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]; }],
+    ];
+    for (const [label, change] of structured) {
+      const h = JSON.parse(JSON.stringify(header));
+      change(h);
+      refused(withHeader(h), tok.bytes, label);
+    }
+    refused(withHeader(header, 1n << 40n), tok.bytes, "header length 2^40");
+    refused(withHeader(header, 3n), tok.bytes, "header length 3");
+    refused(Buffer.concat([Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from("{}")]), tok.bytes, "empty object");
+    refused(Buffer.concat([Buffer.alloc(8, 0), Buffer.from("[")]), tok.bytes, "zero length");
+    const deep = "[".repeat(5000) + "]".repeat(5000);
+    const dl = Buffer.alloc(8); dl.writeBigUInt64LE(BigInt(deep.length + 2));
+    refused(Buffer.concat([dl, Buffer.from("{" + deep.slice(0, 0) + "\"a\":" + deep.slice(0, deep.length - 2) + "}")]), tok.bytes, "deep nesting");
+    // random byte mutations of the JSON text (and its length)
+    const rnd = seededRandom(2024);
+    let accepted = 0;
+    for (let i = 0; i < 400; i++) {
+      const b = Buffer.from(st);
+      const edits = 1 + Math.floor(rnd() * 4);
+      for (let j = 0; j < edits; j++) {
+        const at = 8 + Math.floor(rnd() * hlen);
+        b[at] = [0x22, 0x2c, 0x3a, 0x7b, 0x7d, 0x5b, 0x5d, 0x30, 0x39, 0x2d, 0x5c, 0x00, 0xff][Math.floor(rnd() * 13)] ?? 0x20;
+      }
+      if (rnd() < 0.1) b.writeBigUInt64LE(BigInt(Math.floor(rnd() * (hlen + 64))), 0);
+      const e = loadBytes(k, b, tok.bytes);
+      assert.ok(!e.includes("\n"), e);
+      if (e === "") {
+        // a mutation inside a name we ignore, or in padding: a valid file; put the keeper back
+        accepted++;
+        k.exports.unload();
+        assert.equal(loadBytes(k, checkpointBytes(keeper), makeTokenizer(512, 1).bytes), "");
+      }
+      assert.equal(k.exports.memFreePages(), freeWithKeeper);
+    }
+    assert.ok(accepted < 40, `${accepted} of 400 mutated headers accepted`);
+  });
+});
