@@ -8,7 +8,8 @@
 //                key cache [L][seq][kv_dim], value cache [L][seq][kv_dim]
 //                scratch for a batch of BATCH tokens: x, xb, xb2, q [BATCH][dim];
 //                k, v [BATCH][kv_dim]; hb, hb2 [BATCH][hidden]; att [heads][seq];
-//                logits [vocab]; sampler pairs [vocab] x (f32 prob, i32 index)
+//                logits [vocab]; sampler pairs [vocab] x (f32 prob, i32 index);
+//                RoPE table [seq][head_size/2] x (cos, sin)
 // Every array starts on a 64-byte boundary. All sizes are computed in u64 and checked
 // against limits before anything is multiplied into an address.
 
@@ -78,7 +79,7 @@ export class Layout {
   weightsEnd: u64 = 0;
   keyCache: u64 = 0; valueCache: u64 = 0;
   x: u64 = 0; xb: u64 = 0; xb2: u64 = 0; q: u64 = 0; k: u64 = 0; v: u64 = 0;
-  hb: u64 = 0; hb2: u64 = 0; att: u64 = 0; logits: u64 = 0; pairs: u64 = 0;
+  hb: u64 = 0; hb2: u64 = 0; att: u64 = 0; logits: u64 = 0; pairs: u64 = 0; rope: u64 = 0;
   total: u64 = 0;
 
   constructor(c: ModelConfig) {
@@ -112,6 +113,7 @@ export class Layout {
     this.att = o; o = align64(o + <u64>c.heads * s * 4);
     this.logits = o; o = align64(o + v * 4);
     this.pairs = o; o = align64(o + v * 8);
+    this.rope = o; o = align64(o + s * <u64>c.headSize * 4);
     this.total = o;
   }
 }
