@@ -18,11 +18,13 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = 3;
 const PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. " +
   "One day, she saw a big red ball in the park.";
-const PLAN: { shape: keyof typeof SHAPES; tokens: number; anchorQemu: number; anchorHost: number }[] = [
+// LLM_BENCH_SHAPES=stories260K,m1 runs a subset
+const ALL_PLAN: { shape: keyof typeof SHAPES; tokens: number; anchorQemu: number; anchorHost: number }[] = [
   { shape: "stories260K", tokens: 256, anchorQemu: 400, anchorHost: 7700 },
   { shape: "m1", tokens: 256, anchorQemu: 168, anchorHost: 2800 },
   { shape: "stories15M", tokens: 96, anchorQemu: 12, anchorHost: 143 },
 ];
+const PLAN = ALL_PLAN.filter((p) => !process.env.LLM_BENCH_SHAPES || process.env.LLM_BENCH_SHAPES.split(",").includes(p.shape));
 
 function files(): { dir: string; names: Map<string, [string, string]> } {
   const dir = path.join(ROOT, "build/bench/llm");
