@@ -4,9 +4,9 @@
 // encoding and decoding, safetensors (F32/F16/BF16), sampling, memory accounting, and
 // hostile files (truncated, absurd, mismatched, NaN, hundreds of mutated headers).
 import assert from "node:assert/strict";
-import { loadKernelModule, KernelModule } from "../../host/compile.ts";
+import type { KernelModule } from "../../host/compile.ts";
 import {
-  Shape, SHAPES, randomWeights, checkpointBytes, makeTokenizer, safetensorsBytes, roundedWeights, seededRandom, Weights,
+  Shape, SHAPES, randomWeights, checkpointBytes, makeTokenizer, safetensorsBytes, roundedWeights, seededRandom,
 } from "../../../host/llm-models.ts";
 import { ReferenceModel, referenceEncode, referenceDecode } from "./reference.ts";
 import { loadLlm, put, loadBytes, kernelLogits, TOLERANCE } from "./harness.ts";
@@ -335,5 +335,51 @@ describe("llm: hostile files are refused with one line, nothing half-loaded", fu
       assert.equal(k.exports.memFreePages(), freeWithKeeper);
     }
     assert.ok(accepted < 40, `${accepted} of 400 mutated headers accepted`);
+  });
+});
+
+describe("llm: llmctl on Node (no file system mounted)", function () {
+  this.timeout(60000);
+  let k: KernelModule<any>;
+  before(async () => { k = await loadLlm(); });
+  const sh = (line: string) => { k.platform.takeOutput(); const status = k.exports.shellRun(line); return { status, out: k.platform.takeOutput() }; };
+
+  it("help, usage errors and missing files give one error line and a non-zero status", () => {
+    assert.match(sh("llmctl --help").out, /llmctl load CHECKPOINT \[--tokenizer FILE\]/);
+    for (const [line, re] of [
+      ["llmctl", /^error: llmctl needs a subcommand/],
+      ["llmctl generate", /^error: no model loaded/],
+      ["llmctl unload", /^error: no model is loaded/],
+      ["llmctl load", /^error: usage: llmctl load/],
+      ["llmctl load a b", /^error: usage: llmctl load/],
+      ["llmctl load /models/x.bin --bogus 1", /^error: unknown option --bogus/],
+      ["llmctl load /models/x.bin", /^error: \/models\/x.bin: /],
+      ["llmctl status --bogus", /^error: unknown option/],
+      ["llmctl fly", /^error: unknown subcommand fly/],
+    ] as [string, RegExp][]) {
+      const r = sh(line);
+      assert.notEqual(r.status, 0, line);
+      const lines = r.out.trim().split(/\r?\n/);
+      assert.equal(lines.filter((l) => l.startsWith("error:")).length, 1, `${line}: ${r.out}`);
+      assert.match(lines[lines.length - 1], re, line);
+    }
+    assert.match(sh("llmctl status").out, /no model loaded/);
+    assert.equal(sh("llmctl status --json").out.trim(), "{\"loaded\":false}");
+  });
+
+  it("status and generate with a model loaded (through the same engine the shell uses)", () => {
+    const s = SHAPES.stories260K;
+    assert.equal(loadBytes(k, checkpointBytes(randomWeights(s, 3)), makeTokenizer(s.vocab, 3).bytes), "");
+    const st = JSON.parse(sh("llmctl status --json").out.trim());
+    assert.equal(st.dim, 64); assert.equal(st.n_kv_heads, 4); assert.equal(st.parameters, 260032);
+    const g = sh("llmctl generate Once upon a time --tokens 10");
+    assert.equal(g.status, 0);
+    assert.match(g.out, /^10 tokens in [\d.]+ ms \([\d.]+ tok\/s\); prompt \d+ tokens in [\d.]+ ms\r?$/m);
+    for (const bad of ["--tokens 0", "--tokens x", "--temp -1", "--temp abc", "--topp 2", "--seed -3"]) {
+      const r = sh(`llmctl generate hi ${bad}`);
+      assert.notEqual(r.status, 0, bad);
+      assert.match(r.out.trim(), /^error: /, bad);
+    }
+    assert.match(sh("llmctl unload").out, /unloaded/);
   });
 });
