@@ -14,6 +14,7 @@ TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
 UNIT_TESTS := 'tests/unit/**/*.test.ts'
 TARGET_TESTS := 'tests/target/**/*.test.ts'
+FUZZ_TESTS := 'tests/fuzz/**/*.test.ts'
 
 all: image
 
@@ -27,7 +28,7 @@ qemu: image
 	@$(TSX) host/run-qemu.ts
 
 test: image
-	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS)
+	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS) $(FUZZ_TESTS)
 
 test-unit: deps
 	@$(MOCHA) $(UNIT_TESTS)
