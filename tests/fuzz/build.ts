@@ -31,7 +31,7 @@ const TARGET_IDS: Record<string, number> = { vfs_path: 1, shell_parse: 2, ext4_i
 const C_FLAGS = ["-g", "-O2", "-fno-omit-frame-pointer", "-I", GEN, "-I", HERE,
   // Out-of-bounds accesses fault in the guard region (runtime.c) instead of being compared
   // in every load: libFuzzer's comparison tracing of those compares cost half the time.
-  "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "-DWASM_RT_MAX_CALL_STACK_DEPTH=4000",
+  "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1", "-DWASM_RT_MAX_CALL_STACK_DEPTH=4000",
   "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unused-but-set-variable"];
 
 function compile(name: string, source: string, output: string, flags: string[], extraInputs: string[] = []): void {
@@ -66,10 +66,10 @@ export function buildFuzzers(options: { coverage?: boolean } = {}): void {
 
   const variants = options.coverage
     ? [{ dir: COV_BIN, tag: "cov", kernel: ["-fprofile-instr-generate", "-fcoverage-mapping", "-fsanitize=fuzzer-no-link",
-          "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"], // no never-taken depth-check branch in every function
-        glue: ["-fsanitize=fuzzer-no-link", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"], link: ["-fsanitize=fuzzer", "-fprofile-instr-generate"] }]
-    : [{ dir: BIN, tag: "fuzz", kernel: ["-fsanitize=fuzzer-no-link", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1"],
-        glue: ["-fsanitize=address,fuzzer-no-link", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1"], link: ["-fsanitize=fuzzer,address"] }];
+          "-UWASM_RT_USE_STACK_DEPTH_COUNT", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"], // no never-taken depth-check branch in every function
+        glue: ["-fsanitize=fuzzer-no-link", "-UWASM_RT_USE_STACK_DEPTH_COUNT", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"], link: ["-fsanitize=fuzzer", "-fprofile-instr-generate"] }]
+    : [{ dir: BIN, tag: "fuzz", kernel: ["-fsanitize=fuzzer-no-link"],
+        glue: ["-fsanitize=address,fuzzer-no-link"], link: ["-fsanitize=fuzzer,address"] }];
   for (const v of variants) {
     fs.mkdirSync(v.dir, { recursive: true });
     const kernelObj = path.join(OBJ, `targets.${v.tag}.o`);
