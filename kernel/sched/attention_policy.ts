@@ -4,47 +4,49 @@
 // by the attention model (kernel/ai/attention.ts), learned online.
 //
 // Features of a task (4 numbers, 0..1; burst_policy.ts burstFeatures()):
-//   [0] ema_burst    log2(1 + exponential average of its completed bursts) / log2(1 + 200 ms); 1 if none
+//   [0] heuristic    log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
+//                    average of its completed bursts, burst_policy.ts): the model learns corrections
 //   [1] burst_used   log2(1 + CPU used in the burst in progress) / the same scale
 //   [2] io_ratio     decayed I/O wait / (CPU + I/O wait + sleep)   (Task.recent*)
 //   [3] sleep_ratio  decayed sleep and event wait / the same total
 // The model scores them against the last 20 dispatches (their features as keys, their
 // outcome vectors as values) and outputs y in (0, 1).
 //
-// Target: y = 1 - log2(1 + r) / log2(1 + 200 ms), r = the CPU the task actually used from
-// the prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example
-// stays open until then: burstAfterDispatch()). The predicted remaining burst is the inverse.
-// Loss: MSE on y. Examples go to the model at most one per MIN_EXAMPLE_GAP_US (the trainer
-// task's CPU is part of what the policy costs: the cap keeps it to a few percent).
+// Target: the correction the heuristic needed, y = 0.5 + log2((1 + r) / (1 + h)) / 16 in
+// [0, 1], where h is the heuristic's prediction and r the CPU the task actually used from the
+// prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example stays
+// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(16 (y - 0.5)) - 1:
+// y = 0.5 is the heuristic's answer, so the model starts near it and learns where it is wrong.
+// Loss: MSE on y. One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
+// CPU is part of what the policy costs; it runs at nice 10, mostly in idle time).
 // Prediction error (predicted vs actual remaining burst) of the model and of the heuristic on
 // the same examples: `schedctl stats`.
 //
-// Outcome vector pushed into the history after each dispatch: [target of the slice as a
-// remaining burst, slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
+// Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
 //
 // Trace (subsystem "sched"): features = the chosen task's features + runnable tasks,
 // output = its predicted remaining burst (ms), action = its task id, confidence = 1 when it
 // was chosen by prediction, 0 when overdue (starvation bound); outcome = the slice (ms).
 import { Task, StepResult } from "./task";
 import { DispatchOutcome } from "./fair";
-import { BurstPolicy, burstFeatures, burstFromTarget, burstTarget } from "./burst_policy";
+import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "./burst_policy";
 import { AttentionModel } from "../ai/attention";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { counterHz, ticksToUs, usToTicks } from "../platform/time";
 import { trainingReady } from "./trainer";
 
-/** At most one training example per this much time. */
-export const MIN_EXAMPLE_GAP_US: u64 = 5000;
+/** One resolved example in EXAMPLE_EVERY goes to the model (by count, so the sample is not biased to any kind of task). */
+export const EXAMPLE_EVERY: u64 = 4;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
-  ["ema_burst", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "predicted_ms", "task");
+  ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "predicted_ms", "task");
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
   /** Decisions traced, examples offered to the model and skipped by the rate cap. */
   candidatesScored: u64 = 0;
   examplesSkipped: u64 = 0;
-  private lastExampleAt: u64 = 0;
+  private examplesSeen: u64 = 0;
   /** embedFixed()'s result. */
   fixed0: i32 = 0;
   fixed1: i32 = 0;
@@ -92,15 +94,14 @@ export class AttentionPolicy extends BurstPolicy {
   }
 
   predictUs(task: Task): f64 {
-    return burstFromTarget(this.scoreOf(task, 0));
+    return burstFromTarget(this.scoreOf(task, 0), heuristicRemainingUs(task));
   }
 
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {
-    if (this.lastExampleAt != 0 && now - this.lastExampleAt < usToTicks(MIN_EXAMPLE_GAP_US)) {
+    if (this.examplesSeen++ % EXAMPLE_EVERY != 0) {
       this.examplesSkipped++;
       return;
     }
-    this.lastExampleAt = now;
     if (this.model.addExample(features, y)) trainingReady.signal();
   }
 
@@ -129,7 +130,7 @@ export class AttentionPolicy extends BurstPolicy {
     if (this.pendingTrace != 0) resolveOutcome(this.pendingTrace, sliceUs / 1000);
     burstFeatures(task, this.features);
     const o = this.outcomeVector;
-    o[0] = burstTarget(sliceUs);
+    o[0] = Math.log2(1 + (sliceUs > HORIZON_US ? HORIZON_US : sliceUs)) / Math.log2(1 + HORIZON_US);
     const frac = outcome.quantumTicks > 0 ? <f64>outcome.sliceTicks / <f64>outcome.quantumTicks : 1;
     o[1] = frac > 1 ? 1 : frac;
     o[2] = outcome.blockedOnIo ? 1 : 0;

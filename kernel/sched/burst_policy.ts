@@ -8,7 +8,8 @@
 // this burst, its decayed I/O-wait and sleep shares):
 //   heuristic   exponential average tau of completed bursts (alpha 0.5, the classical SJF
 //               estimate): remaining = tau - used while used < tau, else used (a burst that
-//               outlived its estimate is expected to last as long again); unknown = HORIZON
+//               outlived its estimate is expected to last as long again); a task that never
+//               completed a burst: FIRST_BURST_US - used while under it, then HORIZON (batch)
 //   attention   the attention model (kernel/ai/attention.ts, attention_policy.ts) learns it online
 // Predictions and labels are capped at HORIZON_US: "remaining" means min(remaining, 200 ms).
 //
@@ -36,18 +37,28 @@ import { ticksToUs, usToTicks } from "../platform/time";
 export const HORIZON_US: f64 = 200000;
 export const MAX_WAIT_US: u64 = 500000;
 export const BATCH_SLICE_US: u64 = 50000;
-export const SHORT_US: f64 = 5000;
+export const SHORT_US: f64 = 5001;
 export const EMA_ALPHA: f64 = 0.5;
+/** The estimate of a task's first burst (none completed yet): past it, a task that has never blocked is batch work. */
+export const FIRST_BURST_US: f64 = 5000;
+/** A slice is not ended for an I/O completion before it ran this long (completions are served in batches). */
+export const IO_PREEMPT_AFTER_US: u64 = 1000;
 export const SWITCH_MARGIN: f64 = 0.5;
 /** log2(1 + HORIZON_US): the scale of the model's features and target. */
 export const LOG_HORIZON: f64 = Math.log2(1 + HORIZON_US);
+
+/** Among equal keys: the task further into its burst (batch tasks run one after another), then the fair order. */
+function leaderBefore(a: Task, b: Task): bool {
+  if (a.burstCpuTicks != b.burstCpuTicks) return a.burstCpuTicks > b.burstCpuTicks;
+  return fairBefore(a, b);
+}
 
 /** The classical estimate of the remaining burst (us). */
 export function heuristicRemainingUs(t: Task): f64 {
   const used = <f64>ticksToUs(t.burstCpuTicks);
   const tau = t.burstEmaUs;
   let r: f64;
-  if (tau < 0) r = HORIZON_US;
+  if (tau < 0) r = used < FIRST_BURST_US ? FIRST_BURST_US - used : HORIZON_US;
   else if (used < tau) r = tau - used;
   else r = used;
   return r < 1 ? 1 : r > HORIZON_US ? HORIZON_US : r;
@@ -55,23 +66,33 @@ export function heuristicRemainingUs(t: Task): f64 {
 
 /** The model's features of a task (4 numbers, 0..1): see attention_policy.ts. */
 export function burstFeatures(t: Task, out: StaticArray<f64>): void {
-  out[0] = t.burstEmaUs < 0 ? 1.0 : min(1.0, Math.log2(1 + t.burstEmaUs) / LOG_HORIZON);
+  out[0] = min(1.0, Math.log2(1 + heuristicRemainingUs(t)) / LOG_HORIZON);
   out[1] = min(1.0, Math.log2(1 + <f64>ticksToUs(t.burstCpuTicks)) / LOG_HORIZON);
   const total = t.recentCpu + t.recentIo + t.recentSleep;
   out[2] = total > 0 ? t.recentIo / total : 0;
   out[3] = total > 0 ? t.recentSleep / total : 0;
 }
 
-/** Training target of a remaining burst: 1 - log2(1 + min(us, HORIZON)) / LOG_HORIZON, in [0, 1]. */
-export function burstTarget(us: f64): f64 {
+/** Range of the model's correction: y in [0, 1] stands for a factor 2^(-RANGE..+RANGE) on the heuristic. */
+export const CORRECTION_RANGE_LOG2: f64 = 8;
+
+/**
+ * Training target of a remaining burst `us` (capped at HORIZON) given the heuristic's
+ * prediction `heuristicUs` when the example opened: the correction the heuristic needed,
+ * y = 0.5 + log2((1 + us) / (1 + heuristic)) / (2 RANGE), clamped to [0, 1]. y = 0.5 is
+ * "the heuristic was right", so a model that learns nothing matches the heuristic.
+ */
+export function burstTarget(us: f64, heuristicUs: f64): f64 {
   const u = us < 0 ? 0 : us > HORIZON_US ? HORIZON_US : us;
-  return 1 - Math.log2(1 + u) / LOG_HORIZON;
+  const y = 0.5 + Math.log2((1 + u) / (1 + heuristicUs)) / (2 * CORRECTION_RANGE_LOG2);
+  return y < 0 ? 0 : y > 1 ? 1 : y;
 }
 
-/** Inverse of burstTarget: the remaining burst (us) a model output stands for. */
-export function burstFromTarget(y: f64): f64 {
+/** Inverse of burstTarget: the remaining burst (us) a model output stands for, capped at HORIZON. */
+export function burstFromTarget(y: f64, heuristicUs: f64): f64 {
   const yy = y < 0 ? 0 : y > 1 ? 1 : y;
-  return Math.pow(2, (1 - yy) * LOG_HORIZON) - 1;
+  const r = (1 + heuristicUs) * Math.pow(2, (yy - 0.5) * 2 * CORRECTION_RANGE_LOG2) - 1;
+  return r < 1 ? 1 : r > HORIZON_US ? HORIZON_US : r;
 }
 
 /** Prediction error over resolved examples: mean |log2(predicted / actual)| and mean absolute error. */
@@ -133,12 +154,12 @@ export class BurstPolicy extends FairPolicy {
     return false;
   }
 
-  /** A resolved example: features when it opened, target (burstTarget of the actual remaining burst). */
+  /** A resolved example: features when it opened, target (burstTarget: the correction the heuristic needed). */
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {}
 
   /** The key pick() minimises. */
   @inline keyOf(t: Task): f64 {
-    const p = t.predictedUs < 0 ? HORIZON_US : t.predictedUs;
+    const p = t.predictedUs < 0 ? FIRST_BURST_US : t.predictedUs; // never ran: its first burst's estimate
     return p * 1024.0 / <f64>weightOfNice(t.nice);
   }
 
@@ -158,7 +179,7 @@ export class BurstPolicy extends FairPolicy {
       }
       let key = this.keyOf(t);
       if (t.id == this.lastTaskId) key *= SWITCH_MARGIN;
-      if (best < 0 || key < bestKey || (key == bestKey && fairBefore(t, runqueue[best]))) {
+      if (best < 0 || key < bestKey || (key == bestKey && leaderBefore(t, runqueue[best]))) {
         best = i;
         bestKey = key;
       }
@@ -172,7 +193,7 @@ export class BurstPolicy extends FairPolicy {
 
   quantumTicks(task: Task, runqueue: Array<Task>): u64 {
     const fairQuantum = super.quantumTicks(task, runqueue);
-    const p = task.predictedUs < 0 ? HORIZON_US : task.predictedUs;
+    const p = task.predictedUs < 0 ? FIRST_BURST_US : task.predictedUs;
     if (p < SHORT_US) {
       const room = usToTicks(<u64>min(2 * p + 1000, 8000.0));
       return room > fairQuantum ? room : fairQuantum;
@@ -208,7 +229,7 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
         modelErrorRecent.clear();
         heuristicErrorRecent.clear();
       }
-      learner.learnBurst(task.exampleFeatures, burstTarget(actual), now);
+      learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
     }
   }
   if (burstEnded) {

@@ -16,7 +16,7 @@
 import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
 import { AttentionPolicy } from "./attention_policy";
-import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN } from "./burst_policy";
+import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN, IO_PREEMPT_AFTER_US } from "./burst_policy";
 import { registerTraceSubsystem, recordDecision } from "../ai/trace";
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
@@ -402,12 +402,14 @@ export function runScheduler(): bool {
  * known wake-up of a task that pick() would run before it (a smaller key, by the switch
  * margin): a sleeper's deadline, or the expected completion of the I/O a blocked task waits
  * for. Such a task waiting for I/O of unknown completion time limits the slice to the fair
- * quantum. Never below 100 us.
+ * quantum. Never below 100 us, and for I/O never below IO_PREEMPT_AFTER_US (completions are
+ * then served together: fewer context switches).
  */
 function capAtWakeups(task: Task, quantum: u64, now: u64, p: FairPolicy): u64 {
   const bp = changetype<BurstPolicy>(p);
   const limit = bp.keyOf(task) * SWITCH_MARGIN;
   let end = now + quantum;
+  const ioFloor = now + usToTicks(IO_PREEMPT_AFTER_US);
   for (let i = 0; i < sleepers.length; i++) {
     const s = unchecked(sleepers[i]);
     if (s.wakeAt < end && s.arrivedAt != 0 && bp.keyOf(s) < limit) end = s.wakeAt;
@@ -415,7 +417,8 @@ function capAtWakeups(task: Task, quantum: u64, now: u64, p: FairPolicy): u64 {
   for (let i = 0; i < taskList.length; i++) {
     const b = unchecked(taskList[i]);
     if (b.state != TaskState.Blocked || b.waitRequest == null || bp.keyOf(b) >= limit) continue;
-    const at = b.waitRequest!.expectedAt;
+    let at = b.waitRequest!.expectedAt;
+    if (at != 0 && at < ioFloor) at = ioFloor;
     if (at == 0) {
       const fq = now + fairPolicy.quantumTicks(task, runqueue);
       if (fq < end) end = fq;
