@@ -25,8 +25,9 @@
 // Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
 //
 // Trace (subsystem "sched"): features = the chosen task's features + runnable tasks,
-// output = its predicted remaining burst (ms), action = its task id, confidence = 1 when it
-// was chosen by prediction, 0 when overdue (starvation bound); outcome = the slice (ms).
+// output = the model's y for it when it last ran (0.5 = the heuristic's prediction), action =
+// its task id, confidence = 1 when it was chosen by prediction, 0 when overdue (starvation
+// bound); outcome = the slice it ran (ms).
 import { Task, StepResult } from "./task";
 import { DispatchOutcome } from "./fair";
 import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "./burst_policy";
@@ -39,7 +40,7 @@ import { trainingReady } from "./trainer";
 export const EXAMPLE_EVERY: u64 = 4;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
-  ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "predicted_ms", "task");
+  ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "correction", "task");
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
@@ -117,7 +118,7 @@ export class AttentionPolicy extends BurstPolicy {
       this.traceFeatures[4] = <f64>runqueue.length;
       const overdue = now > t.stateSince && <f64>ticksToUs(now - t.stateSince) >= 500000;
       this.pendingTrace = recordDecision(SCHED_TRACE, this.model.version, this.traceFeatures, 5,
-        t.predictedUs / 1000, overdue ? 0 : 1, <i64>t.id, now);
+        t.lastScore < 0 ? 0.5 : t.lastScore, overdue ? 0 : 1, <i64>t.id, now);
     }
     return i;
   }

@@ -17,7 +17,7 @@ import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
 import { AttentionPolicy } from "./attention_policy";
 import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN, IO_PREEMPT_AFTER_US } from "./burst_policy";
-import { registerTraceSubsystem, recordDecision } from "../ai/trace";
+import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
 import { ensureTrainer } from "./trainer";
@@ -116,7 +116,7 @@ export function setPolicy(name: string): bool {
     f[1] = <f64>policyIndex(next!);
     f[2] = <f64>runqueue.length;
     f[3] = <f64>taskList.length;
-    recordDecision(POLICY_TRACE, 0, f, 4, 1, 1, <i64>policyIndex(next!), nowTicks());
+    resolveOutcome(recordDecision(POLICY_TRACE, 0, f, 4, 1, 1, <i64>policyIndex(next!), nowTicks()), 1);
   }
   return true;
 }
