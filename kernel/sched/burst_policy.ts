@@ -110,7 +110,7 @@ export class PredictionError {
   clear(): void { this.count = 0; this.sumLog2 = 0; this.sumAbsUs = 0; }
 }
 
-/** Both predictors' errors on the same resolved examples (all of them, and the last window). */
+/** Both predictors' errors on the same resolved examples (those opened while the attention policy decided; all, and the last window). */
 export const modelError = new PredictionError();
 export const heuristicError = new PredictionError();
 export const modelErrorRecent = new PredictionError();
@@ -133,6 +133,8 @@ export class BurstPolicy extends FairPolicy {
   lastTaskId: i32 = 0;
   decisions: u64 = 0;
   overduePicks: u64 = 0;
+  /** Whether the last pick() ran an overdue task (the starvation bound decided). */
+  lastPickWasOverdue: bool = false;
   protected features: StaticArray<f64> = new StaticArray<f64>(4);
 
   get name(): string {
@@ -165,6 +167,7 @@ export class BurstPolicy extends FairPolicy {
 
   pick(runqueue: Array<Task>, now: u64): i32 {
     const count = runqueue.length;
+    this.lastPickWasOverdue = false;
     if (count == 1) return 0;
     this.decisions++;
     const overdueAt = usToTicks(MAX_WAIT_US);
@@ -186,6 +189,7 @@ export class BurstPolicy extends FairPolicy {
     }
     if (overdue >= 0) {
       this.overduePicks++;
+      this.lastPickWasOverdue = true;
       return overdue;
     }
     return best;
@@ -212,24 +216,27 @@ export class BurstPolicy extends FairPolicy {
  * the active policy is not a burst policy). `learner` is the learning burst policy.
  */
 export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool, exited: bool, now: u64,
-  active: BurstPolicy | null, learner: BurstPolicy): void {
+  active: BurstPolicy | null, learner: BurstPolicy | null): void {
   task.burstCpuTicks += sliceTicks;
   if (task.exampleOpen) {
     const ran = <f64>ticksToUs(task.burstCpuTicks - task.exampleAtCpu);
     if (burstEnded || ran >= HORIZON_US) {
       const actual = ran > HORIZON_US ? HORIZON_US : ran;
       task.exampleOpen = false;
-      modelError.add(task.examplePredModelUs, actual);
-      heuristicError.add(task.examplePredHeuristicUs, actual);
-      modelErrorRecent.add(task.examplePredModelUs, actual);
-      heuristicErrorRecent.add(task.examplePredHeuristicUs, actual);
-      if (modelErrorRecent.count >= ERROR_WINDOW) {
+      const modelled = !isNaN(task.examplePredModelUs);
+      if (modelled) {
+        modelError.add(task.examplePredModelUs, actual);
+        heuristicError.add(task.examplePredHeuristicUs, actual);
+        modelErrorRecent.add(task.examplePredModelUs, actual);
+        heuristicErrorRecent.add(task.examplePredHeuristicUs, actual);
+      }
+      if (modelled && modelErrorRecent.count >= ERROR_WINDOW) {
         modelErrorCurve.push(modelErrorRecent.meanLog2);
         heuristicErrorCurve.push(heuristicErrorRecent.meanLog2);
         modelErrorRecent.clear();
         heuristicErrorRecent.clear();
       }
-      learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
+      if (learner != null) learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
     }
   }
   if (burstEnded) {
@@ -247,7 +254,11 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
     task.exampleOpen = true;
     task.exampleAtCpu = task.burstCpuTicks;
     task.examplePredHeuristicUs = heuristic;
-    task.examplePredModelUs = learner.predictUs(task);
+    // the model's prediction only while it decides (its cost is the attention policy's); the
+    // errors of both predictors are compared on those examples
+    task.examplePredModelUs = learner != null && active === learner ? learner.predictUs(task) : NaN;
+    task.predictedUs = active != null && active === learner ? task.examplePredModelUs : heuristic;
+    return;
   }
-  task.predictedUs = active == null || active === learner ? (active == null ? heuristic : learner.predictUs(task)) : heuristic;
+  task.predictedUs = active != null && active === learner ? active.predictUs(task) : heuristic;
 }

@@ -15,12 +15,10 @@
 // charge the measured slice -> act on the step's result -> policy.observe() (learning).
 import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
-import { AttentionPolicy } from "./attention_policy";
 import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN, IO_PREEMPT_AFTER_US } from "./burst_policy";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
-import { ensureTrainer } from "./trainer";
 import { BlockRequest, setBlockCompletionHook } from "../block/device";
 import { nowTicks, ticksToUs, usToTicks } from "../platform/time";
 import { wakeNoLaterThan } from "../kernel_loop";
@@ -36,7 +34,10 @@ let lastDispatchedId: i32 = 0;
 export let currentTask: Task | null = null;
 
 export const fairPolicy = new FairPolicy();
-export const attentionPolicy = new AttentionPolicy();
+/** The learned policy `schedctl transformer on` switches to (installed by kernel/init.ts); null = none. */
+let learnedPolicy: FairPolicy | null = null;
+/** The learned policy as a burst policy (it learns from every resolved burst example), if it is one. */
+let learnedBurst: BurstPolicy | null = null;
 export const heuristicPolicy = new BurstPolicy();
 let policy: FairPolicy = fairPolicy;
 /** Policy switches, traced (subsystem "sched-policy": from, to, runnable and live tasks then). */
@@ -90,51 +91,69 @@ export function activePolicy(): FairPolicy {
   return policy;
 }
 
+/** Makes `p` the policy useAttention(true) and `schedctl policy attention` switch to (kernel/init.ts: the attention policy). */
+export function installLearnedPolicy(p: FairPolicy): void {
+  learnedPolicy = p;
+  learnedBurst = p instanceof BurstPolicy ? changetype<BurstPolicy>(p) : null;
+}
+
+export function learnedPolicyInstalled(): bool {
+  return learnedPolicy != null;
+}
+
 function policyIndex(p: FairPolicy): i32 {
-  return p === fairPolicy ? 0 : p === attentionPolicy ? 1 : 2;
+  return p === fairPolicy ? 0 : p === heuristicPolicy ? 2 : 1;
 }
 
 /**
- * `schedctl policy NAME`: fair, attention or heuristic; false for another name. Safe at any
- * time, also while a workload runs: every policy keeps the fair accounting (virtual runtimes,
- * one shared virtual-time base) and the scheduler keeps every task's burst record whatever
- * the policy, so the new policy decides from the next dispatch on. Each switch is traced.
+ * `schedctl policy NAME`: fair, attention (the installed learned policy) or heuristic; false
+ * for another name or when no learned policy is installed. Safe at any time, also while a
+ * workload runs: every policy keeps the fair accounting (virtual runtimes, one shared
+ * virtual-time base) and the scheduler keeps every task's burst record whatever the policy,
+ * so the new policy decides from the next dispatch on. Each switch is traced.
  */
 export function setPolicy(name: string): bool {
-  const next: FairPolicy | null = name == "fair" ? fairPolicy : name == "attention" ? attentionPolicy :
-    name == "heuristic" ? heuristicPolicy : null;
+  let next: FairPolicy | null = null;
+  if (name == "fair") next = fairPolicy;
+  else if (name == "heuristic") next = heuristicPolicy;
+  else if (name == "attention") next = learnedPolicy;
   if (next == null) return false;
-  if (next === attentionPolicy) ensureTrainer();
+  const to = next!;
+  to.activate();
   const from = policy;
-  const base = max(max(attentionPolicy.minVruntime, fairPolicy.minVruntime), heuristicPolicy.minVruntime);
-  next!.minVruntime = base;
-  policy = next!;
-  if (from !== next) {
+  let base = max(fairPolicy.minVruntime, heuristicPolicy.minVruntime);
+  if (learnedPolicy != null) base = max(base, learnedPolicy!.minVruntime);
+  to.minVruntime = base;
+  policy = to;
+  if (from !== to) {
     policySwitches++;
     const f = new StaticArray<f64>(4);
     f[0] = <f64>policyIndex(from);
-    f[1] = <f64>policyIndex(next!);
+    f[1] = <f64>policyIndex(to);
     f[2] = <f64>runqueue.length;
     f[3] = <f64>taskList.length;
-    resolveOutcome(recordDecision(POLICY_TRACE, 0, f, 4, 1, 1, <i64>policyIndex(next!), nowTicks()), 1);
+    resolveOutcome(recordDecision(POLICY_TRACE, 0, f, 4, 1, 1, <i64>policyIndex(to), nowTicks()), 1);
   }
   return true;
 }
 
-/** `schedctl transformer on|off`: the attention policy, or back to fair. */
-export function useAttention(on: bool): void {
-  setPolicy(on ? "attention" : "fair");
+/**
+ * `schedctl transformer on|off`: the learned policy, or back to fair. Returns false (and
+ * stays where it is) when asked for the learned policy but none is installed.
+ */
+export function useAttention(on: bool): bool {
+  return setPolicy(on ? "attention" : "fair");
 }
 
 /** The burst policy that is active, or null under fair. */
 function activeBurstPolicy(): BurstPolicy | null {
-  if (policy === attentionPolicy) return attentionPolicy;
   if (policy === heuristicPolicy) return heuristicPolicy;
+  if (learnedBurst != null && policy === learnedBurst) return learnedBurst;
   return null;
 }
 
 export function attentionEnabled(): bool {
-  return policy === attentionPolicy;
+  return learnedPolicy != null && policy === learnedPolicy;
 }
 
 // ---------------------------------------------------------------- task table
@@ -311,7 +330,7 @@ export function runScheduler(): bool {
   // only real choices (two or more runnable tasks) count as decisions
   if (runqueue.length >= 2) {
     (p.learned ? attentionDecisionLatency : p === heuristicPolicy ? heuristicDecisionLatency : fairDecisionLatency).record(t1 - t0);
-    if (p.learned && attentionPolicy.lastPickScored) {
+    if (p.learned && p.lastPickScored) {
       attentionScoredLatency.record(t1 - t0);
       attentionScoredPicks++;
       if (irq1 != irq0) attentionScoredInterrupted++;
@@ -392,7 +411,7 @@ export function runScheduler(): bool {
     runqueue.push(task);
   }
   if (burstEnded && result != StepResult.Exit) endBurst(task, t2);
-  burstAfterDispatch(task, slice, burstEnded || task.killed, task.state == TaskState.Exited, t2, activeBurstPolicy(), attentionPolicy);
+  burstAfterDispatch(task, slice, burstEnded || task.killed, task.state == TaskState.Exited, t2, activeBurstPolicy(), learnedBurst);
   p.observe(task, outcome, t2);
   return true;
 }

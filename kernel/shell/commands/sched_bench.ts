@@ -11,17 +11,18 @@
 //
 // The model's weights are reset at the start, trained by one warm-up run (reported as
 // "sched.warmup"), and keep learning online during the measured runs.
-import { registerSubcommand } from "../shell/families";
-import { Options, parseDecimal } from "../shell/args";
-import { println, printError } from "../platform/console";
-import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "./workload";
-import { waitForWorkload } from "./wait";
-import { CpuTask } from "./workloads";
-import { nowTicks, ticksToNs, usToTicks } from "../platform/time";
-import { meanOf, percentileOf } from "./latency";
-import { clearPredictionErrors, modelError, heuristicError, modelErrorCurve, heuristicErrorCurve } from "./burst_policy";
-import { setPolicy, activePolicy, heuristicDecisionLatency, useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
-  attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "./scheduler";
+import { registerSubcommand } from "../families";
+import { Options, parseDecimal } from "../args";
+import { println, printError } from "../../platform/console";
+import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "../../sched/workload";
+import { waitForWorkload } from "../../sched/wait";
+import { CpuTask } from "../../sched/workloads";
+import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
+import { meanOf, percentileOf } from "../../sched/latency";
+import { clearPredictionErrors, modelError, heuristicError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
+import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
+  attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "../../sched/scheduler";
+import { attentionPolicy } from "../../ai/attention_policy";
 
 class BenchKind {
   constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
@@ -48,7 +49,10 @@ function specOf(k: BenchKind, seed: u64, seconds: f64): WorkloadSpec {
 
 /** Runs one workload to the end under the given policy; null when it could not start or was interrupted. */
 function runOnce(spec: WorkloadSpec, policyName: string): Workload | null {
-  setPolicy(policyName);
+  if (!setPolicy(policyName)) {
+    printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)");
+    return null;
+  }
   const w = startWorkload(spec);
   if (w == null) {
     printError(startError);

@@ -24,17 +24,19 @@
 //
 // Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
 //
-// Trace (subsystem "sched"): features = the chosen task's features + runnable tasks,
-// output = the model's y for it when it last ran (0.5 = the heuristic's prediction), action =
-// its task id, confidence = 1 when it was chosen by prediction, 0 when overdue (starvation
-// bound); outcome = the slice it ran (ms).
-import { Task, StepResult } from "./task";
-import { DispatchOutcome } from "./fair";
-import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "./burst_policy";
-import { AttentionModel } from "../ai/attention";
-import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
-import { counterHz, ticksToUs, usToTicks } from "../platform/time";
-import { trainingReady } from "./trainer";
+// Trace (subsystem "sched"): recorded after the slice of a dispatch chosen among two or more
+// runnable tasks (so the trace costs nothing inside the timed decision): features = the
+// chosen task's features after the slice + runnable tasks at the pick, output = the model's y
+// for it when it was picked (0.5 = the heuristic's prediction), action = its task id,
+// confidence = 1 when it was chosen by prediction, 0 when overdue (starvation bound);
+// outcome = the slice it ran (ms).
+import { Task, StepResult } from "../sched/task";
+import { DispatchOutcome } from "../sched/fair";
+import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
+import { AttentionModel } from "./attention";
+import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
+import { counterHz, ticksToUs } from "../platform/time";
+import { trainingReady, ensureTrainer } from "./trainer";
 
 /** One resolved example in EXAMPLE_EVERY goes to the model (by count, so the sample is not biased to any kind of task). */
 export const EXAMPLE_EVERY: u64 = 4;
@@ -55,13 +57,18 @@ export class AttentionPolicy extends BurstPolicy {
   fixed3: i32 = 0;
   private traceFeatures: StaticArray<f64> = new StaticArray<f64>(5);
   private outcomeVector: StaticArray<f64> = new StaticArray<f64>(4);
-  private pendingTrace: u64 = 0;
   private pendingTask: Task | null = null;
-  /** Whether the last pick() chose among two or more tasks (a traced decision). */
-  lastPickScored: bool = false;
+  private pendingRunnable: i32 = 0;
+  private pendingScore: f64 = 0.5;
+  private pendingOverdue: bool = false;
 
   get name(): string {
     return "attention";
+  }
+
+  /** Switched on (`schedctl transformer on`): the ai-trainer task is spawned the first time. */
+  activate(): void {
+    ensureTrainer();
   }
 
   get learned(): bool {
@@ -108,28 +115,29 @@ export class AttentionPolicy extends BurstPolicy {
 
   pick(runqueue: Array<Task>, now: u64): i32 {
     const i = super.pick(runqueue, now);
+    const t = runqueue[i];
     this.lastPickScored = runqueue.length >= 2;
-    this.pendingTask = runqueue[i];
-    this.pendingTrace = 0;
-    if (this.lastPickScored) {
-      const t = runqueue[i];
-      this.candidatesScored += <u64>runqueue.length;
-      burstFeatures(t, this.traceFeatures);
-      this.traceFeatures[4] = <f64>runqueue.length;
-      const overdue = now > t.stateSince && <f64>ticksToUs(now - t.stateSince) >= 500000;
-      this.pendingTrace = recordDecision(SCHED_TRACE, this.model.version, this.traceFeatures, 5,
-        t.lastScore < 0 ? 0.5 : t.lastScore, overdue ? 0 : 1, <i64>t.id, now);
-    }
+    this.pendingTask = this.lastPickScored ? t : null;
+    this.pendingRunnable = runqueue.length;
+    this.pendingScore = t.lastScore < 0 ? 0.5 : t.lastScore;
+    this.pendingOverdue = this.lastPickWasOverdue;
     return i;
   }
 
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {
     super.observe(task, outcome, now);
-    if (this.pendingTask !== task) return; // dispatched under another policy
-    this.pendingTask = null;
     const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
-    if (this.pendingTrace != 0) resolveOutcome(this.pendingTrace, sliceUs / 1000);
     burstFeatures(task, this.features);
+    if (this.pendingTask === task) {
+      // a decision among two or more tasks: trace it with its outcome
+      this.pendingTask = null;
+      this.candidatesScored += <u64>this.pendingRunnable;
+      memory.copy(changetype<usize>(this.traceFeatures), changetype<usize>(this.features), 4 << 3);
+      this.traceFeatures[4] = <f64>this.pendingRunnable;
+      const id = recordDecision(SCHED_TRACE, this.model.version, this.traceFeatures, 5, this.pendingScore,
+        this.pendingOverdue ? 0 : 1, <i64>task.id, now);
+      resolveOutcome(id, sliceUs / 1000);
+    }
     const o = this.outcomeVector;
     o[0] = Math.log2(1 + (sliceUs > HORIZON_US ? HORIZON_US : sliceUs)) / Math.log2(1 + HORIZON_US);
     const frac = outcome.quantumTicks > 0 ? <f64>outcome.sliceTicks / <f64>outcome.quantumTicks : 1;
@@ -139,6 +147,9 @@ export class AttentionPolicy extends BurstPolicy {
     this.model.pushHistory(this.features, o);
   }
 }
+
+/** The attention policy; kernel/init.ts installs it as the scheduler's learned policy. */
+export const attentionPolicy = new AttentionPolicy();
 
 /** Counter ticks per microsecond (for callers that convert latencies). */
 export function ticksPerUs(): f64 {
