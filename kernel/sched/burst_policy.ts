@@ -18,8 +18,8 @@
 //     its own (hysteresis: fewer context switches, and batch tasks run one after another
 //     instead of interleaved, so they finish one after another: lower mean turnaround);
 //   - STARVATION BOUND: a task runnable for MAX_WAIT_US (500 ms) or more is overdue and
-//     runs before any other, the longest-waiting first. So a task waits at most
-//     MAX_WAIT_US + (overdue tasks ahead of it) x the longest slice (BATCH_SLICE_US);
+//     runs before any other (for one fair quantum), the longest-waiting first. So a task
+//     waits at most MAX_WAIT_US + (overdue tasks ahead of it) x the longest slice;
 //     `bench sched` measures the longest wait (max_wait_ms).
 // Quantum: short predicted bursts (< SHORT_US) get room to finish in one slice
 // (2 x prediction + 1 ms, at least the fair quantum, at most 8 ms); batch work gets
@@ -197,6 +197,9 @@ export class BurstPolicy extends FairPolicy {
 
   quantumTicks(task: Task, runqueue: Array<Task>): u64 {
     const fairQuantum = super.quantumTicks(task, runqueue);
+    // an overdue task runs to bound its wait, for a fair quantum: shorter tasks that are
+    // runnable now do not wait a whole batch slice behind it
+    if (this.lastPickWasOverdue) return fairQuantum;
     const p = task.predictedUs < 0 ? FIRST_BURST_US : task.predictedUs;
     if (p < SHORT_US) {
       const room = usToTicks(<u64>min(2 * p + 1000, 8000.0));

@@ -29,7 +29,7 @@ function run(line: string): { status: number; out: string } {
 
 for (const name of ["heuristic", "attention"]) {
   describe(`burst policy '${name}' (test clock)`, function () {
-    this.timeout(60000);
+    this.timeout(180000);
     beforeEach(fresh);
 
     it("runs two CPU-bound tasks one after another in 50 ms slices (fair alternates 4 ms slices)", () => {
@@ -105,7 +105,7 @@ describe("attention policy: the model learns the remaining burst online (test cl
 });
 
 describe("schedctl policy (test clock)", function () {
-  this.timeout(60000);
+  this.timeout(180000);
   beforeEach(fresh);
 
   it("switches policies while tasks run: every task keeps running and each switch is traced", () => {
