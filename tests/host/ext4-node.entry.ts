@@ -456,3 +456,8 @@ export function shellLine(): string {
 export function clockFromRtc(): string {
   return setWallClockFromRtc();
 }
+
+// the heap budget (kernel/lib/heap_budget.ts), for the exhaustion tests
+export { heapBudgetUsed, heapBudgetLimit, heapBudgetRefusals, setHeapBudgetLimit, heapUsedBytes, heapFreeBytesSeen } from "../../kernel/lib/heap_budget";
+/** Runs a full garbage collection (heap measurements). */
+export function collectGarbage(): void { __collect(); }

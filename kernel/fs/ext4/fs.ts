@@ -29,7 +29,7 @@ import { EEXIST, ENOTEMPTY, EMLINK, EFBIG, ENOSPC, ENAMETOOLONG, EPERM } from ".
 import { wallClockSeconds, wallClockNanos } from "../clock";
 import { allocateInode, freeInode } from "./ialloc";
 import { allocateBlocks, freeBlocks, Allocation } from "./balloc";
-import { initExtentRoot, insertExtent, truncateExtents, addBlocks } from "./extent_write";
+import { initExtentRoot, insertExtent, truncateExtents, addBlocks, checkExtentsFreeable } from "./extent_write";
 import { addEntry, removeEntry, retargetEntry, initDirectoryBlock } from "./dir_write";
 import { addOrphan, removeOrphan, listOrphans } from "./orphan";
 import { FL_EXTENTS, FL_INDEX, JOURNAL_INO } from "./inode";
@@ -506,6 +506,8 @@ export class Ext4Fs extends FileSystem {
   }
 
   symlink(dir: u64, name: string, target: string): i64 {
+    // a slow symlink's target fills at most one block (as Linux: blocksize - 1 bytes)
+    if (<u32>String.UTF8.byteLength(target, false) >= this.vol.blockSize) return -ENAMETOOLONG;
     return this.makeNode(dir, name, S_IFLNK | 0o777, target);
   }
 
@@ -561,6 +563,8 @@ export class Ext4Fs extends FileSystem {
 
   /** Is the directory empty (only "." and "..")? 1 yes, 0 no, or an error. */
   private isEmptyDir(n: Inode): i32 {
+    // a directory always holds "." and "..": size 0 with blocks is damage, not emptiness
+    if (n.size == 0 && n.blocksRaw > 0) return this.vol.corrupt("directory inode " + n.ino.toString() + " has size 0 but holds blocks");
     const entry = new DirEntry();
     let cursor: u64 = 0;
     for (let guard = 0; guard < 1 << 24; guard++) {
@@ -593,6 +597,11 @@ export class Ext4Fs extends FileSystem {
       r = this.findSlot(d, name, len);
       if (r <= 0) return r < 0 ? r : -ENOENT;
     }
+    // when the inode goes with its name, check that it can be freed before the name goes
+    if (directory || this.lastLink(n)) {
+      r = this.checkDestroyable(n);
+      if (r < 0) return r;
+    }
     r = removeEntry(vol, d, this.slot);
     if (r < 0) return r;
     this.touchTimes(d, true);
@@ -601,6 +610,21 @@ export class Ext4Fs extends FileSystem {
     if (r < 0) return r;
     if (directory) return this.destroyInode(n);
     return this.dropLink(n);
+  }
+
+  /** Would dropping one link free n now (its last name, no handle open)? */
+  private lastLink(n: Inode): bool {
+    return n.links <= 1 && !(this.openCounts.has(<u64>n.ino) && this.openCounts.get(<u64>n.ino) > 0);
+  }
+
+  /** Would destroyInode(n) succeed? Checks what it frees (a corrupt disk: nothing changed). */
+  private checkDestroyable(n: Inode): i32 {
+    const vol = this.vol;
+    const fast = isLink(n.mode) && isFastSymlink(vol, n);
+    if (fast || !(isReg(n.mode) || isDir(n.mode) || isLink(n.mode))) return 0;
+    if (n.hasExtents) return checkExtentsFreeable(vol, n);
+    if (n.blocksRaw > 0) return vol.corrupt("inode " + n.ino.toString() + ": freeing block-mapped files is not supported");
+    return 0;
   }
 
   /** One name of n is gone: free it at zero links unless a handle still has it open. */

@@ -7,12 +7,11 @@ import { printable } from "../shell";
 import { println, printError } from "../../platform/console";
 import { fixed, table } from "../../lib/format";
 import { errorMessage, EBUSY } from "../../lib/errors";
-import { console_read } from "../../platform/imports";
 import { nowUs } from "../../platform/time";
-import { runPollers, idle, stashConsoleByte } from "../../kernel_loop";
-import { runScheduler, killTask } from "../../sched/scheduler";
+import { killTask } from "../../sched/scheduler";
+import { pollOnce } from "../../sched/wait";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
-import { stressActive } from "../../mm/stress";
+import { stressActive, stressKept, stress } from "../../mm/stress";
 import { memoryReady } from "../../mm/pages";
 import {
   reclaim, oomLogLength, oomLogEvent, DIRECT_COMPACT_BUDGET_PAGES,
@@ -31,7 +30,6 @@ import { fileSinkError } from "../../ai/export_sink";
 import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live";
 
 const DEFAULT_EVAL_EPISODES: i32 = 50;
-const CTRL_C: i32 = 3;
 
 const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]" +
   "\n         | model heuristic|learned | train [--episodes N] [--seed S] [--epochs E]" +
@@ -143,6 +141,7 @@ function status(): i32 {
   println("OOM events:      " + reclaim.oomEvents.toString() + " since boot (allocations that failed after direct reclaim: empty slabs freed," +
     " then compaction of at most " + DIRECT_COMPACT_BUDGET_PAGES.toString() + " pages); direct reclaim ran " + reclaim.directReclaims.toString() +
     " times, rescued " + reclaim.rescued.toString());
+  println("                 " + reclaim.episodeOomEvents.toString() + " more in training and evaluation episodes (not counted above)");
   const n = oomLogLength();
   for (let i = max(0, n - 3); i < n; i++) {
     const e = oomLogEvent(i)!;
@@ -270,6 +269,12 @@ function model(rest: Array<string>): i32 {
 // ---------------------------------------------------------------- train
 
 function busy(): bool {
+  if (stressKept()) {
+    // episodes pin and exhaust memory: they would have to free what the user kept
+    printError("memory kept by 'stresstest mem --keep' is still held (" + stress.pagesHeld.toString() +
+      " pages); 'stresstest mem --release' frees it");
+    return true;
+  }
   if (!stressActive()) return false;
   printError("a memory workload is running (stresstest mem or crashctl run): " + errorMessage(-EBUSY));
   return true;
@@ -502,14 +507,7 @@ function waitFor(t: OomEpisodeTask): void {
   t.waited = true;
   enterNestedLoop();
   while (!t.finished) {
-    let c = console_read();
-    while (c >= 0) {
-      if (c == CTRL_C) killTask(t.id);
-      else stashConsoleByte(<u8>c);
-      c = console_read();
-    }
-    runPollers();
-    if (!runScheduler()) idle();
+    if (pollOnce()) killTask(t.id);
   }
   leaveNestedLoop();
 }

@@ -1,0 +1,157 @@
+// The attention scheduler (`schedctl policy attention`, `schedctl transformer on`): the burst
+// policy (burst_policy.ts: shortest predicted remaining burst first, long slices for batch
+// work, wake-up preemption, a 500 ms starvation bound) with the remaining burst predicted
+// by the attention model (kernel/ai/attention.ts), learned online.
+//
+// Features of a task (4 numbers, 0..1; burst_policy.ts burstFeatures()):
+//   [0] heuristic    log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
+//                    average of its completed bursts, burst_policy.ts): the model learns corrections
+//   [1] burst_used   log2(1 + CPU used in the burst in progress) / the same scale
+//   [2] io_ratio     decayed I/O wait / (CPU + I/O wait + sleep)   (Task.recent*)
+//   [3] sleep_ratio  decayed sleep and event wait / the same total
+// The model scores them against the last 20 dispatches (their features as keys, their
+// outcome vectors as values) and outputs y in (0, 1).
+//
+// Target: the correction the heuristic needed, y = 0.5 + log2((1 + r) / (1 + h)) / 16 in
+// [0, 1], where h is the heuristic's prediction and r the CPU the task actually used from the
+// prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example stays
+// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(16 (y - 0.5)) - 1:
+// y = 0.5 is the heuristic's answer, so the model starts near it and learns where it is wrong.
+// Loss: MSE on y. One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
+// CPU is part of what the policy costs; it runs at nice 10, mostly in idle time).
+// Prediction error (predicted vs actual remaining burst) of the model and of the heuristic on
+// the same examples: `schedctl stats`.
+//
+// Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
+//
+// Trace (subsystem "sched"): recorded after the slice of a dispatch chosen among two or more
+// runnable tasks (so the trace costs nothing inside the timed decision): features = the
+// chosen task's features after the slice + runnable tasks at the pick, output = the model's y
+// for it when it was picked (0.5 = the heuristic's prediction), action = its task id,
+// confidence = 1 when it was chosen by prediction, 0 when overdue (starvation bound);
+// outcome = the slice it ran (ms).
+import { Task, StepResult } from "../sched/task";
+import { DispatchOutcome } from "../sched/fair";
+import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
+import { AttentionModel } from "./attention";
+import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
+import { counterHz, ticksToUs } from "../platform/time";
+import { trainingReady, ensureTrainer } from "./trainer";
+
+/** One resolved example in EXAMPLE_EVERY goes to the model (by count, so the sample is not biased to any kind of task). */
+export const EXAMPLE_EVERY: u64 = 4;
+
+export const SCHED_TRACE = registerTraceSubsystem("sched",
+  ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "correction", "task");
+
+export class AttentionPolicy extends BurstPolicy {
+  model: AttentionModel = new AttentionModel();
+  /** Decisions traced, examples offered to the model and skipped by the rate cap. */
+  candidatesScored: u64 = 0;
+  examplesSkipped: u64 = 0;
+  private examplesSeen: u64 = 0;
+  /** embedFixed()'s result. */
+  fixed0: i32 = 0;
+  fixed1: i32 = 0;
+  fixed2: i32 = 0;
+  fixed3: i32 = 0;
+  private traceFeatures: StaticArray<f64> = new StaticArray<f64>(5);
+  private outcomeVector: StaticArray<f64> = new StaticArray<f64>(4);
+  private pendingTask: Task | null = null;
+  private pendingRunnable: i32 = 0;
+  private pendingScore: f64 = 0.5;
+  private pendingOverdue: bool = false;
+
+  get name(): string {
+    return "attention";
+  }
+
+  /** Switched on (`schedctl transformer on`): the ai-trainer task is spawned the first time. */
+  activate(): void {
+    ensureTrainer();
+  }
+
+  get learned(): bool {
+    return true;
+  }
+
+  learnsBursts(): bool {
+    return true;
+  }
+
+  /** The model's features of a task (burstFeatures). */
+  embed(task: Task, now: u64, out: StaticArray<f64>): void {
+    burstFeatures(task, out);
+  }
+
+  /** embed() rounded to Q16 into fixed0..fixed3 (what the model's integer path scores). */
+  embedFixed(task: Task, now: u64): void {
+    burstFeatures(task, this.features);
+    this.fixed0 = <i32>Math.round(this.features[0] * 65536);
+    this.fixed1 = <i32>Math.round(this.features[1] * 65536);
+    this.fixed2 = <i32>Math.round(this.features[2] * 65536);
+    this.fixed3 = <i32>Math.round(this.features[3] * 65536);
+  }
+
+  /** The model's current output for a task (for `schedctl stats`); also stored in task.lastScore. */
+  scoreOf(task: Task, now: u64): f64 {
+    this.embedFixed(task, now);
+    const s = this.model.scoreQ16(this.fixed0, this.fixed1, this.fixed2, this.fixed3);
+    task.lastScore = s;
+    return s;
+  }
+
+  predictUs(task: Task): f64 {
+    return burstFromTarget(this.scoreOf(task, 0), heuristicRemainingUs(task));
+  }
+
+  learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {
+    if (this.examplesSeen++ % EXAMPLE_EVERY != 0) {
+      this.examplesSkipped++;
+      return;
+    }
+    if (this.model.addExample(features, y)) trainingReady.signal();
+  }
+
+  pick(runqueue: Array<Task>, now: u64): i32 {
+    const i = super.pick(runqueue, now);
+    const t = runqueue[i];
+    this.lastPickScored = runqueue.length >= 2;
+    this.pendingTask = this.lastPickScored ? t : null;
+    this.pendingRunnable = runqueue.length;
+    this.pendingScore = t.lastScore < 0 ? 0.5 : t.lastScore;
+    this.pendingOverdue = this.lastPickWasOverdue;
+    return i;
+  }
+
+  observe(task: Task, outcome: DispatchOutcome, now: u64): void {
+    super.observe(task, outcome, now);
+    const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
+    burstFeatures(task, this.features);
+    if (this.pendingTask === task) {
+      // a decision among two or more tasks: trace it with its outcome
+      this.pendingTask = null;
+      this.candidatesScored += <u64>this.pendingRunnable;
+      memory.copy(changetype<usize>(this.traceFeatures), changetype<usize>(this.features), 4 << 3);
+      this.traceFeatures[4] = <f64>this.pendingRunnable;
+      const id = recordDecision(SCHED_TRACE, this.model.version, this.traceFeatures, 5, this.pendingScore,
+        this.pendingOverdue ? 0 : 1, <i64>task.id, now);
+      resolveOutcome(id, sliceUs / 1000);
+    }
+    const o = this.outcomeVector;
+    o[0] = Math.log2(1 + (sliceUs > HORIZON_US ? HORIZON_US : sliceUs)) / Math.log2(1 + HORIZON_US);
+    const frac = outcome.quantumTicks > 0 ? <f64>outcome.sliceTicks / <f64>outcome.quantumTicks : 1;
+    o[1] = frac > 1 ? 1 : frac;
+    o[2] = outcome.blockedOnIo ? 1 : 0;
+    o[3] = outcome.result == StepResult.Sleep || outcome.result == StepResult.WaitEvent ? 1 : 0;
+    this.model.pushHistory(this.features, o);
+  }
+}
+
+/** The attention policy; kernel/init.ts installs it as the scheduler's learned policy. */
+export const attentionPolicy = new AttentionPolicy();
+
+/** Counter ticks per microsecond (for callers that convert latencies). */
+export function ticksPerUs(): f64 {
+  return <f64>counterHz() / 1e6;
+}
