@@ -19,4 +19,48 @@ describe("target: user processes", function () {
     assert.match(again, /^hello from user space: pid (\d+), argc 1, argv \/bin\/hello\n$/);
     assert.notEqual(again.match(/pid \d+/)![0], out.match(/pid \d+/)![0], "a new pid");
   });
+
+  it("a fault ends only the faulting process, with one line naming the address and pc", async () => {
+    const s = qemu.get();
+    const nul = await s.run("exec /bin/fault null");
+    assert.match(nul, /^fault: null\n\[pid \d+ fault\] segfault at 0x8, pc 0x[0-9a-f]+\nfault: killed by SIGSEGV\n$/);
+    const kernel = await s.run("exec /bin/fault kernel");
+    assert.match(kernel, /segfault at 0x40080000, pc 0x[0-9a-f]+\nfault: killed by SIGSEGV\n$/, "kernel RAM is not readable from EL0");
+    const jump = await s.run("exec /bin/fault jump");
+    assert.match(jump, /segfault \(instruction fetch\) at 0x40080000, pc 0x40080000\n/, "kernel RAM is not executable from EL0");
+    const ro = await s.run("exec /bin/fault readonly");
+    assert.match(ro, /segfault at 0x[0-9a-f]+, pc 0x[0-9a-f]+\nfault: killed by SIGSEGV\n$/, "code pages are read-only");
+    assert.equal(await s.run("exec /bin/fault badptr"), "fault: badptr\nwrite(kernel address) = -14\n", "EFAULT, not a fault");
+    assert.equal(await s.run("echo still here"), "still here\n");
+  });
+
+  it("preempts a spinning process: the shell's loop keeps running, Ctrl-C ends it", async () => {
+    const s = qemu.get();
+    const start = s.serialLog.length;
+    s.type("exec /bin/spin\r");
+    await s.waitFor("spin: spinning", 20000, start);
+    await new Promise((r) => setTimeout(r, 1500));
+    s.type("\x03");
+    await s.waitFor(/spin: killed by SIGINT\r\nsis> $/, 20000, start);
+    const started = await s.run("procctl run /bin/spin");
+    const pid = started.match(/started pid (\d+)/)![1];
+    await new Promise((r) => setTimeout(r, 500));
+    const t = Date.now();
+    assert.equal(await s.run("echo answered"), "answered\n");
+    const ms = Date.now() - t;
+    console.log(`      echo round trip while a process spins: ${ms} ms`);
+    assert.ok(ms < 2000, `${ms} ms`);
+    assert.match(await s.run("procctl list"), new RegExp(`^${pid} +0 +spin +live`, "m"));
+    assert.match(await s.run(`procctl kill ${pid} 9`), /sent signal 9/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.doesNotMatch(await s.run("procctl list"), new RegExp(`^${pid} `, "m"));
+  });
+
+  it("runs Debian's busybox: echo, ls /, sh -c with a pipe", async () => {
+    const s = qemu.get();
+    assert.equal(await s.run("exec /bin/busybox echo hi"), "hi\n");
+    const ls = await s.run("exec /bin/busybox ls /");
+    for (const name of ["bin", "etc", "mnt", "tmp"]) assert.match(ls, new RegExp(`\\b${name}\\b`), ls);
+    assert.equal(await s.run("exec /bin/busybox sh -c 'echo a | /bin/busybox cat'"), "a\n");
+  });
 });
