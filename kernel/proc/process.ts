@@ -16,7 +16,7 @@
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "./addrspace";
 import { parseElf, ElfSource, ElfImage, PF_R, PF_W, PF_X } from "./elf";
 import { buildStack } from "./stack";
-import { PAGE, STACK_TOP, STACK_MAX, MMAP_TOP } from "./layout";
+import { PAGE, STACK_TOP, STACK_MAX, MMAP_TOP, SIGRETURN_CODE } from "./layout";
 import { FileRef, FileKind, FdSlot, MAX_FDS } from "./files";
 import { consoleTerminal } from "./tty";
 import {
@@ -203,6 +203,11 @@ export function loadProgram(path: string, argv: Array<string>, envp: Array<strin
   vfs.close(h);
   if (err.length > 0) return fail(r, err == "out of memory" ? -ENOMEM : -ENOEXEC, err);
   space.addRegion(STACK_TOP - STACK_MAX, STACK_TOP, PROT_READ | PROT_WRITE, "stack");
+  space.addRegion(SIGRETURN_CODE, SIGRETURN_CODE + PAGE, PROT_READ | PROT_EXEC, "sigreturn");
+  const code = memory.data(8);
+  store<u32>(code, 0xd2801168); // mov x8, #139
+  store<u32>(code + 4, 0xd4000001); // svc #0
+  if (!space.fill(SIGRETURN_CODE, code, 8)) return fail(r, -ENOMEM, "out of memory");
   space.brkStart = image.end;
   space.brk = image.end;
   space.mmapNext = MMAP_TOP;

@@ -6,12 +6,14 @@
 //   sp ->  siginfo (128 bytes: si_signo, si_errno, si_code)
 //          saved user frame (FRAME_BYTES: every register, as user_run keeps them)
 //          saved blocked mask (8) | magic (8)
-// The handler gets x0 = signal, x1 = &siginfo, x2 = &saved frame, x30 = sa_restorer, whose
-// rt_sigreturn restores the frame. Programs that decode uc_mcontext (Linux's ucontext layout)
+// The handler gets x0 = signal, x1 = &siginfo, x2 = &saved frame, x30 = sa_restorer (or the
+// trampoline page SIGRETURN_CODE, since arm64 glibc relies on the vDSO's), whose rt_sigreturn
+// restores the frame. Programs that decode uc_mcontext (Linux's ucontext layout)
 // would read the wrong fields: busybox does not.
 import { Process, terminate } from "./process";
 import { FRAME_BYTES, FRAME_SP, FRAME_PC } from "./user_imports";
 import { EINTR } from "./errno";
+import { SIGRETURN_CODE } from "./layout";
 
 export const SIGHUP: i32 = 1;
 export const SIGINT: i32 = 2;
@@ -97,7 +99,7 @@ export function deliverPendingSignal(p: Process): void {
   p.setReg(0, <u64>sig);
   p.setReg(1, sp);
   p.setReg(2, sp + SIGINFO_BYTES);
-  p.setReg(30, a.restorer);
+  p.setReg(30, (a.flags & SA_RESTORER) != 0 ? a.restorer : SIGRETURN_CODE);
   p.setPc(a.handler);
   if ((a.flags & SA_NODEFER) == 0) p.blockedSignals |= bit(sig);
   p.blockedSignals |= a.mask & ~(bit(SIGKILL) | bit(SIGSTOP));

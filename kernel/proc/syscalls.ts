@@ -24,6 +24,7 @@ import {
   ENOSYS, ESRCH, EINTR, ECHILD, ENOTTY, ESPIPE, EPIPE, EACCES,
 } from "./errno";
 import { SIS_VERSION } from "../version";
+import { println } from "../platform/console";
 
 export const RESULT_BLOCK: i64 = i64.MIN_VALUE;
 /** The call set the registers itself (execve, rt_sigreturn): x0 is not written. */
@@ -850,8 +851,23 @@ function twoPaths(p: Process, d1: i64, v1: u64, d2: i64, v2: u64, out: Array<str
 @inline function iarg(p: Process, n: u32): i64 { return <i64>p.reg(n); }
 @inline function i32arg(p: Process, n: u32): i32 { return <i32>p.reg(n); }
 
+/** `procctl trace on`: every system call is printed with its first arguments and result. */
+export let traceSyscalls: bool = false;
+export function setSyscallTrace(on: bool): void { traceSyscalls = on; }
+
 /** Handles the system call in `p`'s frame; returns the value for x0, RESULT_BLOCK or RESULT_NONE. */
 export function handleSyscall(p: Process, task: ProcessTask): i64 {
+  if (!traceSyscalls) return dispatch(p, task);
+  const nr = <i32>p.reg(8);
+  const args = "0x" + p.reg(0).toString(16) + ", 0x" + p.reg(1).toString(16) + ", 0x" + p.reg(2).toString(16) +
+    ", 0x" + p.reg(3).toString(16);
+  const r = dispatch(p, task);
+  println("[pid " + p.pid.toString() + "] " + syscallName(nr) + "(" + args + ") = " +
+    (r == RESULT_BLOCK ? "(blocks)" : r == RESULT_NONE ? "-" : r.toString()));
+  return r;
+}
+
+function dispatch(p: Process, task: ProcessTask): i64 {
   const nr = <i32>p.reg(8);
   if (nr >= 0 && nr < MAX_SYSCALL) callCounts[nr]++;
   switch (nr) {

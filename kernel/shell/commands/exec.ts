@@ -9,7 +9,7 @@ import {
   spawnProcess, runForeground, describeStatus, processTable, findProcess, sendSignal, ProcState,
   processesStarted, forkCount, forkRefused, execCount, userTraps, userIrqs, userFaultsHandled, MAX_PROCESSES,
 } from "../../proc/process";
-import { syscallCount, unknownCount, unknownTotal, syscallName, MAX_SYSCALL } from "../../proc/syscalls";
+import { setSyscallTrace, syscallCount, unknownCount, unknownTotal, syscallName, MAX_SYSCALL } from "../../proc/syscalls";
 import { ENOEXEC, EACCES, E2BIG, ECHILD } from "../../proc/errno";
 import { SIGTERM, SIGKILL } from "../../proc/signals";
 import { fixed } from "../../lib/format";
@@ -68,6 +68,7 @@ registerCommand("procctl", "user processes: list, run, kill, system-call counts"
   "\nprocctl run PATH [ARGS...]  start a program in the background (stdin /dev/null)" +
   "\nprocctl kill PID [SIG]      send signal SIG (default 15, SIGTERM; 9 = SIGKILL)" +
   "\nprocctl syscalls [--json]   system calls made since boot, by number; unknown ones (ENOSYS) counted apart" +
+  "\nprocctl trace on|off        print every system call with its arguments and result" +
   "\nprocctl stats               processes started, forks, execs, traps",
   (args: Array<string>): i32 => {
     const sub = args.length > 0 ? args[0] : "list";
@@ -131,6 +132,12 @@ registerCommand("procctl", "user processes: list, run, kill, system-call counts"
       const text = table(rows);
       println(text.substring(0, text.length - 1));
       println(unknownTotal.toString() + " calls returned ENOSYS (not implemented)");
+      return 0;
+    }
+    if (sub == "trace") {
+      if (args.length != 2 || (args[1] != "on" && args[1] != "off")) { printError("usage: procctl trace on|off"); return 1; }
+      setSyscallTrace(args[1] == "on");
+      println("system-call trace " + args[1]);
       return 0;
     }
     if (sub == "stats") {
