@@ -48,8 +48,9 @@ function readUser(space: number, va: bigint, n: number): Buffer | null {
   return ok ? out : null;
 }
 
+describe("proc", function () {
 before(async function () {
-  this.timeout(120000);
+  this.timeout(600000);
   k = await loadKernelModule(ENTRY, { memoryBase: MEMORY_BASE });
   k.exports.memInit();
   hello = program("hello");
@@ -244,4 +245,5 @@ describe("proc: the initial stack", function () {
     assert.equal(e.stackBuild(s, "a".repeat(140000), "", "/x"), 0n);
     e.asDestroy(s);
   });
+});
 });
