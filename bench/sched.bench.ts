@@ -1,5 +1,5 @@
 // `bench sched` in QEMU: the fair and the attention scheduler on the same seeded workloads
-// (kernel/sched/bench.ts says what is measured), plus a summary over seeds: the median of
+// (kernel/shell/commands/sched_bench.ts says what is measured), plus a summary over seeds: the median of
 // each attention/fair ratio per workload kind. Rerun with: make bench sched
 // (or: node_modules/.bin/tsx bench/run.ts sched).
 import { runInKernel, BenchResult } from "./lib.ts";

@@ -1,6 +1,6 @@
 // The attention scoring model of the AI scheduler, with its online training.
 //
-// Inputs: a candidate's embedding e (4 numbers; kernel/sched/attention_policy.ts says what
+// Inputs: a candidate's embedding e (4 numbers; kernel/ai/attention_policy.ts says what
 // they are) and a history of the last HISTORY dispatches: for each, the embedding x_j the
 // dispatched task had and the outcome vector o_j observed after its slice (4 numbers).
 //

@@ -11,15 +11,6 @@ import { FileSystem, Stat, isDir } from "./types";
 import { TmpFs } from "./tmpfs";
 import { mountExt4, probeExt4, Ext4Fs } from "./ext4/fs";
 import * as vfs from "./vfs";
-import { registerPeriodicTask } from "../sched/periodic";
-import { setFileWriter } from "../ai/export_sink";
-import { writeTextFile, readTextFile } from "./files";
-import { setModelFileReader } from "../ai/oom/model_file";
-
-/** The model-file reader the OOM predictor uses (kernel/ai/oom/model_file.ts). */
-function readModelFile(path: string): string | null {
-  return readTextFile(path);
-}
 
 export class MountOutcome {
   error: i32 = 0;
@@ -80,19 +71,11 @@ export function mountSource(source: string, path: string, type: string, readOnly
   return o;
 }
 
-let periodicStarted = false;
-
-/** How often the kernel task "fscommit" checks each journal's 5 s commit timer. */
-const COMMIT_CHECK_US: u64 = 250_000;
+/** How often the kernel task "fscommit" (registered by kernel/init.ts) runs vfs.pollFileSystems(): each journal's 5 s commit timer. */
+export const COMMIT_CHECK_US: u64 = 250_000;
 
 /** Boot: the system disk at "/", or a tmpfs root. Prints one banner line (plus notes). */
 export function mountRootAtBoot(): void {
-  if (!periodicStarted) {
-    registerPeriodicTask("fscommit", COMMIT_CHECK_US, vfs.pollFileSystems);
-    setFileWriter(writeTextFile); // tracectl export --path, crashctl save
-    setModelFileReader(readModelFile); // crashctl load, and the saved OOM model at boot
-    periodicStarted = true;
-  }
   const device = findBlockDevice("vda");
   let reason = "";
   if (device == null) {

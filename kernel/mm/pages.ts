@@ -22,8 +22,6 @@
 import { buddyWindowBytes, ramPhysBase } from "../platform/dma";
 import { memoryMap, isUsable } from "../platform/memmap";
 import { nowTicks, ticksToUs } from "../platform/time";
-import { registerPeriodicTask } from "../sched/periodic";
-import { pollMemoryStats, SAMPLE_INTERVAL_US } from "./stats";
 import {
   buddyInit, addFreeRange, allocBlock, freeBlock, metadataBytes, freePageCount, managedPageCount,
   KIND_PLAIN, KIND_MOVABLE, PAGE_SHIFT, ERR_FOREIGN, MAX_ORDER, buddyMetadataAddress, checkFree,
@@ -96,7 +94,6 @@ export function initMemory(): void {
   }
   ready = true;
   initUs = ticksToUs(nowTicks() - started);
-  registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (stats.ts)
 }
 
 /** True once initMemory() built the allocator. */

@@ -38,3 +38,17 @@ export function nowMs(): u64 {
 export function usToTicks(us: u64): u64 {
   return (us * counterHz()) / 1_000_000;
 }
+
+/** Counter value when the prompt first appeared (0 until then): the boot time, since the counter starts with QEMU. */
+let bootCompleteAt: u64 = 0;
+
+/** Records now as the moment boot completed (kernel/init.ts, just before the first prompt); returns it. */
+export function markBootComplete(): u64 {
+  bootCompleteAt = nowTicks();
+  return bootCompleteAt;
+}
+
+/** The counter value markBootComplete() recorded (0 before boot completed). */
+export function bootCompleteTicks(): u64 {
+  return bootCompleteAt;
+}

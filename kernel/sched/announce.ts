@@ -1,10 +1,7 @@
-// Messages that tasks produce while the shell waits for input (a workload's summary).
-//
-// They are queued and printed from the event loop between commands, never in the middle
-// of a command's output: the current input line is erased, the message printed, then the
-// prompt and the half-typed line are drawn again so typing continues where it was.
-import { print, println } from "../platform/console";
-import { consoleShell, PROMPT } from "../shell/shell";
+// Messages that tasks produce while the shell waits for input (a workload's summary, an OOM
+// warning). Subsystems queue them here; the shell prints them from the top-level event loop
+// between commands (kernel/shell/announce.ts), never in the middle of a command's output.
+// A command that runs a nested event loop (sched/wait.ts) holds them back until it returns.
 
 const pending = new Array<string>(0);
 /** >0 while a shell command runs a nested event loop (its output owns the console). */
@@ -26,16 +23,16 @@ export function insideCommand(): bool {
   return nestedDepth > 0;
 }
 
-/** Prints queued messages followed by a fresh prompt (from the top-level event loop only). */
-export function flushAnnouncements(): void {
-  if (pending.length == 0 || nestedDepth > 0) return;
-  print("\r\x1b[K");
-  for (let i = 0; i < pending.length; i++) println(pending[i]);
+/** True when messages are queued and no nested loop holds them back. */
+export function announcementsDue(): bool {
+  return pending.length > 0 && nestedDepth == 0;
+}
+
+/** The queued messages, oldest first; empties the queue. */
+export function takeAnnouncements(): Array<string> {
+  const out = pending.slice(0);
   pending.length = 0;
-  const line = consoleShell.editor.current;
-  print(PROMPT + line);
-  const after = line.length - consoleShell.editor.cursorPosition;
-  if (after > 0) print("\x1b[" + after.toString() + "D");
+  return out;
 }
 
 /** Messages waiting to be printed (tests). */

@@ -41,10 +41,20 @@ export class DispatchOutcome {
   blockedOnIo: bool = false;
 }
 
+/**
+ * The policy interface the scheduler dispatches through, and the baseline policy. A learned
+ * policy (kernel/ai/attention_policy.ts) extends it and is installed by kernel/init.ts with
+ * installLearnedPolicy(): the scheduler never names the model.
+ */
 export class FairPolicy {
   targetLatencyUs: u64 = 8000;
   minGranularityUs: u64 = 1000;
   minVruntime: f64 = 0;
+  /** Whether the last pick() ran a model over two or more candidates (its latency is measured apart). */
+  lastPickScored: bool = false;
+
+  /** Called when the scheduler switches to this policy (a learned policy starts its trainer). */
+  activate(): void {}
 
   get name(): string {
     return "fair";

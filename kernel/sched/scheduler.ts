@@ -15,10 +15,8 @@
 // charge the measured slice -> act on the step's result -> policy.observe() (learning).
 import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
-import { AttentionPolicy } from "./attention_policy";
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
-import { ensureTrainer } from "./trainer";
 import { BlockRequest, setBlockCompletionHook } from "../block/device";
 import { nowTicks, ticksToUs } from "../platform/time";
 import { wakeNoLaterThan } from "../kernel_loop";
@@ -34,7 +32,8 @@ let lastDispatchedId: i32 = 0;
 export let currentTask: Task | null = null;
 
 export const fairPolicy = new FairPolicy();
-export const attentionPolicy = new AttentionPolicy();
+/** The learned policy `schedctl transformer on` switches to (installed by kernel/init.ts); null = none. */
+let learnedPolicy: FairPolicy | null = null;
 let policy: FairPolicy = fairPolicy;
 
 /** Counters since boot. */
@@ -81,17 +80,36 @@ export function activePolicy(): FairPolicy {
   return policy;
 }
 
-/** `schedctl transformer on|off`. Accounting (virtual runtimes) carries over. */
-export function useAttention(on: bool): void {
-  if (on) ensureTrainer();
-  policy = on ? attentionPolicy : fairPolicy;
+/** Makes `p` the policy useAttention(true) switches to (kernel/init.ts: the attention policy). */
+export function installLearnedPolicy(p: FairPolicy): void {
+  learnedPolicy = p;
+}
+
+export function learnedPolicyInstalled(): bool {
+  return learnedPolicy != null;
+}
+
+/**
+ * `schedctl transformer on|off`. Accounting (virtual runtimes) carries over. Returns false
+ * (and stays on the fair policy) when asked for the learned policy but none is installed.
+ */
+export function useAttention(on: bool): bool {
+  if (on && learnedPolicy == null) return false;
+  if (learnedPolicy == null) {
+    policy = fairPolicy;
+    return true;
+  }
+  const learned = learnedPolicy!;
+  if (on) learned.activate();
+  policy = on ? learned : fairPolicy;
   // both share one virtual-time base
-  if (on) attentionPolicy.minVruntime = max(attentionPolicy.minVruntime, fairPolicy.minVruntime);
-  else fairPolicy.minVruntime = max(attentionPolicy.minVruntime, fairPolicy.minVruntime);
+  if (on) learned.minVruntime = max(learned.minVruntime, fairPolicy.minVruntime);
+  else fairPolicy.minVruntime = max(learned.minVruntime, fairPolicy.minVruntime);
+  return true;
 }
 
 export function attentionEnabled(): bool {
-  return policy === attentionPolicy;
+  return learnedPolicy != null && policy === learnedPolicy;
 }
 
 // ---------------------------------------------------------------- task table
@@ -268,7 +286,7 @@ export function runScheduler(): bool {
   // only real choices (two or more runnable tasks) count as decisions
   if (runqueue.length >= 2) {
     (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
-    if (p.learned && attentionPolicy.lastPickScored) {
+    if (p.learned && p.lastPickScored) {
       attentionScoredLatency.record(t1 - t0);
       attentionScoredPicks++;
       if (irq1 != irq0) attentionScoredInterrupted++;

@@ -7,10 +7,9 @@ import { printable } from "../shell";
 import { println, printError } from "../../platform/console";
 import { fixed, table } from "../../lib/format";
 import { errorMessage, EBUSY } from "../../lib/errors";
-import { console_read } from "../../platform/imports";
 import { nowUs } from "../../platform/time";
-import { runPollers, idle, stashConsoleByte } from "../../kernel_loop";
-import { runScheduler, killTask } from "../../sched/scheduler";
+import { killTask } from "../../sched/scheduler";
+import { pollOnce } from "../../sched/wait";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
 import { stressActive } from "../../mm/stress";
 import { memoryReady } from "../../mm/pages";
@@ -31,7 +30,6 @@ import { fileSinkError } from "../../ai/export_sink";
 import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live";
 
 const DEFAULT_EVAL_EPISODES: i32 = 50;
-const CTRL_C: i32 = 3;
 
 const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]" +
   "\n         | model heuristic|learned | train [--episodes N] [--seed S] [--epochs E]" +
@@ -502,14 +500,7 @@ function waitFor(t: OomEpisodeTask): void {
   t.waited = true;
   enterNestedLoop();
   while (!t.finished) {
-    let c = console_read();
-    while (c >= 0) {
-      if (c == CTRL_C) killTask(t.id);
-      else stashConsoleByte(<u8>c);
-      c = console_read();
-    }
-    runPollers();
-    if (!runScheduler()) idle();
+    if (pollOnce()) killTask(t.id);
   }
   leaveNestedLoop();
 }

@@ -1,13 +1,13 @@
 // schedctl: the scheduler's policy and the attention model (kernel/sched, kernel/ai).
-// Also brings in the scheduler's other shell parts: `stresstest cpu|io|mixed|interactive`
-// and `bench sched`.
+// (`stresstest cpu|io|mixed|interactive` and `bench sched` are sched_stresstest.ts and
+// sched_bench.ts.)
 import { registerCommand } from "../registry";
 import { Options, parseDecimal } from "../args";
 import { println, printError } from "../../platform/console";
 import { fixed, table, padLeft } from "../../lib/format";
 import { printable } from "../shell";
 import {
-  useAttention, attentionEnabled, attentionPolicy, activePolicy, liveTasks, counters,
+  useAttention, attentionEnabled, activePolicy, liveTasks, counters,
   fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency, attentionScoredNoIrqLatency,
   attentionScoredInterrupted, attentionScoredPicks,
 } from "../../sched/scheduler";
@@ -16,8 +16,7 @@ import { LatencyRing } from "../../sched/latency";
 import { activeWorkload } from "../../sched/workload";
 import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attention";
 import { nowTicks, ticksToUs } from "../../platform/time";
-import "../../sched/stress";
-import "../../sched/bench";
+import { attentionPolicy } from "../../ai/attention_policy";
 
 const USAGE = "schedctl [status] | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
   "\n  status          policy, task counts, dispatches, context switches" +
@@ -147,7 +146,7 @@ registerCommand("schedctl", "scheduler policy and the attention model", USAGE, (
   const sub = args[0];
   if (sub == "transformer") {
     if (args.length != 2 || (args[1] != "on" && args[1] != "off")) { printError("usage: schedctl transformer on|off"); return 1; }
-    useAttention(args[1] == "on");
+    if (!useAttention(args[1] == "on")) { printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)"); return 1; }
     println("scheduler policy: " + activePolicy().name + (args[1] == "on" ? " (attention model picks the next task, learning online)" : ""));
     return 0;
   }

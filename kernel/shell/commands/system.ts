@@ -2,10 +2,9 @@
 import { registerCommand } from "../registry";
 import { println, printError, print } from "../../platform/console";
 import { ticks, tick_hz, irq_count, power_off, reboot } from "../../platform/imports";
-import { nowTicks, ticksToUs, counterHz } from "../../platform/time";
+import { nowTicks, ticksToUs, counterHz, bootCompleteTicks } from "../../platform/time";
 import { clock, fixed } from "../../lib/format";
 import { SIS_NAME, SIS_VERSION, SIS_ARCH, SIS_TOOLCHAIN } from "../../version";
-import { bootCompleteTicks } from "../../main";
 import { unmountAll } from "../../fs/vfs";
 import { errorMessage } from "../../lib/errors";
 
@@ -48,7 +47,7 @@ registerCommand("uptime", "time since power-on", "uptime\n  Time since QEMU star
     if (!noArguments("uptime", args)) return 1;
     const now = nowTicks();
     const us = ticksToUs(now);
-    const sinceBoot = ticksToUs(now - bootCompleteTicks);
+    const sinceBoot = ticksToUs(now - bootCompleteTicks());
     println("up " + clock(us / 1_000_000) + " (" + fixed(<f64>us / 1e6, 3) + " s), shell up " +
       fixed(<f64>sinceBoot / 1e6, 3) + " s");
     return 0;

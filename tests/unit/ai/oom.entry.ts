@@ -3,9 +3,9 @@
 // the model file, direct reclaim and the OOM log, episodes, training and evaluation on a few
 // episodes, the live predictor and `crashctl`. Compiled with memoryBase = 64 MiB (the
 // page-frame window).
-import { initMemory, allocPages, freePages, freePagesNow } from "../../../kernel/mm/pages";
+import { initMemory, memoryReady, allocPages, freePages, freePagesNow } from "../../../kernel/mm/pages";
 import { kmalloc, kfree } from "../../../kernel/mm/slab";
-import { sampleMemoryStats, largestFreeBlockPages, allocationFailures } from "../../../kernel/mm/stats";
+import { sampleMemoryStats, largestFreeBlockPages, allocationFailures, pollMemoryStats, SAMPLE_INTERVAL_US } from "../../../kernel/mm/stats";
 import { compactForOrder } from "../../../kernel/mm/compact";
 import {
   allocPagesReclaim, kmallocReclaim, oomEventCount, lastOomEvent, reclaim,
@@ -27,13 +27,21 @@ import { traceExists, traceResolved, traceOutcome, traceFeatureCount } from "../
 import { Random } from "../../../kernel/lib/random";
 import { runPollers } from "../../../kernel/kernel_loop";
 import { runScheduler } from "../../../kernel/sched/scheduler";
-import { flushAnnouncements, pendingAnnouncements } from "../../../kernel/sched/announce";
+import { pendingAnnouncements } from "../../../kernel/sched/announce";
+import { flushAnnouncements } from "../../../kernel/shell/announce";
+import { registerPeriodicTask } from "../../../kernel/sched/periodic";
 import { consoleShell } from "../../../kernel/shell/shell";
 import "../../../kernel/shell/commands/crashctl";
 import "../../../kernel/shell/commands/memctl";
 import "../../../kernel/shell/commands/tracectl";
 
-export function memInit(): void { initMemory(); }
+let memstatStarted = false;
+/** initMemory() and the "memstat" sampler task, as kernel/init.ts boots them. */
+export function memInit(): void {
+  initMemory();
+  if (!memstatStarted && memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats);
+  if (memoryReady()) memstatStarted = true;
+}
 export function freeNow(): u32 { return freePagesNow(); }
 export function shellRun(line: string): i32 { return consoleShell.execute(line); }
 export function loop(): void {

@@ -7,11 +7,12 @@ import { initMemory, allocPages, allocPagesZeroed, freePages, managedPages, free
 import { kmalloc, kzalloc, kfree, checkSlabs, slabReleaseEmpty, slabObjectsInUse, slabCount, slabHitRate, slabOverhead, slabTotalPages, slabListLength, kfreeDoubleFrees, kfreeForeign } from "../../../kernel/mm/slab";
 import { allocMovablePages } from "../../../kernel/mm/movable";
 import { compactMemory } from "../../../kernel/mm/compact";
-import { memorySnapshot, sampleMemoryStats, pollMemoryStats, historyLength, historySample, fragmentationRatio, largestFreeBlockPages } from "../../../kernel/mm/stats";
+import { memorySnapshot, sampleMemoryStats, pollMemoryStats, SAMPLE_INTERVAL_US, historyLength, historySample, fragmentationRatio, largestFreeBlockPages } from "../../../kernel/mm/stats";
 import { stressStart, stressStep, stressStop, stressRelease, stressVerify, stressLive, stress } from "../../../kernel/mm/stress";
 import { runMemoryBenchmarks } from "../../../kernel/mm/bench";
 import { runPollers } from "../../../kernel/kernel_loop";
 import { runScheduler } from "../../../kernel/sched/scheduler";
+import { registerPeriodicTask } from "../../../kernel/sched/periodic";
 import { consoleShell } from "../../../kernel/shell/shell";
 import "../../../kernel/shell/commands/help";
 import "../../../kernel/shell/commands/meminfo";
@@ -38,7 +39,13 @@ export function bState(page: u32): u32 { return buddy.pageState(page); }
 export function bFreeBlocks(order: u32): u32 { return buddy.freeBlocksOfOrder(order); }
 
 // ---- the kernel's allocator over the test window ----
-export function memInit(): void { initMemory(); }
+let memstatStarted = false;
+/** initMemory() and the "memstat" sampler task, as kernel/init.ts boots them. */
+export function memInit(): void {
+  initMemory();
+  if (!memstatStarted && memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats);
+  if (memoryReady()) memstatStarted = true;
+}
 export function memReady(): bool { return memoryReady(); }
 export function memInitMicros(): u64 { return initMemoryMicros(); }
 export function memAlloc(order: u32): u32 { return <u32>allocPages(order); }

@@ -367,7 +367,7 @@ describe("memory statistics", function () {
     const p = k.platform;
     const tick = (ms: number) => (p.fixedCounter = (p.fixedCounter ?? 0n) + (COUNTER_HZ * BigInt(ms)) / 1000n);
     p.fixedCounter = COUNTER_HZ * 1000n;
-    e.loopPollers(); // initMemory started the sampler as the periodic task "memstat"
+    e.loopPollers(); // memInit started the sampler as the periodic task "memstat" (as kernel/init.ts does)
     const n0 = e.statsHistoryLength();
     for (let i = 0; i < 10; i++) {
       tick(50);

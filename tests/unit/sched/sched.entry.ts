@@ -3,10 +3,12 @@
 // host clock, and the shell commands (ps, kill, schedctl, stresstest).
 import { Task, StepResult, TaskState } from "../../../kernel/sched/task";
 import { Event } from "../../../kernel/sched/event";
-import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, attentionPolicy } from "../../../kernel/sched/scheduler";
+import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, installLearnedPolicy } from "../../../kernel/sched/scheduler";
+import { attentionPolicy } from "../../../kernel/ai/attention_policy";
 import { Random } from "../../../kernel/lib/random";
 import { registerPeriodicTask } from "../../../kernel/sched/periodic";
-import { flushAnnouncements, pendingAnnouncements } from "../../../kernel/sched/announce";
+import { pendingAnnouncements } from "../../../kernel/sched/announce";
+import { flushAnnouncements } from "../../../kernel/shell/announce";
 import { RamDisk } from "../../../kernel/block/ramdisk";
 import { BlockRequest, BlockOp } from "../../../kernel/block/device";
 import { runPollers } from "../../../kernel/kernel_loop";
@@ -18,6 +20,10 @@ import "../../../kernel/shell/commands/schedctl";
 import "../../../kernel/shell/commands/tracectl";
 import "../../../kernel/shell/commands/stresstest";
 import "../../../kernel/shell/commands/bench";
+import "../../../kernel/shell/commands/sched_stresstest";
+import "../../../kernel/shell/commands/sched_bench";
+
+installLearnedPolicy(attentionPolicy); // as kernel/init.ts does at boot
 
 @external("testclock", "advance") declare function advance(ticks: u64): void;
 

@@ -5,11 +5,11 @@
 // the summary is printed by the event loop when the last task ends, followed by a fresh
 // prompt. With --wait the command itself runs the event loop until the workload ends and
 // prints the summary (Ctrl-C interrupts it; typed-ahead input is kept for the shell).
-import { registerSubcommand } from "../shell/families";
-import { Options, parseDecimal, parseUnsigned } from "../shell/args";
-import { println, printError } from "../platform/console";
-import { WorkloadSpec, startWorkload, startError } from "./workload";
-import { waitForWorkload } from "./wait";
+import { registerSubcommand } from "../families";
+import { Options, parseDecimal, parseUnsigned } from "../args";
+import { println, printError } from "../../platform/console";
+import { WorkloadSpec, startWorkload, startError } from "../../sched/workload";
+import { waitForWorkload } from "../../sched/wait";
 
 const MAX_TASKS: i64 = 64;
 const COMMON = "\n  --seconds S   size the workload to take about S seconds (0.1..600, default 2)" +

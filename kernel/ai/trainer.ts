@@ -7,10 +7,12 @@
 // new weights when the batch is done, then waits for the next batch. It runs at nice 10
 // (weight 110 vs 1024 for the workloads' tasks), so under load training takes ~10% of the
 // CPU and otherwise uses idle time; its cost is part of the attention scheduler's measured
-// results. Spawned the first time the transformer is switched on.
-import { Task, StepResult } from "./task";
-import { Event } from "./event";
-import { spawnTask, attentionPolicy } from "./scheduler";
+// results. Spawned the first time the transformer is switched on
+// (AttentionPolicy.activate()).
+import { Task, StepResult } from "../sched/task";
+import { Event } from "../sched/event";
+import { spawnTask } from "../sched/scheduler";
+import { attentionPolicy } from "./attention_policy";
 import { usToTicks } from "../platform/time";
 
 export const trainingReady = new Event("ai-train");

@@ -11,16 +11,17 @@
 //
 // The model's weights are reset at the start, trained by one warm-up run (reported as
 // "sched.warmup"), and keep learning online during the measured runs.
-import { registerSubcommand } from "../shell/families";
-import { Options, parseDecimal } from "../shell/args";
-import { println, printError } from "../platform/console";
-import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "./workload";
-import { waitForWorkload } from "./wait";
-import { CpuTask } from "./workloads";
-import { nowTicks, ticksToNs, usToTicks } from "../platform/time";
-import { meanOf, percentileOf } from "./latency";
-import { useAttention, attentionEnabled, attentionPolicy, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
-  attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "./scheduler";
+import { registerSubcommand } from "../families";
+import { Options, parseDecimal } from "../args";
+import { println, printError } from "../../platform/console";
+import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload } from "../../sched/workload";
+import { waitForWorkload } from "../../sched/wait";
+import { CpuTask } from "../../sched/workloads";
+import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
+import { meanOf, percentileOf } from "../../sched/latency";
+import { useAttention, attentionEnabled, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
+  attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "../../sched/scheduler";
+import { attentionPolicy } from "../../ai/attention_policy";
 
 class BenchKind {
   constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
@@ -47,7 +48,10 @@ function specOf(k: BenchKind, seed: u64, seconds: f64): WorkloadSpec {
 
 /** Runs one workload to the end under the given policy; null when it could not start or was interrupted. */
 function runOnce(spec: WorkloadSpec, attention: bool): Workload | null {
-  useAttention(attention);
+  if (!useAttention(attention)) {
+    printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)");
+    return null;
+  }
   const w = startWorkload(spec);
   if (w == null) {
     printError(startError);

@@ -37,12 +37,12 @@
 // Trace (subsystem "sched"): features = the chosen task's embedding + candidates scored,
 // output = its score, action = its task id, confidence = score margin between the best- and
 // second-best-scored candidates (how clearly the model separated them), outcome = y.
-import { Task, StepResult } from "./task";
-import { FairPolicy, DispatchOutcome } from "./fair";
-import { AttentionModel, expFast, exp2NegQ30 } from "../ai/attention";
-import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
+import { Task, StepResult } from "../sched/task";
+import { FairPolicy, DispatchOutcome } from "../sched/fair";
+import { AttentionModel, expFast, exp2NegQ30 } from "./attention";
+import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
 import { counterHz, ticksToUs } from "../platform/time";
-import { trainingReady } from "./trainer";
+import { trainingReady, ensureTrainer } from "./trainer";
 
 const WARMTH_TAU_US: f64 = 5000;
 /** W0 of the training target. */
@@ -70,11 +70,13 @@ export class AttentionPolicy extends FairPolicy {
   private pendingTask: Task | null = null;
   private pendingTrace: u64 = 0;
   private pendingDecision: bool = false;
-  /** Whether the last pick() ran the model (scored two or more candidates). */
-  lastPickScored: bool = false;
-
   get name(): string {
     return "attention";
+  }
+
+  /** Switched on (`schedctl transformer on`): the ai-trainer task is spawned the first time. */
+  activate(): void {
+    ensureTrainer();
   }
 
   get learned(): bool {
@@ -255,6 +257,9 @@ let warmthZeroTicks: u64 = 0;
   if (microsecondsPerTick == 0) microsecondsPerTick = 1e6 / <f64>counterHz();
   return microsecondsPerTick;
 }
+
+/** The attention policy; kernel/init.ts installs it as the scheduler's learned policy. */
+export const attentionPolicy = new AttentionPolicy();
 
 /** Counter ticks per microsecond (for callers that convert latencies). */
 export function ticksPerUs(): f64 {

@@ -1,0 +1,74 @@
+// bootKernel(): how the kernel is put together, in boot order. Every registration that ties
+// one subsystem to another (a periodic task of mm/ run by sched/, the AI file hooks served by
+// fs/, the learned policy sched/ dispatches through) happens here, so the lower layers never
+// import the higher ones (the order is checked by toolchain/layers.ts).
+import { boot_info, BootKey, tick_hz } from "./platform/imports";
+import { println } from "./platform/console";
+import { counterHz, nowTicks, ticksToUs, markBootComplete } from "./platform/time";
+import { totalRamBytes, usableRamBytes } from "./platform/memmap";
+import { bytes, fixed } from "./lib/format";
+import { SIS_NAME, SIS_VERSION, SIS_ARCH } from "./version";
+import { initMemory, memoryReady, managedPages, initMemoryMicros, PAGE_SIZE } from "./mm/pages";
+import { pollMemoryStats, SAMPLE_INTERVAL_US } from "./mm/stats";
+import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
+import { registerPeriodicTask } from "./sched/periodic";
+import { installLearnedPolicy } from "./sched/scheduler";
+import { mountRootAtBoot, COMMIT_CHECK_US } from "./fs/mounting";
+import { pollFileSystems } from "./fs/vfs";
+import { writeTextFile, readTextFile } from "./fs/files";
+import { attentionPolicy } from "./ai/attention_policy";
+import { setFileWriter } from "./ai/export_sink";
+import { setModelFileReader } from "./ai/oom/model_file";
+import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
+
+function banner(kmainTicks: u64): void {
+  const hz = counterHz();
+  println("");
+  println(SIS_NAME + " " + SIS_VERSION + " (" + SIS_ARCH + ") - an AI-native kernel in TypeScript");
+  println("  memory:   " + bytes(totalRamBytes()) + " RAM found, " + bytes(usableRamBytes()) + " usable, " +
+    bytes(<u64>managedPages() * <u64>PAGE_SIZE) + " managed by the page allocator (built in " +
+    fixed(<f64>initMemoryMicros() / 1000, 2) + " ms)");
+  println("  timer:    counter " + fixed(<f64>hz / 1e6, 2) + " MHz, tick " + tick_hz().toString() + " Hz");
+  const entry = boot_info(BootKey.CounterAtEntry);
+  const exit = boot_info(BootKey.CounterAtExitBoot);
+  println("  firmware: entered SIS at " + fixed(<f64>ticksToUs(entry) / 1000, 1) + " ms, left boot services at " +
+    fixed(<f64>ticksToUs(exit) / 1000, 1) + " ms, kmain at " + fixed(<f64>ticksToUs(kmainTicks) / 1000, 1) + " ms");
+}
+
+/** Probes the virtio-mmio bus; one banner line lists the disks found. */
+function probeDisks(): void {
+  const started = nowTicks();
+  probeVirtioDevices();
+  const us = ticksToUs(nowTicks() - started);
+  const disks = virtioBlockDevices();
+  let line = "";
+  for (let i = 0; i < disks.length; i++) {
+    line += (i > 0 ? ", " : "") + disks[i].name + " " + bytes(disks[i].sizeBytes) + (disks[i].readOnly ? " (read-only)" : "");
+  }
+  println("  disks:    " + (disks.length > 0 ? line : "none found (lsdev shows the virtio-mmio bus)") +
+    " (virtio-mmio probed in " + fixed(<f64>us / 1000, 1) + " ms)");
+}
+
+/** The OOM predictor's model-file reader (readTextFile with its default size limit). */
+function readModelFile(path: string): string | null {
+  return readTextFile(path);
+}
+
+/** Brings the kernel up, printing the banner; returns when the shell may start. */
+export function bootKernel(kmainTicks: u64): void {
+  installLearnedPolicy(attentionPolicy); // `schedctl transformer on` switches to it (kernel/ai)
+  initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
+  if (memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (mm/stats.ts)
+  startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
+  banner(kmainTicks);
+  probeDisks();
+  registerPeriodicTask("fscommit", COMMIT_CHECK_US, pollFileSystems); // each journal's 5 s commit timer
+  setFileWriter(writeTextFile); // tracectl export --path, crashctl save
+  setModelFileReader(readModelFile); // crashctl load, and the saved OOM model at boot
+  mountRootAtBoot(); // the system disk (vda) at "/", or a tmpfs root: one banner line, never a panic
+  const oomModel = loadSavedOomModel(); // /models/oom-model.txt, when `crashctl save` wrote one
+  if (oomModel.length > 0) println("  " + oomModel);
+  const bootTicks = markBootComplete();
+  println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootTicks) / 1000, 1) +
+    " ms after power-on. Type 'help' for commands.");
+}
