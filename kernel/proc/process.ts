@@ -29,6 +29,7 @@ import { Task, StepResult, TaskState } from "../sched/task";
 import { Event } from "../sched/event";
 import { spawnTask, wakeTask, killTask, runScheduler } from "../sched/scheduler";
 import { runPollers, idle } from "../kernel_loop";
+import { enterNestedLoop, leaveNestedLoop } from "../sched/announce";
 import { console_read } from "../platform/imports";
 import { println } from "../platform/console";
 import { nowTicks } from "../platform/time";
@@ -525,6 +526,7 @@ const CTRL_C: i32 = 3;
 export function runForeground(p: Process): i32 {
   p.foreground = true;
   consoleTerminal.reset();
+  enterNestedLoop(); // announcements wait until the program is done
   while (p.state == ProcState.Live) {
     let c = console_read();
     while (c >= 0) {
@@ -539,6 +541,7 @@ export function runForeground(p: Process): i32 {
     runPollers();
     if (!runScheduler()) idle();
   }
+  leaveNestedLoop();
   const status = p.waitStatus;
   p.foreground = false;
   if (findProcess(p.pid) === p) reapProcess(p);
