@@ -36,6 +36,7 @@ user_enter:
     mrs x2, fpcr
     mrs x3, tpidr_el0
     stp x2, x3, [sp, #160]
+    str x18, [sp, #176]        // the platform register (reserved on the Windows ABI we compile for)
     mrs x2, ttbr0_el1
     adrp x3, user_kernel_ttbr0
     add x3, x3, :lo12:user_kernel_ttbr0
@@ -184,6 +185,7 @@ el0_trap:
     ldp x2, x3, [sp, #160]
     msr fpcr, x2
     msr tpidr_el0, x3
+    ldr x18, [sp, #176]
     ldp x19, x20, [sp, #0]
     ldp x21, x22, [sp, #16]
     ldp x23, x24, [sp, #32]

@@ -3,6 +3,7 @@
 // shell answers) and Ctrl-C ends it; busybox applets and sh pipelines work on ext4.
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { spawnSync, execFileSync } from "node:child_process";
 import { ROOT } from "../../host/qemu.ts";
 import { bootForSuite, scratchCopy } from "./helpers.ts";
 
@@ -42,7 +43,7 @@ describe("target: user processes", function () {
     await new Promise((r) => setTimeout(r, 1500));
     s.type("\x03");
     await s.waitFor(/spin: killed by SIGINT\r\nsis> $/, 20000, start);
-    const started = await s.run("procctl run /bin/spin");
+    const started = await s.run("procctl run /bin/spin quiet"); // quiet: no output racing the prompt
     const pid = started.match(/started pid (\d+)/)![1];
     await new Promise((r) => setTimeout(r, 500));
     const t = Date.now();
@@ -62,5 +63,32 @@ describe("target: user processes", function () {
     const ls = await s.run("exec /bin/busybox ls /");
     for (const name of ["bin", "etc", "mnt", "tmp"]) assert.match(ls, new RegExp(`\\b${name}\\b`), ls);
     assert.equal(await s.run("exec /bin/busybox sh -c 'echo a | /bin/busybox cat'"), "a\n");
+  });
+
+  it("busybox sh on ext4: redirection, $( ), loops, sort, wc, grep, ls -l, mkdir, rm, exit status", async () => {
+    const s = qemu.get();
+    const bb = (script: string) => s.run(`exec /bin/busybox sh -c '${script}'`);
+    assert.equal(await bb("mkdir /ptest && cd /ptest && echo hello > f.txt && echo x >> f.txt && cat f.txt && wc -l f.txt"),
+      "hello\nx\n2 f.txt\n");
+    assert.match(await bb("ls -l /ptest"), /^-rw-r--r-- +1 0 +0 +8 .* f\.txt$/m);
+    assert.equal(await bb("for i in 3 1 2; do echo $i; done | sort"), "1\n2\n3\n");
+    assert.equal(await bb("echo $(echo sub) ok; grep -c x /ptest/f.txt"), "sub ok\n1\n");
+    assert.equal(await bb("mkdir /ptest/d && echo y > /ptest/d/y && rm -r /ptest/d && ls /ptest"), "f.txt\n");
+    assert.equal(await bb("exit 3"), "busybox: exit status 3\n");
+    const sys = await s.run("procctl syscalls");
+    assert.match(sys, /^220 +clone +\d+ +0$/m);
+    assert.match(sys, /^293 +rseq +\d+ +\d+$/m, "ENOSYS counted");
+  });
+
+  it("leaves the file system clean: fsctl verify, then e2fsck -fn after poweroff", async () => {
+    const s = qemu.get();
+    assert.match(await s.run("fsctl verify /"), /clean: no inconsistencies/);
+    assert.equal(await s.run("sync"), "");
+    s.type("poweroff\r");
+    assert.equal(await s.waitExit(30000), 0);
+    const fsck = spawnSync("e2fsck", ["-fn", systemDisk], { encoding: "utf8" });
+    assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
+    const f = execFileSync("debugfs", ["-R", "cat /ptest/f.txt", systemDisk], { stdio: ["ignore", "pipe", "ignore"] });
+    assert.equal(f.toString(), "hello\nx\n");
   });
 });
