@@ -433,3 +433,8 @@ export function prefixSha256(path: string, size: u64): string {
   if (pos < size) return "error: only " + pos.toString() + " bytes";
   return h.digestHex();
 }
+
+// the heap budget (kernel/lib/heap_budget.ts), for the exhaustion tests
+export { heapBudgetUsed, heapBudgetLimit, heapBudgetRefusals, setHeapBudgetLimit, heapUsedBytes, heapFreeBytesSeen } from "../../kernel/lib/heap_budget";
+/** Runs a full garbage collection (heap measurements). */
+export function collectGarbage(): void { __collect(); }

@@ -203,6 +203,8 @@ export class Ext4Fs extends FileSystem {
   }
 
   symlink(dir: u64, name: string, target: string): i64 {
+    // a slow symlink's target fills at most one block (as Linux: blocksize - 1 bytes)
+    if (<u32>String.UTF8.byteLength(target, false) >= this.vol.blockSize) return -ENAMETOOLONG;
     return this.makeNode(dir, name, S_IFLNK | 0o777, target);
   }
 

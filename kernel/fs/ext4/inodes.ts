@@ -12,7 +12,7 @@ import {
 import { wallClockSeconds, wallClockNanos } from "../clock";
 import { allocateInode, freeInode } from "./ialloc";
 import { allocateBlocks, freeBlocks, Allocation } from "./balloc";
-import { initExtentRoot, insertExtent, truncateExtents, addBlocks } from "./extent_write";
+import { initExtentRoot, insertExtent, truncateExtents, addBlocks, checkExtentsFreeable } from "./extent_write";
 import { xattrBlockChecksum } from "./csum";
 import { nowUs as clockNowUs } from "../../platform/time";
 
@@ -94,6 +94,15 @@ export function newInode(vol: Ext4Volume, parent: u32, mode: u32, extents: bool)
     return null;
   }
   return n;
+}
+
+/** Would destroyInode(n) succeed? Checks what it frees (a corrupt disk: nothing changed). */
+export function checkDestroyable(vol: Ext4Volume, n: Inode): i32 {
+  const fast = isLink(n.mode) && isFastSymlink(vol, n);
+  if (fast || !(isReg(n.mode) || isDir(n.mode) || isLink(n.mode))) return 0;
+  if (n.hasExtents) return checkExtentsFreeable(vol, n);
+  if (n.blocksRaw > 0) return vol.corrupt("inode " + n.ino.toString() + ": freeing block-mapped files is not supported");
+  return 0;
 }
 
 /** Frees an inode's blocks, extended-attribute block and number (its last link is gone). */

@@ -14,7 +14,7 @@ import {
 import { dxLookup } from "./htree";
 import { addEntry, removeEntry, retargetEntry, initDirectoryBlock } from "./dir_write";
 import { addOrphan } from "./orphan";
-import { inodeFor, dirFor, touchTimes, newInode, destroyInode, giveBlock } from "./inodes";
+import { inodeFor, dirFor, touchTimes, newInode, destroyInode, checkDestroyable, giveBlock } from "./inodes";
 
 /** The slot the last findSlot() filled. */
 const slot = new DirSlot();
@@ -212,6 +212,8 @@ export function linkName(vol: Ext4Volume, dir: u64, name: usize, len: u32, ino: 
 
 /** Is the directory empty (only "." and "..")? 1 yes, 0 no, or an error. */
 function isEmptyDir(vol: Ext4Volume, n: Inode): i32 {
+  // a directory always holds "." and "..": size 0 with blocks is damage, not emptiness
+  if (n.size == 0 && n.blocksRaw > 0) return vol.corrupt("directory inode " + n.ino.toString() + " has size 0 but holds blocks");
   const entry = new DirEntry();
   let cursor: u64 = 0;
   for (let guard = 0; guard < 1 << 24; guard++) {
@@ -243,6 +245,11 @@ export function removeName(vol: Ext4Volume, dir: u64, name: usize, len: u32, dir
     r = findSlot(vol, d, name, len);
     if (r <= 0) return r < 0 ? r : -ENOENT;
   }
+  // when the inode goes with its name, check that it can be freed before the name goes
+  if (directory || lastLink(vol, n)) {
+    r = checkDestroyable(vol, n);
+    if (r < 0) return r;
+  }
   r = removeEntry(vol, d, slot);
   if (r < 0) return r;
   touchTimes(d, true);
@@ -251,6 +258,11 @@ export function removeName(vol: Ext4Volume, dir: u64, name: usize, len: u32, dir
   if (r < 0) return r;
   if (directory) return destroyInode(vol, n);
   return dropLink(vol, n);
+}
+
+/** Would dropping one link free n now (its last name, no handle open)? */
+function lastLink(vol: Ext4Volume, n: Inode): bool {
+  return n.links <= 1 && !(vol.openCounts.has(<u64>n.ino) && vol.openCounts.get(<u64>n.ino) > 0);
 }
 
 /** One name of n is gone: free it at zero links unless a handle still has it open (then it is an orphan). */

@@ -22,6 +22,9 @@ import { Journal } from "../jbd2/journal";
 /** Buffer-cache budget of one mount. */
 export const CACHE_BYTES: u32 = 4 << 20;
 const INODE_CACHE_LIMIT: i32 = 512;
+/** Entries in each checked-block memo (checkedDirBlocks, checkedExtentBlocks) before it starts
+ *  over: a big tree walked by `find` or `ls -R` must not grow the heap without bound. */
+export const CHECKED_BLOCKS_MEMO_LIMIT: i32 = 16384;
 
 export class Ext4Volume {
   cache: BlockCache;

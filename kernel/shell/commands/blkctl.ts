@@ -149,7 +149,14 @@ function cmdWrite(args: Array<string>): i32 {
   const length = <usize>count * <usize>SECTOR_SIZE;
   const buffer = heap.alloc(length);
   if (buffer == 0) { printError("out of memory for a " + length.toString() + "-byte buffer"); return 1; }
-  const byteValue = pattern.length == 4 && pattern.startsWith("0x") ? parseUnsigned(pattern) : -1;
+  // 0xNN is one byte repeated; anything else starting 0x is a mistake, not text
+  const hexByte = pattern.startsWith("0x") || pattern.startsWith("0X");
+  const byteValue = hexByte ? parseUnsigned(pattern) : -1;
+  if (hexByte && (byteValue < 0 || byteValue > 255 || pattern.length > 4)) {
+    heap.free(buffer);
+    printError("PATTERN " + pattern + " is not a hex byte (0x00..0xff)");
+    return 1;
+  }
   if (byteValue >= 0) {
     memory.fill(buffer, <u8>byteValue, length);
   } else {

@@ -3,7 +3,7 @@ import { registerCommand } from "../registry";
 import { println, printError } from "../../platform/console";
 import { Options } from "../args";
 import { table, padLeft, bytes } from "../../lib/format";
-import { ELOOP } from "../../lib/errors";
+import { ELOOP, EINVAL } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
 import { Stat, FsStats, DirEntry, isDir, isLink, typeLetter, typeName, permissionString, S_IFMT, S_IFCHR, S_IFBLK, DT_DIR, DT_LNK, DT_REG } from "../../fs/types";
 import { fsError, formatTime, globMatch, safe } from "../../fs/messages";
@@ -46,6 +46,10 @@ registerCommand("umount", "unmount a file system", "umount PATH\n  Writes everyt
       return 1;
     }
     const e = vfs.unmount(args[0]);
+    if (e == -EINVAL) {
+      printError("umount: " + args[0] + ": not mounted");
+      return 1;
+    }
     if (e < 0) return fsError("umount", args[0], e);
     return 0;
   });

@@ -2,7 +2,7 @@
 // 64 MiB file costs no more memory than a small one.
 import { registerCommand } from "../registry";
 import { println, printError, writeBytes } from "../../platform/console";
-import { Options, parseUnsigned } from "../args";
+import { Options, parseSize } from "../args";
 import { hex } from "../../lib/format";
 import * as vfs from "../../fs/vfs";
 import { fsError, safe } from "../../fs/messages";
@@ -62,8 +62,8 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
       printError(o.ok ? "usage: hexdump [-s OFFSET] [-n LENGTH] PATH" : "hexdump: " + o.error);
       return 1;
     }
-    const offset = parseUnsigned(o.value("-s", "0"));
-    const limit = parseUnsigned(o.value("-n", "4096"));
+    const offset = parseSize(o.value("-s", "0"));
+    const limit = parseSize(o.value("-n", "4096"));
     if (offset < 0 || limit < 0) {
       printError("hexdump: -s and -n take a number");
       return 1;
@@ -99,7 +99,7 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
       pos += <u64>n;
       left -= <u64>n;
     }
-    println(hex(pos, 8));
+    if (status == 0) println(hex(pos, 8)); // the end offset closes a complete dump only
     vfs.close(fd);
     return status;
   });

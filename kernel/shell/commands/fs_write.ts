@@ -1,8 +1,8 @@
 // Changing files: write, append, cp, mv, rm, mkdir, rmdir, ln, truncate, touch, chmod, sync.
 import { registerCommand } from "../registry";
 import { printError } from "../../platform/console";
-import { Options, parseUnsigned } from "../args";
-import { EEXIST, EISDIR, ENOTDIR, ENOENT } from "../../lib/errors";
+import { Options, parseU64, parsedOk } from "../args";
+import { EEXIST, EISDIR, ENOTDIR, ENOENT, EUCLEAN } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
 import { Stat, AttrChange, isDir } from "../../fs/types";
 import { fsError } from "../../fs/messages";
@@ -33,8 +33,8 @@ function textOf(o: Options): string {
 registerCommand("write", "write text to a file (replacing it)", "write [-n] PATH TEXT...\n  Creates or empties PATH and writes the words, joined by spaces, and a newline.\n  -n  no newline at the end",
   (args: Array<string>): i32 => {
     const o = new Options(args, [], ["-n"]);
-    if (!o.ok || o.positionals.length < 1) {
-      printError(o.ok ? "usage: write [-n] PATH TEXT..." : "write: " + o.error);
+    if (!o.ok || o.positionals.length < 2) {
+      printError(o.ok ? "usage: write [-n] PATH TEXT... (no TEXT: 'truncate -s 0 PATH' empties a file)" : "write: " + o.error);
       return 1;
     }
     return writeText("write", o.positionals[0], textOf(o), false);
@@ -43,7 +43,7 @@ registerCommand("write", "write text to a file (replacing it)", "write [-n] PATH
 registerCommand("append", "append text to a file", "append [-n] PATH TEXT...\n  Appends the words, joined by spaces, and a newline to PATH (created if missing).\n  -n  no newline at the end",
   (args: Array<string>): i32 => {
     const o = new Options(args, [], ["-n"]);
-    if (!o.ok || o.positionals.length < 1) {
+    if (!o.ok || o.positionals.length < 2) {
       printError(o.ok ? "usage: append [-n] PATH TEXT..." : "append: " + o.error);
       return 1;
     }
@@ -80,6 +80,13 @@ registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (
     if (e < 0) return fsError("cp", src, e);
     if (isDir(st.mode)) return fsError("cp", src, -EISDIR);
     const dst = targetPath(src, args[1]);
+    // copying a file onto itself (the same name, a hard link, through a symlink) would
+    // truncate it before reading: refuse, as GNU cp does, and keep the data
+    const dstStat = new Stat();
+    if (vfs.stat(dst, true, dstStat) == 0 && vfs.sameFile(st, dstStat)) {
+      printError("cp: '" + src + "' and '" + dst + "' are the same file");
+      return 1;
+    }
     const from = vfs.open(src, vfs.O_RDONLY);
     if (from < 0) return fsError("cp", src, from);
     const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);
@@ -117,6 +124,10 @@ registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into 
       printError("usage: mv SRC DST");
       return 1;
     }
+    // SRC and DST naming the same file (the same path, or a hard link): nothing to do
+    const a = new Stat();
+    const b = new Stat();
+    if (vfs.stat(args[0], false, a) == 0 && vfs.stat(args[1], false, b) == 0 && vfs.sameFile(a, b)) return 0;
     const dst = targetPath(args[0], args[1]);
     const e = vfs.rename(args[0], dst);
     if (e < 0) return fsError("mv", args[0], e);
@@ -124,13 +135,30 @@ registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into 
   });
 
 let removed = 0;
+/** The directories removeTree is inside ("dev:ino"), to see a hard-link cycle. */
+const treeAncestors = new Array<string>(0);
+/** Set when removeTree stopped at a directory cycle: the path that repeats an ancestor. */
+let cycleAt = "";
 
 function removeTree(path: string, depth: i32): i32 {
   const st = new Stat();
   let e = vfs.stat(path, false, st);
   if (e < 0) return e;
   if (!isDir(st.mode)) return vfs.removeFile(path);
+  const key = st.dev.toString() + ":" + st.ino.toString();
+  if (treeAncestors.includes(key)) {
+    cycleAt = path;
+    return -EUCLEAN;
+  }
   if (depth > 64) return -40;
+  treeAncestors.push(key);
+  e = removeTreeBelow(path, depth);
+  treeAncestors.pop();
+  return e;
+}
+
+function removeTreeBelow(path: string, depth: i32): i32 {
+  let e: i32 = 0;
   const entries = vfs.listDirectory(path);
   if (entries == null) return vfs.lastError;
   for (let i = 0; i < entries.length; i++) {
@@ -164,9 +192,14 @@ registerCommand("rm", "remove files", "rm [-r] [-f] [--no-preserve-root] PATH...
         status = 1;
         continue;
       }
+      cycleAt = "";
+      treeAncestors.length = 0;
       const e = o.has("-r") ? removeTree(p, 0) : vfs.removeFile(p);
       if (e == -ENOENT && o.has("-f")) continue;
-      if (e < 0) status = fsError("rm", p, e);
+      if (e == -EUCLEAN && cycleAt.length > 0) {
+        printError("rm: " + cycleAt + ": directory cycle (a hard link to a directory above it): the file system needs checking");
+        status = 1;
+      } else if (e < 0) status = fsError("rm", p, e);
     }
     return status;
   });
@@ -232,20 +265,25 @@ registerCommand("ln", "make links", "ln [-s] TARGET LINK\n  Makes LINK a hard li
     const target = o.positionals[0];
     const link = o.positionals[1];
     const e = o.has("-s") ? vfs.makeSymlink(target, link) : vfs.makeHardLink(target, link);
-    if (e < 0) return fsError("ln", link, e);
+    if (e < 0) {
+      // a hard link's missing source is the source's fault, not the link's
+      const st = new Stat();
+      if (!o.has("-s") && e == -ENOENT && vfs.stat(target, false, st) == -ENOENT) return fsError("ln", target, e);
+      return fsError("ln", link, e);
+    }
     return 0;
   });
 
-registerCommand("truncate", "set a file's size", "truncate -s SIZE PATH...\n  Shrinks (freeing blocks) or grows (with a hole) each file to SIZE bytes; creates missing files.",
+registerCommand("truncate", "set a file's size", "truncate -s SIZE PATH...\n  Shrinks (freeing blocks) or grows (with a hole) each file to SIZE bytes; creates missing files.\n  SIZE may end in K, M, G, T (or KiB..TiB: powers of 1024) or KB..TB (powers of 1000): -s 8M",
   (args: Array<string>): i32 => {
     const o = new Options(args, ["-s"], []);
     if (!o.ok || !o.hasValue("-s") || o.positionals.length == 0) {
       printError(o.ok ? "usage: truncate -s SIZE PATH..." : "truncate: " + o.error);
       return 1;
     }
-    const size = parseUnsigned(o.value("-s"));
-    if (size < 0) {
-      printError("truncate: SIZE must be a number of bytes");
+    const size = parseU64(o.value("-s"), true);
+    if (!parsedOk()) {
+      printError("truncate: SIZE must be a number of bytes, optionally with K, M, G or T (KiB..TiB; KB..TB are powers of 1000)");
       return 1;
     }
     let status = 0;
