@@ -13,7 +13,7 @@
 // An inode is freed when its last name goes and no handle has it open.
 import { FileSystem, Stat, DirEntry, FsStats, AttrChange, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, isDir, dirTypeOfMode } from "./types";
 import { ENOENT, ENOTDIR, EEXIST, ENOTEMPTY, EISDIR, ENOSPC, EINVAL, EFBIG, ENOMEM, EMLINK } from "../lib/errors";
-import { wallClockSeconds } from "./clock";
+import { wallClockSeconds, wallClockNanos } from "./clock";
 import { heapReserve, heapRelease, heapBudgetLimit, heapBudgetUsed } from "../lib/heap_budget";
 import { memoryReady, allocPages, freePages } from "../mm/pages";
 
@@ -55,6 +55,9 @@ class TmpInode {
   atime: i64 = 0;
   mtime: i64 = 0;
   ctime: i64 = 0;
+  atimeNs: u32 = 0;
+  mtimeNs: u32 = 0;
+  ctimeNs: u32 = 0;
   openCount: i32 = 0;
   parent: u64 = 0;
   /** Heap bytes charged for the inode itself (INODE_COST, DIR_COST, a symlink's target). */
@@ -65,6 +68,27 @@ class TmpInode {
   /** Regular files only, made on the first write: page index -> page address. */
   pages: Map<u64, usize> | null = null;
   constructor(public ino: u64) {}
+
+  /** The inode changed (links, mode, names): ctime now, to the nanosecond. */
+  changed(): void {
+    this.ctime = wallClockSeconds();
+    this.ctimeNs = wallClockNanos();
+  }
+
+  /** The contents changed: mtime and ctime now. */
+  modified(): void {
+    this.changed();
+    this.mtime = this.ctime;
+    this.mtimeNs = this.ctimeNs;
+  }
+
+  /** Read: atime now, with Linux's default relatime rule (only when older than mtime or ctime, or a day old). */
+  accessed(): void {
+    const now = wallClockSeconds();
+    if (this.atime > this.mtime && this.atime > this.ctime && now - this.atime < 86400) return;
+    this.atime = now;
+    this.atimeNs = wallClockNanos();
+  }
 
   get pageCount(): i32 {
     const p = this.pages;
@@ -103,10 +127,9 @@ export class TmpFs extends FileSystem {
     n.mode = mode;
     n.charged = charged;
     if (isDir(mode)) n.entries = new TmpDir();
-    const now = wallClockSeconds();
-    n.atime = now;
-    n.mtime = now;
-    n.ctime = now;
+    n.modified();
+    n.atime = n.mtime;
+    n.atimeNs = n.mtimeNs;
     this.inodes.set(n.ino, n);
     return n;
   }
@@ -144,9 +167,13 @@ export class TmpFs extends FileSystem {
     out.blocks = <u64>n.pageCount * (PAGE / 512);
     out.blockSize = <u32>PAGE;
     out.atime = n.atime;
+    out.atimeNs = n.atimeNs;
     out.mtime = n.mtime;
+    out.mtimeNs = n.mtimeNs;
     out.ctime = n.ctime;
+    out.ctimeNs = n.ctimeNs;
     out.crtime = n.ctime;
+    out.crtimeNs = n.ctimeNs;
     out.flags = 0;
     return 0;
   }
@@ -155,6 +182,7 @@ export class TmpFs extends FileSystem {
     const n = this.get(ino);
     if (n == null) return -ENOENT;
     if (isDir(n.mode)) return -EISDIR;
+    n.accessed();
     if (offset >= n.size) return 0;
     const total = <u32>min<u64>(<u64>length, n.size - offset);
     const pages = n.pages;
@@ -246,9 +274,7 @@ export class TmpFs extends FileSystem {
     const e = d.entries!;
     e.children.set(name, child.ino);
     e.names.push(name);
-    const now = wallClockSeconds();
-    d.mtime = now;
-    d.ctime = now;
+    d.modified();
   }
 
   /** Removes a name and gives back its heap cost. */
@@ -258,9 +284,7 @@ export class TmpFs extends FileSystem {
     const i = e.names.indexOf(name);
     if (i >= 0) e.names.splice(i, 1);
     heapRelease(NAME_COST + textCost(name));
-    const now = wallClockSeconds();
-    d.mtime = now;
-    d.ctime = now;
+    d.modified();
   }
 
   private makeNode(dir: u64, name: string, mode: u32, target: string): i64 {
@@ -312,7 +336,7 @@ export class TmpFs extends FileSystem {
     if (n.nlink >= MAX_LINKS) return -EMLINK;
     if (!heapReserve(NAME_COST + textCost(name))) return -ENOSPC;
     n.nlink++;
-    n.ctime = wallClockSeconds();
+    n.changed();
     this.addName(d, name, n);
     return 0;
   }
@@ -335,7 +359,7 @@ export class TmpFs extends FileSystem {
     if (isDir(n.mode)) return -EISDIR;
     this.removeName(d, name);
     n.nlink--;
-    n.ctime = wallClockSeconds();
+    n.changed();
     this.release(n);
     return 0;
   }
@@ -391,7 +415,7 @@ export class TmpFs extends FileSystem {
       b.nlink++;
       n.parent = newDir;
     }
-    n.ctime = wallClockSeconds();
+    n.changed();
     return 0;
   }
 
@@ -458,9 +482,7 @@ export class TmpFs extends FileSystem {
     }
     const end = offset + <u64>done;
     if (end > n.size) n.size = end;
-    const now = wallClockSeconds();
-    n.mtime = now;
-    n.ctime = now;
+    n.modified();
     return <i64>done;
   }
 
@@ -480,9 +502,7 @@ export class TmpFs extends FileSystem {
       }
     }
     n.size = size;
-    const now = wallClockSeconds();
-    n.mtime = now;
-    n.ctime = now;
+    n.modified();
     return 0;
   }
 
@@ -510,9 +530,15 @@ export class TmpFs extends FileSystem {
     const n = this.get(ino);
     if (n == null) return -ENOENT;
     if (change.setMode) n.mode = (n.mode & S_IFMT) | (change.mode & 0xfff);
-    if (change.setAtime) n.atime = change.atime;
-    if (change.setMtime) n.mtime = change.mtime;
-    n.ctime = wallClockSeconds();
+    if (change.setAtime) {
+      n.atime = change.atime;
+      n.atimeNs = 0;
+    }
+    if (change.setMtime) {
+      n.mtime = change.mtime;
+      n.mtimeNs = 0;
+    }
+    n.changed();
     return 0;
   }
 

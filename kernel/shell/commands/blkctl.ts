@@ -16,6 +16,8 @@ import { errorMessage } from "../../lib/errors";
 import { crc32 } from "../../block/checksum";
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { hex, fixed, padLeft, bytes as formatBytes } from "../../lib/format";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
 
 const MAX_READ_SECTORS: i64 = 64;
 const MAX_WRITE_SECTORS: i64 = 2048;
@@ -214,6 +216,10 @@ function cmdSum(args: Array<string>): i32 {
   let crc: u32 = 0;
   let done: u64 = 0;
   while (done < count) {
+    if (checkpoint()) {
+      heap.free(buffer);
+      return interrupted("blkctl sum");
+    }
     const n = min<u64>(chunk, count - done);
     const r = d.read(lba + done, <u32>n, buffer);
     if (r < 0) {

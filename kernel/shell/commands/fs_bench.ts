@@ -18,6 +18,8 @@ import { fsError } from "../../fs/messages";
 import { Ext4Fs } from "../../fs/ext4/fs";
 import { isIndexed } from "../../fs/ext4/dir";
 import { SECTOR_SIZE } from "../../block/device";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
 
 const CHUNK: u32 = 1 << 20;
 
@@ -68,6 +70,11 @@ function benchRead(args: Array<string>): i32 {
     const t0 = nowNs();
     let total: u64 = 0;
     while (true) {
+      if (checkpoint()) {
+        vfs.close(fd);
+        heap.free(buf);
+        return interrupted("bench fs read");
+      }
       const n = vfs.read(fd, buf, CHUNK);
       if (n < 0) {
         vfs.close(fd);
@@ -89,6 +96,7 @@ function benchRead(args: Array<string>): i32 {
       let lba: u64 = 0;
       const r0 = nowNs();
       while (done < total) {
+        if (checkpoint()) break; // reported by the next repeat's read loop
         if (lba + <u64>sectors > deviceSectors) lba = 0;
         if (device.read(lba, sectors, buf) < 0) break;
         lba += <u64>sectors;
@@ -229,6 +237,12 @@ function benchWrite(args: Array<string>): i32 {
     }
     const t0 = nowNs();
     for (let m = 0; m < mib; m++) {
+      if (checkpoint()) {
+        vfs.close(fd);
+        heap.free(buf);
+        vfs.removeFile(path);
+        return interrupted("bench fs write");
+      }
       const n = vfs.write(fd, buf, CHUNK);
       if (n < <i64>CHUNK) {
         // a full disk must not stay full of the benchmark's partial file

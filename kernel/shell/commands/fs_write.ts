@@ -2,10 +2,11 @@
 import { registerCommand } from "../registry";
 import { printError } from "../../platform/console";
 import { Options, parseU64, parsedOk } from "../args";
-import { EEXIST, EISDIR, ENOTDIR, ENOENT, EUCLEAN } from "../../lib/errors";
+import { EEXIST, EISDIR, ENOTDIR, ENOENT, EUCLEAN, EXDEV } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
-import { Stat, AttrChange, isDir } from "../../fs/types";
-import { fsError } from "../../fs/messages";
+import { Stat, AttrChange, isDir, isReg } from "../../fs/types";
+import { fsError, safe } from "../../fs/messages";
+import { Progress, interrupted } from "../progress";
 import { ioBuffer, IO_BUFFER_SIZE } from "../../fs/iobuf";
 import { wallClockSeconds } from "../../fs/clock";
 
@@ -68,6 +69,48 @@ function targetPath(src: string, dst: string): string {
   return dst;
 }
 
+/** Copies the file SRC (stat `st`) to DST in 64 KiB pieces with progress; Ctrl-C stops it. Returns the status. */
+function copyFile(command: string, src: string, dst: string, st: Stat): i32 {
+  const from = vfs.open(src, vfs.O_RDONLY);
+  if (from < 0) return fsError(command, src, from);
+  const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);
+  if (to < 0) {
+    vfs.close(from);
+    return fsError(command, dst, to);
+  }
+  const buf = ioBuffer();
+  let status = 0;
+  const progress = new Progress(command + " " + safe(src), true);
+  let done: u64 = 0;
+  while (true) {
+    if (progress.step(done, st.size)) {
+      progress.finish();
+      status = interrupted(command); // DST keeps what was copied so far, as with GNU cp
+      break;
+    }
+    const n = vfs.read(from, buf, IO_BUFFER_SIZE);
+    if (n < 0) {
+      status = fsError(command, src, <i32>n);
+      break;
+    }
+    if (n == 0) break;
+    const w = vfs.write(to, buf, <u32>n);
+    if (w < 0) {
+      status = fsError(command, dst, <i32>w);
+      break;
+    }
+    if (w < n) {
+      status = fsError(command, dst, -28);
+      break;
+    }
+    done += <u64>n;
+  }
+  progress.finish();
+  vfs.close(from);
+  vfs.close(to);
+  return status;
+}
+
 registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (or into DST when it is a directory), streaming 64 KiB at a time.",
   (args: Array<string>): i32 => {
     if (args.length != 2) {
@@ -87,38 +130,29 @@ registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (
       printError("cp: '" + src + "' and '" + dst + "' are the same file");
       return 1;
     }
-    const from = vfs.open(src, vfs.O_RDONLY);
-    if (from < 0) return fsError("cp", src, from);
-    const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);
-    if (to < 0) {
-      vfs.close(from);
-      return fsError("cp", dst, to);
-    }
-    const buf = ioBuffer();
-    let status = 0;
-    while (true) {
-      const n = vfs.read(from, buf, IO_BUFFER_SIZE);
-      if (n < 0) {
-        status = fsError("cp", src, <i32>n);
-        break;
-      }
-      if (n == 0) break;
-      const w = vfs.write(to, buf, <u32>n);
-      if (w < 0) {
-        status = fsError("cp", dst, <i32>w);
-        break;
-      }
-      if (w < n) {
-        status = fsError("cp", dst, -28);
-        break;
-      }
-    }
-    vfs.close(from);
-    vfs.close(to);
-    return status;
+    return copyFile("cp", src, dst, st);
   });
 
-registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into DST when it is a directory); replaces an existing file or empty directory.",
+/** mv between file systems: copy the file, then remove the source (a directory is refused). */
+function moveAcross(src: string, dst: string): i32 {
+  const st = new Stat();
+  const e = vfs.stat(src, false, st);
+  if (e < 0) return fsError("mv", src, e);
+  if (!isReg(st.mode)) {
+    printError("mv: " + safe(src) + ": only regular files move between file systems (copy directories with cp per file)");
+    return 1;
+  }
+  const existed = vfs.stat(dst, false, new Stat()) == 0;
+  const status = copyFile("mv", src, dst, st);
+  if (status != 0) {
+    if (!existed) vfs.removeFile(dst); // no partial copy left behind; the source is kept
+    return status;
+  }
+  const r = vfs.removeFile(src);
+  return r < 0 ? fsError("mv", src, r) : 0;
+}
+
+registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into DST when it is a directory); replaces an existing file or empty directory.\n  Between file systems a regular file is copied, then removed.",
   (args: Array<string>): i32 => {
     if (args.length != 2) {
       printError("usage: mv SRC DST");
@@ -130,6 +164,7 @@ registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into 
     if (vfs.stat(args[0], false, a) == 0 && vfs.stat(args[1], false, b) == 0 && vfs.sameFile(a, b)) return 0;
     const dst = targetPath(args[0], args[1]);
     const e = vfs.rename(args[0], dst);
+    if (e == -EXDEV) return moveAcross(args[0], dst);
     if (e < 0) return fsError("mv", args[0], e);
     return 0;
   });
