@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeDiskModels } from "../host/llm-models.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOTFS = path.join(HERE, "rootfs");
@@ -18,7 +19,7 @@ function walk(dir: string): string[] {
   }).sort();
 }
 
-export const SYSTEM_DISK_INPUTS = (): string[] => [path.join(HERE, "system-disk.ts"), ...walk(ROOTFS)];
+export const SYSTEM_DISK_INPUTS = (): string[] => [path.join(HERE, "system-disk.ts"), path.join(HERE, "../host/llm-models.ts"), ...walk(ROOTFS)];
 
 /** A file built elsewhere (user programs, busybox) and where it goes on the disk. */
 export interface ExtraFile { source: string; diskPath: string; mode: number }
@@ -34,6 +35,8 @@ export function buildSystemDisk(output: string, extras: ExtraFile[] = []): void 
     fs.chmodSync(dest, e.mode);
   }
   for (const d of EMPTY_DIRS) fs.mkdirSync(path.join(staging, d), { recursive: true });
+  // generated at build time (seeded, ~1 MiB): a stories260K-shaped test model and its tokenizer
+  writeDiskModels(path.join(staging, "models"));
   fs.rmSync(output, { force: true });
   // e2fsprogs 1.47's default features plus metadata_csum_seed and orphan_file (newer defaults)
   execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-L", "sis-root", "-O", "metadata_csum_seed,orphan_file",
