@@ -11,7 +11,7 @@
 //
 // Everything returns >= 0 or a negative error (kernel/lib/errors.ts); no input traps.
 import { FileSystem, Stat, DirEntry, FsStats, AttrChange, isDir, isLink, PATH_MAX, NAME_MAX, SYMLINK_MAX, S_IFREG, S_IFDIR } from "./types";
-import { ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, EBUSY, EINVAL, EBADF, EMFILE, EISDIR, EEXIST, EXDEV, ENOMEM, EROFS, ENOTEMPTY, EPERM } from "../lib/errors";
+import { ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, EBUSY, EINVAL, EBADF, EMFILE, EISDIR, EEXIST, EXDEV, ENOMEM, EROFS, ENOTEMPTY, EPERM, ENOSPC } from "../lib/errors";
 
 export class Mount {
   constructor(
@@ -45,6 +45,8 @@ export const O_APPEND: i32 = 0x400;
 export const O_DIRECTORY: i32 = 0x10000;
 
 const mounts = new Array<Mount>(0);
+/** Mounts at once (each costs heap): beyond it mount fails with ENOSPC, as Linux's mount-max. */
+export const MAX_MOUNTS: i32 = 64;
 
 export function mountTable(): Array<Mount> {
   return mounts;
@@ -109,6 +111,7 @@ export function mount(fs: FileSystem, path: string): i32 {
     cwdParts = new Array<string>(0);
     return 0;
   }
+  if (mounts.length >= MAX_MOUNTS) return -ENOSPC;
   const r = resolve(path, true);
   if (r.error < 0) return r.error;
   const node = r.node!;
@@ -366,7 +369,14 @@ function readLinkOf(node: Node): string | null {
 export function stat(path: string, follow: bool, out: Stat): i32 {
   const r = resolve(path, follow);
   if (r.error < 0) return r.error;
-  return r.node!.fs.stat(r.node!.ino, out);
+  const e = r.node!.fs.stat(r.node!.ino, out);
+  out.dev = r.node!.fs.id;
+  return e;
+}
+
+/** True when two stats (from stat()) name the same file: same file system, same inode. */
+export function sameFile(a: Stat, b: Stat): bool {
+  return a.dev == b.dev && a.ino == b.ino;
 }
 
 /** The target of a symbolic link. Null on error (see lastError). */
@@ -691,7 +701,9 @@ export function seek(fd: i32, offset: u64): i32 {
 export function fstat(fd: i32, out: Stat): i32 {
   const f = handle(fd);
   if (f == null) return -EBADF;
-  return f.node.fs.stat(f.node.ino, out);
+  const e = f.node.fs.stat(f.node.ino, out);
+  out.dev = f.node.fs.id;
+  return e;
 }
 
 export function fsync(fd: i32): i32 {
