@@ -18,6 +18,8 @@ import { dirHash, NameHash } from "../../kernel/fs/ext4/hash";
 import { globMatch, formatTime } from "../../kernel/fs/messages";
 import { nowUs } from "../../kernel/platform/time";
 import { takeConsoleByte } from "../../kernel/kernel_loop";
+import { registerPeriodicTask } from "../../kernel/sched/periodic";
+import { COMMIT_CHECK_US } from "../../kernel/fs/mounting";
 import "../../kernel/shell/commands/help";
 import "../../kernel/shell/commands/system";
 import "../../kernel/shell/commands/bench";
@@ -461,3 +463,8 @@ export function clockFromRtc(): string {
 export { heapBudgetUsed, heapBudgetLimit, heapBudgetRefusals, setHeapBudgetLimit, heapUsedBytes, heapFreeBytesSeen } from "../../kernel/lib/heap_budget";
 /** Runs a full garbage collection (heap measurements). */
 export function collectGarbage(): void { __collect(); }
+
+/** The kernel task "fscommit" as kernel/init.ts starts it (tests of long commands). */
+export function startCommitTask(): i32 {
+  return registerPeriodicTask("fscommit", COMMIT_CHECK_US, vfs.pollFileSystems);
+}
