@@ -43,7 +43,9 @@ function mangledModules(): [string, string][] {
 }
 
 /** Runs every corpus input once under the coverage build; returns the merged profile. */
-function profile(target: string): string {
+function profile(target: string, reuse: boolean): string {
+  const existing = path.join(OUT, `${target}.profdata`);
+  if (reuse && fs.existsSync(existing)) return existing;
   const dir = path.join(OUT, target);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -79,14 +81,14 @@ function sum(list: FunctionCoverage[], key: "lines" | "branches"): [number, numb
   return list.reduce((a, f) => [a[0] + f[key][0], a[1] + f[key][1]] as [number, number], [0, 0] as [number, number]);
 }
 
-export function coverage(targets: string[], build = true): void {
+export function coverage(targets: string[], build = true, reuse = false): void {
   if (build) buildFuzzers({ coverage: true });
   fs.mkdirSync(OUT, { recursive: true });
   const modules = mangledModules();
   const summary: any = { targets: {}, generatedAt: new Date().toISOString() };
   const merged = new Map<string, FunctionCoverage>();
   for (const target of targets) {
-    const profdata = profile(target);
+    const profdata = profile(target, reuse);
     const fns = functions(profdata, path.join(COV_BIN, target), modules);
     const kernel = fns.filter((f) => f.file.startsWith("kernel/"));
     const reached = kernel.filter((f) => f.lines[0] > 0);
@@ -142,5 +144,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   // --no-build: the coverage binaries as they are (the ones the last `make fuzz` sources made)
-  coverage(target ? [target] : TARGETS, !process.argv.includes("--no-build"));
+  // --reuse: the profiles of an earlier run (to merge targets profiled one at a time)
+  coverage(target ? [target] : TARGETS, !process.argv.includes("--no-build"), process.argv.includes("--reuse"));
 }
