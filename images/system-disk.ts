@@ -21,10 +21,19 @@ function walk(dir: string): string[] {
 
 export const SYSTEM_DISK_INPUTS = (): string[] => [path.join(HERE, "system-disk.ts"), path.join(HERE, "../host/llm-models.ts"), ...walk(ROOTFS)];
 
-export function buildSystemDisk(output: string): void {
+/** A file built elsewhere (user programs, busybox) and where it goes on the disk. */
+export interface ExtraFile { source: string; diskPath: string; mode: number }
+
+export function buildSystemDisk(output: string, extras: ExtraFile[] = []): void {
   const staging = output + ".rootfs";
   fs.rmSync(staging, { recursive: true, force: true });
   fs.cpSync(ROOTFS, staging, { recursive: true });
+  for (const e of extras) {
+    const dest = path.join(staging, e.diskPath);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(e.source, dest);
+    fs.chmodSync(dest, e.mode);
+  }
   for (const d of EMPTY_DIRS) fs.mkdirSync(path.join(staging, d), { recursive: true });
   // generated at build time (seeded, ~1 MiB): a stories260K-shaped test model and its tokenizer
   writeDiskModels(path.join(staging, "models"));

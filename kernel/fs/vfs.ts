@@ -405,6 +405,11 @@ export function readLink(path: string): string | null {
 export let lastError: i32 = 0;
 
 /** Every entry of a directory (with "." and ".."), in on-disk order. Null on error. */
+/** Heap one listed entry takes (DirEntry, its name, the array slot), an upper bound. */
+const LIST_ENTRY_COST: u64 = 128;
+/** The most a directory listing may hold in the heap (about 60,000 short names). */
+const MAX_LIST_BYTES: u64 = 8 << 20;
+
 export function listDirectory(path: string): Array<DirEntry> | null {
   const r = resolve(path, true);
   if (r.error < 0) {
@@ -427,6 +432,7 @@ export function listNode(node: Node): Array<DirEntry> | null {
   }
   const out = new Array<DirEntry>(0);
   let cursor: u64 = 0;
+  let heapBytes: u64 = 0;
   while (true) {
     const entry = new DirEntry();
     const next = node.fs.readDir(node.ino, cursor, entry);
@@ -435,7 +441,15 @@ export function listNode(node: Node): Array<DirEntry> | null {
       return null;
     }
     if (next == 0) break;
-    if (entry.ino != 0) out.push(entry);
+    if (entry.ino != 0) {
+      // a listing is held in the heap at once: a huge directory is ENOMEM, not a trap
+      heapBytes += LIST_ENTRY_COST + <u64>entry.name.length * 2;
+      if (heapBytes > MAX_LIST_BYTES) {
+        lastError = -ENOMEM;
+        return null;
+      }
+      out.push(entry);
+    }
     cursor = <u64>next;
   }
   return out;

@@ -43,7 +43,9 @@ function mangledModules(): [string, string][] {
 }
 
 /** Runs every corpus input once under the coverage build; returns the merged profile. */
-function profile(target: string): string {
+function profile(target: string, reuse: boolean): string {
+  const existing = path.join(OUT, `${target}.profdata`);
+  if (reuse && fs.existsSync(existing)) return existing;
   const dir = path.join(OUT, target);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -64,7 +66,7 @@ function functions(profdata: string, binary: string, modules: [string, string][]
     { maxBuffer: 256 << 20 }).toString();
   const out: FunctionCoverage[] = [];
   for (const line of text.split("\n")) {
-    const m = line.match(/^(w2c_\S+)\s+(\d+)\s+(\d+)\s+\S+\s+(\d+)\s+(\d+)\s+\S+\s+(\d+)\s+(\d+)/);
+    const m = line.match(/^(?:\S+\.c:)?(w2c_\S+)\s+(\d+)\s+(\d+)\s+\S+\s+(\d+)\s+(\d+)\s+\S+\s+(\d+)\s+(\d+)/);
     if (!m) continue;
     const [, cName, , , lines, linesMissed, branches, branchesMissed] = m;
     const { file, name } = asName(cName, modules);
@@ -79,14 +81,14 @@ function sum(list: FunctionCoverage[], key: "lines" | "branches"): [number, numb
   return list.reduce((a, f) => [a[0] + f[key][0], a[1] + f[key][1]] as [number, number], [0, 0] as [number, number]);
 }
 
-export function coverage(targets: string[]): void {
-  buildFuzzers({ coverage: true });
+export function coverage(targets: string[], build = true, reuse = false): void {
+  if (build) buildFuzzers({ coverage: true });
   fs.mkdirSync(OUT, { recursive: true });
   const modules = mangledModules();
   const summary: any = { targets: {}, generatedAt: new Date().toISOString() };
   const merged = new Map<string, FunctionCoverage>();
   for (const target of targets) {
-    const profdata = profile(target);
+    const profdata = profile(target, reuse);
     const fns = functions(profdata, path.join(COV_BIN, target), modules);
     const kernel = fns.filter((f) => f.file.startsWith("kernel/"));
     const reached = kernel.filter((f) => f.lines[0] > 0);
@@ -105,18 +107,29 @@ export function coverage(targets: string[]): void {
       linesOfAllKernel: pct(sum(kernel, "lines")), files: byFile };
     console.log(`${target}: ${reached.length}/${kernel.length} kernel functions reached; in them ${pct(lines)} of lines, ` +
       `${pct(branches)} of branches (${path.relative(ROOT, path.join(OUT, target + ".txt"))})`);
-    // the union over targets: a function's best coverage (branch sets are not merged across binaries)
     for (const f of kernel) {
       const prev = merged.get(f.cName);
       if (!prev || f.branches[0] > prev.branches[0]) merged.set(f.cName, f);
     }
+  }
+  // the union: the kernel object is the same in every binary, so the profiles merge
+  if (targets.length > 1) {
+    const all = path.join(OUT, "all.profdata");
+    execFileSync("llvm-profdata", ["merge", "-sparse", ...targets.map((t) => path.join(OUT, `${t}.profdata`)), "-o", all]);
+    merged.clear();
+    for (const f of functions(all, path.join(COV_BIN, targets[0]), modules)) if (f.file.startsWith("kernel/")) merged.set(f.cName, f);
+    const reached = [...merged.values()].filter((f) => f.lines[0] > 0);
+    summary.allTargets = { functionsReached: reached.length, linesOfReachedFunctions: pct(sum(reached, "lines")),
+      branchesOfReachedFunctions: pct(sum(reached, "branches")), linesOfAllKernel: pct(sum([...merged.values()], "lines")) };
+    console.log(`all targets: ${reached.length} kernel functions reached; in them ${summary.allTargets.linesOfReachedFunctions} ` +
+      `of lines, ${summary.allTargets.branchesOfReachedFunctions} of branches`);
   }
   const resolution = [...merged.values()].filter((f) => f.file === "kernel/fs/vfs.ts" && PATH_RESOLUTION.includes(f.name));
   const vfsBranches = sum(resolution, "branches");
   const vfsLines = sum(resolution, "lines");
   summary.vfsPathResolution = {
     functions: resolution.map((f) => `${f.name} ${f.branches[0]}/${f.branches[1]}`),
-    branches: pct(vfsBranches), lines: pct(vfsLines), best: "per function, the target that covers most of it",
+    branches: pct(vfsBranches), lines: pct(vfsLines), over: targets.length > 1 ? "all targets merged" : targets[0],
   };
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   console.log(`VFS path resolution (kernel/fs/vfs.ts ${resolution.map((f) => f.name).join(", ")}): ` +
@@ -130,5 +143,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`error: unknown fuzz target '${target}' (${TARGETS.join(", ")})`);
     process.exit(2);
   }
-  coverage(target ? [target] : TARGETS);
+  // --no-build: the coverage binaries as they are (the ones the last `make fuzz` sources made)
+  // --reuse: the profiles of an earlier run (to merge targets profiled one at a time)
+  coverage(target ? [target] : TARGETS, !process.argv.includes("--no-build"), process.argv.includes("--reuse"));
 }

@@ -246,13 +246,16 @@ static void fix_groups(struct layout *l) {
         if (l->csum) {
             uint64_t bb = desc_field(l, gd, 0x0, 0x20), ib = desc_field(l, gd, 0x4, 0x24);
             uint8_t *bbp = block(l, bb), *ibp = block(l, ib);
+            /* a mutated group size must not take the checksum past the bitmap's block */
+            uint32_t bbytes = l->cpg / 8 < l->bs ? l->cpg / 8 : l->bs;
+            uint32_t ibytes = l->ipg / 8 < l->bs ? l->ipg / 8 : l->bs;
             if (bbp) {
-                uint32_t c = crc32c(l->seed, bbp, l->cpg / 8);
+                uint32_t c = crc32c(l->seed, bbp, bbytes);
                 put16(gd + 0x18, c & 0xffff);
                 if (l->desc_size >= 64) put16(gd + 0x38, c >> 16);
             }
             if (ibp) {
-                uint32_t c = crc32c(l->seed, ibp, l->ipg / 8);
+                uint32_t c = crc32c(l->seed, ibp, ibytes);
                 put16(gd + 0x1a, c & 0xffff);
                 if (l->desc_size >= 64) put16(gd + 0x3a, c >> 16);
             }

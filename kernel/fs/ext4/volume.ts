@@ -39,6 +39,10 @@ export class Ext4Volume {
   checkedDirBlocks: Map<u64, u64> = new Map<u64, u64>();
   /** Extent blocks already verified: physical block -> (epoch << 32) | inode (extent.ts). */
   checkedExtentBlocks: Map<u64, u64> = new Map<u64, u64>();
+  /** Open handles per inode (Ext4Fs.openRef/closeRef): a file unlinked while open becomes an orphan (names.ts). */
+  openCounts: Map<u64, i32> = new Map<u64, i32>();
+  /** The last i_generation handed out (inodes.ts newInode). */
+  inodeGeneration: u32 = 0;
 
   constructor(public device: BlockDevice, public sb: Superblock) {
     const bs = sb.blockSize;

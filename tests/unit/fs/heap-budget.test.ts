@@ -38,6 +38,10 @@ describe("heap budget: user-growable structures cannot exhaust the heap", functi
     assert.equal(used, total, "df: every inode in use");
     assert.equal(used, inodesBefore + made, "df counts the files made");
     assert.ok(k.exports.heapBudgetUsed() <= k.exports.heapBudgetLimit());
+    // listing the full directory holds every name in the heap at once: it fits
+    const ls = k.sh("ls /tmp");
+    assert.equal(ls.status, 0, ls.out.slice(0, 200));
+    assert.equal(ls.out.trim().split("\n").length, made);
     // a shell command still works, and removing files makes room again
     const rm = k.sh("rm " + Array.from({ length: 50 }, (_, i) => "/tmp/f" + i).join(" "));
     assert.equal(rm.status, 0, rm.out);
