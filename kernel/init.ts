@@ -20,6 +20,7 @@ import { attentionPolicy } from "./ai/attention_policy";
 import { setFileWriter } from "./ai/export_sink";
 import { setModelFileReader } from "./ai/oom/model_file";
 import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
+import { setWallClockFromRtc } from "./fs/clock";
 
 function banner(kmainTicks: u64): void {
   const hz = counterHz();
@@ -57,6 +58,7 @@ function readModelFile(path: string): string | null {
 /** Brings the kernel up, printing the banner; returns when the shell may start. */
 export function bootKernel(kmainTicks: u64): void {
   installLearnedPolicy(attentionPolicy); // `schedctl transformer on` switches to it (kernel/ai)
+  setWallClockFromRtc(); // the PL031 RTC: files get real dates (kernel/platform/rtc.ts)
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   if (memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (mm/stats.ts)
   startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)

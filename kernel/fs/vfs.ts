@@ -11,7 +11,7 @@
 //
 // Everything returns >= 0 or a negative error (kernel/lib/errors.ts); no input traps.
 import { FileSystem, Stat, DirEntry, FsStats, AttrChange, isDir, isLink, PATH_MAX, NAME_MAX, SYMLINK_MAX, S_IFREG, S_IFDIR } from "./types";
-import { ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, EBUSY, EINVAL, EBADF, EMFILE, EISDIR, EEXIST, EXDEV, ENOMEM, EROFS, ENOTEMPTY, EPERM } from "../lib/errors";
+import { ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, EBUSY, EINVAL, EBADF, EMFILE, EISDIR, EEXIST, EXDEV, ENOMEM, EROFS, ENOTEMPTY, EPERM, ENOSPC } from "../lib/errors";
 
 export class Mount {
   constructor(
@@ -45,6 +45,8 @@ export const O_APPEND: i32 = 0x400;
 export const O_DIRECTORY: i32 = 0x10000;
 
 const mounts = new Array<Mount>(0);
+/** Mounts at once (each costs heap): beyond it mount fails with ENOSPC, as Linux's mount-max. */
+export const MAX_MOUNTS: i32 = 64;
 
 export function mountTable(): Array<Mount> {
   return mounts;
@@ -109,6 +111,7 @@ export function mount(fs: FileSystem, path: string): i32 {
     cwdParts = new Array<string>(0);
     return 0;
   }
+  if (mounts.length >= MAX_MOUNTS) return -ENOSPC;
   const r = resolve(path, true);
   if (r.error < 0) return r.error;
   const node = r.node!;
@@ -366,7 +369,14 @@ function readLinkOf(node: Node): string | null {
 export function stat(path: string, follow: bool, out: Stat): i32 {
   const r = resolve(path, follow);
   if (r.error < 0) return r.error;
-  return r.node!.fs.stat(r.node!.ino, out);
+  const e = r.node!.fs.stat(r.node!.ino, out);
+  out.dev = r.node!.fs.id;
+  return e;
+}
+
+/** True when two stats (from stat()) name the same file: same file system, same inode. */
+export function sameFile(a: Stat, b: Stat): bool {
+  return a.dev == b.dev && a.ino == b.ino;
 }
 
 /** The target of a symbolic link. Null on error (see lastError). */
@@ -395,6 +405,11 @@ export function readLink(path: string): string | null {
 export let lastError: i32 = 0;
 
 /** Every entry of a directory (with "." and ".."), in on-disk order. Null on error. */
+/** Heap one listed entry takes (DirEntry, its name, the array slot), an upper bound. */
+const LIST_ENTRY_COST: u64 = 128;
+/** The most a directory listing may hold in the heap (about 60,000 short names). */
+const MAX_LIST_BYTES: u64 = 8 << 20;
+
 export function listDirectory(path: string): Array<DirEntry> | null {
   const r = resolve(path, true);
   if (r.error < 0) {
@@ -417,6 +432,7 @@ export function listNode(node: Node): Array<DirEntry> | null {
   }
   const out = new Array<DirEntry>(0);
   let cursor: u64 = 0;
+  let heapBytes: u64 = 0;
   while (true) {
     const entry = new DirEntry();
     const next = node.fs.readDir(node.ino, cursor, entry);
@@ -425,7 +441,15 @@ export function listNode(node: Node): Array<DirEntry> | null {
       return null;
     }
     if (next == 0) break;
-    if (entry.ino != 0) out.push(entry);
+    if (entry.ino != 0) {
+      // a listing is held in the heap at once: a huge directory is ENOMEM, not a trap
+      heapBytes += LIST_ENTRY_COST + <u64>entry.name.length * 2;
+      if (heapBytes > MAX_LIST_BYTES) {
+        lastError = -ENOMEM;
+        return null;
+      }
+      out.push(entry);
+    }
     cursor = <u64>next;
   }
   return out;
@@ -691,7 +715,9 @@ export function seek(fd: i32, offset: u64): i32 {
 export function fstat(fd: i32, out: Stat): i32 {
   const f = handle(fd);
   if (f == null) return -EBADF;
-  return f.node.fs.stat(f.node.ino, out);
+  const e = f.node.fs.stat(f.node.ino, out);
+  out.dev = f.node.fs.id;
+  return e;
 }
 
 export function fsync(fd: i32): i32 {

@@ -225,6 +225,8 @@ export function stressStart(seed: u64, pressure: i32): i32 {
  * after pinning. Returns 0, -EBUSY or -ENOMEM.
  */
 export function stressStartProfile(seed: u64, p: StressProfile): i32 {
+  // what `stresstest mem --keep` kept is the user's: a profiled episode never frees it
+  if (kept) return -EBUSY;
   const r = stressStart(seed, PRESSURE_PROFILE);
   if (r < 0) return r;
   profile = p;

@@ -9,7 +9,7 @@
 //
 // Every node read is checked (magic, entries <= max <= what fits, depth one less than the
 // parent's, checksum, blocks inside the file system) before any entry is used.
-import { Ext4Volume } from "./volume";
+import { Ext4Volume, CHECKED_BLOCKS_MEMO_LIMIT } from "./volume";
 import { Inode } from "./inode";
 import { extentBlockChecksum } from "./csum";
 import { CachedBlock } from "../../block/cache";
@@ -103,6 +103,7 @@ export function readExtentBlock(vol: Ext4Volume, inode: Inode, block: u64, expec
     }
   }
   if (memo.size > 4096) memo.clear();
+  if (memo.size >= CHECKED_BLOCKS_MEMO_LIMIT) memo.clear(); // bounded: a memo, not a record
   memo.set(block, stamp);
   return b;
 }

@@ -16,6 +16,8 @@ import { errorMessage } from "../../lib/errors";
 import { crc32 } from "../../block/checksum";
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { hex, fixed, padLeft, bytes as formatBytes } from "../../lib/format";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
 
 const MAX_READ_SECTORS: i64 = 64;
 const MAX_WRITE_SECTORS: i64 = 2048;
@@ -149,7 +151,14 @@ function cmdWrite(args: Array<string>): i32 {
   const length = <usize>count * <usize>SECTOR_SIZE;
   const buffer = heap.alloc(length);
   if (buffer == 0) { printError("out of memory for a " + length.toString() + "-byte buffer"); return 1; }
-  const byteValue = pattern.length == 4 && pattern.startsWith("0x") ? parseUnsigned(pattern) : -1;
+  // 0xNN is one byte repeated; anything else starting 0x is a mistake, not text
+  const hexByte = pattern.startsWith("0x") || pattern.startsWith("0X");
+  const byteValue = hexByte ? parseUnsigned(pattern) : -1;
+  if (hexByte && (byteValue < 0 || byteValue > 255 || pattern.length > 4)) {
+    heap.free(buffer);
+    printError("PATTERN " + pattern + " is not a hex byte (0x00..0xff)");
+    return 1;
+  }
   if (byteValue >= 0) {
     memory.fill(buffer, <u8>byteValue, length);
   } else {
@@ -207,6 +216,10 @@ function cmdSum(args: Array<string>): i32 {
   let crc: u32 = 0;
   let done: u64 = 0;
   while (done < count) {
+    if (checkpoint()) {
+      heap.free(buffer);
+      return interrupted("blkctl sum");
+    }
     const n = min<u64>(chunk, count - done);
     const r = d.read(lba + done, <u32>n, buffer);
     if (r < 0) {

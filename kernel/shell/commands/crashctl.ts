@@ -11,7 +11,7 @@ import { nowUs } from "../../platform/time";
 import { killTask } from "../../sched/scheduler";
 import { pollOnce } from "../../sched/wait";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
-import { stressActive } from "../../mm/stress";
+import { stressActive, stressKept, stress } from "../../mm/stress";
 import { memoryReady } from "../../mm/pages";
 import {
   reclaim, oomLogLength, oomLogEvent, DIRECT_COMPACT_BUDGET_PAGES,
@@ -141,6 +141,7 @@ function status(): i32 {
   println("OOM events:      " + reclaim.oomEvents.toString() + " since boot (allocations that failed after direct reclaim: empty slabs freed," +
     " then compaction of at most " + DIRECT_COMPACT_BUDGET_PAGES.toString() + " pages); direct reclaim ran " + reclaim.directReclaims.toString() +
     " times, rescued " + reclaim.rescued.toString());
+  println("                 " + reclaim.episodeOomEvents.toString() + " more in training and evaluation episodes (not counted above)");
   const n = oomLogLength();
   for (let i = max(0, n - 3); i < n; i++) {
     const e = oomLogEvent(i)!;
@@ -268,6 +269,12 @@ function model(rest: Array<string>): i32 {
 // ---------------------------------------------------------------- train
 
 function busy(): bool {
+  if (stressKept()) {
+    // episodes pin and exhaust memory: they would have to free what the user kept
+    printError("memory kept by 'stresstest mem --keep' is still held (" + stress.pagesHeld.toString() +
+      " pages); 'stresstest mem --release' frees it");
+    return true;
+  }
   if (!stressActive()) return false;
   printError("a memory workload is running (stresstest mem or crashctl run): " + errorMessage(-EBUSY));
   return true;

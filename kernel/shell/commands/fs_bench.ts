@@ -18,6 +18,8 @@ import { fsError } from "../../fs/messages";
 import { Ext4Fs } from "../../fs/ext4/fs";
 import { isIndexed } from "../../fs/ext4/dir";
 import { SECTOR_SIZE } from "../../block/device";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
 
 const CHUNK: u32 = 1 << 20;
 
@@ -68,6 +70,11 @@ function benchRead(args: Array<string>): i32 {
     const t0 = nowNs();
     let total: u64 = 0;
     while (true) {
+      if (checkpoint()) {
+        vfs.close(fd);
+        heap.free(buf);
+        return interrupted("bench fs read");
+      }
       const n = vfs.read(fd, buf, CHUNK);
       if (n < 0) {
         vfs.close(fd);
@@ -89,6 +96,7 @@ function benchRead(args: Array<string>): i32 {
       let lba: u64 = 0;
       const r0 = nowNs();
       while (done < total) {
+        if (checkpoint()) break; // reported by the next repeat's read loop
         if (lba + <u64>sectors > deviceSectors) lba = 0;
         if (device.read(lba, sectors, buf) < 0) break;
         lba += <u64>sectors;
@@ -150,6 +158,23 @@ function benchLookup(args: Array<string>): i32 {
   return 0;
 }
 
+/** A benchmark failed after making PATH: report the error, remove what it made, sync. */
+function failRemoving(command: string, path: string, code: i32): i32 {
+  const status = fsError(command, path, code);
+  vfs.removeFile(path);
+  vfs.syncAll();
+  return status;
+}
+
+/** bench fs create failed after making `made` files in dir: report, remove them and dir. */
+function createFailed(dir: string, made: i32, code: i32): i32 {
+  const status = fsError("bench fs create", dir, code);
+  for (let i = 0; i <= made; i++) vfs.removeFile(dir + "/f" + i.toString());
+  vfs.removeDirectory(dir);
+  vfs.syncAll();
+  return status;
+}
+
 function benchCreate(args: Array<string>): i32 {
   const o = new Options(args, ["--count"], []);
   if (!o.ok || o.positionals.length != 1) {
@@ -167,15 +192,15 @@ function benchCreate(args: Array<string>): i32 {
   for (let i = 0; i < count; i++) {
     const s0 = nowNs();
     const fd = vfs.open(dir + "/f" + i.toString(), vfs.O_WRONLY | vfs.O_CREAT | vfs.O_EXCL);
-    if (fd < 0) return fsError("bench fs create", dir, fd);
+    if (fd < 0) return createFailed(dir, i, fd);
     const n = vfs.write(fd, changetype<usize>(text), <u32>text.byteLength);
     vfs.close(fd);
-    if (n < 0) return fsError("bench fs create", dir, <i32>n);
+    if (n < 0) return createFailed(dir, i, <i32>n);
     samples.push(<f64>(nowNs() - s0) / 1000);
   }
   e = vfs.syncAll();
   const t1 = nowNs();
-  if (e < 0) return fsError("bench fs create", dir, e);
+  if (e < 0) return createFailed(dir, count - 1, e);
   const rate = <f64>count / (<f64>(t1 - t0) / 1e9);
   json("fs.create_small_file", "us", samples, "");
   println("{\"name\":\"fs.create_files_per_s\",\"unit\":\"files/s\",\"n\":" + count.toString() + ",\"p50\":" + fixed(rate, 1) +
@@ -212,11 +237,18 @@ function benchWrite(args: Array<string>): i32 {
     }
     const t0 = nowNs();
     for (let m = 0; m < mib; m++) {
-      const n = vfs.write(fd, buf, CHUNK);
-      if (n < <i64>CHUNK) {
+      if (checkpoint()) {
         vfs.close(fd);
         heap.free(buf);
-        return fsError("bench fs write", path, n < 0 ? <i32>n : -28);
+        vfs.removeFile(path);
+        return interrupted("bench fs write");
+      }
+      const n = vfs.write(fd, buf, CHUNK);
+      if (n < <i64>CHUNK) {
+        // a full disk must not stay full of the benchmark's partial file
+        vfs.close(fd);
+        heap.free(buf);
+        return failRemoving("bench fs write", path, n < 0 ? <i32>n : -28);
       }
     }
     const e = vfs.fsync(fd);
@@ -224,7 +256,7 @@ function benchWrite(args: Array<string>): i32 {
     vfs.close(fd);
     if (e < 0) {
       heap.free(buf);
-      return fsError("bench fs write", path, e);
+      return failRemoving("bench fs write", path, e);
     }
     rates.push(<f64>mib * 1048576 / (<f64>(t1 - t0) / 1e9) / 1e6);
   }
@@ -257,7 +289,7 @@ function benchFsync(args: Array<string>): i32 {
     if (n < 0) {
       vfs.close(fd);
       heap.free(buf);
-      return fsError("bench fs fsync", path, <i32>n);
+      return failRemoving("bench fs fsync", path, <i32>n);
     }
     const t0 = nowNs();
     const e = vfs.fsync(fd);
@@ -265,7 +297,7 @@ function benchFsync(args: Array<string>): i32 {
     if (e < 0) {
       vfs.close(fd);
       heap.free(buf);
-      return fsError("bench fs fsync", path, e);
+      return failRemoving("bench fs fsync", path, e);
     }
   }
   vfs.close(fd);
@@ -286,7 +318,7 @@ registerSubcommand("bench", "fs", "file-system throughput and latency (read, loo
   "bench fs read PATH [--repeat N]\n  Reads PATH to the end through the VFS N times (default 5), then as many bytes raw from its\n  device: MB/s of each and their ratio.\nbench fs lookup DIR [--count N]\n  Looks up N (default 2000) random names of the files in DIR: ns per lookup; says whether\n  DIR is a hashed (htree) or linear directory.\nbench fs create DIR [--count N]\n  Creates N (default 1000) small files in DIR/bench-create, then syncs: files/s, and us per create.\nbench fs write PATH [--mib N] [--repeat R]\n  Writes N MiB (default 16) sequentially in 1 MiB pieces and fsyncs, R times: MB/s.\nbench fs fsync PATH [--count N]\n  Appends 4 KiB and fsyncs, N times (default 200): fsync latency, and the journal commits'.",
   (args: Array<string>): i32 => {
     if (args.length == 0) {
-      printError("usage: bench fs read PATH | bench fs lookup DIR");
+      printError("usage: bench fs read|lookup|create|write|fsync ... (bench fs --help)");
       return 1;
     }
     const rest = args.slice(1);
