@@ -28,6 +28,7 @@ enum EscapeState {
   Ss3, // got ESC O
 }
 
+// @ts-ignore: decorator
 @inline function isContinuation(b: u8): bool {
   return (b & 0xc0) == 0x80;
 }
