@@ -42,6 +42,14 @@ export function kernelEntries(): string[] {
   return [path.join(ROOT, "kernel/main.ts"), ...commands];
 }
 
+/** The kernel image's lld-link flags (subsystem, entry, ...): linker/README.md. */
+const EFI_LINK_ARGS = path.join(ROOT, "linker/efi.args");
+
+/** Flags from a linker/*.args file: one per line, '#' starts a comment. */
+export function linkerFlags(file: string): string[] {
+  return fs.readFileSync(file, "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l.length > 0);
+}
+
 export function listFiles(dir: string, keep: (f: string) => boolean): string[] {
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
@@ -159,9 +167,8 @@ export function buildKernel(): void {
     objects.push(obj);
   }
 
-  const linkArgs = ["-subsystem:efi_application", "-entry:efi_main", "-nodefaultlib", "-machine:arm64",
-    "-dll:no", `-out:${ARTIFACTS.efi}`, `-map:${ARTIFACTS.map}`, ...objects];
-  step("lld-link -> BOOTAA64.EFI", objects, [ARTIFACTS.efi], linkArgs.join(" "), () => run("lld-link", linkArgs));
+  const linkArgs = [...linkerFlags(EFI_LINK_ARGS), `-out:${ARTIFACTS.efi}`, `-map:${ARTIFACTS.map}`, ...objects];
+  step("lld-link -> BOOTAA64.EFI", [...objects, EFI_LINK_ARGS], [ARTIFACTS.efi], linkArgs.join(" "), () => run("lld-link", linkArgs));
 }
 
 export function buildEsp(): void {

@@ -156,9 +156,13 @@ function nextRandom(): u32 {
   return <u32>((x * 0x2545f4914f6cdd1d) >> 32);
 }
 
+// @ts-ignore: decorator
 @inline function entryAddr(id: u32): usize { return <usize>load<u32>(addrTable + (<usize>id << 2)); }
+// @ts-ignore: decorator
 @inline function entryInfo(id: u32): u32 { return load<u32>(infoTable + (<usize>id << 2)); }
+// @ts-ignore: decorator
 @inline function permAt(i: u32): u32 { return load<u32>(permTable + (<usize>i << 2)); }
+// @ts-ignore: decorator
 @inline function setPerm(i: u32, id: u32): void {
   store<u32>(permTable + (<usize>i << 2), id);
   store<u32>(posTable + (<usize>id << 2), i);

@@ -160,6 +160,7 @@ export class BurstPolicy extends FairPolicy {
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {}
 
   /** The key pick() minimises. */
+  // @ts-ignore: decorator
   @inline keyOf(t: Task): f64 {
     const p = t.predictedUs < 0 ? FIRST_BURST_US : t.predictedUs; // never ran: its first burst's estimate
     return p * 1024.0 / <f64>weightOfNice(t.nice);

@@ -152,6 +152,7 @@ export abstract class Task {
   }
 
   // ---- helpers for step() ----
+  // @ts-ignore: decorator
   @inline quantumExpired(): bool {
     return nowTicks() >= this.sliceDeadline;
   }

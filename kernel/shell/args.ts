@@ -198,3 +198,10 @@ function allFlags(a: string, flagOptions: Array<string>): bool {
   for (let j = 1; j < a.length; j++) if (!flagOptions.includes("-" + a.charAt(j))) return false;
   return true;
 }
+
+/** True when `args` is empty; else prints "error: COMMAND takes no arguments" and returns false. */
+export function noArgs(command: string, args: Array<string>): bool {
+  if (args.length == 0) return true;
+  printError(command + " takes no arguments");
+  return false;
+}

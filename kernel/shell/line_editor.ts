@@ -42,6 +42,7 @@ export abstract class Completer {
 const ESCAPE_TIMEOUT_US: u64 = 50_000;
 const TAB: u8 = 9;
 
+// @ts-ignore: decorator
 @inline function isContinuation(b: u8): bool {
   return (b & 0xc0) == 0x80;
 }

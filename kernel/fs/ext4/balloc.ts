@@ -16,13 +16,16 @@ import { groupFirstBlock, groupBlockCount, groupHasSuper, descriptorTableBlocks,
 import { bitmapChecksum } from "./csum";
 import { COMPAT_RESIZE_INODE } from "./superblock";
 
+// @ts-ignore: decorator
 @inline export function testBit(p: usize, bit: u32): bool {
   return (load<u8>(p + <usize>(bit >> 3)) & (<u8>1 << <u8>(bit & 7))) != 0;
 }
+// @ts-ignore: decorator
 @inline export function setBit(p: usize, bit: u32): void {
   const a = p + <usize>(bit >> 3);
   store<u8>(a, load<u8>(a) | (<u8>1 << <u8>(bit & 7)));
 }
+// @ts-ignore: decorator
 @inline export function clearBit(p: usize, bit: u32): void {
   const a = p + <usize>(bit >> 3);
   store<u8>(a, load<u8>(a) & ~(<u8>1 << <u8>(bit & 7)));

@@ -24,11 +24,14 @@ export const DIRENT_HEADER: u32 = 8;
 export const TAIL_SIZE: u32 = 12;
 export const TAIL_TYPE: u8 = 0xde;
 
+// @ts-ignore: decorator
 @inline export function recordLength(nameLength: u32): u32 {
   return (nameLength + DIRENT_HEADER + 3) & ~3;
 }
 
+// @ts-ignore: decorator
 @inline export function direntInode(p: usize): u32 { return load<u32>(p); }
+// @ts-ignore: decorator
 @inline export function direntNameLength(p: usize, filetype: bool): u32 {
   return filetype ? <u32>load<u8>(p + 6) : <u32>load<u16>(p + 6);
 }

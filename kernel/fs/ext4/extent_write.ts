@@ -35,7 +35,9 @@ export function addBlocks(vol: Ext4Volume, inode: Inode, blocks: i64): void {
   inode.blocksRaw = v < 0 ? 0 : <u64>v;
 }
 
+// @ts-ignore: decorator
 @inline function setEntries(p: usize, n: u32): void { store<u16>(p + 2, <u16>n); }
+// @ts-ignore: decorator
 @inline function setKey(e: usize, k: u32): void { store<u32>(e, k); }
 function setIndex(e: usize, key: u32, child: u64): void {
   store<u32>(e, key);

@@ -36,9 +36,13 @@ export function dxMaxLevels(vol: Ext4Volume): u32 {
   return vol.sb.hasIncompat(INCOMPAT_LARGEDIR) ? 3 : 2;
 }
 
+// @ts-ignore: decorator
 @inline export function dxLimitAt(entries: usize): u32 { return <u32>load<u16>(entries); }
+// @ts-ignore: decorator
 @inline export function dxCountAt(entries: usize): u32 { return <u32>load<u16>(entries + 2); }
+// @ts-ignore: decorator
 @inline export function dxHashAt(entries: usize, i: u32): u32 { return i == 0 ? 0 : load<u32>(entries + <usize>(i * 8)); }
+// @ts-ignore: decorator
 @inline export function dxBlockAt(entries: usize, i: u32): u32 { return load<u32>(entries + <usize>(i * 8 + 4)); }
 
 /** Hash version of a directory: the root's, made unsigned when the superblock says so. */

@@ -49,6 +49,7 @@ export class Ext4Volume {
     this.cache = new BlockCache(device, bs, max<i32>(64, <i32>(CACHE_BYTES / bs)));
   }
 
+  // @ts-ignore: decorator
   @inline get blockSize(): u32 { return this.sb.blockSize; }
 
   // ---------------------------------------------------------------- errors
@@ -73,6 +74,7 @@ export class Ext4Volume {
   }
 
   /** Is n a block number inside the file system (and not the boot block of 1 KiB file systems)? */
+  // @ts-ignore: decorator
   @inline validBlock(n: u64): bool {
     return n >= <u64>this.sb.firstDataBlock && n < this.sb.blocksCount && n != 0;
   }

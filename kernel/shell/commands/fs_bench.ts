@@ -20,23 +20,19 @@ import { isIndexed } from "../../fs/ext4/dir";
 import { SECTOR_SIZE } from "../../block/device";
 import { checkpoint } from "../../sched/checkpoint";
 import { interrupted } from "../progress";
+import { percentileSorted } from "../../lib/stats";
 
 const CHUNK: u32 = 1 << 20;
 
-/** Nearest-rank percentile (q in 0..1) of sorted samples. */
-function percentile(sorted: Array<f64>, q: f64): f64 {
-  const rank = <i32>Math.ceil(q * <f64>sorted.length) - 1;
-  return sorted[min(sorted.length - 1, max(0, rank))];
-}
 
 function json(name: string, unit: string, samples: Array<f64>, extra: string): void {
   const sorted = samples.slice(0);
-  sorted.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  sorted.sort();
   let mean: f64 = 0;
   for (let i = 0; i < sorted.length; i++) mean += sorted[i];
   mean /= <f64>max(1, sorted.length);
-  println("{\"name\":\"" + name + "\",\"unit\":\"" + unit + "\",\"n\":" + sorted.length.toString() + ",\"p50\":" + fixed(percentile(sorted, 0.5), 3) +
-    ",\"p99\":" + fixed(percentile(sorted, 0.99), 3) + ",\"mean\":" + fixed(mean, 3) + extra + "}");
+  println("{\"name\":\"" + name + "\",\"unit\":\"" + unit + "\",\"n\":" + sorted.length.toString() + ",\"p50\":" + fixed(percentileSorted(sorted, 50), 3) +
+    ",\"p99\":" + fixed(percentileSorted(sorted, 99), 3) + ",\"mean\":" + fixed(mean, 3) + extra + "}");
 }
 
 function benchRead(args: Array<string>): i32 {

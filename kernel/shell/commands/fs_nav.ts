@@ -1,7 +1,7 @@
 // File-system navigation: mount, umount, cd, pwd, ls, stat, df, find, readlink.
 import { registerCommand } from "../registry";
 import { println, printError } from "../../platform/console";
-import { Options } from "../args";
+import { Options, noArgs } from "../args";
 import { table, padLeft, bytes } from "../../lib/format";
 import { ELOOP, EINVAL } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
@@ -10,6 +10,7 @@ import { fsError, formatTime, globMatch, safe } from "../../fs/messages";
 import { mountSource } from "../../fs/mounting";
 import { checkpoint } from "../../sched/checkpoint";
 import { interrupted } from "../progress";
+import { printTable } from "../output";
 
 registerCommand("mount", "list mounts, or mount a disk or tmpfs",
   "mount [-r] [-t TYPE] [SOURCE PATH]\n  Without arguments, lists what is mounted where.\n  SOURCE is a block device (vdb, /dev/vdb) holding ext2/3/4, or 'tmpfs'.\n  -r       mount read-only\n  -t TYPE  ext4, ext3, ext2 or tmpfs (default: detect)\n  Example: mount vdb /mnt",
@@ -70,10 +71,7 @@ registerCommand("cd", "change the current directory", "cd [PATH]\n  Without PATH
 
 registerCommand("pwd", "print the current directory", "pwd\n  Prints the absolute path of the current directory.",
   (args: Array<string>): i32 => {
-    if (args.length != 0) {
-      printError("pwd takes no arguments");
-      return 1;
-    }
+    if (!noArgs("pwd", args)) return 1;
     println(vfs.currentDirectory());
     return 0;
   });
@@ -106,9 +104,7 @@ function printRows(rows: Array<Array<string>>): void {
     const row = rows[r];
     for (let c = 1; c < 5; c++) row[c] = padLeft(row[c], widths[c]);
   }
-  const text = table(rows);
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+  printTable(rows);
 }
 
 function compareEntries(a: DirEntry, b: DirEntry): i32 {
@@ -276,8 +272,7 @@ registerCommand("df", "free space of mounted file systems", "df [PATH]\n  Size, 
       if (e < 0) return fsError("df", m.path, e);
       rows.push(dfRow(m.fs.source, m.path, s));
     }
-    const lines = table(rows).split("\n");
-    for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+    printTable(rows);
     return 0;
   });
 

@@ -18,7 +18,7 @@ import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload 
 import { waitForWorkload } from "../../sched/wait";
 import { CpuTask } from "../../sched/workloads";
 import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
-import { meanOf, percentileOf } from "../../sched/latency";
+import { mean, percentile } from "../../lib/stats";
 import { clearPredictionErrors, modelError, heuristicError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
 import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
   attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "../../sched/scheduler";
@@ -77,7 +77,6 @@ function ratios(fair: Workload, ai: Workload): string {
     ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) + "}";
 }
 
-function mean(v: Array<f64>): f64 { return meanOf(v); }
 
 /** "C,I,X" task counts -> a custom kind (null when malformed). */
 function parseMix(text: string): BenchKind | null {
@@ -102,7 +101,7 @@ function curve(c: Array<f64>): string {
   for (let i = from; i < c.length; i++) s += (i > from ? "," : "") + num(c[i]);
   return s + "]";
 }
-function p99(v: Array<f64>): f64 { return percentileOf(v, 99); }
+function p99(v: Array<f64>): f64 { return percentile(v, 99); }
 
 registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler on the same seeded workloads (JSON lines)",
   "bench sched [--seeds K] [--first-seed N] [--seconds S] [--mix C,I,X]" +

@@ -1,8 +1,8 @@
 // schedctl: the scheduler's policy and the attention model (kernel/sched, kernel/ai).
 // (`stresstest cpu|io|mixed|interactive` and `bench sched` are sched_stresstest.ts and
 // sched_bench.ts.)
-import { registerCommand } from "../registry";
-import { Options, parseDecimal } from "../args";
+import { registerFamily, registerSubcommand } from "../families";
+import { Options, parseDecimal, noArgs } from "../args";
 import { println, printError } from "../../platform/console";
 import { fixed, table, padLeft } from "../../lib/format";
 import { printable } from "../shell";
@@ -18,6 +18,7 @@ import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attent
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { modelError, heuristicError, modelErrorCurve, heuristicErrorCurve, ERROR_WINDOW, PredictionError, MAX_WAIT_US } from "../../sched/burst_policy";
 import { attentionPolicy } from "../../ai/attention_policy";
+import { printTable } from "../output";
 
 const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
   "\n  status          policy, task counts, dispatches, context switches" +
@@ -148,8 +149,7 @@ function stats(args: Array<string>): i32 {
       rows.push(["  " + t.id.toString(), t.name, t.kind, fixed(t.lastScore, 4), fixed(t.lastScore * 100, 0)]);
     }
     println("top tasks by score (now, against the current history):");
-    const text = table(rows);
-    println(text.substring(0, text.length - 1));
+    printTable(rows);
   }
   println("decision latency (policy pick with 2+ runnable tasks, counter-timed):");
   println(latencyLine("attention", attentionDecisionLatency));
@@ -170,41 +170,48 @@ function stats(args: Array<string>): i32 {
   return 0;
 }
 
-registerCommand("schedctl", "scheduler policy and the attention model", USAGE, (args: Array<string>): i32 => {
-  if (args.length == 0 || (args.length == 1 && args[0] == "status")) return status();
-  const sub = args[0];
-  if (sub == "policy") {
-    if (args.length != 2) { printError("usage: schedctl policy fair|attention|heuristic"); return 1; }
+registerFamily("schedctl", "scheduler policy and the attention model", USAGE, "status");
+registerSubcommand("schedctl", "status", "policy, task counts, dispatches, context switches",
+  "schedctl [status]\n  Policy, task counts, dispatches, context switches.",
+  (rest: Array<string>): i32 => (noArgs("schedctl status", rest) ? status() : 1));
+registerSubcommand("schedctl", "policy", "fair, attention (the model predicts bursts) or heuristic",
+  "schedctl policy fair|attention|heuristic\n  fair: weighted fair queueing; attention: shortest predicted burst first, the burst predicted\n  by the attention model (learning online); heuristic: the same with an exponentially averaged\n  burst (kernel/sched/burst_policy.ts). Safe while tasks run.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1) { printError("usage: schedctl policy fair|attention|heuristic"); return 1; }
     const from = activePolicy().name;
-    if (!setPolicy(args[1])) {
-      printError("unknown policy '" + printable(args[1], 40) + "' (fair, attention or heuristic)");
+    if (!setPolicy(rest[0])) {
+      printError("unknown policy '" + printable(rest[0], 40) + "' (fair, attention or heuristic)");
       return 1;
     }
     println("scheduler policy: " + activePolicy().name + (from != activePolicy().name ? " (was " + from + ")" : " (unchanged)"));
     return 0;
-  }
-  if (sub == "transformer") {
-    if (args.length != 2 || (args[1] != "on" && args[1] != "off")) { printError("usage: schedctl transformer on|off"); return 1; }
-    if (!useAttention(args[1] == "on")) { printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)"); return 1; }
-    println("scheduler policy: " + activePolicy().name + (args[1] == "on" ? " (attention model picks the next task, learning online)" : ""));
+  });
+registerSubcommand("schedctl", "transformer", "on: the attention model picks tasks; off: the fair policy",
+  "schedctl transformer on|off\n  on: pick tasks with the attention model (learning online); off: fair policy.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1 || (rest[0] != "on" && rest[0] != "off")) { printError("usage: schedctl transformer on|off"); return 1; }
+    if (!useAttention(rest[0] == "on")) { printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)"); return 1; }
+    println("scheduler policy: " + activePolicy().name + (rest[0] == "on" ? " (attention model picks the next task, learning online)" : ""));
     return 0;
-  }
-  if (sub == "stats") return stats(args.slice(1));
-  if (sub == "reset-weights") {
-    if (args.length != 1) { printError("schedctl reset-weights takes no arguments"); return 1; }
+  });
+registerSubcommand("schedctl", "stats", "model loss over time, weights, top tasks by score, decision latency",
+  "schedctl stats [--verbose]\n  Model loss over time, weights, top tasks by score, decision latency p50/p99;\n  --verbose: every recorded loss and all weight matrices.",
+  (rest: Array<string>): i32 => stats(rest));
+registerSubcommand("schedctl", "reset-weights", "back to the seeded initial weights",
+  "schedctl reset-weights\n  Back to the seeded initial weights (clears history and buffered decisions).",
+  (rest: Array<string>): i32 => {
+    if (!noArgs("schedctl reset-weights", rest)) return 1;
     attentionPolicy.model.resetWeights();
     println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
     return 0;
-  }
-  if (sub == "set-lr") {
-    if (args.length != 2) { printError("usage: schedctl set-lr X (0 < X <= 1)"); return 1; }
-    const x = parseDecimal(args[1]);
-    if (isNaN(x) || !(x > 0) || x > 1) { printError("learning rate must be a number with 0 < X <= 1, not '" + printable(args[1], 40) + "'"); return 1; }
+  });
+registerSubcommand("schedctl", "set-lr", "SGD learning rate, 0 < X <= 1",
+  "schedctl set-lr X\n  SGD learning rate, 0 < X <= 1.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1) { printError("usage: schedctl set-lr X (0 < X <= 1)"); return 1; }
+    const x = parseDecimal(rest[0]);
+    if (isNaN(x) || !(x > 0) || x > 1) { printError("learning rate must be a number with 0 < X <= 1, not '" + printable(rest[0], 40) + "'"); return 1; }
     attentionPolicy.model.learningRate = x;
     println("learning rate set to " + fixed(x, 6));
     return 0;
-  }
-  if (sub == "status") { printError("schedctl status takes no arguments"); return 1; }
-  printError("unknown schedctl subcommand '" + printable(sub, 40) + "' (try 'schedctl --help')");
-  return 1;
-});
+  });
