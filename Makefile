@@ -5,13 +5,16 @@
 #   make test-unit    only the Node tests (seconds)
 #   make bench        benchmarks, JSON lines
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
+#   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
+#   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench crash-test clean
+.PHONY: all deps image qemu test test-unit test-target bench crash-test fuzz fuzz-coverage clean
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
 UNIT_TESTS := 'tests/unit/**/*.test.ts'
 TARGET_TESTS := 'tests/target/**/*.test.ts'
+FUZZ_TESTS := 'tests/fuzz/**/*.test.ts'
 
 all: image
 
@@ -25,7 +28,7 @@ qemu: image
 	@$(TSX) host/run-qemu.ts
 
 test: image
-	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS)
+	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS) $(FUZZ_TESTS)
 
 test-unit: deps
 	@$(MOCHA) $(UNIT_TESTS)
@@ -38,6 +41,12 @@ bench: image
 
 crash-test: image
 	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)
+
+fuzz: deps
+	@$(TSX) tests/fuzz/run.ts $(if $(TARGET),--target $(TARGET),) --seconds $(or $(SECONDS),60)
+
+fuzz-coverage: deps
+	@$(TSX) tests/fuzz/coverage.ts $(if $(TARGET),--target $(TARGET),)
 
 clean:
 	rm -rf build

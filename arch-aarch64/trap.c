@@ -72,6 +72,9 @@ static void handle_irq(void) {
     }
 }
 
+/* The IRQ taken while a user process ran (user_entry.S), after TTBR0 is the kernel's again. */
+void exception_handle_irq(void) { handle_irq(); }
+
 void exception_dispatch(uint64_t kind, struct exception_frame *frame) {
     if (kind == 5 || kind == 9) { handle_irq(); return; }
     uint64_t esr, far;

@@ -19,6 +19,15 @@
     b exception_common
 .endm
 
+// Entries 8..11 (from EL0, AArch64) leave user code: see user_entry.S.
+.macro ventry_el0 kind
+    .balign 128
+    sub sp, sp, #FRAME
+    stp x0, x1, [sp, #0]
+    mov x0, #\kind
+    b el0_trap
+.endm
+
     .text
     .balign 2048
     .global exception_vectors
@@ -31,10 +40,10 @@ exception_vectors:
     ventry 5
     ventry 6
     ventry 7
-    ventry 8
-    ventry 9
-    ventry 10
-    ventry 11
+    ventry_el0 8
+    ventry_el0 9
+    ventry_el0 10
+    ventry_el0 11
     ventry 12
     ventry 13
     ventry 14

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeDiskModels } from "../host/llm-models.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOTFS = path.join(HERE, "rootfs");
@@ -18,13 +19,24 @@ function walk(dir: string): string[] {
   }).sort();
 }
 
-export const SYSTEM_DISK_INPUTS = (): string[] => [path.join(HERE, "system-disk.ts"), ...walk(ROOTFS)];
+export const SYSTEM_DISK_INPUTS = (): string[] => [path.join(HERE, "system-disk.ts"), path.join(HERE, "../host/llm-models.ts"), ...walk(ROOTFS)];
 
-export function buildSystemDisk(output: string): void {
+/** A file built elsewhere (user programs, busybox) and where it goes on the disk. */
+export interface ExtraFile { source: string; diskPath: string; mode: number }
+
+export function buildSystemDisk(output: string, extras: ExtraFile[] = []): void {
   const staging = output + ".rootfs";
   fs.rmSync(staging, { recursive: true, force: true });
   fs.cpSync(ROOTFS, staging, { recursive: true });
+  for (const e of extras) {
+    const dest = path.join(staging, e.diskPath);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(e.source, dest);
+    fs.chmodSync(dest, e.mode);
+  }
   for (const d of EMPTY_DIRS) fs.mkdirSync(path.join(staging, d), { recursive: true });
+  // generated at build time (seeded, ~1 MiB): a stories260K-shaped test model and its tokenizer
+  writeDiskModels(path.join(staging, "models"));
   fs.rmSync(output, { force: true });
   // e2fsprogs 1.47's default features plus metadata_csum_seed and orphan_file (newer defaults)
   execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-L", "sis-root", "-O", "metadata_csum_seed,orphan_file",

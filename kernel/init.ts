@@ -23,6 +23,7 @@ import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
 import { startNetwork } from "./net/init";
 import { startApi, setCommandRunner } from "./net/api";
 import { consoleShell } from "./shell/shell";
+import { setWallClockFromRtc } from "./fs/clock";
 
 function banner(kmainTicks: u64): void {
   const hz = counterHz();
@@ -65,6 +66,7 @@ function runShellLine(line: string): i32 {
 /** Brings the kernel up, printing the banner; returns when the shell may start. */
 export function bootKernel(kmainTicks: u64): void {
   installLearnedPolicy(attentionPolicy); // `schedctl transformer on` switches to it (kernel/ai)
+  setWallClockFromRtc(); // the PL031 RTC: files get real dates (kernel/platform/rtc.ts)
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   if (memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (mm/stats.ts)
   startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)

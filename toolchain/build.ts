@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUDDY_WINDOW, HEAP_BYTES, TOTAL_PAGES, AS_STACK_BYTES } from "./layout.ts";
-import { buildSystemDisk, SYSTEM_DISK_INPUTS } from "../images/system-disk.ts";
+import { buildSystemDisk, SYSTEM_DISK_INPUTS, ExtraFile } from "../images/system-disk.ts";
+import { userPrograms, userHeaders, userCompileArgs, compileUserProgram, fetchBusybox } from "./userspace.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD = path.join(ROOT, "build");
@@ -39,6 +40,14 @@ export function kernelSources(): string[] {
 export function kernelEntries(): string[] {
   const commands = listFiles(path.join(ROOT, "kernel/shell/commands"), (f) => f.endsWith(".ts"));
   return [path.join(ROOT, "kernel/main.ts"), ...commands];
+}
+
+/** The kernel image's lld-link flags (subsystem, entry, ...): linker/README.md. */
+const EFI_LINK_ARGS = path.join(ROOT, "linker/efi.args");
+
+/** Flags from a linker/*.args file: one per line, '#' starts a comment. */
+export function linkerFlags(file: string): string[] {
+  return fs.readFileSync(file, "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l.length > 0);
 }
 
 export function listFiles(dir: string, keep: (f: string) => boolean): string[] {
@@ -112,7 +121,7 @@ const CLANG_FLAGS = [
   `-DSIS_BUDDY_WINDOW=${BUDDY_WINDOW}ull`, `-DSIS_HEAP_BYTES=${HEAP_BYTES}ull`,
 ];
 // C files on the exception path must not touch FP/SIMD registers (vectors.S does not save them).
-const FP_ALLOWED = new Set(["wasm_runtime.c", "imports.c", "kernel.c"]);
+const FP_ALLOWED = new Set(["wasm_runtime.c", "imports.c", "kernel.c", "user_entry.S"]);
 
 function cSources(): string[] {
   return [
@@ -158,9 +167,8 @@ export function buildKernel(): void {
     objects.push(obj);
   }
 
-  const linkArgs = ["-subsystem:efi_application", "-entry:efi_main", "-nodefaultlib", "-machine:arm64",
-    "-dll:no", `-out:${ARTIFACTS.efi}`, `-map:${ARTIFACTS.map}`, ...objects];
-  step("lld-link -> BOOTAA64.EFI", objects, [ARTIFACTS.efi], linkArgs.join(" "), () => run("lld-link", linkArgs));
+  const linkArgs = [...linkerFlags(EFI_LINK_ARGS), `-out:${ARTIFACTS.efi}`, `-map:${ARTIFACTS.map}`, ...objects];
+  step("lld-link -> BOOTAA64.EFI", [...objects, EFI_LINK_ARGS], [ARTIFACTS.efi], linkArgs.join(" "), () => run("lld-link", linkArgs));
 }
 
 export function buildEsp(): void {
@@ -176,15 +184,33 @@ export function buildEsp(): void {
   });
 }
 
-export function buildDisk(): void {
-  step("mkfs.ext4 -> disk.img (system disk, vda)", SYSTEM_DISK_INPUTS(), [ARTIFACTS.disk], "disk v1",
-    () => buildSystemDisk(ARTIFACTS.disk));
+/** userspace/*.c -> build/userspace/*, and busybox: the files /bin gets on the system disk. */
+export function buildUserspace(): ExtraFile[] {
+  const extras: ExtraFile[] = [];
+  for (const p of userPrograms(ROOT, BUILD)) {
+    step(`clang ${path.relative(ROOT, p.source)} (user program)`, [p.source, ...userHeaders(ROOT)], [p.output],
+      userCompileArgs(p).join(" "), () => compileUserProgram(p));
+    extras.push({ source: p.output, diskPath: p.diskPath, mode: 0o755 });
+  }
+  const busybox = fetchBusybox(ROOT, BUILD);
+  if (busybox) {
+    extras.push({ source: busybox, diskPath: "bin/busybox", mode: 0o755 });
+    // busybox sh runs applets through PATH too: the usual names as symbolic links are not needed,
+    // /bin/sh is the one scripts expect
+  }
+  return extras;
+}
+
+export function buildDisk(extras: ExtraFile[] = []): void {
+  step("mkfs.ext4 -> disk.img (system disk, vda)", [...SYSTEM_DISK_INPUTS(), ...extras.map((e) => e.source)],
+    [ARTIFACTS.disk], "disk v2 " + extras.map((e) => e.diskPath).join(" "),
+    () => buildSystemDisk(ARTIFACTS.disk, extras));
 }
 
 export function buildAll(): void {
   buildKernel();
   buildEsp();
-  buildDisk();
+  buildDisk(buildUserspace());
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -62,6 +62,7 @@ export function registerTraceSubsystem(name: string, featureNames: Array<string>
   return subsystems.length - 1;
 }
 
+// @ts-ignore: decorator
 @inline function slotOf(id: u64): i32 {
   return <i32>((id - 1) % <u64>TRACE_CAPACITY);
 }

@@ -9,6 +9,7 @@
 import { BlockDevice, BlockRequest, BlockOp, SECTOR_SIZE } from "./device";
 import { nowTicks, ticksToNs } from "../platform/time";
 import { EINVAL, ENOMEM, EROFS } from "../lib/errors";
+import { rankIndex } from "../lib/stats";
 
 /** Limits that keep a benchmark inside the kernel heap (bad options must not exhaust it). */
 export const MAX_BENCH_BUFFER_BYTES: u64 = 16 << 20;
@@ -48,10 +49,7 @@ export class BlockBenchResult {
   latencyPercentile(p: f64): u64 {
     const n = this.latencyNs.length;
     if (n == 0) return 0;
-    let rank = <i32>Math.ceil(p / 100 * <f64>n);
-    if (rank < 1) rank = 1;
-    if (rank > n) rank = n;
-    return this.latencyNs[rank - 1];
+    return this.latencyNs[rankIndex(n, p)];
   }
 
   get interruptsPerRequest(): f64 {
@@ -169,7 +167,7 @@ export function runBlockBench(device: BlockDevice, config: BlockBenchConfig): Bl
   result.requests = completed;
   result.interrupts = device.stats.interrupts - interruptsBefore;
   result.notifies = device.stats.notifies - notifiesBefore;
-  result.latencyNs.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  result.latencyNs.sort();
   for (let i = 0; i < depth; i++) heap.free(buffers[i]);
   return result;
 }

@@ -30,6 +30,8 @@ export class BlockRequest {
   waiter: i32 = 0;
   submittedAt: u64 = 0;
   completedAt: u64 = 0;
+  /** When the device expects to complete it (counter ticks; 0 = unknown). The RAM disk knows; the scheduler preempts at it. */
+  expectedAt: u64 = 0;
   /** Driver bookkeeping while queued: a large request goes to the device in parts. */
   partsTotal: u32 = 0;
   partsPosted: u32 = 0;

@@ -77,6 +77,7 @@ export class RamDisk extends BlockDevice {
     const service = (this.serviceTimeUs * counterHz()) / 1_000_000;
     const start = max(request.submittedAt, this.lastDueTicks);
     this.lastDueTicks = start + service;
+    request.expectedAt = this.lastDueTicks;
     this.queue.push(request);
     this.dueTicks.push(this.lastDueTicks);
     return 0;

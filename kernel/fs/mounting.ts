@@ -9,7 +9,8 @@ import { nowUs } from "../platform/time";
 import { ENODEV, EBUSY, EINVAL, errorMessage } from "../lib/errors";
 import { FileSystem, Stat, isDir } from "./types";
 import { TmpFs } from "./tmpfs";
-import { mountExt4, probeExt4, Ext4Fs } from "./ext4/fs";
+import { Ext4Fs } from "./ext4/fs";
+import { mountExt4, probeExt4 } from "./ext4/mount";
 import * as vfs from "./vfs";
 
 export class MountOutcome {

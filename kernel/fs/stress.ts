@@ -265,7 +265,7 @@ export function runStress(scenario: string, seed: u32, dir: string, count: i32):
   if (e < 0 && e != -17) return check("mkdir", dir, e) ? 0 : 1;
   const m = vfs.mountOf(dir);
   device = m != null ? findBlockDevice(m!.fs.source) : null;
-  const base = dir + "/" + scenario + "-" + seed.toString();
+  const base = (dir.endsWith("/") ? dir : dir + "/") + scenario + "-" + seed.toString(); // no "//" under /
   if (!check("mkdir", base, vfs.makeDirectory(base, 0o755))) return 1;
   println("stress begin " + scenario + " seed=" + seed.toString());
   if (scenario == "write_during_allocation") scenarioAllocation(base, count > 0 ? count : 200);

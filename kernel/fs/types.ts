@@ -90,6 +90,8 @@ export function permissionString(mode: u32): string {
 }
 
 export class Stat {
+  /** The file system holding it (FileSystem.id; set by vfs.stat): (dev, ino) names one file. */
+  dev: u32 = 0;
   ino: u64 = 0;
   mode: u32 = 0;
   nlink: u32 = 0;
@@ -156,7 +158,11 @@ export function takeErrorDetail(): string {
   return d;
 }
 
+let nextFileSystemId: u32 = 1;
+
 export abstract class FileSystem {
+  /** Unique per mounted instance: Stat.dev. */
+  id: u32 = nextFileSystemId++;
   /** "ext4", "ext3", "ext2", "tmpfs". */
   typeName: string = "";
   readOnly: bool = false;

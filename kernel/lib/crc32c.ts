@@ -26,6 +26,7 @@ function buildTables(): void {
 }
 buildTables();
 
+// @ts-ignore: decorator
 @inline function T(t: i32, index: u32): u32 {
   return unchecked(tables[(t << 8) + <i32>index]);
 }

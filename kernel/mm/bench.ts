@@ -18,6 +18,7 @@ import { MAX_ORDER, firstFreeBlock, takeFreeBlock, returnBlock } from "./buddy";
 import { counter } from "../platform/imports";
 import { counterHz } from "../platform/time";
 import { fixed } from "../lib/format";
+import { percentileSorted } from "../lib/stats"; // nearest rank, as bench/lib.ts computes it
 
 export const BATCH: i32 = 64;
 export const DEFAULT_SAMPLES: i32 = 2000;
@@ -52,19 +53,11 @@ function measure(name: string, kind: i32, arg: u32, samples: i32, where: string)
     sum += v;
   }
   values.sort();
-  return "{\"name\":\"" + name + "\",\"unit\":\"ns\",\"p50\":" + fixed(percentile(values, 50), 1) +
-    ",\"p99\":" + fixed(percentile(values, 99), 1) + ",\"mean\":" + fixed(sum / <f64>samples, 1) +
+  return "{\"name\":\"" + name + "\",\"unit\":\"ns\",\"p50\":" + fixed(percentileSorted(values, 50), 1) +
+    ",\"p99\":" + fixed(percentileSorted(values, 99), 1) + ",\"mean\":" + fixed(sum / <f64>samples, 1) +
     ",\"n\":" + samples.toString() + ",\"batch\":" + BATCH.toString() + ",\"where\":\"" + where + "\"}";
 }
 
-/** Nearest-rank percentile of sorted values (as bench/lib.ts computes it). */
-function percentile(sorted: Array<f64>, p: i32): f64 {
-  if (sorted.length == 0) return 0;
-  let rank = <i32>Math.ceil(<f64>p / 100.0 * <f64>sorted.length);
-  if (rank < 1) rank = 1;
-  if (rank > sorted.length) rank = sorted.length;
-  return sorted[rank - 1];
-}
 
 /**
  * Runs every memory benchmark; returns the JSON lines (or one line starting "error:").

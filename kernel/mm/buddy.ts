@@ -109,6 +109,7 @@ let prevBase: usize = 0;
 let blockTypeBase: usize = 0;
 let windowPagesCached: u32 = 0;
 
+// @ts-ignore: decorator
 @inline function pageblockCount(windowPages: u32): usize {
   return (<usize>windowPages + (<usize>1 << MAX_ORDER) - 1) >> MAX_ORDER;
 }
@@ -153,44 +154,57 @@ export function buddyMetadataAddress(): usize {
 }
 
 // ---- small accessors ----
+// @ts-ignore: decorator
 @inline function stateOf(page: u32): u32 {
   return <u32>load<u8>(stateBase + <usize>page);
 }
+// @ts-ignore: decorator
 @inline function setState(page: u32, s: u32): void {
   store<u8>(stateBase + <usize>page, <u8>s);
 }
+// @ts-ignore: decorator
 @inline function nextOf(page: u32): u32 {
   return load<u32>(nextBase + (<usize>page << 2));
 }
+// @ts-ignore: decorator
 @inline function setNext(page: u32, v: u32): void {
   store<u32>(nextBase + (<usize>page << 2), v);
 }
+// @ts-ignore: decorator
 @inline function prevOf(page: u32): u32 {
   return load<u32>(prevBase + (<usize>page << 2));
 }
+// @ts-ignore: decorator
 @inline function setPrev(page: u32, v: u32): void {
   store<u32>(prevBase + (<usize>page << 2), v);
 }
+// @ts-ignore: decorator
 @inline function freeHeadOf(list: u32): u32 {
   return load<u32>(meta + H_FREE_HEAD + (<usize>list << 2));
 }
+// @ts-ignore: decorator
 @inline function setFreeHead(list: u32, page: u32): void {
   store<u32>(meta + H_FREE_HEAD + (<usize>list << 2), page);
 }
+// @ts-ignore: decorator
 @inline function addFreeBlocks(list: u32, delta: i32): void {
   const a = meta + H_FREE_BLOCKS + (<usize>list << 2);
   store<u32>(a, <u32>(<i32>load<u32>(a) + delta));
 }
+// @ts-ignore: decorator
 @inline function blockTypeOf(page: u32): u32 {
   return <u32>load<u8>(blockTypeBase + <usize>(page >> MAX_ORDER));
 }
 /** The free list a free block of `order` at `page` belongs on. */
+// @ts-ignore: decorator
 @inline function listOf(page: u32, order: u32): u32 {
   return order >= MAX_ORDER ? MAX_ORDER : (blockTypeOf(page) << 4) | order;
 }
+// @ts-ignore: decorator
 @inline function addFreePages(delta: i32): void {
   store<u32>(meta + H_FREE_PAGES, <u32>(<i32>load<u32>(meta + H_FREE_PAGES) + delta));
 }
+// @ts-ignore: decorator
 @inline function bump(counter: i32): void {
   const a = meta + H_COUNTERS + (<usize>counter << 3);
   store<u64>(a, load<u64>(a) + 1);

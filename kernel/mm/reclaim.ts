@@ -79,6 +79,8 @@ export class ReclaimCounters {
   pagesMigrated: u64 = 0;
   compactTimeUs: u64 = 0;
   oomEvents: u64 = 0;
+  /** OOM events of training and evaluation episodes: counted apart, never in the log. */
+  episodeOomEvents: u64 = 0;
 }
 export const reclaim = new ReclaimCounters();
 
@@ -101,7 +103,22 @@ function directReclaim(order: u32): bool {
   return largestFreeBlockPages() >= (<u32>1 << order);
 }
 
+let inEpisode: bool = false;
+
+/**
+ * Training and evaluation episodes (kernel/ai/oom/episodes.ts) exhaust a pool on purpose:
+ * while `on`, their failed requests are counted in episodeOomEvents only, so the system's OOM
+ * count, its log and the live predictor's labels (which read the log) stay about real events.
+ */
+export function setEpisodeAccounting(on: bool): void {
+  inEpisode = on;
+}
+
 function recordOom(order: u32, kind: i32, bytes: u32, requester: string): void {
+  if (inEpisode) {
+    reclaim.episodeOomEvents++;
+    return;
+  }
   const e = new OomEvent();
   reclaim.oomEvents++;
   e.seq = reclaim.oomEvents;

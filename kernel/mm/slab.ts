@@ -91,11 +91,13 @@ for (let c = 0; c < SLAB_CLASSES; c++) {
 }
 
 /** Size class for `size` (1..2048), 0..7. */
+// @ts-ignore: decorator
 @inline function classFor(size: usize): i32 {
   if (size <= 16) return 0;
   return 32 - <i32>clz<u32>(<u32>size - 1) - 4;
 }
 
+// @ts-ignore: decorator
 @inline function objectsPerSlab(c: i32): u32 {
   return slotCount[c] - headerSlots[c];
 }

@@ -156,9 +156,13 @@ function nextRandom(): u32 {
   return <u32>((x * 0x2545f4914f6cdd1d) >> 32);
 }
 
+// @ts-ignore: decorator
 @inline function entryAddr(id: u32): usize { return <usize>load<u32>(addrTable + (<usize>id << 2)); }
+// @ts-ignore: decorator
 @inline function entryInfo(id: u32): u32 { return load<u32>(infoTable + (<usize>id << 2)); }
+// @ts-ignore: decorator
 @inline function permAt(i: u32): u32 { return load<u32>(permTable + (<usize>i << 2)); }
+// @ts-ignore: decorator
 @inline function setPerm(i: u32, id: u32): void {
   store<u32>(permTable + (<usize>i << 2), id);
   store<u32>(posTable + (<usize>id << 2), i);
@@ -225,6 +229,8 @@ export function stressStart(seed: u64, pressure: i32): i32 {
  * after pinning. Returns 0, -EBUSY or -ENOMEM.
  */
 export function stressStartProfile(seed: u64, p: StressProfile): i32 {
+  // what `stresstest mem --keep` kept is the user's: a profiled episode never frees it
+  if (kept) return -EBUSY;
   const r = stressStart(seed, PRESSURE_PROFILE);
   if (r < 0) return r;
   profile = p;

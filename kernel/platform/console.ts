@@ -43,6 +43,7 @@ function flush(): void {
   used = 0;
 }
 
+// @ts-ignore: decorator
 @inline function putByte(b: u32): void {
   if (used == BUFFER_SIZE) flush();
   unchecked(buffer[used++] = <u8>b);

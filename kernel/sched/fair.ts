@@ -100,6 +100,11 @@ export class FairPolicy {
   /** Called after every slice with what happened (the fair policy needs nothing more). */
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {}
 
+  /** Whether the scheduler ends this policy's slices at known wake-ups of shorter tasks (burst policies). */
+  get preemptsAtWakeups(): bool {
+    return false;
+  }
+
   /** Whether this policy's picks are AI decisions (traced, measured separately). */
   get learned(): bool {
     return false;

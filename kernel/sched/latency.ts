@@ -1,6 +1,7 @@
 // LatencyRing: the last CAPACITY durations (counter ticks) of something, with percentiles.
 // Used for scheduler decision latency; cheap to record (no allocation).
 import { ticksToNs } from "../platform/time";
+import { rankIndex } from "../lib/stats";
 
 export class LatencyRing {
   private samples: StaticArray<u64>;
@@ -34,28 +35,7 @@ export class LatencyRing {
     if (this.count == 0) return NaN;
     const sorted = new Array<u64>(this.count);
     for (let i = 0; i < this.count; i++) sorted[i] = this.samples[i];
-    sorted.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
-    let rank = <i32>Math.ceil((p / 100) * <f64>this.count);
-    if (rank < 1) rank = 1;
-    if (rank > this.count) rank = this.count;
-    return <f64>ticksToNs(sorted[rank - 1]) / 1000.0;
+    sorted.sort();
+    return <f64>ticksToNs(sorted[rankIndex(this.count, p)]) / 1000.0;
   }
-}
-
-/** Nearest-rank percentile of unsorted values (copied, not modified); NaN when empty. */
-export function percentileOf(values: Array<f64>, p: f64): f64 {
-  if (values.length == 0) return NaN;
-  const sorted = values.slice(0);
-  sorted.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
-  let rank = <i32>Math.ceil((p / 100) * <f64>sorted.length);
-  if (rank < 1) rank = 1;
-  if (rank > sorted.length) rank = sorted.length;
-  return sorted[rank - 1];
-}
-
-export function meanOf(values: Array<f64>): f64 {
-  if (values.length == 0) return NaN;
-  let s: f64 = 0;
-  for (let i = 0; i < values.length; i++) s += values[i];
-  return s / <f64>values.length;
 }

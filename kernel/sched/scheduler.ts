@@ -15,10 +15,12 @@
 // charge the measured slice -> act on the step's result -> policy.observe() (learning).
 import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
+import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN, IO_PREEMPT_AFTER_US } from "./burst_policy";
+import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
 import { BlockRequest, setBlockCompletionHook } from "../block/device";
-import { nowTicks, ticksToUs } from "../platform/time";
+import { nowTicks, ticksToUs, usToTicks } from "../platform/time";
 import { wakeNoLaterThan } from "../kernel_loop";
 import { ENOENT, EPERM } from "../lib/errors";
 
@@ -34,7 +36,14 @@ export let currentTask: Task | null = null;
 export const fairPolicy = new FairPolicy();
 /** The learned policy `schedctl transformer on` switches to (installed by kernel/init.ts); null = none. */
 let learnedPolicy: FairPolicy | null = null;
+/** The learned policy as a burst policy (it learns from every resolved burst example), if it is one. */
+let learnedBurst: BurstPolicy | null = null;
+export const heuristicPolicy = new BurstPolicy();
 let policy: FairPolicy = fairPolicy;
+/** Policy switches, traced (subsystem "sched-policy": from, to, runnable and live tasks then). */
+export const POLICY_TRACE = registerTraceSubsystem("sched-policy", ["from", "to", "runnable", "tasks"], "switched", "policy");
+export let policySwitches: u64 = 0;
+export const POLICY_NAMES: StaticArray<string> = ["fair", "attention", "heuristic"];
 
 /** Counters since boot. */
 export class SchedulerCounters {
@@ -50,6 +59,7 @@ export const counters = new SchedulerCounters();
 
 /** Decision latency of each policy: policy.pick() with two or more candidates, counter-timed. */
 export const fairDecisionLatency = new LatencyRing(4096);
+export const heuristicDecisionLatency = new LatencyRing(4096);
 export const attentionDecisionLatency = new LatencyRing(4096);
 /** The subset of attentionDecisionLatency where the model scored candidates (the others were decided by the fair rule). */
 export const attentionScoredLatency = new LatencyRing(4096);
@@ -64,6 +74,7 @@ export let attentionScoredPicks: u64 = 0;
 /** Empties every decision-latency ring and counter (`bench sched` starts with this). */
 export function clearDecisionLatency(): void {
   fairDecisionLatency.clear();
+  heuristicDecisionLatency.clear();
   attentionDecisionLatency.clear();
   attentionScoredLatency.clear();
   attentionScoredNoIrqLatency.clear();
@@ -80,32 +91,65 @@ export function activePolicy(): FairPolicy {
   return policy;
 }
 
-/** Makes `p` the policy useAttention(true) switches to (kernel/init.ts: the attention policy). */
+/** Makes `p` the policy useAttention(true) and `schedctl policy attention` switch to (kernel/init.ts: the attention policy). */
 export function installLearnedPolicy(p: FairPolicy): void {
   learnedPolicy = p;
+  learnedBurst = p instanceof BurstPolicy ? changetype<BurstPolicy>(p) : null;
 }
 
 export function learnedPolicyInstalled(): bool {
   return learnedPolicy != null;
 }
 
+function policyIndex(p: FairPolicy): i32 {
+  return p === fairPolicy ? 0 : p === heuristicPolicy ? 2 : 1;
+}
+
 /**
- * `schedctl transformer on|off`. Accounting (virtual runtimes) carries over. Returns false
- * (and stays on the fair policy) when asked for the learned policy but none is installed.
+ * `schedctl policy NAME`: fair, attention (the installed learned policy) or heuristic; false
+ * for another name or when no learned policy is installed. Safe at any time, also while a
+ * workload runs: every policy keeps the fair accounting (virtual runtimes, one shared
+ * virtual-time base) and the scheduler keeps every task's burst record whatever the policy,
+ * so the new policy decides from the next dispatch on. Each switch is traced.
+ */
+export function setPolicy(name: string): bool {
+  let next: FairPolicy | null = null;
+  if (name == "fair") next = fairPolicy;
+  else if (name == "heuristic") next = heuristicPolicy;
+  else if (name == "attention") next = learnedPolicy;
+  if (next == null) return false;
+  const to = next!;
+  to.activate();
+  const from = policy;
+  let base = max(fairPolicy.minVruntime, heuristicPolicy.minVruntime);
+  if (learnedPolicy != null) base = max(base, learnedPolicy!.minVruntime);
+  to.minVruntime = base;
+  policy = to;
+  if (from !== to) {
+    policySwitches++;
+    const f = new StaticArray<f64>(4);
+    f[0] = <f64>policyIndex(from);
+    f[1] = <f64>policyIndex(to);
+    f[2] = <f64>runqueue.length;
+    f[3] = <f64>taskList.length;
+    resolveOutcome(recordDecision(POLICY_TRACE, 0, f, 4, 1, 1, <i64>policyIndex(to), nowTicks()), 1);
+  }
+  return true;
+}
+
+/**
+ * `schedctl transformer on|off`: the learned policy, or back to fair. Returns false (and
+ * stays where it is) when asked for the learned policy but none is installed.
  */
 export function useAttention(on: bool): bool {
-  if (on && learnedPolicy == null) return false;
-  if (learnedPolicy == null) {
-    policy = fairPolicy;
-    return true;
-  }
-  const learned = learnedPolicy!;
-  if (on) learned.activate();
-  policy = on ? learned : fairPolicy;
-  // both share one virtual-time base
-  if (on) learned.minVruntime = max(learned.minVruntime, fairPolicy.minVruntime);
-  else fairPolicy.minVruntime = max(learned.minVruntime, fairPolicy.minVruntime);
-  return true;
+  return setPolicy(on ? "attention" : "fair");
+}
+
+/** The burst policy that is active, or null under fair. */
+function activeBurstPolicy(): BurstPolicy | null {
+  if (policy === heuristicPolicy) return heuristicPolicy;
+  if (learnedBurst != null && policy === learnedBurst) return learnedBurst;
+  return null;
 }
 
 export function attentionEnabled(): bool {
@@ -285,7 +329,7 @@ export function runScheduler(): bool {
   const irq1 = irq_count();
   // only real choices (two or more runnable tasks) count as decisions
   if (runqueue.length >= 2) {
-    (p.learned ? attentionDecisionLatency : fairDecisionLatency).record(t1 - t0);
+    (p.learned ? attentionDecisionLatency : p === heuristicPolicy ? heuristicDecisionLatency : fairDecisionLatency).record(t1 - t0);
     if (p.learned && p.lastPickScored) {
       attentionScoredLatency.record(t1 - t0);
       attentionScoredPicks++;
@@ -295,10 +339,13 @@ export function runScheduler(): bool {
   }
 
   const task = runqueue[index];
-  const quantum = p.quantumTicks(task, runqueue);
+  let quantum = p.quantumTicks(task, runqueue);
+  if (p.preemptsAtWakeups) quantum = capAtWakeups(task, quantum, t1, p);
   const others = runqueue.length - 1;
   runqueue.splice(index, 1);
-  task.waitTicks += t1 > task.stateSince ? t1 - task.stateSince : 0;
+  const waited = t1 > task.stateSince ? t1 - task.stateSince : 0;
+  task.waitTicks += waited;
+  if (waited > task.maxWaitTicks) task.maxWaitTicks = waited;
   task.state = TaskState.Running;
   if (task.id != lastDispatchedId) counters.contextSwitches++;
   lastDispatchedId = task.id;
@@ -364,8 +411,41 @@ export function runScheduler(): bool {
     runqueue.push(task);
   }
   if (burstEnded && result != StepResult.Exit) endBurst(task, t2);
+  burstAfterDispatch(task, slice, burstEnded || task.killed, task.state == TaskState.Exited, t2, activeBurstPolicy(), learnedBurst);
   p.observe(task, outcome, t2);
   return true;
+}
+
+/**
+ * Wake-up preemption of the burst policies: the slice of `task` ends no later than the next
+ * known wake-up of a task that pick() would run before it (a smaller key, by the switch
+ * margin): a sleeper's deadline, or the expected completion of the I/O a blocked task waits
+ * for. Such a task waiting for I/O of unknown completion time limits the slice to the fair
+ * quantum. Never below 100 us, and for I/O never below IO_PREEMPT_AFTER_US (completions are
+ * then served together: fewer context switches).
+ */
+function capAtWakeups(task: Task, quantum: u64, now: u64, p: FairPolicy): u64 {
+  const bp = changetype<BurstPolicy>(p);
+  const limit = bp.keyOf(task) * SWITCH_MARGIN;
+  let end = now + quantum;
+  const ioFloor = now + usToTicks(IO_PREEMPT_AFTER_US);
+  for (let i = 0; i < sleepers.length; i++) {
+    const s = unchecked(sleepers[i]);
+    if (s.wakeAt < end && s.arrivedAt != 0 && bp.keyOf(s) < limit) end = s.wakeAt;
+  }
+  for (let i = 0; i < taskList.length; i++) {
+    const b = unchecked(taskList[i]);
+    if (b.state != TaskState.Blocked || b.waitRequest == null || bp.keyOf(b) >= limit) continue;
+    let at = b.waitRequest!.expectedAt;
+    if (at != 0 && at < ioFloor) at = ioFloor;
+    if (at == 0) {
+      const fq = now + fairPolicy.quantumTicks(task, runqueue);
+      if (fq < end) end = fq;
+    } else if (at < end) end = at;
+  }
+  const floor = now + usToTicks(100);
+  if (end < floor) end = floor;
+  return end - now;
 }
 
 /** A burst that began with a wake-up ended: report its response time. */

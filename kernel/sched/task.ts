@@ -113,6 +113,24 @@ export abstract class Task {
   recentCpu: f64 = 0;
   recentIo: f64 = 0;
   recentSleep: f64 = 0;
+  // ---- CPU bursts (a burst: the CPU used from a wake-up to the next block, sleep or exit) ----
+  /** CPU used in the burst in progress. */
+  burstCpuTicks: u64 = 0;
+  /** Exponential average of completed bursts (us; -1 = none completed yet), and the last one. */
+  burstEmaUs: f64 = -1;
+  lastBurstUs: f64 = -1;
+  burstsCompleted: u64 = 0;
+  /** Remaining CPU of the burst in progress as predicted by the active burst policy (us), when it last ran or woke. */
+  predictedUs: f64 = -1;
+  /** Longest continuous runnable-but-not-running interval (ticks). */
+  maxWaitTicks: u64 = 0;
+  /** The burst policies' pending training example (burst_policy.ts). */
+  exampleOpen: bool = false;
+  exampleAtCpu: u64 = 0;
+  examplePredModelUs: f64 = 0;
+  examplePredHeuristicUs: f64 = 0;
+  exampleFeatures: StaticArray<f64> = new StaticArray<f64>(4);
+
   /** Last attention score (0..1; -1 = never scored), for `schedctl stats`. */
   lastScore: f64 = -1;
 
@@ -134,6 +152,7 @@ export abstract class Task {
   }
 
   // ---- helpers for step() ----
+  // @ts-ignore: decorator
   @inline quantumExpired(): bool {
     return nowTicks() >= this.sliceDeadline;
   }

@@ -24,7 +24,7 @@ import { Task, TaskObserver } from "./task";
 import { CpuTask, IoTask, InteractiveTask } from "./workloads";
 import { spawnTask, counters, activePolicy, killTask, liveTasks } from "./scheduler";
 import { queueAnnouncement } from "./announce";
-import { percentileOf, meanOf } from "./latency";
+import { percentile, mean } from "../lib/stats";
 import { Random } from "../lib/random";
 import { BlockDevice, findBlockDevice, registerBlockDevice } from "../block/device";
 import { RamDisk } from "../block/ramdisk";
@@ -107,6 +107,8 @@ export class Workload extends TaskObserver {
   responsesUs: Array<f64> = new Array<f64>(0);
   interactiveResponsesUs: Array<f64> = new Array<f64>(0);
   cpuTicks: u64 = 0;
+  /** Longest continuous runnable-but-not-running interval of any of its tasks (us). */
+  maxWaitUs: f64 = 0;
   ioOps: i64 = 0;
   ioErrors: i64 = 0;
   switchesAtStart: u64;
@@ -135,6 +137,8 @@ export class Workload extends TaskObserver {
     if (task.killed) this.killed++;
     else if (task.arrivedAt != 0) this.turnaroundsUs.push(<f64>ticksToUs(task.exitedAt - task.arrivedAt));
     this.waitsUs.push(<f64>ticksToUs(task.waitTicks));
+    const mw = <f64>ticksToUs(task.maxWaitTicks);
+    if (mw > this.maxWaitUs) this.maxWaitUs = mw;
     this.cpuTicks += task.cpuTicks;
     if (task instanceof IoTask) {
       const io = changetype<IoTask>(task);
@@ -182,11 +186,11 @@ export class Workload extends TaskObserver {
       (this.killed > 0 ? ", " + this.killed.toString() + " killed" : "") +
       (this.interrupted ? " (interrupted)" : "") + ", makespan " + fixed(mk / 1e6, 3) + " s";
     s += "\n  context switches: " + this.switches.toString() + " (" + this.dispatches.toString() + " dispatches)";
-    s += "\n  turnaround: mean " + ms(meanOf(this.turnaroundsUs)) + ", p99 " + ms(percentileOf(this.turnaroundsUs, 99));
-    s += "\n  wait (runnable, not running): mean " + ms(meanOf(this.waitsUs)) + " per task";
-    s += "\n  response after wake-up: p99 " + ms(percentileOf(this.responsesUs, 99)) + " (n=" +
+    s += "\n  turnaround: mean " + ms(mean(this.turnaroundsUs)) + ", p99 " + ms(percentile(this.turnaroundsUs, 99));
+    s += "\n  wait (runnable, not running): mean " + ms(mean(this.waitsUs)) + " per task, longest " + ms(this.maxWaitUs);
+    s += "\n  response after wake-up: p99 " + ms(percentile(this.responsesUs, 99)) + " (n=" +
       this.responsesUs.length.toString() + "); interactive response p99 " +
-      ms(percentileOf(this.interactiveResponsesUs, 99)) + " (n=" + this.interactiveResponsesUs.length.toString() + ")";
+      ms(percentile(this.interactiveResponsesUs, 99)) + " (n=" + this.interactiveResponsesUs.length.toString() + ")";
     s += "\n  throughput: " + fixed(this.throughputTasksPerSecond(), 2) + " tasks/s";
     if (this.spec.ioTasks > 0) {
       s += ", " + this.ioOps.toString() + " I/O ops (" + fixed(mk > 0 ? <f64>this.ioOps / (mk / 1e6) : 0, 1) + "/s" +
@@ -203,11 +207,12 @@ export class Workload extends TaskObserver {
     return "{\"policy\":\"" + this.policyName + "\",\"makespan_ms\":" + num(mk / 1000) +
       ",\"tasks\":" + this.taskIds.length.toString() + ",\"completed\":" + this.completed.toString() +
       ",\"context_switches\":" + this.switches.toString() +
-      ",\"turnaround_mean_ms\":" + num(meanOf(this.turnaroundsUs) / 1000) +
-      ",\"turnaround_p99_ms\":" + num(percentileOf(this.turnaroundsUs, 99) / 1000) +
-      ",\"wait_mean_ms\":" + num(meanOf(this.waitsUs) / 1000) +
-      ",\"response_p99_ms\":" + num(percentileOf(this.responsesUs, 99) / 1000) +
-      ",\"interactive_response_p99_ms\":" + num(percentileOf(this.interactiveResponsesUs, 99) / 1000) +
+      ",\"turnaround_mean_ms\":" + num(mean(this.turnaroundsUs) / 1000) +
+      ",\"turnaround_p99_ms\":" + num(percentile(this.turnaroundsUs, 99) / 1000) +
+      ",\"wait_mean_ms\":" + num(mean(this.waitsUs) / 1000) +
+      ",\"max_wait_ms\":" + num(this.maxWaitUs / 1000) +
+      ",\"response_p99_ms\":" + num(percentile(this.responsesUs, 99) / 1000) +
+      ",\"interactive_response_p99_ms\":" + num(percentile(this.interactiveResponsesUs, 99) / 1000) +
       ",\"throughput_tasks_per_s\":" + num(this.throughputTasksPerSecond()) +
       ",\"io_ops_per_s\":" + num(mk > 0 ? <f64>this.ioOps / (mk / 1e6) : 0) + "}";
   }

@@ -1,6 +1,14 @@
-// Command families: one command name whose first word picks a subcommand that another
-// subsystem registered (`stresstest mem`, `stresstest cpu`, `bench mem`, `bench sched`...).
-// registerFamily() makes the command; registerSubcommand() may run before or after it.
+// Command families: one command name whose first word picks a subcommand (`memctl stats`,
+// `stresstest mem`, `bench sched`...). registerFamily() makes the command; any file may add
+// subcommands with registerSubcommand(), before or after it (the subsystems' own shell files
+// add theirs to `bench` and `stresstest`).
+//
+// Every family behaves the same way:
+//   FAMILY                  runs the default subcommand, or prints one error line listing the subcommands
+//   FAMILY SUB ARGS...      runs SUB
+//   FAMILY --help           the family's usage (given, or built from the subcommands' summaries)
+//   FAMILY SUB --help       SUB's usage
+//   FAMILY BOGUS            one error line: unknown subcommand
 import { registerCommand, Command, runningCommand } from "./registry";
 import { println, printError } from "../platform/console";
 import { padRight } from "../lib/format";
@@ -11,21 +19,36 @@ class Subcommand {
     public handler: (args: Array<string>) => i32) {}
 }
 
-const families = new Map<string, Array<Subcommand>>();
+class Family {
+  subs: Array<Subcommand> = new Array<Subcommand>(0);
+  /** Shown by FAMILY --help; "" = built from the subcommands. */
+  usage: string = "";
+  /** Run when the family is called without a subcommand; "" = an error. */
+  defaultSub: string = "";
+}
 
-function subcommandsOf(family: string): Array<Subcommand> {
-  if (!families.has(family)) families.set(family, new Array<Subcommand>(0));
-  return families.get(family);
+const families = new Map<string, Family>();
+
+function familyOf(name: string): Family {
+  if (!families.has(name)) families.set(name, new Family());
+  return families.get(name);
 }
 
 export function registerSubcommand(family: string, name: string, summary: string, usage: string,
   handler: (args: Array<string>) => i32): void {
-  subcommandsOf(family).push(new Subcommand(name, summary, usage, handler));
+  familyOf(family).subs.push(new Subcommand(name, summary, usage, handler));
+}
+
+function sortedSubs(family: string): Array<Subcommand> {
+  const subs = familyOf(family).subs.slice(0);
+  subs.sort((a: Subcommand, b: Subcommand): i32 => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return subs;
 }
 
 function familyUsage(family: string): string {
-  const subs = subcommandsOf(family).slice(0);
-  subs.sort((a: Subcommand, b: Subcommand): i32 => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const f = familyOf(family);
+  if (f.usage.length > 0) return f.usage;
+  const subs = sortedSubs(family);
   let width = 0;
   for (let i = 0; i < subs.length; i++) width = max(width, subs[i].name.length);
   let text = family + " SUBCOMMAND [ARGS...]";
@@ -34,27 +57,54 @@ function familyUsage(family: string): string {
   return text;
 }
 
-function runFamily(family: string, args: Array<string>): i32 {
-  if (args.length == 0) {
-    println(familyUsage(family));
-    return 1;
-  }
-  const subs = subcommandsOf(family);
+/** "a, b or c": the subcommand names in alphabetical order. */
+function subcommandList(family: string): string {
+  const subs = sortedSubs(family);
+  let s = "";
   for (let i = 0; i < subs.length; i++) {
-    if (subs[i].name != args[0]) continue;
-    const rest = args.slice(1);
+    if (i > 0) s += i == subs.length - 1 ? " or " : ", ";
+    s += subs[i].name;
+  }
+  return s;
+}
+
+function runFamily(family: string, args: Array<string>): i32 {
+  const f = familyOf(family);
+  let name = "";
+  let rest: Array<string>;
+  if (args.length == 0) {
+    if (f.defaultSub.length == 0) {
+      printError(family + " needs a subcommand: " + subcommandList(family) + " (try '" + family + " --help')");
+      return 1;
+    }
+    name = f.defaultSub;
+    rest = new Array<string>(0);
+  } else {
+    name = args[0];
+    rest = args.slice(1);
+  }
+  const subs = f.subs;
+  for (let i = 0; i < subs.length; i++) {
+    if (subs[i].name != name) continue;
     if (rest.length == 1 && (rest[0] == "--help" || rest[0] == "-h")) {
       println(subs[i].usage);
       return 0;
     }
     return subs[i].handler(rest);
   }
-  printError("unknown " + family + " subcommand '" + printable(args[0], 40) + "' (try '" + family + " --help')");
+  printError("unknown " + family + " subcommand '" + printable(name, 40) + "' (try '" + family + " --help')");
   return 1;
 }
 
-export function registerFamily(family: string, summary: string): void {
-  // The usage text is built when asked, so subcommands registered later are listed too.
+/**
+ * Makes the command `family`. usage: its --help text ("" = built from the subcommands'
+ * summaries, so subcommands registered later are listed too); defaultSub: the subcommand
+ * the bare command runs ("" = the bare command is an error listing the subcommands).
+ */
+export function registerFamily(family: string, summary: string, usage: string = "", defaultSub: string = ""): void {
+  const f = familyOf(family);
+  f.usage = usage;
+  f.defaultSub = defaultSub;
   registerCommand(family, summary, FAMILY_USAGE, (args: Array<string>): i32 => runFamily(runningCommand, args));
 }
 

@@ -3,8 +3,12 @@
 // Keys: printable bytes insert at the cursor; Enter submits; Backspace/DEL delete left;
 // Ctrl-C cancels the line; Ctrl-U deletes to the start; Ctrl-K to the end; Ctrl-W the
 // word before the cursor; Ctrl-A/Home, Ctrl-E/End, Left/Right move; Up/Down walk the
-// history; Ctrl-L clears the screen. Other control bytes and unknown escape sequences
-// are ignored. The line holds at most MAX_LINE bytes: more input is dropped and counted,
+// history; Ctrl-L clears the screen; Tab completes the word before the cursor through the
+// `completer` (command names, then paths: one match is inserted, several are extended to
+// their common prefix, or listed when there is nothing to add). ESC starts an escape
+// sequence only when '[' or 'O' follows within 50 ms: a lone ESC (a timeout, or another
+// byte) is dropped and the next byte is handled as typed. Other control bytes and unknown
+// escape sequences are ignored. The line holds at most MAX_LINE bytes: more input is dropped and counted,
 // and Enter then reports the overflow instead of running a truncated command.
 //
 // The editor never prints by itself: it appends to `output`, which the shell writes.
@@ -28,6 +32,17 @@ enum EscapeState {
   Ss3, // got ESC O
 }
 
+/** Completes a word: every full word that could replace `word` (directories end in "/"). */
+export abstract class Completer {
+  /** `first`: the word is the first on the line (a command name). */
+  abstract candidates(word: string, first: bool): Array<string>;
+}
+
+/** How long ESC waits for '[' or 'O' before it counts as a lone ESC. */
+const ESCAPE_TIMEOUT_US: u64 = 50_000;
+const TAB: u8 = 9;
+
+// @ts-ignore: decorator
 @inline function isContinuation(b: u8): bool {
   return (b & 0xc0) == 0x80;
 }
@@ -46,6 +61,9 @@ export class LineEditor {
   private escape: EscapeState = EscapeState.Normal;
   private csiParam: i32 = 0;
   private lastWasCR: bool = false;
+  private escapeAtUs: u64 = 0;
+  /** Tab completion (null: Tab is ignored). */
+  completer: Completer | null = null;
 
   constructor(prompt: string) {
     this.prompt = prompt;
@@ -75,12 +93,16 @@ export class LineEditor {
     this.emitString(this.prompt);
   }
 
-  feed(b: u8): EditorEvent {
+  /** Handles one input byte; `nowUs` (the time it arrived, 0 = unknown) times out a lone ESC. */
+  feed(b: u8, nowUs: u64 = 0): EditorEvent {
     const afterCR = this.lastWasCR;
     this.lastWasCR = b == 13;
+    if (this.escape == EscapeState.Escape && nowUs != 0 && nowUs - this.escapeAtUs > ESCAPE_TIMEOUT_US) {
+      this.escape = EscapeState.Normal; // a lone ESC: this byte was typed after it
+    }
     if (this.escape != EscapeState.Normal) {
-      this.feedEscape(b);
-      return EditorEvent.None;
+      if (this.feedEscape(b)) return EditorEvent.None;
+      // not an escape sequence after all: b is an ordinary key
     }
     if (b == 13 || b == 10) {
       if (b == 10 && afterCR) return EditorEvent.None; // CR LF counts once
@@ -88,6 +110,11 @@ export class LineEditor {
     }
     if (b == 27) {
       this.escape = EscapeState.Escape;
+      this.escapeAtUs = nowUs;
+      return EditorEvent.None;
+    }
+    if (b == TAB) {
+      this.complete();
       return EditorEvent.None;
     }
     if (b == 3) return this.cancel();
@@ -105,7 +132,8 @@ export class LineEditor {
     return EditorEvent.None;
   }
 
-  private feedEscape(b: u8): void {
+  /** Returns false when `b` is not part of an escape sequence (a lone ESC before it). */
+  private feedEscape(b: u8): bool {
     if (this.escape == EscapeState.Escape) {
       if (b == 91 /* [ */) {
         this.escape = EscapeState.Csi;
@@ -114,18 +142,19 @@ export class LineEditor {
         this.escape = EscapeState.Ss3;
       } else {
         this.escape = EscapeState.Normal;
+        return false; // a lone ESC: b (another ESC too) is handled as typed
       }
-      return;
+      return true;
     }
     if (this.escape == EscapeState.Csi && b >= 48 && b <= 57) {
       this.csiParam = min(this.csiParam * 10 + (b - 48), 9999);
-      return;
+      return true;
     }
-    if (this.escape == EscapeState.Csi && b == 59 /* ; */) return;
+    if (this.escape == EscapeState.Csi && b == 59 /* ; */) return true;
     if (b < 0x40 || b > 0x7e) {
       // not a final byte: an intermediate, or garbage; garbage ends the sequence
       if (b < 0x20) this.escape = EscapeState.Normal;
-      return;
+      return true;
     }
     this.escape = EscapeState.Normal;
     if (b == 65) this.historyUp();
@@ -140,6 +169,42 @@ export class LineEditor {
       else if (p == 4 || p == 8) this.moveTo(this.buffer.length);
       else if (p == 3) this.deleteAtCursor();
     }
+    return true;
+  }
+
+  /** Tab: completes the word before the cursor. */
+  private complete(): void {
+    if (this.completer == null) return;
+    let start = this.cursor;
+    while (start > 0 && this.buffer[start - 1] != 32) start--;
+    let first = true;
+    for (let i = 0; i < start; i++) if (this.buffer[i] != 32) first = false;
+    const word = decodeUtf8(this.buffer.slice(start, this.cursor));
+    const found = this.completer!.candidates(word, first);
+    if (found.length == 0) return;
+    let common = found[0];
+    for (let i = 1; i < found.length; i++) common = commonPrefix(common, found[i]);
+    let add = common.length > word.length && common.startsWith(word) ? common.substring(word.length) : "";
+    // one match, or the word is already a whole name ("ls" among ls, lsblk, lsdev): a space ends it
+    if ((found.length == 1 || found.includes(word)) && !common.endsWith("/") && !word.endsWith("/")) add += " ";
+    if (add.length > 0) {
+      const bytes = String.UTF8.encode(add);
+      const view = Uint8Array.wrap(bytes);
+      for (let i = 0; i < view.length; i++) this.insert(view[i]);
+      return;
+    }
+    // several matches and nothing to add: list them under the line, then redraw it
+    this.emitString("\r\n");
+    const shown = min(found.length, 100);
+    for (let i = 0; i < shown; i++) this.emitUtf8(lastPart(found[i]) + (i + 1 < shown ? "  " : ""));
+    if (found.length > shown) this.emitString("  ... (" + found.length.toString() + " in all)");
+    this.emitString("\r\n");
+    this.redraw();
+  }
+
+  private emitUtf8(s: string): void {
+    const view = Uint8Array.wrap(String.UTF8.encode(s));
+    for (let i = 0; i < view.length; i++) this.output.push(view[i]);
   }
 
   private submit(): EditorEvent {
@@ -297,4 +362,18 @@ function spliceInsert(bytes: Array<u8>, at: i32, b: u8): Array<u8> {
   const out = bytes.slice(0, at);
   out.push(b);
   return out.concat(bytes.slice(at));
+}
+
+function commonPrefix(a: string, b: string): string {
+  const n = min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) == b.charCodeAt(i)) i++;
+  return a.substring(0, i);
+}
+
+/** "dir/name" -> "name", "dir/sub/" -> "sub/" (what a listing of matches shows). */
+function lastPart(s: string): string {
+  const end = s.endsWith("/") ? s.length - 1 : s.length;
+  const slash = s.lastIndexOf("/", end - 1);
+  return slash >= 0 ? s.substring(slash + 1) : s;
 }

@@ -5,6 +5,9 @@
 //   'single quotes' are literal        echo 'a\b'        -> [echo, a\b]
 //   backslash outside quotes escapes   echo a\ b         -> [echo, a b]
 //
+// A word with an unquoted *, ? or [ (and none quoted) is marked in `globs` for the shell to
+// expand against the file system (glob.ts); quoting or a backslash keeps it literal.
+//
 // Errors (unterminated quote, trailing backslash, too many words) come back as a message,
 // never as a trap.
 
@@ -12,6 +15,8 @@ export const MAX_ARGS: i32 = 256;
 
 export class ParsedLine {
   args: Array<string> = new Array<string>(0);
+  /** globs[i]: args[i] holds unquoted glob characters only (a pattern to expand). */
+  globs: Array<bool> = new Array<bool>(0);
   error: string = "";
   get ok(): bool {
     return this.error.length == 0;
@@ -22,15 +27,19 @@ export function parseCommandLine(line: string): ParsedLine {
   const result = new ParsedLine();
   let word = "";
   let inWord = false;
+  let globbed = false; // an unquoted * ? [ in this word
+  let quotedMeta = false; // a quoted or escaped one
   let i = 0;
   const n = line.length;
   while (i < n) {
     const c = line.charCodeAt(i);
     if (c == 32 || c == 9) {
       if (inWord) {
-        if (!pushWord(result, word)) return result;
+        if (!pushWord(result, word, globbed && !quotedMeta)) return result;
         word = "";
         inWord = false;
+        globbed = false;
+        quotedMeta = false;
       }
       i++;
     } else if (c == 39 /* ' */) {
@@ -39,7 +48,9 @@ export function parseCommandLine(line: string): ParsedLine {
         result.error = "unterminated single quote";
         return result;
       }
-      word += line.substring(i + 1, end);
+      const quoted = line.substring(i + 1, end);
+      if (hasGlobChar(quoted)) quotedMeta = true;
+      word += quoted;
       inWord = true;
       i = end + 1;
     } else if (c == 34 /* " */) {
@@ -60,6 +71,7 @@ export function parseCommandLine(line: string): ParsedLine {
             continue;
           }
         }
+        if (isGlobChar(d)) quotedMeta = true;
         word += String.fromCharCode(d);
         i++;
       }
@@ -73,24 +85,36 @@ export function parseCommandLine(line: string): ParsedLine {
         result.error = "trailing backslash";
         return result;
       }
+      if (isGlobChar(line.charCodeAt(i + 1))) quotedMeta = true;
       word += line.charAt(i + 1);
       inWord = true;
       i += 2;
     } else {
+      if (isGlobChar(c)) globbed = true;
       word += String.fromCharCode(c);
       inWord = true;
       i++;
     }
   }
-  if (inWord) pushWord(result, word);
+  if (inWord) pushWord(result, word, globbed && !quotedMeta);
   return result;
 }
 
-function pushWord(result: ParsedLine, word: string): bool {
+@inline function isGlobChar(c: i32): bool {
+  return c == 42 /* * */ || c == 63 /* ? */ || c == 91 /* [ */;
+}
+
+function hasGlobChar(s: string): bool {
+  for (let i = 0; i < s.length; i++) if (isGlobChar(s.charCodeAt(i))) return true;
+  return false;
+}
+
+function pushWord(result: ParsedLine, word: string, glob: bool): bool {
   if (result.args.length >= MAX_ARGS) {
     result.error = "too many arguments (max " + MAX_ARGS.toString() + ")";
     return false;
   }
   result.args.push(word);
+  result.globs.push(glob);
   return true;
 }

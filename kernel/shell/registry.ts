@@ -43,6 +43,6 @@ export function findCommand(name: string): Command | null {
 /** Command names in alphabetical order. */
 export function commandNames(): Array<string> {
   const sorted = names.slice(0);
-  sorted.sort((a: string, b: string): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  sorted.sort();
   return sorted;
 }

@@ -7,6 +7,10 @@ import { LineEditor, EditorEvent, MAX_LINE } from "./line_editor";
 import { parseCommandLine } from "./parser";
 import { findCommand, setRunningCommand } from "./registry";
 import { usageText } from "./families";
+import { beginCommand } from "../sched/checkpoint";
+import { ShellCompleter } from "./completion";
+import { expandWords, globError } from "./glob";
+import { nowUs } from "../platform/time";
 
 export const PROMPT = "sis> ";
 
@@ -15,6 +19,10 @@ export class Shell {
   commandsRun: u64 = 0;
   lastStatus: i32 = 0;
 
+  constructor() {
+    this.editor.completer = new ShellCompleter();
+  }
+
   start(): void {
     this.editor.showPrompt();
     this.flushEcho();
@@ -22,7 +30,7 @@ export class Shell {
 
   /** Feeds one input byte; runs the command when a line is complete. */
   feed(b: u8): void {
-    const event = this.editor.feed(b);
+    const event = this.editor.feed(b, nowUs()); // the time ends a lone ESC
     this.flushEcho();
     if (event == EditorEvent.None) return;
     if (event == EditorEvent.Line) {
@@ -50,13 +58,22 @@ export class Shell {
       printError("unknown command '" + printable(name, 40) + "' (type 'help' for the list of commands)");
       return 127;
     }
-    const args = parsed.args.slice(1);
+    let args = parsed.args.slice(1);
+    if (parsed.globs.includes(true)) {
+      const expanded = expandWords(args, parsed.globs.slice(1)); // rm -rf /tmp/*
+      if (expanded == null) {
+        printError(printable(globError, 200));
+        return 1;
+      }
+      args = expanded!;
+    }
     this.commandsRun++;
     if (args.length == 1 && (args[0] == "--help" || args[0] == "-h")) {
       println(usageText(command));
       return 0;
     }
     setRunningCommand(command.name);
+    beginCommand(); // Ctrl-C from now on stops this command (checkpoint() in its loops)
     return command.handler(args);
   }
 

@@ -17,6 +17,9 @@ import { Sha256 } from "../../kernel/lib/sha256";
 import { dirHash, NameHash } from "../../kernel/fs/ext4/hash";
 import { globMatch, formatTime } from "../../kernel/fs/messages";
 import { nowUs } from "../../kernel/platform/time";
+import { takeConsoleByte } from "../../kernel/kernel_loop";
+import { registerPeriodicTask } from "../../kernel/sched/periodic";
+import { COMMIT_CHECK_US } from "../../kernel/fs/mounting";
 import "../../kernel/shell/commands/help";
 import "../../kernel/shell/commands/system";
 import "../../kernel/shell/commands/bench";
@@ -25,6 +28,8 @@ import "../../kernel/shell/commands/fs_read";
 import "../../kernel/shell/commands/fs_bench";
 import "../../kernel/shell/commands/fs_write";
 import "../../kernel/shell/commands/fsctl";
+import "../../kernel/shell/commands/date";
+import { setWallClockFromRtc } from "../../kernel/fs/clock";
 
 @external("hostblk", "read") declare function hostRead(disk: i32, lba: u64, count: u32, ptr: usize): i32;
 @external("hostblk", "write") declare function hostWrite(disk: i32, lba: u64, count: u32, ptr: usize): i32;
@@ -432,4 +437,34 @@ export function prefixSha256(path: string, size: u64): string {
   vfs.close(fd);
   if (pos < size) return "error: only " + pos.toString() + " bytes";
   return h.digestHex();
+}
+
+/** The next console byte the shell would read (bytes kept by a command's checkpoints first); -1 when none. */
+export function takeShellByte(): i32 {
+  return takeConsoleByte();
+}
+
+/** Types bytes (Latin-1, one char per byte) into the console shell's line editor. */
+export function typeToShell(bytes: string): void {
+  for (let i = 0; i < bytes.length; i++) consoleShell.feed(<u8>bytes.charCodeAt(i));
+}
+
+/** The console shell's half-typed line. */
+export function shellLine(): string {
+  return consoleShell.editor.current;
+}
+
+/** Boot's wall-clock setup: the PL031 RTC (a test installs a fake one on platform.mmio). */
+export function clockFromRtc(): string {
+  return setWallClockFromRtc();
+}
+
+// the heap budget (kernel/lib/heap_budget.ts), for the exhaustion tests
+export { heapBudgetUsed, heapBudgetLimit, heapBudgetRefusals, setHeapBudgetLimit, heapUsedBytes, heapFreeBytesSeen } from "../../kernel/lib/heap_budget";
+/** Runs a full garbage collection (heap measurements). */
+export function collectGarbage(): void { __collect(); }
+
+/** The kernel task "fscommit" as kernel/init.ts starts it (tests of long commands). */
+export function startCommitTask(): i32 {
+  return registerPeriodicTask("fscommit", COMMIT_CHECK_US, vfs.pollFileSystems);
 }

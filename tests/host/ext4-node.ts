@@ -49,7 +49,8 @@ export class Ext4Node {
     this.memory = module.memory;
   }
 
-  static async load(): Promise<Ext4Node> {
+  /** growableHeap: no fixed 48 MiB memory (its size then shows what the heap really uses). */
+  static async load(options: { growableHeap?: boolean } = {}): Promise<Ext4Node> {
     const platform = new HostPlatform();
     let self: Ext4Node | null = null;
     const disk = (id: number): Disk => {
@@ -91,7 +92,7 @@ export class Ext4Node {
         return 0;
       },
     });
-    const module = await loadKernelModule(ENTRY, { pages: HEAP_PAGES }, platform);
+    const module = await loadKernelModule(ENTRY, options.growableHeap ? {} : { pages: HEAP_PAGES }, platform);
     self = new Ext4Node(module);
     return self;
   }

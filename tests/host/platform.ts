@@ -128,6 +128,9 @@ export class HostPlatform {
         mmio_write32: (a: bigint, v: number) => (self.mmio ? self.mmio.write(a, 4, BigInt(v >>> 0)) : noMmio(a)),
         mmio_write64: (a: bigint, v: bigint) => (self.mmio ? self.mmio.write(a, 8, BigInt.asUintN(64, v)) : noMmio(a)),
         dma_barrier() {},
+        // user processes (kernel/proc/user_imports.ts): no EL0 on Node, tables are still built
+        user_page_attributes: () => 0x704n,
+        user_run: () => 0xff,
       },
       env: {
         abort(message: number, file: number, line: number, column: number) {

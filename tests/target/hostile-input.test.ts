@@ -9,18 +9,13 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "../../host/qemu.ts";
 import { bootForSuite, scratchCopy } from "./helpers.ts";
+import { xorshift32 } from "../host/rng.ts";
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 1);
 
-/** xorshift32: the same seed gives the same command lines. */
+/** xorshift32 (tests/host/rng.ts): the same seed gives the same command lines. */
 function generator(seed: number) {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return state;
-  };
+  const next = xorshift32(seed);
   return { next, pick: <T>(items: T[]): T => items[next() % items.length] };
 }
 

@@ -43,6 +43,8 @@ describe("target: scheduler, tasks and decision tracing", function () {
 
   it("schedctl switches to the attention policy mid-run; kill ends a task; bad ids fail", async () => {
     const s = qemu.get();
+    assert.match(await s.run("schedctl policy heuristic"), /^scheduler policy: heuristic \(was fair\)/);
+    assert.match(await s.run("schedctl policy round-robin"), /^error: unknown policy 'round-robin' \(fair, attention or heuristic\)\n$/);
     assert.match(await s.run("schedctl transformer on"), /^scheduler policy: attention/);
     assert.match(await s.run(`kill ${cpuTaskId}`), new RegExp(`^killed task ${cpuTaskId} \\(cpu0\\)\n$`));
     assert.doesNotMatch(await s.run("ps"), /cpu0/);
@@ -53,6 +55,8 @@ describe("target: scheduler, tasks and decision tracing", function () {
     assert.match(stats, /^attention scheduler: on; model version \d+/);
     assert.match(stats, /top tasks by score \(now, against the current history\):\n +ID +NAME +KIND +SCORE/);
     assert.match(stats, /attention: p50 \d+\.\d\d us, p99 \d+\.\d\d us/);
+    assert.match(stats, /policy switches: 2; starvation bound/);
+    assert.match(await s.run("tracectl stats"), /^sched-policy +2 /m);
   });
 
   it("prints the summary asynchronously when the workload ends, followed by a prompt", async () => {
@@ -76,12 +80,12 @@ describe("target: scheduler, tasks and decision tracing", function () {
     const list = await s.run("tracectl list --recent 3");
     const ids = [...list.matchAll(/^(\d+) +\d+\.\d{3} +sched +\d+ +\d\.\d{4} +task \d+/gm)].map((x) => Number(x[1]));
     assert.equal(ids.length, 3, list);
-    assert.match(await s.run(`tracectl show ${ids[2]}`), /subsystem: +sched\n[\s\S]*priority +\d\.\d{4}\n +cpu_ratio/);
+    assert.match(await s.run(`tracectl show ${ids[2]}`), /subsystem: +sched\n[\s\S]*heuristic +\d\.\d{4}\n +burst_used/);
     const doc = JSON.parse(await s.run("tracectl export --recent 5 --serial"));
     assert.equal(doc.count, 5);
     for (const t of doc.traces) {
       assert.equal(t.subsystem, "sched");
-      assert.deepEqual(Object.keys(t.features), ["priority", "cpu_ratio", "io_ratio", "warmth", "candidates"]);
+      assert.deepEqual(Object.keys(t.features), ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"]);
       assert.ok(t.output >= 0 && t.output <= 1);
     }
     // the system disk is mounted at /: the export is a real file, read back and parsed

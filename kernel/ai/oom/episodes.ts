@@ -33,6 +33,7 @@ import {
   StressProfile, stressStartProfile, stressStep, stressStop, stressOom, stressActive, stress,
 } from "../../mm/stress";
 import { freePagesNow } from "../../mm/pages";
+import { setEpisodeAccounting } from "../../mm/reclaim";
 import { largestFreeBlockPages, fragmentationRatio, allocationFailures, totalAllocations } from "../../mm/stats";
 import { slabTotalPages } from "../../mm/slab";
 import { Random } from "../../lib/random";
@@ -173,6 +174,7 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   const started = nowTicks();
   const startRc = stressStartProfile(seed, episodeProfile(seed));
   if (startRc < 0) return startRc;
+  setEpisodeAccounting(true); // its OOM events are not the system's (until stressStop below)
   r.seed = seed;
   r.slots = 0;
   r.oomSlot = -1;
@@ -233,6 +235,7 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   }
   const corruptBefore = stress.corrupt;
   stressStop(false);
+  setEpisodeAccounting(false);
   r.corrupt = stress.corrupt;
   r.freeErrors = stress.freeErrors;
   r.pagesReturned = stress.endFreePages == stress.systemFreePages && corruptBefore == stress.corrupt;

@@ -41,6 +41,7 @@ import { OomModel } from "./model";
 import { ActionPolicy } from "./actions";
 import { EINVAL } from "../../lib/errors";
 import { nowTicks, ticksToUs } from "../../platform/time";
+import { rankIndex } from "../../lib/stats";
 
 /** Scores of one model. */
 export class ModelScore {
@@ -89,8 +90,8 @@ export class ModelScore {
   medianLead(): f64 {
     if (this.leads.length == 0) return NaN;
     const sorted = this.leads.slice(0);
-    sorted.sort((a: i32, b: i32): i32 => a - b);
-    return <f64>sorted[sorted.length >> 1];
+    sorted.sort();
+    return <f64>sorted[rankIndex(sorted.length, 50)]; // the median (kernel/lib/stats.ts)
   }
 }
 

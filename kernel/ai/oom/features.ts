@@ -96,6 +96,7 @@ export class SampleWindow {
   }
 
   /** Index of the sample `age` slots back (0 = newest); age < count. */
+  // @ts-ignore: decorator
   @inline index(age: i32): i32 {
     return (this.next - 1 - age + 2 * WINDOW_SAMPLES) % WINDOW_SAMPLES;
   }
@@ -180,6 +181,7 @@ function freeBlocks4m(freePages: f64, fragmentation: f64): f64 {
 }
 
 /** Free 4 MiB blocks `age` slots back. */
+// @ts-ignore: decorator
 @inline function blocks4m(w: SampleWindow, age: i32): f64 {
   return unchecked(w.blocks4m[w.index(age)]);
 }

@@ -17,6 +17,7 @@ export const FRAGMENTATION_THRESHOLD: f64 = 0.7;
 /** "> 3 failures": the score reaches 1 at 4. */
 export const FAILURES_THRESHOLD: f64 = 4;
 
+// @ts-ignore: decorator
 @inline function clamp01(x: f64): f64 {
   return x < 0 ? 0 : (x > 1 ? 1 : x);
 }

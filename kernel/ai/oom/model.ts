@@ -28,10 +28,12 @@ export const W2: i32 = B1 + HIDDEN;
 export const B2: i32 = W2 + HIDDEN;
 export const PARAM_COUNT: i32 = B2 + 1;
 
+// @ts-ignore: decorator
 @inline function softplus(z: f64): f64 {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
+// @ts-ignore: decorator
 @inline function sigmoid(z: f64): f64 {
   if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
   const e = Math.exp(z);

@@ -22,10 +22,12 @@ export const VIRTIO_BLK_F_MQ: u32 = 12;
 export const VIRTIO_BLK_F_DISCARD: u32 = 13;
 export const VIRTIO_BLK_F_WRITE_ZEROES: u32 = 14;
 
+// @ts-ignore: decorator
 @inline export function bit(n: u32): u64 {
   return (<u64>1) << n;
 }
 
+// @ts-ignore: decorator
 @inline export function hasFeature(features: u64, n: u32): bool {
   return (features & bit(n)) != 0;
 }

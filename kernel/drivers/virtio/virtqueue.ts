@@ -34,6 +34,7 @@ export const MAX_CHAIN: i32 = 16;
 const DESC_BYTES: usize = 16;
 
 /** vring_need_event: has `newIdx` just passed `eventIdx` (coming from `oldIdx`)? */
+// @ts-ignore: decorator
 @inline export function needEvent(eventIdx: u16, newIdx: u16, oldIdx: u16): bool {
   return <u16>(newIdx - eventIdx - 1) < <u16>(newIdx - oldIdx);
 }

@@ -16,13 +16,16 @@ import { groupFirstBlock, groupBlockCount, groupHasSuper, descriptorTableBlocks,
 import { bitmapChecksum } from "./csum";
 import { COMPAT_RESIZE_INODE } from "./superblock";
 
+// @ts-ignore: decorator
 @inline export function testBit(p: usize, bit: u32): bool {
   return (load<u8>(p + <usize>(bit >> 3)) & (<u8>1 << <u8>(bit & 7))) != 0;
 }
+// @ts-ignore: decorator
 @inline export function setBit(p: usize, bit: u32): void {
   const a = p + <usize>(bit >> 3);
   store<u8>(a, load<u8>(a) | (<u8>1 << <u8>(bit & 7)));
 }
+// @ts-ignore: decorator
 @inline export function clearBit(p: usize, bit: u32): void {
   const a = p + <usize>(bit >> 3);
   store<u8>(a, load<u8>(a) & ~(<u8>1 << <u8>(bit & 7)));
@@ -193,6 +196,31 @@ export function allocateBlocks(vol: Ext4Volume, goal: u64, want: u32, out: Alloc
 }
 
 /** Frees [start, start + count): bits, counts, and the journal forgets the blocks (revoke). */
+/**
+ * Would freeBlocks(start, count) succeed? Checks without changing anything that the run lies
+ * inside the file system and that every block of it is in use: 0 or the error freeBlocks
+ * would meet (so an operation can refuse before it changes anything).
+ */
+export function checkBlocksInUse(vol: Ext4Volume, start: u64, count: u64): i32 {
+  const sb = vol.sb;
+  if (!vol.validRun(start, count)) return vol.corrupt("freeing blocks " + start.toString() + "+" + count.toString() + " outside the file system");
+  let block = start;
+  let left = count;
+  while (left > 0) {
+    const g = <u32>((block - <u64>sb.firstDataBlock) / <u64>sb.blocksPerGroup);
+    const bit0 = <u32>((block - <u64>sb.firstDataBlock) % <u64>sb.blocksPerGroup);
+    const n = <u32>min<u64>(left, <u64>(groupBlockCount(sb, g) - bit0));
+    const p = readBlockBitmap(vol, g, scratch(vol));
+    if (p == 0) return vol.lastError;
+    for (let k: u32 = 0; k < n; k++) {
+      if (!testBit(p, bit0 + k)) return vol.corrupt("freeing block " + (block + <u64>k).toString() + ", which is already free");
+    }
+    block += <u64>n;
+    left -= <u64>n;
+  }
+  return 0;
+}
+
 export function freeBlocks(vol: Ext4Volume, start: u64, count: u64): i32 {
   const sb = vol.sb;
   if (!vol.validRun(start, count)) return vol.corrupt("freeing blocks " + start.toString() + "+" + count.toString() + " outside the file system");

@@ -10,7 +10,7 @@
 //
 // checkDirBlock() validates a whole block once (entry bounds, inode numbers, checksum);
 // the result is remembered until the next metadata change, so scans cost one check per block.
-import { Ext4Volume } from "./volume";
+import { Ext4Volume, CHECKED_BLOCKS_MEMO_LIMIT } from "./volume";
 import { Inode, FL_INDEX } from "./inode";
 import { BlockRun, mapExtent } from "./extent";
 import { mapIndirect } from "./indirect";
@@ -24,11 +24,14 @@ export const DIRENT_HEADER: u32 = 8;
 export const TAIL_SIZE: u32 = 12;
 export const TAIL_TYPE: u8 = 0xde;
 
+// @ts-ignore: decorator
 @inline export function recordLength(nameLength: u32): u32 {
   return (nameLength + DIRENT_HEADER + 3) & ~3;
 }
 
+// @ts-ignore: decorator
 @inline export function direntInode(p: usize): u32 { return load<u32>(p); }
+// @ts-ignore: decorator
 @inline export function direntNameLength(p: usize, filetype: bool): u32 {
   return filetype ? <u32>load<u8>(p + 6) : <u32>load<u16>(p + 6);
 }
@@ -164,6 +167,7 @@ function classifyAndCheck(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlock,
   }
   if (!memo) {
     if (validated.size > 4096) validated.clear();
+    if (validated.size >= CHECKED_BLOCKS_MEMO_LIMIT) validated.clear(); // bounded: a memo, not a record
     validated.set(key, vol.epoch + (<u64>dir.ino << 40) + (<u64>out.kind << 36));
   }
   return 0;

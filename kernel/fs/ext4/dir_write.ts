@@ -17,7 +17,7 @@ import {
   recordLength, DIRENT_HEADER, hasTail, setTail, TAIL_SIZE, leafSpace, isIndexed, dirBlocks, mapBlock,
 } from "./dir";
 import {
-  DX_ROOT_ENTRIES, DX_NODE_ENTRIES, dxLimit, dxMaxLevels, dxCountAt, dxLimitAt, dxHashAt, dxBlockAt, dxHashVersion, dxChecksum,
+  DX_ROOT_ENTRIES, DX_NODE_ENTRIES, dxLimit, dxMaxLevels, dxCountAt, dxLimitAt, dxHashAt, dxBlockAt, dxHashVersion, dxChecksum, DxFrame, dxDescend,
 } from "./htree";
 import { dirHash, NameHash } from "./hash";
 import { BlockRun } from "./extent";
@@ -149,59 +149,11 @@ function addLinear(vol: Ext4Volume, dir: Inode, name: usize, len: u32, ino: u32,
 
 // ---------------------------------------------------------------- htree insertion
 
-class Frame {
-  lblk: u64 = 0;
-  physical: u64 = 0;
-  index: u32 = 0;
-  count: u32 = 0;
-  limit: u32 = 0;
-  root: bool = false;
-}
-
 const nameHash = new NameHash();
 const entryHash = new NameHash();
 
-/** Walks the index to the leaf for `hash`; fills frames. Returns the leaf's logical block or an error. */
-function dxPath(vol: Ext4Volume, dir: Inode, hash: u32, frames: Array<Frame>): i64 {
-  frames.length = 0;
-  const db = new DirBlock();
-  let e = readDirBlock(vol, dir, 0, db);
-  if (e < 0) return e;
-  if (db.block == null || db.kind != DirBlockKind.DxRoot) {
-    if (db.block != null) vol.release(db.block!);
-    return vol.corrupt("directory " + dir.ino.toString() + ": index root missing");
-  }
-  const levels = <u32>load<u8>(db.block!.data + 0x1e) + 1;
-  vol.release(db.block!);
-  let lblk: u64 = 0;
-  for (let level: u32 = 0; level < levels; level++) {
-    e = readDirBlock(vol, dir, lblk, db, level > 0);
-    if (e < 0) return e;
-    const entries = db.block!.data + (level == 0 ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES);
-    const count = dxCountAt(entries);
-    let lo: u32 = 1;
-    let hi: u32 = count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (dxHashAt(entries, mid) <= hash) lo = mid + 1;
-      else hi = mid;
-    }
-    const f = new Frame();
-    f.lblk = lblk;
-    f.physical = db.physical;
-    f.index = lo - 1;
-    f.count = count;
-    f.limit = dxLimitAt(entries);
-    f.root = level == 0;
-    frames.push(f);
-    lblk = <u64>dxBlockAt(entries, f.index);
-    vol.release(db.block!);
-  }
-  return <i64>lblk;
-}
-
 /** Inserts (hash, child) after position `after` in the index block of frame f. */
-function dxInsert(vol: Ext4Volume, dir: Inode, f: Frame, after: u32, hash: u32, child: u32): i32 {
+function dxInsert(vol: Ext4Volume, dir: Inode, f: DxFrame, after: u32, hash: u32, child: u32): i32 {
   const b = vol.writeBlock(f.physical, "directory index block");
   if (b == null) return vol.lastError;
   const entries = b.data + (f.root ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES);
@@ -237,7 +189,7 @@ function newDxNode(vol: Ext4Volume, dir: Inode, physicalOut: Allocation): i64 {
 const nodeAlloc = new Allocation();
 
 /** Makes room in frame `level` (full): split the node, or grow the root by a level. */
-function dxMakeRoom(vol: Ext4Volume, dir: Inode, frames: Array<Frame>, level: i32): i32 {
+function dxMakeRoom(vol: Ext4Volume, dir: Inode, frames: Array<DxFrame>, level: i32): i32 {
   const f = frames[level];
   if (f.root) {
     const rootBlock = vol.readBlock(f.physical, "directory index root");
@@ -305,7 +257,7 @@ class Moved {
 }
 
 /** Splits a full leaf: the upper half by hash goes to a new block indexed after the old one. */
-function dxSplitLeaf(vol: Ext4Volume, dir: Inode, frames: Array<Frame>, leafPhysical: u64, version: u32): i32 {
+function dxSplitLeaf(vol: Ext4Volume, dir: Inode, frames: Array<DxFrame>, leafPhysical: u64, version: u32): i32 {
   const f = frames[frames.length - 1];
   if (f.count >= f.limit) return dxMakeRoom(vol, dir, frames, frames.length - 1);
   const bs = vol.blockSize;
@@ -397,9 +349,9 @@ function addHashed(vol: Ext4Volume, dir: Inode, name: usize, len: u32, ino: u32,
   vol.release(db.block!);
   dirHash(version, name, <i32>len, vol.sb.hashSeed, nameHash);
   const hash = nameHash.major;
-  const frames = new Array<Frame>(0);
+  const frames = new Array<DxFrame>(0);
   for (let attempt = 0; attempt < 8; attempt++) {
-    const leaf = dxPath(vol, dir, hash, frames);
+    const leaf = dxDescend(vol, dir, hash, frames);
     if (leaf < 0) return <i32>leaf;
     e = readDirBlock(vol, dir, <u64>leaf, db);
     if (e < 0) return e;

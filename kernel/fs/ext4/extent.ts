@@ -9,7 +9,7 @@
 //
 // Every node read is checked (magic, entries <= max <= what fits, depth one less than the
 // parent's, checksum, blocks inside the file system) before any entry is used.
-import { Ext4Volume } from "./volume";
+import { Ext4Volume, CHECKED_BLOCKS_MEMO_LIMIT } from "./volume";
 import { Inode } from "./inode";
 import { extentBlockChecksum } from "./csum";
 import { CachedBlock } from "../../block/cache";
@@ -33,18 +33,28 @@ export class BlockRun {
   unwritten: bool = false;
 }
 
+// @ts-ignore: decorator
 @inline export function entries(p: usize): u32 { return <u32>load<u16>(p + 2); }
+// @ts-ignore: decorator
 @inline export function maxEntries(p: usize): u32 { return <u32>load<u16>(p + 4); }
+// @ts-ignore: decorator
 @inline export function depthOf(p: usize): u32 { return <u32>load<u16>(p + 6); }
+// @ts-ignore: decorator
 @inline export function entryAt(p: usize, i: u32): usize { return p + EXTENT_HEADER + <usize>(i * EXTENT_ENTRY); }
+// @ts-ignore: decorator
 @inline export function firstLogical(e: usize): u32 { return load<u32>(e); }
+// @ts-ignore: decorator
 @inline export function indexChild(e: usize): u64 { return <u64>load<u32>(e + 4) | (<u64>load<u16>(e + 8) << 32); }
+// @ts-ignore: decorator
 @inline export function leafStart(e: usize): u64 { return <u64>load<u32>(e + 8) | (<u64>load<u16>(e + 6) << 32); }
+// @ts-ignore: decorator
 @inline export function leafRawLength(e: usize): u32 { return <u32>load<u16>(e + 4); }
+// @ts-ignore: decorator
 @inline export function leafLength(e: usize): u32 {
   const l = <u32>load<u16>(e + 4);
   return l > MAX_INIT_LEN ? l - MAX_INIT_LEN : l;
 }
+// @ts-ignore: decorator
 @inline export function leafUnwritten(e: usize): bool { return <u32>load<u16>(e + 4) > MAX_INIT_LEN; }
 
 /**
@@ -103,6 +113,7 @@ export function readExtentBlock(vol: Ext4Volume, inode: Inode, block: u64, expec
     }
   }
   if (memo.size > 4096) memo.clear();
+  if (memo.size >= CHECKED_BLOCKS_MEMO_LIMIT) memo.clear(); // bounded: a memo, not a record
   memo.set(block, stamp);
   return b;
 }

@@ -16,7 +16,7 @@ import {
   lastAtOrBelow,
 } from "./extent";
 import { extentBlockChecksum } from "./csum";
-import { allocateBlocks, freeBlocks, Allocation } from "./balloc";
+import { allocateBlocks, freeBlocks, checkBlocksInUse, Allocation } from "./balloc";
 
 /** An empty tree: a depth-0 root with room for 4 extents. */
 export function initExtentRoot(inode: Inode): void {
@@ -35,7 +35,9 @@ export function addBlocks(vol: Ext4Volume, inode: Inode, blocks: i64): void {
   inode.blocksRaw = v < 0 ? 0 : <u64>v;
 }
 
+// @ts-ignore: decorator
 @inline function setEntries(p: usize, n: u32): void { store<u16>(p + 2, <u16>n); }
+// @ts-ignore: decorator
 @inline function setKey(e: usize, k: u32): void { store<u32>(e, k); }
 function setIndex(e: usize, key: u32, child: u64): void {
   store<u32>(e, key);
@@ -287,6 +289,42 @@ export function truncateExtents(vol: Ext4Volume, inode: Inode, from: u64): i32 {
   const r = truncateNode(vol, inode, root, null, from, 0);
   if (r < 0) return <i32>r;
   if (entries(root) == 0 && depthOf(root) > 0) initExtentRoot(inode);
+  return 0;
+}
+
+/**
+ * Would truncateExtents(inode, 0) succeed? Walks the whole tree without changing anything:
+ * every node readable and well formed, every extent and index block inside the file system
+ * and in use. Removing a file checks this before its name goes, so a corrupt extent fails
+ * the `rm` with nothing changed instead of leaving an unnamed, unfreed inode.
+ */
+export function checkExtentsFreeable(vol: Ext4Volume, inode: Inode): i32 {
+  const root = inode.iblock;
+  const e = checkHeader(vol, inode, root, 4, -1, "the inode");
+  if (e < 0) return e;
+  return checkNodeFreeable(vol, inode, root, 0);
+}
+
+function checkNodeFreeable(vol: Ext4Volume, inode: Inode, p: usize, level: i32): i32 {
+  if (level > <i32>MAX_DEPTH) return vol.corrupt("inode " + inode.ino.toString() + ": extent tree too deep");
+  const depth = depthOf(p);
+  const n = entries(p);
+  let e: i32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const x = entryAt(p, i);
+    if (depth == 0) {
+      e = checkBlocksInUse(vol, leafStart(x), <u64>leafLength(x));
+    } else {
+      const child = indexChild(x);
+      e = checkBlocksInUse(vol, child, 1);
+      if (e < 0) return e;
+      const b = readExtentBlock(vol, inode, child, <i32>depth - 1);
+      if (b == null) return vol.lastError;
+      e = checkNodeFreeable(vol, inode, b.data, level + 1);
+      vol.release(b);
+    }
+    if (e < 0) return e;
+  }
   return 0;
 }
 

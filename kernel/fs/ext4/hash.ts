@@ -20,6 +20,7 @@ export class NameHash {
 const state = new StaticArray<u32>(4);
 const input = new StaticArray<u32>(8);
 
+// @ts-ignore: decorator
 @inline function charAt(p: usize, i: i32, unsigned: bool): u32 {
   const b = <u32>load<u8>(p + <usize>i);
   return unsigned ? b : <u32><i32><i8>b;
@@ -59,8 +60,11 @@ function teaTransform(): void {
   unchecked(state[1] = state[1] + b1);
 }
 
+// @ts-ignore: decorator
 @inline function F(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
+// @ts-ignore: decorator
 @inline function G(x: u32, y: u32, z: u32): u32 { return (x & y) + ((x ^ y) & z); }
+// @ts-ignore: decorator
 @inline function H(x: u32, y: u32, z: u32): u32 { return x ^ y ^ z; }
 
 const K2: u32 = 0x5a827999; // 013240474631

@@ -36,9 +36,13 @@ export function dxMaxLevels(vol: Ext4Volume): u32 {
   return vol.sb.hasIncompat(INCOMPAT_LARGEDIR) ? 3 : 2;
 }
 
+// @ts-ignore: decorator
 @inline export function dxLimitAt(entries: usize): u32 { return <u32>load<u16>(entries); }
+// @ts-ignore: decorator
 @inline export function dxCountAt(entries: usize): u32 { return <u32>load<u16>(entries + 2); }
+// @ts-ignore: decorator
 @inline export function dxHashAt(entries: usize, i: u32): u32 { return i == 0 ? 0 : load<u32>(entries + <usize>(i * 8)); }
+// @ts-ignore: decorator
 @inline export function dxBlockAt(entries: usize, i: u32): u32 { return load<u32>(entries + <usize>(i * 8 + 4)); }
 
 /** Hash version of a directory: the root's, made unsigned when the superblock says so. */
@@ -84,10 +88,63 @@ export function checkDxBlock(vol: Ext4Volume, dir: Inode, p: usize, root: bool, 
 }
 
 /** One level of the path from the root to a leaf. */
-class DxFrame {
+/** One level of a path through the index: the index block and the entry taken in it. */
+export class DxFrame {
   lblk: u64 = 0;
+  physical: u64 = 0;
   index: u32 = 0;
   count: u32 = 0;
+  limit: u32 = 0;
+  root: bool = false;
+}
+
+/**
+ * Walks the index from the root down to the leaf for `hash`, one frame per level (frames is
+ * emptied first). Returns the leaf's logical block, or an error: a missing root or a block on
+ * the path that is not an index node is corrupt. Lookups (dxLookup) and insertions
+ * (dir_write.ts) share it.
+ */
+export function dxDescend(vol: Ext4Volume, dir: Inode, hash: u32, frames: Array<DxFrame>): i64 {
+  frames.length = 0;
+  const db = new DirBlock();
+  let e = readDirBlock(vol, dir, 0, db);
+  if (e < 0) return e;
+  if (db.block == null || db.kind != DirBlockKind.DxRoot) {
+    if (db.block != null) vol.release(db.block!);
+    return vol.corrupt("directory " + dir.ino.toString() + ": index root missing");
+  }
+  const levels = <u32>load<u8>(db.block!.data + 0x1e) + 1;
+  vol.release(db.block!);
+  let lblk: u64 = 0;
+  for (let level: u32 = 0; level < levels; level++) {
+    const isRoot = level == 0;
+    e = readDirBlock(vol, dir, lblk, db, !isRoot);
+    if (e < 0) return e;
+    if (db.block == null || db.kind != (isRoot ? DirBlockKind.DxRoot : DirBlockKind.DxNode)) {
+      if (db.block != null) vol.release(db.block!);
+      return vol.corrupt("directory " + dir.ino.toString() + ": index block " + lblk.toString() + " is not an index node");
+    }
+    const entries = db.block!.data + (isRoot ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES);
+    const count = dxCountAt(entries);
+    let lo: u32 = 1;
+    let hi: u32 = count; // search entries [1, count) for the last with hash <= target
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (dxHashAt(entries, mid) <= hash) lo = mid + 1;
+      else hi = mid;
+    }
+    const f = new DxFrame();
+    f.lblk = lblk;
+    f.physical = db.physical;
+    f.index = lo - 1;
+    f.count = count;
+    f.limit = dxLimitAt(entries);
+    f.root = isRoot;
+    frames.push(f);
+    lblk = <u64>dxBlockAt(entries, f.index);
+    vol.release(db.block!);
+  }
+  return <i64>lblk;
 }
 
 const nameHash = new NameHash();
@@ -108,44 +165,17 @@ export function dxLookup(vol: Ext4Volume, dir: Inode, namePtr: usize, len: u32, 
     if (db.block != null) vol.release(db.block!);
     return vol.corrupt("directory " + dir.ino.toString() + ": index root missing");
   }
-  const rootPtr = db.block!.data;
-  const version = dxHashVersion(vol, rootPtr);
-  const levels = <u32>load<u8>(rootPtr + 0x1e) + 1;
+  const version = dxHashVersion(vol, db.block!.data);
   if (!dirHash(version, namePtr, <i32>len, vol.sb.hashSeed, nameHash)) {
     vol.release(db.block!);
     return vol.corrupt("directory " + dir.ino.toString() + ": unknown hash version");
   }
   const hash = nameHash.major;
-  const frames = new Array<DxFrame>(0);
-  // walk down: choose at each level
-  let lblk: u64 = 0;
-  let isRoot = true;
   vol.release(db.block!);
-  for (let level: u32 = 0; level < levels; level++) {
-    e = readDirBlock(vol, dir, lblk, db, !isRoot);
-    if (e < 0) return e;
-    if (db.block == null || db.kind != (isRoot ? DirBlockKind.DxRoot : DirBlockKind.DxNode)) {
-      if (db.block != null) vol.release(db.block!);
-      return vol.corrupt("directory " + dir.ino.toString() + ": index block " + lblk.toString() + " is not an index node");
-    }
-    const entries = db.block!.data + (isRoot ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES);
-    const count = dxCountAt(entries);
-    let lo: u32 = 1;
-    let hi: u32 = count; // search entries [1, count) for the last with hash <= target
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (dxHashAt(entries, mid) <= hash) lo = mid + 1;
-      else hi = mid;
-    }
-    const f = new DxFrame();
-    f.lblk = lblk;
-    f.index = lo - 1;
-    f.count = count;
-    frames.push(f);
-    lblk = <u64>dxBlockAt(entries, f.index);
-    vol.release(db.block!);
-    isRoot = false;
-  }
+  const frames = new Array<DxFrame>(0);
+  const leaf = dxDescend(vol, dir, hash, frames); // walk down: choose at each level
+  if (leaf < 0) return <i32>leaf;
+  let lblk = <u64>leaf;
   // search the leaf and its collision continuations
   for (let guard = 0; guard < 1 << 20; guard++) {
     e = readDirBlock(vol, dir, lblk, db);

@@ -40,7 +40,9 @@ export class Inode {
     this.raw = new StaticArray<u8>(size_);
   }
 
+  // @ts-ignore: decorator
   @inline get ptr(): usize { return changetype<usize>(this.raw); }
+  // @ts-ignore: decorator
   @inline get iblock(): usize { return changetype<usize>(this.raw) + I_BLOCK; }
 
   get mode(): u32 { return <u32>load<u16>(this.ptr); }

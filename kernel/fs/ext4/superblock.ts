@@ -230,6 +230,8 @@ export function parseSuperblock(ptr: usize, sb: Superblock, deviceBytes: u64): b
   const bs = sb.blockSize;
   if (sb.hasRoCompat(RO_COMPAT_BIGALLOC)) {
     if (load<u32>(ptr + 0x1c) < sb.logBlockSize || load<u32>(ptr + 0x1c) > 20) return problem("bad cluster size");
+    // allocation in clusters changes every bitmap and group computation: say so by name
+    return problem("the bigalloc feature (clusters of " + (<u32>1 << (load<u32>(ptr + 0x1c) - sb.logBlockSize)).toString() + " blocks) is not supported");
   }
   if (sb.blocksPerGroup == 0 || sb.blocksPerGroup > bs * 8) return problem("bad blocks per group " + sb.blocksPerGroup.toString());
   if (sb.inodeSize < 128 || sb.inodeSize > bs || !isPowerOf2(sb.inodeSize)) return problem("bad inode size " + sb.inodeSize.toString());

@@ -26,7 +26,7 @@ import { COMPAT_RESIZE_INODE, RO_COMPAT_DIR_NLINK } from "./superblock";
 import { takeErrorDetail, isDir, isReg, isLink } from "../types";
 import { errorMessage } from "../../lib/errors";
 import { listOrphans } from "./orphan";
-import { isFastSymlink } from "./fs";
+import { isFastSymlink } from "./inodes";
 
 export const MAX_VERIFY_BLOCKS: u64 = <u64>1 << 27;
 const MAX_PROBLEMS: i32 = 200;

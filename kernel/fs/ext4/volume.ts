@@ -22,6 +22,9 @@ import { Journal } from "../jbd2/journal";
 /** Buffer-cache budget of one mount. */
 export const CACHE_BYTES: u32 = 4 << 20;
 const INODE_CACHE_LIMIT: i32 = 512;
+/** Entries in each checked-block memo (checkedDirBlocks, checkedExtentBlocks) before it starts
+ *  over: a big tree walked by `find` or `ls -R` must not grow the heap without bound. */
+export const CHECKED_BLOCKS_MEMO_LIMIT: i32 = 16384;
 
 export class Ext4Volume {
   cache: BlockCache;
@@ -36,12 +39,17 @@ export class Ext4Volume {
   checkedDirBlocks: Map<u64, u64> = new Map<u64, u64>();
   /** Extent blocks already verified: physical block -> (epoch << 32) | inode (extent.ts). */
   checkedExtentBlocks: Map<u64, u64> = new Map<u64, u64>();
+  /** Open handles per inode (Ext4Fs.openRef/closeRef): a file unlinked while open becomes an orphan (names.ts). */
+  openCounts: Map<u64, i32> = new Map<u64, i32>();
+  /** The last i_generation handed out (inodes.ts newInode). */
+  inodeGeneration: u32 = 0;
 
   constructor(public device: BlockDevice, public sb: Superblock) {
     const bs = sb.blockSize;
     this.cache = new BlockCache(device, bs, max<i32>(64, <i32>(CACHE_BYTES / bs)));
   }
 
+  // @ts-ignore: decorator
   @inline get blockSize(): u32 { return this.sb.blockSize; }
 
   // ---------------------------------------------------------------- errors
@@ -66,6 +74,7 @@ export class Ext4Volume {
   }
 
   /** Is n a block number inside the file system (and not the boot block of 1 KiB file systems)? */
+  // @ts-ignore: decorator
   @inline validBlock(n: u64): bool {
     return n >= <u64>this.sb.firstDataBlock && n < this.sb.blocksCount && n != 0;
   }

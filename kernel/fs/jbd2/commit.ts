@@ -21,7 +21,7 @@ export function writePendingHome(j: Journal): i32 {
   const blocks = j.pendingHome.values();
   let result = 0;
   // in block order: fewer seeks on a real disk
-  blocks.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  blocks.sort();
   for (let i = 0; i < blocks.length; i++) {
     const b = j.cache.peek(blocks[i]);
     if (b == null || !b.dirty || b.held) continue;

@@ -70,11 +70,17 @@ export const COMMIT_CHKSUM: u32 = 0x10;
 export const COMMIT_SEC: u32 = 0x30;
 export const COMMIT_NSEC: u32 = 0x38;
 
+// @ts-ignore: decorator
 @inline export function be32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
+// @ts-ignore: decorator
 @inline export function setBe32(p: usize, v: u32): void { store<u32>(p, bswap<u32>(v)); }
+// @ts-ignore: decorator
 @inline export function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
+// @ts-ignore: decorator
 @inline export function setBe16(p: usize, v: u32): void { store<u16>(p, bswap<u16>(<u16>v)); }
+// @ts-ignore: decorator
 @inline export function be64(p: usize): u64 { return bswap<u64>(load<u64>(p)); }
+// @ts-ignore: decorator
 @inline export function setBe64(p: usize, v: u64): void { store<u64>(p, bswap<u64>(v)); }
 
 export function setHeader(p: usize, blocktype: u32, sequence: u32): void {

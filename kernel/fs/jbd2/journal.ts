@@ -132,6 +132,7 @@ export class Journal {
   }
 
   /** The log block after j, wrapping from maxlen to first. */
+  // @ts-ignore: decorator
   @inline next(j: u32): u32 {
     return j + 1 >= this.maxlen ? this.first : j + 1;
   }

@@ -3,7 +3,7 @@
 //
 // Writes are refused on a read-only device, and on a device that holds a mounted file system
 // unless --force (writing under a mounted ext4 corrupts it). Every failure is one error line.
-import { registerCommand } from "../registry";
+import { registerFamily, registerSubcommand } from "../families";
 import { registerSubcommand } from "../families";
 import { Options, parseUnsigned } from "../args";
 import { println, printError } from "../../platform/console";
@@ -16,6 +16,9 @@ import { errorMessage } from "../../lib/errors";
 import { crc32 } from "../../block/checksum";
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { hex, fixed, padLeft, bytes as formatBytes } from "../../lib/format";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
+import { median } from "../../lib/stats";
 
 const MAX_READ_SECTORS: i64 = 64;
 const MAX_WRITE_SECTORS: i64 = 2048;
@@ -149,7 +152,14 @@ function cmdWrite(args: Array<string>): i32 {
   const length = <usize>count * <usize>SECTOR_SIZE;
   const buffer = heap.alloc(length);
   if (buffer == 0) { printError("out of memory for a " + length.toString() + "-byte buffer"); return 1; }
-  const byteValue = pattern.length == 4 && pattern.startsWith("0x") ? parseUnsigned(pattern) : -1;
+  // 0xNN is one byte repeated; anything else starting 0x is a mistake, not text
+  const hexByte = pattern.startsWith("0x") || pattern.startsWith("0X");
+  const byteValue = hexByte ? parseUnsigned(pattern) : -1;
+  if (hexByte && (byteValue < 0 || byteValue > 255 || pattern.length > 4)) {
+    heap.free(buffer);
+    printError("PATTERN " + pattern + " is not a hex byte (0x00..0xff)");
+    return 1;
+  }
   if (byteValue >= 0) {
     memory.fill(buffer, <u8>byteValue, length);
   } else {
@@ -207,6 +217,10 @@ function cmdSum(args: Array<string>): i32 {
   let crc: u32 = 0;
   let done: u64 = 0;
   while (done < count) {
+    if (checkpoint()) {
+      heap.free(buffer);
+      return interrupted("blkctl sum");
+    }
     const n = min<u64>(chunk, count - done);
     const r = d.read(lba + done, <u32>n, buffer);
     if (r < 0) {
@@ -368,21 +382,28 @@ function cmdBench(args: Array<string>): i32 {
   return 0;
 }
 
-registerCommand("blkctl", "read, write, flush and benchmark block devices", USAGE,
-  (args: Array<string>): i32 => {
-    if (args.length == 0) { println(USAGE); return 1; }
-    const rest = args.slice(1);
-    const sub = args[0];
-    if (sub == "read") return cmdRead(rest);
-    if (sub == "write") return cmdWrite(rest);
-    if (sub == "flush") return cmdFlush(rest);
-    if (sub == "sum") return cmdSum(rest);
-    if (sub == "bench") return cmdBench(rest);
-    if (sub == "poll") return cmdPoll(rest);
-    if (sub == "ring") return cmdRing(rest);
-    printError("unknown blkctl subcommand '" + printable(sub, 40) + "' (try 'blkctl --help')");
-    return 1;
-  });
+registerFamily("blkctl", "read, write, flush and benchmark block devices", USAGE);
+registerSubcommand("blkctl", "read", "hex dump of sectors",
+  "blkctl read DEV LBA [COUNT] [-v]\n  Hex dump of COUNT (1-64, default 1) sectors from LBA; repeated lines are shown as '*' unless -v.\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdRead(rest));
+registerSubcommand("blkctl", "write", "fill sectors with a pattern",
+  "blkctl write DEV LBA PATTERN [--count N] [--force]\n  Fills N sectors (default 1) with PATTERN: a byte 0xNN, or text repeated; refused on a device\n  with a mounted file system unless --force. Not durable until 'blkctl flush DEV'.\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdWrite(rest));
+registerSubcommand("blkctl", "flush", "the flush barrier",
+  "blkctl flush DEV\n  The flush barrier: earlier writes are durable when it returns.\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdFlush(rest));
+registerSubcommand("blkctl", "sum", "CRC-32 of sectors",
+  "blkctl sum DEV [LBA COUNT]\n  CRC-32 (as zlib computes it) of COUNT sectors from LBA (default: the whole device), read in\n  4 MiB requests.\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdSum(rest));
+registerSubcommand("blkctl", "bench", "MB/s, IOPS, latency p50/p99, interrupts per request",
+  "blkctl bench DEV seq|rand read|write [--qd N] [--mb N] [--bs KIB] [--batch N] [--poll] [--force]\n  MB/s, IOPS, latency p50/p99, interrupts per request (seq: 128 KiB requests, 64 MiB; rand: 4 KiB, 16 MiB).\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdBench(rest));
+registerSubcommand("blkctl", "poll", "complete requests by polling instead of interrupts",
+  "blkctl poll DEV|all on|off\n  Complete requests by polling instead of interrupts.\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdPoll(rest));
+registerSubcommand("blkctl", "ring", "show or change the ring features",
+  "blkctl ring DEV [--event-idx on|off] [--indirect on|off]\n  Shows or changes the ring features (re-initialises the device).\nDEV is a name from lsblk (vda, vdb, ... or /dev/vda); LBA counts 512-byte sectors.",
+  (rest: Array<string>): i32 => cmdRing(rest));
 
 // ---- bench blk: the JSON set for `make bench` ----
 
@@ -390,11 +411,6 @@ function jsonNumber(v: f64, decimals: i32): string {
   return fixed(v, decimals);
 }
 
-function median(values: Array<f64>): f64 {
-  const s = values.slice(0);
-  s.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
-  return s.length == 0 ? 0 : s[(s.length - 1) / 2];
-}
 
 /**
  * Runs `runs` times and prints one JSON line: the median of the runs' MB/s (or IOPS, for

@@ -1,8 +1,8 @@
 // crashctl: the OOM predictor (kernel/ai/oom) from the shell: its state, its decisions and
 // their outcomes, thresholds, the model in use, training, evaluation on recorded episodes,
 // saving and loading the learned model, and a live OOM episode.
-import { registerCommand } from "../registry";
-import { Options, parseDecimal } from "../args";
+import { registerFamily, registerSubcommand } from "../families";
+import { Options, parseDecimal, noArgs } from "../args";
 import { printable } from "../shell";
 import { println, printError } from "../../platform/console";
 import { fixed, table } from "../../lib/format";
@@ -11,7 +11,7 @@ import { nowUs } from "../../platform/time";
 import { killTask } from "../../sched/scheduler";
 import { pollOnce } from "../../sched/wait";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
-import { stressActive } from "../../mm/stress";
+import { stressActive, stressKept, stress } from "../../mm/stress";
 import { memoryReady } from "../../mm/pages";
 import {
   reclaim, oomLogLength, oomLogEvent, DIRECT_COMPACT_BUDGET_PAGES,
@@ -28,6 +28,8 @@ import { evaluateModels, EvalReport, ModelScore } from "../../ai/oom/evaluate";
 import { saveModel, loadModel, DEFAULT_MODEL_PATH, hasModelFileReader } from "../../ai/oom/model_file";
 import { fileSinkError } from "../../ai/export_sink";
 import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live";
+import { printTable } from "../output";
+import { percentile } from "../../lib/stats";
 
 const DEFAULT_EVAL_EPISODES: i32 = 50;
 
@@ -55,40 +57,42 @@ const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldow
   "\n  run       a live OOM episode (seed S, default 1) as a task, one step per N ms (default 100);" +
   "\n            --wait waits for its end (Ctrl-C stops it)";
 
-registerCommand("crashctl", "OOM predictor: status, history, thresholds, models, training, evaluation", USAGE,
-  (args: Array<string>): i32 => {
-    if (args.length == 0) {
-      printError("crashctl needs a subcommand: status, history, tune, model, train, eval, save, load or run (try 'crashctl --help')");
-      return 1;
-    }
-    if (!memoryReady()) {
-      printError("the page allocator is not initialised");
-      return 1;
-    }
-    const sub = args[0];
-    const rest = args.slice(1);
-    if (sub == "status") return noArgs(sub, rest) ? status() : 1;
-    if (sub == "history") return history(rest);
-    if (sub == "tune") return tune(rest);
-    if (sub == "model") return model(rest);
-    if (sub == "train") return train(rest);
-    if (sub == "eval") return evaluate(rest);
-    if (sub == "save") return save(rest);
-    if (sub == "load") return load(rest);
-    if (sub == "run") return run(rest);
-    printError("unknown crashctl subcommand '" + printable(sub, 40) + "' (try 'crashctl --help')");
-    return 1;
-  });
+registerFamily("crashctl", "OOM predictor: status, history, thresholds, models, training, evaluation", USAGE);
+registerSubcommand("crashctl", "status", "confidence now, model in use, thresholds, last features, OOM events",
+  "crashctl status\n  Confidence now, model in use, thresholds, last features, OOM events (count, last ones).",
+  (rest: Array<string>): i32 => (ready() && noArgs("crashctl status", rest) ? status() : 1));
+registerSubcommand("crashctl", "history", "the last N traced predictions with their outcomes",
+  "crashctl history [N]\n  The last N (default 10, at most " + HISTORY_CAPACITY.toString() + ") traced predictions with their outcomes.",
+  (rest: Array<string>): i32 => (ready() ? history(rest) : 1));
+registerSubcommand("crashctl", "tune", "thresholds, cooldown, automatic compaction, console announcements",
+  "crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]\n  X: action threshold 0..1 (default 0.9); --warning W (default 0.8, <= X); --cooldown N (samples\n  between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "); --auto on|off (automatic compaction); --announce on|off (print\n  warnings and compactions on the console; default off: status shows them).",
+  (rest: Array<string>): i32 => (ready() ? tune(rest) : 1));
+registerSubcommand("crashctl", "model", "the model in use: heuristic or learned",
+  "crashctl model heuristic|learned\n  The model in use: heuristic (the plan's rule) or learned (must be trained or loaded).",
+  (rest: Array<string>): i32 => (ready() ? model(rest) : 1));
+registerSubcommand("crashctl", "train", "run training episodes and fit the learned model",
+  "crashctl train [--episodes N] [--seed S] [--epochs E]\n  Runs N training episodes (default " + DEFAULT_TRAIN_EPISODES.toString() + ") from seed S (default 1; training seeds are " +
+  TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + ") and fits the learned model (E epochs, default " + EPOCHS.toString() + ").",
+  (rest: Array<string>): i32 => (ready() ? train(rest) : 1));
+registerSubcommand("crashctl", "eval", "score both models on evaluation episodes",
+  "crashctl eval [--episodes N] [--seed S] [--periodic] [--json]\n  Scores both models on N evaluation episodes (default " + DEFAULT_EVAL_EPISODES.toString() + ") from seed S (default " +
+  EVAL_SEED_FIRST.toString() + "; evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + "): recall >= 5 s ahead, false\n  positives, precision, OOMs prevented with auto-compaction on vs off; --periodic adds a\n  compaction-every-5-s reference; --json prints JSON lines. Time is measured in 100 ms sample slots.",
+  (rest: Array<string>): i32 => (ready() ? evaluate(rest) : 1));
+registerSubcommand("crashctl", "save", "save the learned model as a file",
+  "crashctl save [PATH]\n  Saves the learned model (default " + DEFAULT_MODEL_PATH + "; needs a writable file system).",
+  (rest: Array<string>): i32 => (ready() ? save(rest) : 1));
+registerSubcommand("crashctl", "load", "load the learned model from a file",
+  "crashctl load [PATH]\n  Loads the learned model (default " + DEFAULT_MODEL_PATH + ").",
+  (rest: Array<string>): i32 => (ready() ? load(rest) : 1));
+registerSubcommand("crashctl", "run", "a live OOM episode as a task",
+  "crashctl run [--seed S] [--period-ms N] [--wait]\n  A live OOM episode (seed S, default 1) as a task, one step per N ms (default 100);\n  --wait waits for its end (Ctrl-C stops it).",
+  (rest: Array<string>): i32 => (ready() ? run(rest) : 1));
 
-function noArgs(sub: string, rest: Array<string>): bool {
-  if (rest.length == 0) return true;
-  printError("crashctl " + sub + " takes no arguments");
+/** The allocator is up (else one error line). */
+function ready(): bool {
+  if (memoryReady()) return true;
+  printError("the page allocator is not initialised");
   return false;
-}
-
-function printTable(rows: Array<Array<string>>): void {
-  const lines = table(rows).split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
 }
 
 function pct(v: f64): string {
@@ -141,6 +145,7 @@ function status(): i32 {
   println("OOM events:      " + reclaim.oomEvents.toString() + " since boot (allocations that failed after direct reclaim: empty slabs freed," +
     " then compaction of at most " + DIRECT_COMPACT_BUDGET_PAGES.toString() + " pages); direct reclaim ran " + reclaim.directReclaims.toString() +
     " times, rescued " + reclaim.rescued.toString());
+  println("                 " + reclaim.episodeOomEvents.toString() + " more in training and evaluation episodes (not counted above)");
   const n = oomLogLength();
   for (let i = max(0, n - 3); i < n; i++) {
     const e = oomLogEvent(i)!;
@@ -268,6 +273,12 @@ function model(rest: Array<string>): i32 {
 // ---------------------------------------------------------------- train
 
 function busy(): bool {
+  if (stressKept()) {
+    // episodes pin and exhaust memory: they would have to free what the user kept
+    printError("memory kept by 'stresstest mem --keep' is still held (" + stress.pagesHeld.toString() +
+      " pages); 'stresstest mem --release' frees it");
+    return true;
+  }
   if (!stressActive()) return false;
   printError("a memory workload is running (stresstest mem or crashctl run): " + errorMessage(-EBUSY));
   return true;
@@ -343,15 +354,6 @@ function jsonScore(rep: EvalReport, s: ModelScore, acting: bool): string {
   return j;
 }
 
-function percentileOf(values: Array<f64>, p: f64): f64 {
-  if (values.length == 0) return NaN;
-  const sorted = values.slice(0);
-  sorted.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
-  let rank = <i32>Math.ceil(p / 100 * <f64>sorted.length) - 1;
-  if (rank < 0) rank = 0;
-  if (rank >= sorted.length) rank = sorted.length - 1;
-  return sorted[rank];
-}
 
 function evaluate(rest: Array<string>): i32 {
   const o = new Options(rest, ["--episodes", "--seed"], ["--periodic", "--json"]);
@@ -397,7 +399,7 @@ function evaluate(rest: Array<string>): i32 {
     println(jsonScore(rep, l, true));
     if (withPeriodic) println(jsonScore(rep, p, false));
     println("{\"name\":\"oom_eval_episode_time\",\"unit\":\"ms\",\"n\":" + rep.episodeUs.length.toString() + ",\"p50\":" +
-      jsonNumber(percentileOf(rep.episodeUs, 50) / 1000) + ",\"p99\":" + jsonNumber(percentileOf(rep.episodeUs, 99) / 1000) +
+      jsonNumber(percentile(rep.episodeUs, 50) / 1000) + ",\"p99\":" + jsonNumber(percentile(rep.episodeUs, 99) / 1000) +
       ",\"total_s\":" + jsonNumber(<f64>rep.totalUs / 1e6) + ",\"oom_episodes\":" + rep.oomEpisodes.toString() +
       ",\"fragmentation_ooms\":" + rep.fragmentationOoms.toString() + ",\"compactable_ooms\":" + rep.compactableOoms.toString() +
       ",\"slots\":" + rep.slots.toString() + ",\"dirty_episodes\":" + rep.dirtyEpisodes.toString() + "}");
@@ -427,8 +429,8 @@ function evaluate(rest: Array<string>): i32 {
   rows.push(scoreRow("new OOMs (only when on)", h.newOoms.toString(), l.newOoms.toString(), p.newOoms.toString(), withPeriodic));
   rows.push(scoreRow("compactions", h.compactions.toString(), l.compactions.toString(), p.compactions.toString(), withPeriodic));
   printTable(rows);
-  println("took " + fixed(<f64>rep.totalUs / 1e6, 1) + " s; per episode without intervention p50 " + fixed(percentileOf(rep.episodeUs, 50) / 1000, 1) +
-    " ms, p99 " + fixed(percentileOf(rep.episodeUs, 99) / 1000, 1) + " ms; " + rep.slots.toString() + " slots; episodes with a data or" +
+  println("took " + fixed(<f64>rep.totalUs / 1e6, 1) + " s; per episode without intervention p50 " + fixed(percentile(rep.episodeUs, 50) / 1000, 1) +
+    " ms, p99 " + fixed(percentile(rep.episodeUs, 99) / 1000, 1) + " ms; " + rep.slots.toString() + " slots; episodes with a data or" +
     " page-count error: " + rep.dirtyEpisodes.toString());
   return rep.dirtyEpisodes == 0 ? 0 : 1;
 }

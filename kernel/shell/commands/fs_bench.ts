@@ -18,23 +18,21 @@ import { fsError } from "../../fs/messages";
 import { Ext4Fs } from "../../fs/ext4/fs";
 import { isIndexed } from "../../fs/ext4/dir";
 import { SECTOR_SIZE } from "../../block/device";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
+import { percentileSorted } from "../../lib/stats";
 
 const CHUNK: u32 = 1 << 20;
 
-/** Nearest-rank percentile (q in 0..1) of sorted samples. */
-function percentile(sorted: Array<f64>, q: f64): f64 {
-  const rank = <i32>Math.ceil(q * <f64>sorted.length) - 1;
-  return sorted[min(sorted.length - 1, max(0, rank))];
-}
 
 function json(name: string, unit: string, samples: Array<f64>, extra: string): void {
   const sorted = samples.slice(0);
-  sorted.sort((a: f64, b: f64): i32 => (a < b ? -1 : a > b ? 1 : 0));
+  sorted.sort();
   let mean: f64 = 0;
   for (let i = 0; i < sorted.length; i++) mean += sorted[i];
   mean /= <f64>max(1, sorted.length);
-  println("{\"name\":\"" + name + "\",\"unit\":\"" + unit + "\",\"n\":" + sorted.length.toString() + ",\"p50\":" + fixed(percentile(sorted, 0.5), 3) +
-    ",\"p99\":" + fixed(percentile(sorted, 0.99), 3) + ",\"mean\":" + fixed(mean, 3) + extra + "}");
+  println("{\"name\":\"" + name + "\",\"unit\":\"" + unit + "\",\"n\":" + sorted.length.toString() + ",\"p50\":" + fixed(percentileSorted(sorted, 50), 3) +
+    ",\"p99\":" + fixed(percentileSorted(sorted, 99), 3) + ",\"mean\":" + fixed(mean, 3) + extra + "}");
 }
 
 function benchRead(args: Array<string>): i32 {
@@ -68,6 +66,11 @@ function benchRead(args: Array<string>): i32 {
     const t0 = nowNs();
     let total: u64 = 0;
     while (true) {
+      if (checkpoint()) {
+        vfs.close(fd);
+        heap.free(buf);
+        return interrupted("bench fs read");
+      }
       const n = vfs.read(fd, buf, CHUNK);
       if (n < 0) {
         vfs.close(fd);
@@ -89,6 +92,7 @@ function benchRead(args: Array<string>): i32 {
       let lba: u64 = 0;
       const r0 = nowNs();
       while (done < total) {
+        if (checkpoint()) break; // reported by the next repeat's read loop
         if (lba + <u64>sectors > deviceSectors) lba = 0;
         if (device.read(lba, sectors, buf) < 0) break;
         lba += <u64>sectors;
@@ -150,6 +154,23 @@ function benchLookup(args: Array<string>): i32 {
   return 0;
 }
 
+/** A benchmark failed after making PATH: report the error, remove what it made, sync. */
+function failRemoving(command: string, path: string, code: i32): i32 {
+  const status = fsError(command, path, code);
+  vfs.removeFile(path);
+  vfs.syncAll();
+  return status;
+}
+
+/** bench fs create failed after making `made` files in dir: report, remove them and dir. */
+function createFailed(dir: string, made: i32, code: i32): i32 {
+  const status = fsError("bench fs create", dir, code);
+  for (let i = 0; i <= made; i++) vfs.removeFile(dir + "/f" + i.toString());
+  vfs.removeDirectory(dir);
+  vfs.syncAll();
+  return status;
+}
+
 function benchCreate(args: Array<string>): i32 {
   const o = new Options(args, ["--count"], []);
   if (!o.ok || o.positionals.length != 1) {
@@ -167,15 +188,15 @@ function benchCreate(args: Array<string>): i32 {
   for (let i = 0; i < count; i++) {
     const s0 = nowNs();
     const fd = vfs.open(dir + "/f" + i.toString(), vfs.O_WRONLY | vfs.O_CREAT | vfs.O_EXCL);
-    if (fd < 0) return fsError("bench fs create", dir, fd);
+    if (fd < 0) return createFailed(dir, i, fd);
     const n = vfs.write(fd, changetype<usize>(text), <u32>text.byteLength);
     vfs.close(fd);
-    if (n < 0) return fsError("bench fs create", dir, <i32>n);
+    if (n < 0) return createFailed(dir, i, <i32>n);
     samples.push(<f64>(nowNs() - s0) / 1000);
   }
   e = vfs.syncAll();
   const t1 = nowNs();
-  if (e < 0) return fsError("bench fs create", dir, e);
+  if (e < 0) return createFailed(dir, count - 1, e);
   const rate = <f64>count / (<f64>(t1 - t0) / 1e9);
   json("fs.create_small_file", "us", samples, "");
   println("{\"name\":\"fs.create_files_per_s\",\"unit\":\"files/s\",\"n\":" + count.toString() + ",\"p50\":" + fixed(rate, 1) +
@@ -212,11 +233,18 @@ function benchWrite(args: Array<string>): i32 {
     }
     const t0 = nowNs();
     for (let m = 0; m < mib; m++) {
-      const n = vfs.write(fd, buf, CHUNK);
-      if (n < <i64>CHUNK) {
+      if (checkpoint()) {
         vfs.close(fd);
         heap.free(buf);
-        return fsError("bench fs write", path, n < 0 ? <i32>n : -28);
+        vfs.removeFile(path);
+        return interrupted("bench fs write");
+      }
+      const n = vfs.write(fd, buf, CHUNK);
+      if (n < <i64>CHUNK) {
+        // a full disk must not stay full of the benchmark's partial file
+        vfs.close(fd);
+        heap.free(buf);
+        return failRemoving("bench fs write", path, n < 0 ? <i32>n : -28);
       }
     }
     const e = vfs.fsync(fd);
@@ -224,7 +252,7 @@ function benchWrite(args: Array<string>): i32 {
     vfs.close(fd);
     if (e < 0) {
       heap.free(buf);
-      return fsError("bench fs write", path, e);
+      return failRemoving("bench fs write", path, e);
     }
     rates.push(<f64>mib * 1048576 / (<f64>(t1 - t0) / 1e9) / 1e6);
   }
@@ -257,7 +285,7 @@ function benchFsync(args: Array<string>): i32 {
     if (n < 0) {
       vfs.close(fd);
       heap.free(buf);
-      return fsError("bench fs fsync", path, <i32>n);
+      return failRemoving("bench fs fsync", path, <i32>n);
     }
     const t0 = nowNs();
     const e = vfs.fsync(fd);
@@ -265,7 +293,7 @@ function benchFsync(args: Array<string>): i32 {
     if (e < 0) {
       vfs.close(fd);
       heap.free(buf);
-      return fsError("bench fs fsync", path, e);
+      return failRemoving("bench fs fsync", path, e);
     }
   }
   vfs.close(fd);
@@ -286,7 +314,7 @@ registerSubcommand("bench", "fs", "file-system throughput and latency (read, loo
   "bench fs read PATH [--repeat N]\n  Reads PATH to the end through the VFS N times (default 5), then as many bytes raw from its\n  device: MB/s of each and their ratio.\nbench fs lookup DIR [--count N]\n  Looks up N (default 2000) random names of the files in DIR: ns per lookup; says whether\n  DIR is a hashed (htree) or linear directory.\nbench fs create DIR [--count N]\n  Creates N (default 1000) small files in DIR/bench-create, then syncs: files/s, and us per create.\nbench fs write PATH [--mib N] [--repeat R]\n  Writes N MiB (default 16) sequentially in 1 MiB pieces and fsyncs, R times: MB/s.\nbench fs fsync PATH [--count N]\n  Appends 4 KiB and fsyncs, N times (default 200): fsync latency, and the journal commits'.",
   (args: Array<string>): i32 => {
     if (args.length == 0) {
-      printError("usage: bench fs read PATH | bench fs lookup DIR");
+      printError("usage: bench fs read|lookup|create|write|fsync ... (bench fs --help)");
       return 1;
     }
     const rest = args.slice(1);

@@ -1,13 +1,16 @@
 // File-system navigation: mount, umount, cd, pwd, ls, stat, df, find, readlink.
 import { registerCommand } from "../registry";
 import { println, printError } from "../../platform/console";
-import { Options } from "../args";
+import { Options, noArgs } from "../args";
 import { table, padLeft, bytes } from "../../lib/format";
-import { ELOOP } from "../../lib/errors";
+import { ELOOP, EINVAL } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
 import { Stat, FsStats, DirEntry, isDir, isLink, typeLetter, typeName, permissionString, S_IFMT, S_IFCHR, S_IFBLK, DT_DIR, DT_LNK, DT_REG } from "../../fs/types";
 import { fsError, formatTime, globMatch, safe } from "../../fs/messages";
 import { mountSource } from "../../fs/mounting";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
+import { printTable } from "../output";
 
 registerCommand("mount", "list mounts, or mount a disk or tmpfs",
   "mount [-r] [-t TYPE] [SOURCE PATH]\n  Without arguments, lists what is mounted where.\n  SOURCE is a block device (vdb, /dev/vdb) holding ext2/3/4, or 'tmpfs'.\n  -r       mount read-only\n  -t TYPE  ext4, ext3, ext2 or tmpfs (default: detect)\n  Example: mount vdb /mnt",
@@ -46,6 +49,10 @@ registerCommand("umount", "unmount a file system", "umount PATH\n  Writes everyt
       return 1;
     }
     const e = vfs.unmount(args[0]);
+    if (e == -EINVAL) {
+      printError("umount: " + args[0] + ": not mounted");
+      return 1;
+    }
     if (e < 0) return fsError("umount", args[0], e);
     return 0;
   });
@@ -64,10 +71,7 @@ registerCommand("cd", "change the current directory", "cd [PATH]\n  Without PATH
 
 registerCommand("pwd", "print the current directory", "pwd\n  Prints the absolute path of the current directory.",
   (args: Array<string>): i32 => {
-    if (args.length != 0) {
-      printError("pwd takes no arguments");
-      return 1;
-    }
+    if (!noArgs("pwd", args)) return 1;
     println(vfs.currentDirectory());
     return 0;
   });
@@ -100,16 +104,42 @@ function printRows(rows: Array<Array<string>>): void {
     const row = rows[r];
     for (let c = 1; c < 5; c++) row[c] = padLeft(row[c], widths[c]);
   }
-  const text = table(rows);
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+  printTable(rows);
 }
 
 function compareEntries(a: DirEntry, b: DirEntry): i32 {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function listOne(path: string, long: bool, all: bool, header: bool): i32 {
+const LS_MAX_DEPTH: i32 = 64;
+let lsRecursive = false;
+let lsStopped = false;
+
+/** ls -R: each directory below `path` (not following symlinks), depth-first, sorted. */
+function listBelow(path: string, entries: Array<DirEntry>, long: bool, all: bool, depth: i32): i32 {
+  let status = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const n = entries[i].name;
+    if (n == "." || n == ".." || (!all && n.startsWith("."))) continue;
+    if (lsStopped || checkpoint()) {
+      lsStopped = true;
+      return status;
+    }
+    const child = joinPath(path, n);
+    let dir = entries[i].type == DT_DIR;
+    if (entries[i].type == 0) {
+      const st = new Stat();
+      dir = vfs.stat(child, false, st) == 0 && isDir(st.mode);
+    }
+    if (!dir) continue;
+    if (depth >= LS_MAX_DEPTH) return fsError("ls", child, -ELOOP);
+    println("");
+    if (listOne(child, long, all, true, depth + 1) != 0) status = 1;
+  }
+  return status;
+}
+
+function listOne(path: string, long: bool, all: bool, header: bool, depth: i32 = 0): i32 {
   const st = new Stat();
   let e = vfs.stat(path, true, st);
   if (e < 0) {
@@ -132,7 +162,7 @@ function listOne(path: string, long: bool, all: bool, header: bool): i32 {
       if (!all && n.startsWith(".")) continue;
       println(safe(n) + (entries[i].type == DT_DIR ? "/" : ""));
     }
-    return 0;
+    return lsRecursive ? listBelow(path, entries, long, all, depth) : 0;
   }
   const rows = new Array<Array<string>>(0);
   let status = 0;
@@ -151,21 +181,26 @@ function listOne(path: string, long: bool, all: bool, header: bool): i32 {
     rows.push(longRow(child, n, cst));
   }
   if (rows.length > 0) printRows(rows);
+  if (lsRecursive && listBelow(path, entries, long, all, depth) != 0) status = 1;
   return status;
 }
 
-registerCommand("ls", "list a directory", "ls [-l] [-a] [PATH...]\n  -l  long format: type and permissions, links, owner, group, size, modification time\n  -a  include names starting with '.'",
+registerCommand("ls", "list a directory", "ls [-l] [-a] [-R] [PATH...]\n  -l  long format: type and permissions, links, owner, group, size, modification time\n  -a  include names starting with '.'\n  -R  list the directories below too (symlinks not followed; Ctrl-C stops)",
   (args: Array<string>): i32 => {
-    const o = new Options(args, [], ["-l", "-a"]);
+    const o = new Options(args, [], ["-l", "-a", "-R"]);
     if (!o.ok) {
       printError("ls: " + o.error);
       return 1;
     }
     const paths = o.positionals.length > 0 ? o.positionals : ["."];
     let status = 0;
-    for (let i = 0; i < paths.length; i++) {
-      if (listOne(paths[i], o.has("-l"), o.has("-a"), paths.length > 1) != 0) status = 1;
+    lsRecursive = o.has("-R");
+    lsStopped = false;
+    for (let i = 0; i < paths.length && !lsStopped; i++) {
+      if (listOne(paths[i], o.has("-l"), o.has("-a"), paths.length > 1 || lsRecursive) != 0) status = 1;
     }
+    lsRecursive = false;
+    if (lsStopped) return interrupted("ls");
     return status;
   });
 
@@ -237,8 +272,7 @@ registerCommand("df", "free space of mounted file systems", "df [PATH]\n  Size, 
       if (e < 0) return fsError("df", m.path, e);
       rows.push(dfRow(m.fs.source, m.path, s));
     }
-    const lines = table(rows).split("\n");
-    for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+    printTable(rows);
     return 0;
   });
 
@@ -261,6 +295,7 @@ let findPattern = "";
 let findType = "";
 let findStatus = 0;
 let findMatches = 0;
+let findStopped = false;
 /** Directories already searched (by inode): a damaged tree may link a directory twice. */
 const findSeen = new Set<u64>();
 
@@ -284,6 +319,10 @@ function findWalk(path: string, depth: i32): void {
   }
   entries.sort(compareEntries);
   for (let i = 0; i < entries.length; i++) {
+    if (findStopped || checkpoint()) {
+      findStopped = true;
+      return;
+    }
     const e = entries[i];
     if (e.name == "." || e.name == "..") continue;
     const child = joinPath(path, e.name);
@@ -327,6 +366,7 @@ registerCommand("find", "search a directory tree", "find [PATH] [-name PATTERN] 
     findPattern = o.value("-name");
     findStatus = 0;
     findMatches = 0;
+    findStopped = false;
     findSeen.clear();
     const root = o.positionals.length > 0 ? o.positionals[0] : ".";
     const st = new Stat();
@@ -338,5 +378,7 @@ registerCommand("find", "search a directory tree", "find [PATH] [-name PATTERN] 
     }
     if (findMatchesEntry(root, DT_DIR) && findPattern.length == 0) println(safe(root));
     findWalk(root, 0);
+    findSeen.clear();
+    if (findStopped) return interrupted("find");
     return findStatus;
   });

@@ -2,12 +2,15 @@
 // 64 MiB file costs no more memory than a small one.
 import { registerCommand } from "../registry";
 import { println, printError, writeBytes } from "../../platform/console";
-import { Options, parseUnsigned } from "../args";
+import { Options, parseSize } from "../args";
 import { hex } from "../../lib/format";
 import * as vfs from "../../fs/vfs";
 import { fsError, safe } from "../../fs/messages";
 import { ioBuffer, IO_BUFFER_SIZE } from "../../fs/iobuf";
 import { Sha256 } from "../../lib/sha256";
+import { Stat } from "../../fs/types";
+import { checkpoint } from "../../sched/checkpoint";
+import { Progress, interrupted, INTERRUPTED_STATUS } from "../progress";
 
 /** Writes bytes to the console, turning "\n" into "\r\n" for the terminal. */
 function writeText(p: usize, n: u32): void {
@@ -22,6 +25,7 @@ function writeText(p: usize, n: u32): void {
   if (n > start) writeBytes(p + <usize>start, <i32>(n - start));
 }
 const CRLF: StaticArray<u8> = [13, 10];
+const CAT_PIECE: u32 = 4096;
 
 registerCommand("cat", "print files", "cat PATH...\n  Prints the contents of each file in turn.",
   (args: Array<string>): i32 => {
@@ -37,16 +41,30 @@ registerCommand("cat", "print files", "cat PATH...\n  Prints the contents of eac
         status = fsError("cat", args[i], fd);
         continue;
       }
+      let stopped = false;
       while (true) {
+        if (checkpoint()) {
+          stopped = true;
+          break;
+        }
         const n = vfs.read(fd, buf, IO_BUFFER_SIZE);
         if (n < 0) {
           status = fsError("cat", args[i], <i32>n);
           break;
         }
         if (n == 0) break;
-        writeText(buf, <u32>n);
+        // 4 KiB at a time: the UART drains slowly, so Ctrl-C is seen within a few ms
+        for (let off: u32 = 0; off < <u32>n && !stopped; off += CAT_PIECE) {
+          writeText(buf + <usize>off, min<u32>(CAT_PIECE, <u32>n - off));
+          stopped = checkpoint();
+        }
+        if (stopped) break;
       }
       vfs.close(fd);
+      if (stopped) {
+        println("");
+        return interrupted("cat");
+      }
     }
     return status;
   });
@@ -62,8 +80,8 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
       printError(o.ok ? "usage: hexdump [-s OFFSET] [-n LENGTH] PATH" : "hexdump: " + o.error);
       return 1;
     }
-    const offset = parseUnsigned(o.value("-s", "0"));
-    const limit = parseUnsigned(o.value("-n", "4096"));
+    const offset = parseSize(o.value("-s", "0"));
+    const limit = parseSize(o.value("-n", "4096"));
     if (offset < 0 || limit < 0) {
       printError("hexdump: -s and -n take a number");
       return 1;
@@ -76,6 +94,10 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
     let left = <u64>limit;
     let status = 0;
     while (left > 0) {
+      if (checkpoint()) {
+        status = -1;
+        break;
+      }
       const want = <u32>min<u64>(left, <u64>(IO_BUFFER_SIZE - IO_BUFFER_SIZE % 16));
       const n = vfs.readAt(fd, pos, buf, want);
       if (n < 0) {
@@ -84,6 +106,7 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
       }
       if (n == 0) break;
       for (let i: u32 = 0; i < <u32>n; i += 16) {
+        if (checkpoint()) break; // the outer loop reports it
         let line = hex(pos + <u64>i, 8) + " ";
         let text = "";
         for (let j: u32 = 0; j < 16; j++) {
@@ -99,14 +122,20 @@ registerCommand("hexdump", "show a file's bytes in hex", "hexdump [-s OFFSET] [-
       pos += <u64>n;
       left -= <u64>n;
     }
-    println(hex(pos, 8));
     vfs.close(fd);
+    if (status < 0) return interrupted("hexdump");
+    if (status == 0) println(hex(pos, 8)); // the end offset closes a complete dump only
     return status;
   });
 
 const hasher = new Sha256();
 
-/** SHA-256 of a file as hex, or null with the error in shaError. */
+const shaStat = new Stat();
+
+/**
+ * SHA-256 of a file as hex, or null with the error in shaError (INTERRUPTED_STATUS after
+ * Ctrl-C). Shows progress on a long file.
+ */
 export let shaError: i32 = 0;
 export function sha256OfFile(path: string): string | null {
   const fd = vfs.open(path, vfs.O_RDONLY);
@@ -116,16 +145,28 @@ export function sha256OfFile(path: string): string | null {
   }
   const buf = ioBuffer();
   hasher.reset();
+  const total = vfs.fstat(fd, shaStat) == 0 ? shaStat.size : 0;
+  const progress = new Progress("sha256sum " + safe(path), true);
+  let done: u64 = 0;
   while (true) {
+    if (progress.step(done, total)) {
+      progress.finish();
+      vfs.close(fd);
+      shaError = INTERRUPTED_STATUS;
+      return null;
+    }
     const n = vfs.read(fd, buf, IO_BUFFER_SIZE);
     if (n < 0) {
+      progress.finish();
       vfs.close(fd);
       shaError = <i32>n;
       return null;
     }
     if (n == 0) break;
     hasher.update(buf, <usize>n);
+    done += <u64>n;
   }
+  progress.finish();
   vfs.close(fd);
   return hasher.digestHex();
 }
@@ -140,6 +181,7 @@ registerCommand("sha256sum", "SHA-256 of files", "sha256sum PATH...\n  Prints th
     for (let i = 0; i < args.length; i++) {
       const h = sha256OfFile(args[i]);
       if (h == null) {
+        if (shaError == INTERRUPTED_STATUS) return interrupted("sha256sum");
         status = fsError("sha256sum", args[i], shaError);
         continue;
       }

@@ -1,11 +1,12 @@
 // Changing files: write, append, cp, mv, rm, mkdir, rmdir, ln, truncate, touch, chmod, sync.
 import { registerCommand } from "../registry";
 import { printError } from "../../platform/console";
-import { Options, parseUnsigned } from "../args";
-import { EEXIST, EISDIR, ENOTDIR, ENOENT } from "../../lib/errors";
+import { Options, parseU64, parsedOk } from "../args";
+import { EEXIST, EISDIR, ENOTDIR, ENOENT, EUCLEAN, EXDEV } from "../../lib/errors";
 import * as vfs from "../../fs/vfs";
-import { Stat, AttrChange, isDir } from "../../fs/types";
-import { fsError } from "../../fs/messages";
+import { Stat, AttrChange, isDir, isReg } from "../../fs/types";
+import { fsError, safe } from "../../fs/messages";
+import { Progress, interrupted } from "../progress";
 import { ioBuffer, IO_BUFFER_SIZE } from "../../fs/iobuf";
 import { wallClockSeconds } from "../../fs/clock";
 
@@ -33,8 +34,8 @@ function textOf(o: Options): string {
 registerCommand("write", "write text to a file (replacing it)", "write [-n] PATH TEXT...\n  Creates or empties PATH and writes the words, joined by spaces, and a newline.\n  -n  no newline at the end",
   (args: Array<string>): i32 => {
     const o = new Options(args, [], ["-n"]);
-    if (!o.ok || o.positionals.length < 1) {
-      printError(o.ok ? "usage: write [-n] PATH TEXT..." : "write: " + o.error);
+    if (!o.ok || o.positionals.length < 2) {
+      printError(o.ok ? "usage: write [-n] PATH TEXT... (no TEXT: 'truncate -s 0 PATH' empties a file)" : "write: " + o.error);
       return 1;
     }
     return writeText("write", o.positionals[0], textOf(o), false);
@@ -43,7 +44,7 @@ registerCommand("write", "write text to a file (replacing it)", "write [-n] PATH
 registerCommand("append", "append text to a file", "append [-n] PATH TEXT...\n  Appends the words, joined by spaces, and a newline to PATH (created if missing).\n  -n  no newline at the end",
   (args: Array<string>): i32 => {
     const o = new Options(args, [], ["-n"]);
-    if (!o.ok || o.positionals.length < 1) {
+    if (!o.ok || o.positionals.length < 2) {
       printError(o.ok ? "usage: append [-n] PATH TEXT..." : "append: " + o.error);
       return 1;
     }
@@ -68,6 +69,48 @@ function targetPath(src: string, dst: string): string {
   return dst;
 }
 
+/** Copies the file SRC (stat `st`) to DST in 64 KiB pieces with progress; Ctrl-C stops it. Returns the status. */
+function copyFile(command: string, src: string, dst: string, st: Stat): i32 {
+  const from = vfs.open(src, vfs.O_RDONLY);
+  if (from < 0) return fsError(command, src, from);
+  const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);
+  if (to < 0) {
+    vfs.close(from);
+    return fsError(command, dst, to);
+  }
+  const buf = ioBuffer();
+  let status = 0;
+  const progress = new Progress(command + " " + safe(src), true);
+  let done: u64 = 0;
+  while (true) {
+    if (progress.step(done, st.size)) {
+      progress.finish();
+      status = interrupted(command); // DST keeps what was copied so far, as with GNU cp
+      break;
+    }
+    const n = vfs.read(from, buf, IO_BUFFER_SIZE);
+    if (n < 0) {
+      status = fsError(command, src, <i32>n);
+      break;
+    }
+    if (n == 0) break;
+    const w = vfs.write(to, buf, <u32>n);
+    if (w < 0) {
+      status = fsError(command, dst, <i32>w);
+      break;
+    }
+    if (w < n) {
+      status = fsError(command, dst, -28);
+      break;
+    }
+    done += <u64>n;
+  }
+  progress.finish();
+  vfs.close(from);
+  vfs.close(to);
+  return status;
+}
+
 registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (or into DST when it is a directory), streaming 64 KiB at a time.",
   (args: Array<string>): i32 => {
     if (args.length != 2) {
@@ -80,57 +123,77 @@ registerCommand("cp", "copy a file", "cp SRC DST\n  Copies the file SRC to DST (
     if (e < 0) return fsError("cp", src, e);
     if (isDir(st.mode)) return fsError("cp", src, -EISDIR);
     const dst = targetPath(src, args[1]);
-    const from = vfs.open(src, vfs.O_RDONLY);
-    if (from < 0) return fsError("cp", src, from);
-    const to = vfs.open(dst, vfs.O_WRONLY | vfs.O_CREAT | vfs.O_TRUNC, st.mode & 0xfff);
-    if (to < 0) {
-      vfs.close(from);
-      return fsError("cp", dst, to);
+    // copying a file onto itself (the same name, a hard link, through a symlink) would
+    // truncate it before reading: refuse, as GNU cp does, and keep the data
+    const dstStat = new Stat();
+    if (vfs.stat(dst, true, dstStat) == 0 && vfs.sameFile(st, dstStat)) {
+      printError("cp: '" + src + "' and '" + dst + "' are the same file");
+      return 1;
     }
-    const buf = ioBuffer();
-    let status = 0;
-    while (true) {
-      const n = vfs.read(from, buf, IO_BUFFER_SIZE);
-      if (n < 0) {
-        status = fsError("cp", src, <i32>n);
-        break;
-      }
-      if (n == 0) break;
-      const w = vfs.write(to, buf, <u32>n);
-      if (w < 0) {
-        status = fsError("cp", dst, <i32>w);
-        break;
-      }
-      if (w < n) {
-        status = fsError("cp", dst, -28);
-        break;
-      }
-    }
-    vfs.close(from);
-    vfs.close(to);
-    return status;
+    return copyFile("cp", src, dst, st);
   });
 
-registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into DST when it is a directory); replaces an existing file or empty directory.",
+/** mv between file systems: copy the file, then remove the source (a directory is refused). */
+function moveAcross(src: string, dst: string): i32 {
+  const st = new Stat();
+  const e = vfs.stat(src, false, st);
+  if (e < 0) return fsError("mv", src, e);
+  if (!isReg(st.mode)) {
+    printError("mv: " + safe(src) + ": only regular files move between file systems (copy directories with cp per file)");
+    return 1;
+  }
+  const existed = vfs.stat(dst, false, new Stat()) == 0;
+  const status = copyFile("mv", src, dst, st);
+  if (status != 0) {
+    if (!existed) vfs.removeFile(dst); // no partial copy left behind; the source is kept
+    return status;
+  }
+  const r = vfs.removeFile(src);
+  return r < 0 ? fsError("mv", src, r) : 0;
+}
+
+registerCommand("mv", "move or rename", "mv SRC DST\n  Renames SRC to DST (into DST when it is a directory); replaces an existing file or empty directory.\n  Between file systems a regular file is copied, then removed.",
   (args: Array<string>): i32 => {
     if (args.length != 2) {
       printError("usage: mv SRC DST");
       return 1;
     }
+    // SRC and DST naming the same file (the same path, or a hard link): nothing to do
+    const a = new Stat();
+    const b = new Stat();
+    if (vfs.stat(args[0], false, a) == 0 && vfs.stat(args[1], false, b) == 0 && vfs.sameFile(a, b)) return 0;
     const dst = targetPath(args[0], args[1]);
     const e = vfs.rename(args[0], dst);
+    if (e == -EXDEV) return moveAcross(args[0], dst);
     if (e < 0) return fsError("mv", args[0], e);
     return 0;
   });
 
 let removed = 0;
+/** The directories removeTree is inside ("dev:ino"), to see a hard-link cycle. */
+const treeAncestors = new Array<string>(0);
+/** Set when removeTree stopped at a directory cycle: the path that repeats an ancestor. */
+let cycleAt = "";
 
 function removeTree(path: string, depth: i32): i32 {
   const st = new Stat();
   let e = vfs.stat(path, false, st);
   if (e < 0) return e;
   if (!isDir(st.mode)) return vfs.removeFile(path);
+  const key = st.dev.toString() + ":" + st.ino.toString();
+  if (treeAncestors.includes(key)) {
+    cycleAt = path;
+    return -EUCLEAN;
+  }
   if (depth > 64) return -40;
+  treeAncestors.push(key);
+  e = removeTreeBelow(path, depth);
+  treeAncestors.pop();
+  return e;
+}
+
+function removeTreeBelow(path: string, depth: i32): i32 {
+  let e: i32 = 0;
   const entries = vfs.listDirectory(path);
   if (entries == null) return vfs.lastError;
   for (let i = 0; i < entries.length; i++) {
@@ -164,9 +227,14 @@ registerCommand("rm", "remove files", "rm [-r] [-f] [--no-preserve-root] PATH...
         status = 1;
         continue;
       }
+      cycleAt = "";
+      treeAncestors.length = 0;
       const e = o.has("-r") ? removeTree(p, 0) : vfs.removeFile(p);
       if (e == -ENOENT && o.has("-f")) continue;
-      if (e < 0) status = fsError("rm", p, e);
+      if (e == -EUCLEAN && cycleAt.length > 0) {
+        printError("rm: " + cycleAt + ": directory cycle (a hard link to a directory above it): the file system needs checking");
+        status = 1;
+      } else if (e < 0) status = fsError("rm", p, e);
     }
     return status;
   });
@@ -232,20 +300,25 @@ registerCommand("ln", "make links", "ln [-s] TARGET LINK\n  Makes LINK a hard li
     const target = o.positionals[0];
     const link = o.positionals[1];
     const e = o.has("-s") ? vfs.makeSymlink(target, link) : vfs.makeHardLink(target, link);
-    if (e < 0) return fsError("ln", link, e);
+    if (e < 0) {
+      // a hard link's missing source is the source's fault, not the link's
+      const st = new Stat();
+      if (!o.has("-s") && e == -ENOENT && vfs.stat(target, false, st) == -ENOENT) return fsError("ln", target, e);
+      return fsError("ln", link, e);
+    }
     return 0;
   });
 
-registerCommand("truncate", "set a file's size", "truncate -s SIZE PATH...\n  Shrinks (freeing blocks) or grows (with a hole) each file to SIZE bytes; creates missing files.",
+registerCommand("truncate", "set a file's size", "truncate -s SIZE PATH...\n  Shrinks (freeing blocks) or grows (with a hole) each file to SIZE bytes; creates missing files.\n  SIZE may end in K, M, G, T (or KiB..TiB: powers of 1024) or KB..TB (powers of 1000): -s 8M",
   (args: Array<string>): i32 => {
     const o = new Options(args, ["-s"], []);
     if (!o.ok || !o.hasValue("-s") || o.positionals.length == 0) {
       printError(o.ok ? "usage: truncate -s SIZE PATH..." : "truncate: " + o.error);
       return 1;
     }
-    const size = parseUnsigned(o.value("-s"));
-    if (size < 0) {
-      printError("truncate: SIZE must be a number of bytes");
+    const size = parseU64(o.value("-s"), true);
+    if (!parsedOk()) {
+      printError("truncate: SIZE must be a number of bytes, optionally with K, M, G or T (KiB..TiB; KB..TB are powers of 1000)");
       return 1;
     }
     let status = 0;

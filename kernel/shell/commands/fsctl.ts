@@ -10,6 +10,7 @@ import { verifyVolume } from "../../fs/ext4/verify";
 import { runStress, SCENARIOS } from "../../fs/stress";
 import { Options } from "../args";
 import { INCOMPAT_REVOKE, INCOMPAT_64BIT, INCOMPAT_CSUM_V2, INCOMPAT_CSUM_V3, INCOMPAT_ASYNC_COMMIT } from "../../fs/jbd2/format";
+import { rankIndex } from "../../lib/stats";
 
 registerFamily("fsctl", "file-system checks and journal state (fsctl --help lists them)");
 
@@ -71,11 +72,11 @@ function featureNames(incompat: u32): string {
   return s.length > 0 ? s.substring(1) : "(none)";
 }
 
-function percentileUs(values: Array<u64>, q: f64): u64 {
+/** Nearest-rank percentile (0..100) of a non-empty list of microseconds. */
+function percentileUs(values: Array<u64>, p: f64): u64 {
   const sorted = values.slice(0);
-  sorted.sort((a: u64, b: u64): i32 => (a < b ? -1 : a > b ? 1 : 0));
-  const rank = <i32>Math.ceil(q * <f64>sorted.length) - 1;
-  return sorted[min(sorted.length - 1, max(0, rank))];
+  sorted.sort();
+  return sorted[rankIndex(sorted.length, p)];
 }
 
 registerSubcommand("fsctl", "journal", "the jbd2 journal: state, transactions, commit latency",
@@ -102,7 +103,7 @@ registerSubcommand("fsctl", "journal", "the jbd2 journal: state, transactions, c
     println("  commits: " + s.commits.toString() + " (" + s.periodicCommits.toString() + " by the 5 s timer), " + s.blocksLogged.toString() +
       " blocks logged, " + s.revokesLogged.toString() + " revokes, " + s.checkpoints.toString() + " checkpoints");
     if (s.latenciesUs.length > 0) {
-      println("  commit latency: p50 " + percentileUs(s.latenciesUs, 0.5).toString() + " us, p99 " + percentileUs(s.latenciesUs, 0.99).toString() +
+      println("  commit latency: p50 " + percentileUs(s.latenciesUs, 50).toString() + " us, p99 " + percentileUs(s.latenciesUs, 99).toString() +
         " us (last " + s.latenciesUs.length.toString() + " commits)");
     }
     println("  replayed at mount: " + s.replayedTransactions.toString() + " transactions, " + s.replayedBlocks.toString() + " blocks, " +

@@ -5,11 +5,8 @@ import { println, printError } from "../../platform/console";
 import { blockDevices } from "../../block/device";
 import { blockCaches } from "../../block/cache";
 import { bytes, table, fixed } from "../../lib/format";
+import { printTable } from "../output";
 
-function indent(text: string): void {
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println("  " + lines[i]);
-}
 
 registerCommand("lsblk", "list block devices with I/O and cache statistics",
   "lsblk [-s]\n  Name, size, sectors, read-only, mount point and driver of every block device,\n" +
@@ -33,7 +30,7 @@ registerCommand("lsblk", "list block devices with I/O and cache statistics",
       rows.push([d.name, bytes(d.sizeBytes), d.sectorCount.toString(), d.readOnly ? "yes" : "no",
         d.mountedAt.length > 0 ? d.mountedAt : "-", d.describe().length > 0 ? d.describe() : "-"]);
     }
-    indent(table(rows));
+    printTable(rows, "  ");
     if (stats) {
       const io = new Array<Array<string>>(0);
       io.push(["NAME", "READS", "READ", "WRITES", "WRITTEN", "FLUSHES", "ERRORS", "IRQS", "NOTIFIES"]);
@@ -44,7 +41,7 @@ registerCommand("lsblk", "list block devices with I/O and cache statistics",
           s.flushes.toString(), s.errors.toString(), s.interrupts.toString(), s.notifies.toString()]);
       }
       println("I/O:");
-      indent(table(io));
+      printTable(io, "  ");
     }
     const caches = blockCaches();
     if (caches.length == 0) {
@@ -61,6 +58,6 @@ registerCommand("lsblk", "list block devices with I/O and cache statistics",
         s.writebacks.toString(), s.overCapacity.toString()]);
     }
     println("buffer caches:");
-    indent(table(rowsC));
+    printTable(rowsC, "  ");
     return 0;
   });

@@ -1,7 +1,7 @@
 // memctl: the page and slab allocators from the shell: statistics, slab classes,
 // compaction, a consistency check, the 100 ms sample history.
-import { registerCommand } from "../registry";
-import { Options } from "../args";
+import { registerFamily, registerSubcommand } from "../families";
+import { Options, noArgs } from "../args";
 import { printable } from "../shell";
 import { println, printError } from "../../platform/console";
 import { totalRamBytes } from "../../platform/memmap";
@@ -19,6 +19,7 @@ import {
 import { memorySnapshot, historyLength, historySample, RING_SAMPLES, SAMPLE_INTERVAL_US } from "../../mm/stats";
 import { compactMemory, DEFAULT_COMPACT_BUDGET_PAGES } from "../../mm/compact";
 import { migratedBlocks, migratedPages } from "../../mm/movable";
+import { printTable } from "../output";
 
 const USAGE = "memctl stats | slab | compact [--max-pages N] | check | history [--last N]\n" +
   "  stats    free pages, largest free block, fragmentation, failures, allocation rate\n" +
@@ -29,30 +30,28 @@ const USAGE = "memctl stats | slab | compact [--max-pages N] | check | history [
   "  check    verify the buddy and slab allocators' invariants\n" +
   "  history  the last N (default 10) of the 100 ms samples (" + RING_SAMPLES.toString() + " kept)";
 
-registerCommand("memctl", "page/slab allocator statistics, compaction and checks", USAGE,
-  (args: Array<string>): i32 => {
-    if (args.length == 0) {
-      printError("memctl needs a subcommand: stats, slab, compact, check or history");
-      return 1;
-    }
-    if (!memoryReady()) {
-      printError("the page allocator is not initialised");
-      return 1;
-    }
-    const sub = args[0];
-    const rest = args.slice(1);
-    if (sub == "stats") return noArgs(sub, rest) ? stats() : 1;
-    if (sub == "slab") return noArgs(sub, rest) ? slab() : 1;
-    if (sub == "compact") return compact(rest);
-    if (sub == "check") return noArgs(sub, rest) ? check() : 1;
-    if (sub == "history") return history(rest);
-    printError("unknown memctl subcommand '" + printable(sub, 40) + "' (try 'memctl --help')");
-    return 1;
-  });
+registerFamily("memctl", "page/slab allocator statistics, compaction and checks", USAGE);
+registerSubcommand("memctl", "stats", "free pages, largest free block, fragmentation, failures, allocation rate",
+  "memctl stats\n  Free pages, largest free block, fragmentation, failures, allocation rate.",
+  (rest: Array<string>): i32 => (ready() && noArgs("memctl stats", rest) ? stats() : 1));
+registerSubcommand("memctl", "slab", "per size class: objects in use, slabs, hit rate, metadata overhead",
+  "memctl slab\n  Per size class: objects in use, slabs, hit rate, metadata overhead.",
+  (rest: Array<string>): i32 => (ready() && noArgs("memctl slab", rest) ? slab() : 1));
+registerSubcommand("memctl", "compact", "return empty slabs, migrate movable pages into fewer regions",
+  "memctl compact [--max-pages N]\n  Returns empty slabs and migrates movable pages into fewer regions; prints the largest\n" +
+  "  free block before and after. --max-pages N caps the pages copied (default " + DEFAULT_COMPACT_BUDGET_PAGES.toString() + ").",
+  (rest: Array<string>): i32 => (ready() ? compact(rest) : 1));
+registerSubcommand("memctl", "check", "verify the buddy and slab allocators' invariants",
+  "memctl check\n  Verifies the buddy and slab allocators' invariants.",
+  (rest: Array<string>): i32 => (ready() && noArgs("memctl check", rest) ? check() : 1));
+registerSubcommand("memctl", "history", "the last N of the 100 ms samples",
+  "memctl history [--last N]\n  The last N (default 10) of the 100 ms samples (" + RING_SAMPLES.toString() + " kept).",
+  (rest: Array<string>): i32 => (ready() ? history(rest) : 1));
 
-function noArgs(sub: string, rest: Array<string>): bool {
-  if (rest.length == 0) return true;
-  printError("memctl " + sub + " takes no arguments");
+/** The allocator is up (else one error line). */
+function ready(): bool {
+  if (memoryReady()) return true;
+  printError("the page allocator is not initialised");
   return false;
 }
 
@@ -114,8 +113,7 @@ function slab(): i32 {
       slabAllocations(c).toString(), fixed(slabHitRate(c) * 100, 1) + "%", fixed(slabOverhead(c) * 100, 1) + "%",
     ]);
   }
-  const lines = table(rows).split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+  printTable(rows);
   let created: u64 = 0;
   let released: u64 = 0;
   for (let c = 0; c < SLAB_CLASSES; c++) {
@@ -183,8 +181,7 @@ function history(rest: Array<string>): i32 {
     rows.push([fixed(<f64>h.timeUs / 1e6, 1), h.freePages.toString(), h.largestFreeBlockPages.toString(),
       fixed(h.fragmentation, 3), h.allocationFailures.toString(), fixed(h.allocationsPerSecond, 0), h.slabPages.toString()]);
   }
-  const lines = table(rows).split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println(lines[i]);
+  printTable(rows);
   println(n.toString() + " samples kept, one every " + (SAMPLE_INTERVAL_US / 1000).toString() + " ms");
   return 0;
 }

@@ -5,6 +5,7 @@ import { memoryMap, memoryTypeName, isRam, isUsable, totalRamBytes, usableRamByt
 import { boot_info, BootKey } from "../../platform/imports";
 import { bytes, table, padLeft, fixed } from "../../lib/format";
 import { managedPages, PAGE_SIZE as ALLOCATOR_PAGE_SIZE } from "../../mm/pages";
+import { printTable } from "../output";
 
 registerCommand("meminfo", "RAM found in the UEFI memory map", "meminfo [-v]\n  Total, usable and reserved RAM and the amount by memory type.\n  -v  also list every range of the memory map",
   (args: Array<string>): i32 => {
@@ -33,7 +34,7 @@ registerCommand("meminfo", "RAM found in the UEFI memory map", "meminfo [-v]\n  
       rows.push([memoryTypeName(t), padLeft(bytes(perType[t]), 10), isUsable(t) ? "usable" : isRam(t) ? "reserved" : "not RAM"]);
     }
     println("by type:");
-    print2(table(rows));
+    printTable(rows, "  ");
     if (verbose) {
       println("kernel image: " + bytes(boot_info(BootKey.ImageSize)) + " at 0x" + boot_info(BootKey.ImageBase).toString(16) +
         "; stack at 0x" + boot_info(BootKey.StackPhys).toString(16) + "; page tables at 0x" +
@@ -45,12 +46,9 @@ registerCommand("meminfo", "RAM found in the UEFI memory map", "meminfo [-v]\n  
         ranges.push(["0x" + padLeft(r.start.toString(16), 10, "0"), "0x" + padLeft(r.end.toString(16), 10, "0"),
           r.pages.toString(), memoryTypeName(r.type)]);
       }
-      print2(table(ranges));
+      printTable(ranges, "  ");
     }
     return 0;
   });
 
-function print2(text: string): void {
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) println("  " + lines[i]);
-}
+

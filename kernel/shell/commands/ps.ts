@@ -7,6 +7,7 @@ import { liveTasks, counters, activePolicy } from "../../sched/scheduler";
 import { Task, TaskState, taskStateName } from "../../sched/task";
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { printable } from "../shell";
+import { printTable } from "../output";
 
 function msOf(ticks: u64): string {
   return fixed(<f64>ticksToUs(ticks) / 1000, 1);
@@ -47,8 +48,7 @@ registerCommand("ps", "list kernel tasks with state and accounting",
       }
       rows.push(row);
     }
-    const text = table(rows);
-    println(text.substring(0, text.length - 1));
+    printTable(rows);
     println(list.length.toString() + " tasks; policy " + activePolicy().name + "; " + counters.dispatches.toString() +
       " dispatches, " + counters.contextSwitches.toString() + " context switches since boot");
     return 0;

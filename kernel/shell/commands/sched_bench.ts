@@ -18,8 +18,9 @@ import { WorkloadSpec, Workload, startWorkload, startError, num, activeWorkload 
 import { waitForWorkload } from "../../sched/wait";
 import { CpuTask } from "../../sched/workloads";
 import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
-import { meanOf, percentileOf } from "../../sched/latency";
-import { useAttention, attentionEnabled, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
+import { mean, percentile } from "../../lib/stats";
+import { clearPredictionErrors, modelError, heuristicError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
+import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
   attentionScoredNoIrqLatency, attentionScoredInterrupted, attentionScoredPicks, clearDecisionLatency } from "../../sched/scheduler";
 import { attentionPolicy } from "../../ai/attention_policy";
 
@@ -47,8 +48,8 @@ function specOf(k: BenchKind, seed: u64, seconds: f64): WorkloadSpec {
 }
 
 /** Runs one workload to the end under the given policy; null when it could not start or was interrupted. */
-function runOnce(spec: WorkloadSpec, attention: bool): Workload | null {
-  if (!useAttention(attention)) {
+function runOnce(spec: WorkloadSpec, policyName: string): Workload | null {
+  if (!setPolicy(policyName)) {
     printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)");
     return null;
   }
@@ -76,20 +77,46 @@ function ratios(fair: Workload, ai: Workload): string {
     ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) + "}";
 }
 
-function mean(v: Array<f64>): f64 { return meanOf(v); }
-function p99(v: Array<f64>): f64 { return percentileOf(v, 99); }
 
-registerSubcommand("bench", "sched", "fair vs attention scheduler on the same seeded workloads (JSON lines)",
-  "bench sched [--seeds K] [--seconds S]" +
-  "\n  --seeds K     seeds 1..K per workload kind (1..20, default 3)" +
-  "\n  --seconds S   size of each workload (0.2..60, default 2)" +
+/** "C,I,X" task counts -> a custom kind (null when malformed). */
+function parseMix(text: string): BenchKind | null {
+  const parts = text.split(",");
+  if (parts.length != 3) return null;
+  const n = new Array<i32>(3);
+  for (let i = 0; i < 3; i++) {
+    const p = parts[i];
+    if (p.length == 0 || p.length > 2) return null;
+    for (let j = 0; j < p.length; j++) { const c = p.charCodeAt(j); if (c < 48 || c > 57) return null; }
+    n[i] = I32.parseInt(p);
+    if (n[i] > 16) return null;
+  }
+  if (n[0] + n[1] + n[2] == 0) return null;
+  return new BenchKind("mix-" + n[0].toString() + "-" + n[1].toString() + "-" + n[2].toString(), n[0], n[1], n[2]);
+}
+
+/** A JSON array of numbers (the last 20). */
+function curve(c: Array<f64>): string {
+  let s = "[";
+  const from = max(0, c.length - 20);
+  for (let i = from; i < c.length; i++) s += (i > from ? "," : "") + num(c[i]);
+  return s + "]";
+}
+function p99(v: Array<f64>): f64 { return percentile(v, 99); }
+
+registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler on the same seeded workloads (JSON lines)",
+  "bench sched [--seeds K] [--first-seed N] [--seconds S] [--mix C,I,X]" +
+  "\n  --seeds K       K seeds per workload kind (1..20, default 3)" +
+  "\n  --first-seed N  seeds N..N+K-1 (default 1; held-out runs use others)" +
+  "\n  --seconds S     size of each workload (0.2..60, default 2)" +
+  "\n  --mix C,I,X     one custom kind instead: C cpu, I io, X interactive tasks" +
   "\nKinds: mixed (2 cpu, 2 io, 2 interactive), cpu-interactive (3 cpu, 3 interactive), cpu (4 cpu)." +
-  "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"ratio\":{..}}," +
+  "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"heuristic\":{..},"+
+  "\n\"ratio\":{..attention/fair},\"ratio_heuristic\":{..heuristic/fair}}, the burst prediction error," +
   "\nthen decision latency p50/p99 (us) per policy (attention-scored: only picks where the model ran;" +
   "\n_no_irq: those with no interrupt inside the timed pick)," +
   "\nthe cost of one scored candidate, and the model's loss. Ctrl-C stops it.",
   (args: Array<string>): i32 => {
-    const o = new Options(args, ["--seeds", "--seconds"], []);
+    const o = new Options(args, ["--seeds", "--seconds", "--mix", "--first-seed"], []);
     if (!o.ok) { printError(o.error); return 1; }
     if (o.positionals.length > 0) { printError("unexpected argument '" + o.positionals[0] + "'"); return 1; }
     const seeds = o.integer("--seeds", 3, 1, 20);
@@ -103,27 +130,45 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
       printError("workload " + activeWorkload!.id.toString() + " is still running; wait for its summary or kill its tasks");
       return 1;
     }
-    const wasAttention = attentionEnabled();
+    const wasPolicy = activePolicy().name;
     const model = attentionPolicy.model;
     model.resetWeights();
     clearDecisionLatency();
-    const all = kinds();
-    const warm = runOnce(specOf(all[0], 1000, seconds), true);
-    if (warm == null) { useAttention(wasAttention); return 1; }
-    println("{\"name\":\"sched.warmup\",\"kind\":\"" + all[0].name + "\",\"seed\":1000,\"attention\":" + warm.json() +
+    clearPredictionErrors();
+    let all = kinds();
+    if (o.hasValue("--mix")) {
+      const custom = parseMix(o.value("--mix"));
+      if (custom == null) { printError("--mix must be CPU,IO,INTERACTIVE task counts (0..16 each, not all 0), e.g. 3,1,2"); return 1; }
+      all = [custom!];
+    }
+    const firstSeed = o.integer("--first-seed", 1, 1, 1000000);
+    if (firstSeed < 0) return 1;
+    const warm = runOnce(specOf(kinds()[0], 1000, seconds), "attention");
+    if (warm == null) { setPolicy(wasPolicy); return 1; }
+    println("{\"name\":\"sched.warmup\",\"kind\":\"mixed\",\"seed\":1000,\"attention\":" + warm.json() +
       ",\"model_updates\":" + model.updates.toString() + "}");
     const lossStartIndex = model.lossHistory.length;
     for (let k = 0; k < all.length; k++) {
-      for (let seed: i64 = 1; seed <= seeds; seed++) {
+      for (let seed: i64 = firstSeed; seed < firstSeed + seeds; seed++) {
         const spec = specOf(all[k], <u64>seed, seconds);
-        const fair = runOnce(spec, false);
-        if (fair == null) { useAttention(wasAttention); return 1; }
-        const ai = runOnce(spec, true);
-        if (ai == null) { useAttention(wasAttention); return 1; }
+        const fair = runOnce(spec, "fair");
+        if (fair == null) { setPolicy(wasPolicy); return 1; }
+        const ai = runOnce(spec, "attention");
+        if (ai == null) { setPolicy(wasPolicy); return 1; }
+        const h = runOnce(spec, "heuristic");
+        if (h == null) { setPolicy(wasPolicy); return 1; }
         println("{\"name\":\"sched." + all[k].name + "\",\"seed\":" + seed.toString() + ",\"seconds\":" + num(seconds) +
-          ",\"baseline\":" + fair.json() + ",\"attention\":" + ai.json() + ",\"ratio\":" + ratios(fair, ai) + "}");
+          ",\"baseline\":" + fair.json() + ",\"attention\":" + ai.json() + ",\"heuristic\":" + h.json() +
+          ",\"ratio\":" + ratios(fair, ai) + ",\"ratio_heuristic\":" + ratios(fair, h) + "}");
       }
     }
+    println("{\"name\":\"sched.decision_latency\",\"policy\":\"heuristic\",\"unit\":\"us\",\"p50\":" +
+      num(heuristicDecisionLatency.percentileUs(50)) + ",\"p99\":" + num(heuristicDecisionLatency.percentileUs(99)) +
+      ",\"n\":" + heuristicDecisionLatency.count.toString() + ",\"target_us\":50}");
+    println("{\"name\":\"sched.prediction_error\",\"unit\":\"log2\",\"model_mean_abs_log2\":" + num(modelError.meanLog2) +
+      ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
+      ",\"heuristic_mae_ms\":" + num(heuristicError.meanAbsUs / 1000) + ",\"n\":" + modelError.count.toString() +
+      ",\"model_curve\":" + curve(modelErrorCurve) + ",\"heuristic_curve\":" + curve(heuristicErrorCurve) + "}");
     println("{\"name\":\"sched.decision_latency\",\"policy\":\"fair\",\"unit\":\"us\",\"p50\":" +
       num(fairDecisionLatency.percentileUs(50)) + ",\"p99\":" + num(fairDecisionLatency.percentileUs(99)) +
       ",\"n\":" + fairDecisionLatency.count.toString() + "}");
@@ -176,6 +221,6 @@ registerSubcommand("bench", "sched", "fair vs attention scheduler on the same se
     println("{\"name\":\"sched.model\",\"updates\":" + model.updates.toString() + ",\"decisions\":" + model.decisions.toString() +
       ",\"loss_first_after_warmup\":" + num(first) + ",\"loss_last\":" + num(last) +
       ",\"loss_warmup_first\":" + num(losses.length > 0 ? losses[0] : NaN) + "}");
-    useAttention(wasAttention);
+    setPolicy(wasPolicy);
     return 0;
   });

@@ -1,13 +1,13 @@
 // schedctl: the scheduler's policy and the attention model (kernel/sched, kernel/ai).
 // (`stresstest cpu|io|mixed|interactive` and `bench sched` are sched_stresstest.ts and
 // sched_bench.ts.)
-import { registerCommand } from "../registry";
-import { Options, parseDecimal } from "../args";
+import { registerFamily, registerSubcommand } from "../families";
+import { Options, parseDecimal, noArgs } from "../args";
 import { println, printError } from "../../platform/console";
 import { fixed, table, padLeft } from "../../lib/format";
 import { printable } from "../shell";
 import {
-  useAttention, attentionEnabled, activePolicy, liveTasks, counters,
+  useAttention, setPolicy, heuristicDecisionLatency, heuristicPolicy, policySwitches, attentionEnabled, activePolicy, liveTasks, counters,
   fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency, attentionScoredNoIrqLatency,
   attentionScoredInterrupted, attentionScoredPicks,
 } from "../../sched/scheduler";
@@ -16,11 +16,16 @@ import { LatencyRing } from "../../sched/latency";
 import { activeWorkload } from "../../sched/workload";
 import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attention";
 import { nowTicks, ticksToUs } from "../../platform/time";
+import { modelError, heuristicError, modelErrorCurve, heuristicErrorCurve, ERROR_WINDOW, PredictionError, MAX_WAIT_US } from "../../sched/burst_policy";
 import { attentionPolicy } from "../../ai/attention_policy";
+import { printTable } from "../output";
 
-const USAGE = "schedctl [status] | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
+const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
   "\n  status          policy, task counts, dispatches, context switches" +
-  "\n  transformer     on: pick tasks with the attention model (learning online); off: fair policy" +
+  "\n  policy P        fair: weighted fair queueing; attention: shortest predicted burst first, the burst" +
+  "\n                  predicted by the attention model (learning online); heuristic: the same with an" +
+  "\n                  exponentially averaged burst (kernel/sched/burst_policy.ts). Safe while tasks run." +
+  "\n  transformer     on: policy attention; off: policy fair" +
   "\n  stats           model loss over time, weights, top tasks by score, decision latency p50/p99" +
   "\n    --verbose     every recorded loss and all weight matrices" +
   "\n  reset-weights   back to the seeded initial weights (clears history and buffered decisions)" +
@@ -30,6 +35,21 @@ function latencyLine(name: string, r: LatencyRing): string {
   if (r.count == 0) return "  " + name + ": no decisions yet";
   return "  " + name + ": p50 " + fixed(r.percentileUs(50), 2) + " us, p99 " + fixed(r.percentileUs(99), 2) +
     " us (last " + r.count.toString() + " of " + r.total.toString() + ")";
+}
+
+function errorLine(name: string, e: PredictionError): string {
+  if (e.count == 0) return "  " + name + ": no resolved predictions yet";
+  return "  " + name + ": mean |log2(predicted/actual)| " + fixed(e.meanLog2, 3) + ", mean absolute error " +
+    fixed(e.meanAbsUs / 1000, 3) + " ms (n=" + e.count.toString() + ")";
+}
+
+function curveLine(name: string, c: Array<f64>, verbose: bool): string {
+  if (c.length == 0) return "  " + name + " learning curve: fewer than " + ERROR_WINDOW.toString() + " predictions yet";
+  const from = verbose ? 0 : max(0, c.length - 10);
+  let line = "";
+  for (let i = from; i < c.length; i++) line += (i > from ? " " : "") + fixed(c[i], 3);
+  return "  " + name + " learning curve (mean |log2 error| per " + ERROR_WINDOW.toString() + " predictions, " +
+    (verbose ? "all " : "last " + (c.length - from).toString() + " of ") + c.length.toString() + "): " + line;
 }
 
 function status(): i32 {
@@ -129,43 +149,69 @@ function stats(args: Array<string>): i32 {
       rows.push(["  " + t.id.toString(), t.name, t.kind, fixed(t.lastScore, 4), fixed(t.lastScore * 100, 0)]);
     }
     println("top tasks by score (now, against the current history):");
-    const text = table(rows);
-    println(text.substring(0, text.length - 1));
+    printTable(rows);
   }
   println("decision latency (policy pick with 2+ runnable tasks, counter-timed):");
   println(latencyLine("attention", attentionDecisionLatency));
   println(latencyLine("  of which the model scored candidates", attentionScoredLatency));
   println(latencyLine("    of those, no interrupt inside", attentionScoredNoIrqLatency) + "; " +
     attentionScoredInterrupted.toString() + " of " + attentionScoredPicks.toString() + " had one");
+  println(latencyLine("heuristic", heuristicDecisionLatency));
   println(latencyLine("fair", fairDecisionLatency));
+  // prediction error of the remaining burst, both predictors on the same examples
+  println("burst prediction error (predicted vs actual remaining burst, capped at 200 ms; same examples):");
+  println(errorLine("model", modelError));
+  println(errorLine("heuristic", heuristicError));
+  println(curveLine("model", modelErrorCurve, verbose));
+  println(curveLine("heuristic", heuristicErrorCurve, verbose));
+  println("policy switches: " + policySwitches.toString() + "; starvation bound: a task runnable for " +
+    (MAX_WAIT_US / 1000).toString() + " ms runs next (overdue picks: attention " + attentionPolicy.overduePicks.toString() +
+    ", heuristic " + heuristicPolicy.overduePicks.toString() + ")");
   return 0;
 }
 
-registerCommand("schedctl", "scheduler policy and the attention model", USAGE, (args: Array<string>): i32 => {
-  if (args.length == 0 || (args.length == 1 && args[0] == "status")) return status();
-  const sub = args[0];
-  if (sub == "transformer") {
-    if (args.length != 2 || (args[1] != "on" && args[1] != "off")) { printError("usage: schedctl transformer on|off"); return 1; }
-    if (!useAttention(args[1] == "on")) { printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)"); return 1; }
-    println("scheduler policy: " + activePolicy().name + (args[1] == "on" ? " (attention model picks the next task, learning online)" : ""));
+registerFamily("schedctl", "scheduler policy and the attention model", USAGE, "status");
+registerSubcommand("schedctl", "status", "policy, task counts, dispatches, context switches",
+  "schedctl [status]\n  Policy, task counts, dispatches, context switches.",
+  (rest: Array<string>): i32 => (noArgs("schedctl status", rest) ? status() : 1));
+registerSubcommand("schedctl", "policy", "fair, attention (the model predicts bursts) or heuristic",
+  "schedctl policy fair|attention|heuristic\n  fair: weighted fair queueing; attention: shortest predicted burst first, the burst predicted\n  by the attention model (learning online); heuristic: the same with an exponentially averaged\n  burst (kernel/sched/burst_policy.ts). Safe while tasks run.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1) { printError("usage: schedctl policy fair|attention|heuristic"); return 1; }
+    const from = activePolicy().name;
+    if (!setPolicy(rest[0])) {
+      printError("unknown policy '" + printable(rest[0], 40) + "' (fair, attention or heuristic)");
+      return 1;
+    }
+    println("scheduler policy: " + activePolicy().name + (from != activePolicy().name ? " (was " + from + ")" : " (unchanged)"));
     return 0;
-  }
-  if (sub == "stats") return stats(args.slice(1));
-  if (sub == "reset-weights") {
-    if (args.length != 1) { printError("schedctl reset-weights takes no arguments"); return 1; }
+  });
+registerSubcommand("schedctl", "transformer", "on: the attention model picks tasks; off: the fair policy",
+  "schedctl transformer on|off\n  on: pick tasks with the attention model (learning online); off: fair policy.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1 || (rest[0] != "on" && rest[0] != "off")) { printError("usage: schedctl transformer on|off"); return 1; }
+    if (!useAttention(rest[0] == "on")) { printError("no learned scheduler policy is installed (kernel/init.ts installs it at boot)"); return 1; }
+    println("scheduler policy: " + activePolicy().name + (rest[0] == "on" ? " (attention model picks the next task, learning online)" : ""));
+    return 0;
+  });
+registerSubcommand("schedctl", "stats", "model loss over time, weights, top tasks by score, decision latency",
+  "schedctl stats [--verbose]\n  Model loss over time, weights, top tasks by score, decision latency p50/p99;\n  --verbose: every recorded loss and all weight matrices.",
+  (rest: Array<string>): i32 => stats(rest));
+registerSubcommand("schedctl", "reset-weights", "back to the seeded initial weights",
+  "schedctl reset-weights\n  Back to the seeded initial weights (clears history and buffered decisions).",
+  (rest: Array<string>): i32 => {
+    if (!noArgs("schedctl reset-weights", rest)) return 1;
     attentionPolicy.model.resetWeights();
     println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
     return 0;
-  }
-  if (sub == "set-lr") {
-    if (args.length != 2) { printError("usage: schedctl set-lr X (0 < X <= 1)"); return 1; }
-    const x = parseDecimal(args[1]);
-    if (isNaN(x) || !(x > 0) || x > 1) { printError("learning rate must be a number with 0 < X <= 1, not '" + printable(args[1], 40) + "'"); return 1; }
+  });
+registerSubcommand("schedctl", "set-lr", "SGD learning rate, 0 < X <= 1",
+  "schedctl set-lr X\n  SGD learning rate, 0 < X <= 1.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1) { printError("usage: schedctl set-lr X (0 < X <= 1)"); return 1; }
+    const x = parseDecimal(rest[0]);
+    if (isNaN(x) || !(x > 0) || x > 1) { printError("learning rate must be a number with 0 < X <= 1, not '" + printable(rest[0], 40) + "'"); return 1; }
     attentionPolicy.model.learningRate = x;
     println("learning rate set to " + fixed(x, 6));
     return 0;
-  }
-  if (sub == "status") { printError("schedctl status takes no arguments"); return 1; }
-  printError("unknown schedctl subcommand '" + printable(sub, 40) + "' (try 'schedctl --help')");
-  return 1;
-});
+  });

@@ -1,5 +1,6 @@
 // Basic system commands: version, uname, uptime, ticks, echo, clear, reboot, poweroff.
 import { registerCommand } from "../registry";
+import { noArgs } from "../args";
 import { println, printError, print } from "../../platform/console";
 import { ticks, tick_hz, irq_count, power_off, reboot } from "../../platform/imports";
 import { nowTicks, ticksToUs, counterHz, bootCompleteTicks } from "../../platform/time";
@@ -15,15 +16,10 @@ function syncBeforePowerChange(): void {
   else println("file systems synced and unmounted");
 }
 
-function noArguments(name: string, args: Array<string>): bool {
-  if (args.length == 0) return true;
-  printError(name + " takes no arguments");
-  return false;
-}
 
 registerCommand("version", "show the kernel version", "version\n  Prints the kernel name, version, architecture and toolchain.",
   (args: Array<string>): i32 => {
-    if (!noArguments("version", args)) return 1;
+    if (!noArgs("version", args)) return 1;
     println(SIS_NAME + " " + SIS_VERSION + " " + SIS_ARCH + " (built with " + SIS_TOOLCHAIN + ")");
     return 0;
   });
@@ -44,7 +40,7 @@ registerCommand("uname", "print system information", "uname [-a]\n  -a  print ke
 
 registerCommand("uptime", "time since power-on", "uptime\n  Time since QEMU started (the virtual counter), and since the shell prompt appeared.",
   (args: Array<string>): i32 => {
-    if (!noArguments("uptime", args)) return 1;
+    if (!noArgs("uptime", args)) return 1;
     const now = nowTicks();
     const us = ticksToUs(now);
     const sinceBoot = ticksToUs(now - bootCompleteTicks());
@@ -55,7 +51,7 @@ registerCommand("uptime", "time since power-on", "uptime\n  Time since QEMU star
 
 registerCommand("ticks", "timer ticks and interrupt counts", "ticks\n  Timer interrupts since boot, the tick rate, all interrupts taken, and the raw counter.",
   (args: Array<string>): i32 => {
-    if (!noArguments("ticks", args)) return 1;
+    if (!noArgs("ticks", args)) return 1;
     println("ticks: " + ticks().toString() + " at " + tick_hz().toString() + " Hz; interrupts: " +
       irq_count().toString() + "; counter: " + nowTicks().toString() + " at " + counterHz().toString() + " Hz");
     return 0;
@@ -69,14 +65,14 @@ registerCommand("echo", "print the arguments", "echo [WORD...]\n  Prints the wor
 
 registerCommand("clear", "clear the terminal", "clear\n  Clears the screen (ANSI escape sequence).",
   (args: Array<string>): i32 => {
-    if (!noArguments("clear", args)) return 1;
+    if (!noArgs("clear", args)) return 1;
     print("\x1b[H\x1b[2J");
     return 0;
   });
 
 registerCommand("reboot", "restart the machine", "reboot\n  Syncs and unmounts the file systems, then resets through PSCI SYSTEM_RESET;\n  the firmware boots SIS again.",
   (args: Array<string>): i32 => {
-    if (!noArguments("reboot", args)) return 1;
+    if (!noArgs("reboot", args)) return 1;
     syncBeforePowerChange();
     println("rebooting...");
     reboot();
@@ -85,7 +81,7 @@ registerCommand("reboot", "restart the machine", "reboot\n  Syncs and unmounts t
 
 registerCommand("poweroff", "power the machine off", "poweroff\n  Syncs and unmounts the file systems, then powers off through PSCI SYSTEM_OFF\n  (QEMU exits with status 0).",
   (args: Array<string>): i32 => {
-    if (!noArguments("poweroff", args)) return 1;
+    if (!noArgs("poweroff", args)) return 1;
     syncBeforePowerChange();
     println("powering off");
     power_off();

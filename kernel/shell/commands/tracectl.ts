@@ -1,12 +1,13 @@
 // tracectl: inspect and export the AI decision trace ring (kernel/ai/trace.ts).
-import { registerCommand } from "../registry";
-import { Options, parseUnsigned } from "../args";
+import { registerFamily, registerSubcommand } from "../families";
+import { Options, parseUnsigned, noArgs } from "../args";
 import { println, printError } from "../../platform/console";
 import { fixed, table, padRight } from "../../lib/format";
 import * as trace from "../../ai/trace";
 import { tracesJson } from "../../ai/trace_json";
 import { writeFile, fileSinkError } from "../../ai/export_sink";
 import { printable } from "../shell";
+import { printTable } from "../output";
 
 const USAGE = "tracectl list [--recent N] | show ID | stats | clear | export [--recent N] (--path FILE | --serial)" +
   "\n  list      the newest decisions (default 20): id, time, subsystem, model version, output, confidence, outcome" +
@@ -47,16 +48,12 @@ function list(args: Array<string>): i32 {
       trace.traceActionName(id) + " " + trace.traceAction(id).toString(), fixed(trace.traceConfidence(id), 3),
       trace.traceResolved(id) ? fixed(trace.traceOutcome(id), 4) : "pending"]);
   }
-  print_(table(rows));
+  printTable(rows);
   println("(" + (rows.length - 1).toString() + " of " + trace.traceCount().toString() + " held; ids " +
     oldest.toString() + ".." + newest.toString() + ")");
   return 0;
 }
 
-function print_(s: string): void {
-  // table() ends with a newline
-  println(s.length > 0 ? s.substring(0, s.length - 1) : s);
-}
 
 function show(args: Array<string>): i32 {
   if (args.length != 1) { printError("usage: tracectl show ID"); return 1; }
@@ -98,7 +95,7 @@ function stats(): i32 {
     rows.push([trace.subsystemName(s), trace.subsystemRecorded(s).toString(), trace.subsystemResolved(s).toString(),
       trace.subsystemLostUnresolved(s).toString(), (<i64>h[0]).toString(), val(h[2], 4), val(h[3], 4), val(h[4], 4)]);
   }
-  print_(table(rows));
+  printTable(rows);
   return 0;
 }
 
@@ -126,24 +123,25 @@ function exportTraces(args: Array<string>): i32 {
   return 0;
 }
 
-registerCommand("tracectl", "inspect and export AI decision traces", USAGE, (args: Array<string>): i32 => {
-  if (args.length == 0) { println(USAGE); return 1; }
-  const sub = args[0];
-  const rest = args.slice(1);
-  if (sub == "list") return list(rest);
-  if (sub == "show") return show(rest);
-  if (sub == "stats") {
-    if (rest.length > 0) { printError("tracectl stats takes no arguments"); return 1; }
-    return stats();
-  }
-  if (sub == "clear") {
-    if (rest.length > 0) { printError("tracectl clear takes no arguments"); return 1; }
+registerFamily("tracectl", "inspect and export AI decision traces", USAGE);
+registerSubcommand("tracectl", "list", "the newest decisions",
+  "tracectl list [--recent N]\n  The newest decisions (default 20): id, time, subsystem, model version, output, confidence, outcome.",
+  (rest: Array<string>): i32 => list(rest));
+registerSubcommand("tracectl", "show", "one decision with its input features",
+  "tracectl show ID\n  One decision with its input features.",
+  (rest: Array<string>): i32 => show(rest));
+registerSubcommand("tracectl", "stats", "decisions per subsystem",
+  "tracectl stats\n  Decisions per subsystem: recorded, resolved, mean outcome, mean |output - outcome|.",
+  (rest: Array<string>): i32 => (noArgs("tracectl stats", rest) ? stats() : 1));
+registerSubcommand("tracectl", "clear", "forget every held decision",
+  "tracectl clear\n  Forgets every held decision (ids keep counting).",
+  (rest: Array<string>): i32 => {
+    if (!noArgs("tracectl clear", rest)) return 1;
     const n = trace.traceCount();
     trace.clearTraces();
     println("cleared " + n.toString() + " decisions");
     return 0;
-  }
-  if (sub == "export") return exportTraces(rest);
-  printError("unknown tracectl subcommand '" + printable(sub, 40) + "' (try 'tracectl --help')");
-  return 1;
-});
+  });
+registerSubcommand("tracectl", "export", "write the decisions as JSON",
+  "tracectl export [--recent N] (--path FILE | --serial)\n  Writes the decisions as JSON to FILE (needs a mounted file system), or --serial to print it.",
+  (rest: Array<string>): i32 => exportTraces(rest));

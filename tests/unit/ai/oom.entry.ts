@@ -34,6 +34,8 @@ import { consoleShell } from "../../../kernel/shell/shell";
 import "../../../kernel/shell/commands/crashctl";
 import "../../../kernel/shell/commands/memctl";
 import "../../../kernel/shell/commands/tracectl";
+import "../../../kernel/shell/commands/stresstest";
+import "../../../kernel/shell/commands/mem_stresstest";
 
 let memstatStarted = false;
 /** initMemory() and the "memstat" sampler task, as kernel/init.ts boots them. */

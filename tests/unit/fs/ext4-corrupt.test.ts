@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { Ext4Node } from "../../host/ext4-node.ts";
 import { ensureTestImages, imagePath } from "../../../images/test-images.ts";
+import { xorshift32Fraction as rng } from "../../host/rng.ts";
 
 /** Metadata regions of a clean image, as [start, end) byte ranges, by kind. */
 function regions(image: string): Map<string, [number, number][]> {
@@ -38,16 +39,6 @@ function regions(image: string): Map<string, [number, number][]> {
   ]);
 }
 
-/** xorshift32 */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 describe("ext4: corrupt images give clear errors and never trap", function () {
   this.timeout(600000);

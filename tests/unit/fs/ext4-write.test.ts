@@ -15,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Ext4Node } from "../../host/ext4-node.ts";
 import { ensureTestImages, imagePath, seededBytes } from "../../../images/test-images.ts";
+import { xorshift32Fraction as rng } from "../../host/rng.ts";
 
 const ROUNDS = Number(process.env.FS_ROUNDS ?? 40);
 const SEQUENCES = Number(process.env.FS_SEQUENCES ?? 50);
@@ -42,15 +43,6 @@ class Model {
   }
 }
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -9,19 +9,10 @@
 import assert from "node:assert/strict";
 import { loadMm, Arena, ReferenceModel, KIND_PLAIN, KIND_MOVABLE, MAX_ORDER } from "./model.ts";
 import type { KernelModule } from "../../host/compile.ts";
+import { xorshift32 as random } from "../../host/rng.ts";
 
 const OPERATIONS = 1_000_000;
 
-/** xorshift32: the test's own seeded random source. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 describe("buddy allocator: randomized differential test against a reference model", function () {
   this.timeout(120000);

@@ -6,20 +6,12 @@ import assert from "node:assert/strict";
 import { loadKernelModule, KernelModule } from "../../host/compile.ts";
 import { HostPlatform, COUNTER_HZ } from "../../host/platform.ts";
 import { ENTRY, MEMORY_BASE, loadMm } from "./model.ts";
+import { xorshift32 as xorshift } from "../../host/rng.ts";
 
 const WINDOW_PAGES = MEMORY_BASE / 4096;
 const RAM = 0x40000000n;
 const MIB = 1n << 20n;
 
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 describe("page allocator: built from the UEFI memory map", function () {
   this.timeout(60000);

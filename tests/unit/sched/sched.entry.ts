@@ -3,8 +3,9 @@
 // host clock, and the shell commands (ps, kill, schedctl, stresstest).
 import { Task, StepResult, TaskState } from "../../../kernel/sched/task";
 import { Event } from "../../../kernel/sched/event";
-import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, installLearnedPolicy } from "../../../kernel/sched/scheduler";
+import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, installLearnedPolicy, setPolicy, counters } from "../../../kernel/sched/scheduler";
 import { attentionPolicy } from "../../../kernel/ai/attention_policy";
+import { modelError, modelErrorCurve, heuristicErrorCurve, heuristicError, clearPredictionErrors } from "../../../kernel/sched/burst_policy";
 import { Random } from "../../../kernel/lib/random";
 import { registerPeriodicTask } from "../../../kernel/sched/periodic";
 import { pendingAnnouncements } from "../../../kernel/sched/announce";
@@ -230,3 +231,26 @@ export function compareFixedPath(seed: i32, cases: i32): void {
 }
 export function embedWorst(): i32 { return embedWorstQ16; }
 export function scoreWorstDiff(): f64 { return scoreWorst; }
+
+// ---- the burst policies (tests/unit/sched/burst.test.ts) ----
+export function policy(name: string): bool { return setPolicy(name); }
+export function contextSwitches(): f64 { return <f64>counters.contextSwitches; }
+export function maxWaitUs(id: i32): f64 { return <f64>ticksToUs(task(id).maxWaitTicks); }
+export function predictedUs(id: i32): f64 { return task(id).predictedUs; }
+export function burstEmaUs(id: i32): f64 { return task(id).burstEmaUs; }
+export function modelUpdates(): i32 { return <i32>attentionPolicy.model.updates; }
+export function lossCount(): i32 { return attentionPolicy.model.lossHistory.length; }
+export function lossAt(i: i32): f64 { return attentionPolicy.model.lossHistory[i]; }
+export function curveCount(): i32 { return modelErrorCurve.length; }
+export function modelCurveAt(i: i32): f64 { return modelErrorCurve[i]; }
+export function heuristicCurveAt(i: i32): f64 { return heuristicErrorCurve[i]; }
+export function modelErrorMean(): f64 { return modelError.meanLog2; }
+export function heuristicErrorMean(): f64 { return heuristicError.meanLog2; }
+/** Sum of |w| over the model's parameters (to see that learning changes them). */
+export function weightSum(): f64 {
+  const p = attentionPolicy.model.params;
+  let s: f64 = 0;
+  for (let i = 0; i < p.length; i++) s += Math.abs(p[i]);
+  return s;
+}
+export function resetModel(): void { attentionPolicy.model.resetWeights(); clearPredictionErrors(); }

@@ -34,6 +34,16 @@ export function editorFeed(bytes: string): i32 {
   lastEvent = event;
   return event;
 }
+/** Feeds bytes that all arrive at time `us` (microseconds; the editor times out a lone ESC). */
+export function editorFeedAt(bytes: string, us: u64): i32 {
+  let event: i32 = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const e = editorInstance.feed(<u8>bytes.charCodeAt(i), us);
+    if (e != EditorEvent.None) event = e;
+  }
+  return event;
+}
+export function shellCurrent(): string { return consoleShell.editor.current; }
 export function editorLine(): string { return editorInstance.line; }
 export function editorCurrent(): string { return editorInstance.current; }
 export function editorCursor(): i32 { return editorInstance.cursorPosition; }

@@ -127,6 +127,46 @@ describe("line editor", () => {
   });
 });
 
+describe("line editor: Tab and a lone ESC (issue 24, bug 9)", () => {
+  beforeEach(() => k.exports.editorReset());
+  it("a lone ESC followed by another byte does not eat it", () => {
+    k.exports.editorFeed("ab\x1bc\x1b\x1b[D\r");
+    assert.equal(k.exports.editorLine(), "abc", "ESC c inserts c; ESC ESC [D is one lone ESC, then Left");
+  });
+  it("ESC then '[' after more than 50 ms is a lone ESC and the text '['", () => {
+    k.exports.editorFeedAt("ls", 1_000_000n);
+    k.exports.editorFeedAt("\x1b", 1_000_000n);
+    k.exports.editorFeedAt("[A", 1_200_000n);
+    assert.equal(k.exports.editorCurrent(), "ls[A");
+    k.exports.editorFeedAt("\x1b", 2_000_000n);
+    k.exports.editorFeedAt("[D", 2_010_000n); // within 50 ms: an arrow key
+    assert.equal(k.exports.editorCursor(), 3);
+  });
+  it("Tab with no completer inserts nothing (ls<TAB>/ stays ls/ without a Tab byte)", () => {
+    k.exports.editorFeed("ls\t /\r");
+    assert.equal(k.exports.editorLine(), "ls /");
+  });
+  it("the console shell completes command names: one match, a common prefix, a listing", () => {
+    k.exports.shellType("\x15"); // Ctrl-U: an empty line
+    k.exports.shellType("ec\t");
+    assert.equal(k.exports.shellCurrent(), "echo ");
+    k.exports.shellType("\x15mem\t");
+    assert.equal(k.exports.shellCurrent(), "meminfo ");
+    k.exports.shellType("\x15help\t");
+    assert.equal(k.exports.shellCurrent(), "help ", "a whole command name gets its space");
+    k.exports.shellType("\x15u");
+    k.platform.takeOutput();
+    k.exports.shellType("\t");
+    const current = k.exports.shellCurrent();
+    const out = k.platform.takeOutput();
+    k.exports.shellType("\x15");
+    k.platform.takeOutput();
+    assert.equal(current, "u", "uname, uptime: nothing to add");
+    assert.match(out, /\r\nuname  uptime\r\n/);
+    assert.match(out, /sis> u\x1b\[K$/, "the line is drawn again");
+  });
+});
+
 describe("formatting helpers", () => {
   it("formats hex, fixed-point, byte sizes, clocks and durations", () => {
     assert.equal(k.exports.fmtHex(0xdeadbeefn, 10), "00deadbeef");

@@ -1,0 +1,112 @@
+// Language-model speed: decode tok/s and prompt tok/s of the in-kernel engine (kernel/llm/)
+// on random-weight checkpoints of three shapes from issue 13 (stories260K, a 1M-parameter
+// dim-128 model, stories15M), greedy, the same files on Node (the wasm build of the kernel)
+// and in QEMU (llmctl on an ext4 disk built here, attached as vdb). Each line is the median
+// of RUNS runs. The issue's anchors for run.c (gcc -O3) are printed alongside, labelled as
+// quoted, not measured here: about 400 / 168 / 12 tok/s in a Linux guest on the same QEMU
+// flags, 7,700 / 2,800 / 143 natively on the host.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { QemuSession } from "../host/qemu.ts";
+import { SHAPES, randomWeights, checkpointBytes, makeTokenizer } from "../host/llm-models.ts";
+import { BenchResult, summarize } from "./lib.ts";
+import { loadLlm, loadBytes } from "../tests/unit/llm/harness.ts";
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+const RUNS = 3;
+const PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. " +
+  "One day, she saw a big red ball in the park.";
+// LLM_BENCH_SHAPES=stories260K,m1 runs a subset
+const ALL_PLAN: { shape: keyof typeof SHAPES; tokens: number; anchorQemu: number; anchorHost: number }[] = [
+  { shape: "stories260K", tokens: 256, anchorQemu: 400, anchorHost: 7700 },
+  { shape: "m1", tokens: 256, anchorQemu: 168, anchorHost: 2800 },
+  { shape: "stories15M", tokens: 96, anchorQemu: 12, anchorHost: 143 },
+];
+const PLAN = ALL_PLAN.filter((p) => !process.env.LLM_BENCH_SHAPES || process.env.LLM_BENCH_SHAPES.split(",").includes(p.shape));
+
+function files(): { dir: string; names: Map<string, [string, string]> } {
+  const dir = path.join(ROOT, "build/bench/llm");
+  fs.mkdirSync(dir, { recursive: true });
+  const names = new Map<string, [string, string]>();
+  for (const p of PLAN) {
+    const s = SHAPES[p.shape];
+    const ckpt = path.join(dir, `${p.shape}.bin`), tok = path.join(dir, `tok${s.vocab}.bin`);
+    if (!fs.existsSync(ckpt)) fs.writeFileSync(ckpt, checkpointBytes(randomWeights(s, 1000 + s.dim)));
+    if (!fs.existsSync(tok)) fs.writeFileSync(tok, makeTokenizer(s.vocab, 42).bytes);
+    names.set(p.shape, [ckpt, tok]);
+  }
+  return { dir, names };
+}
+
+function result(where: string, shape: string, decode: number[], prompt: number[], promptTokens: number, anchor: number): BenchResult[] {
+  return [
+    summarize(`llm decode ${shape}`, "tok/s", decode, { where, anchor_run_c_tok_s: anchor, anchor_note: "run.c figure quoted in issue 13, not measured here" }),
+    summarize(`llm prompt ${shape}`, "tok/s", prompt, { where, prompt_tokens: promptTokens }),
+  ];
+}
+
+async function onNode(names: Map<string, [string, string]>): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  const k = await loadLlm();
+  for (const p of PLAN) {
+    const [ckpt, tok] = names.get(p.shape)!;
+    const e = loadBytes(k, fs.readFileSync(ckpt), fs.readFileSync(tok));
+    if (e) throw new Error(e);
+    const prompt = k.exports.encode(PROMPT, true);
+    const n = prompt.split(",").length;
+    const decode: number[] = [], pr: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const ids = k.exports.generateIds(prompt, p.tokens, 0, 0.9, 1n).split(",").length;
+      decode.push(ids / (Number(k.exports.decodeMicros()) / 1e6));
+      pr.push(n / (Number(k.exports.promptMicros()) / 1e6));
+    }
+    out.push(...result("node", p.shape, decode, pr, n, p.anchorHost));
+    k.exports.unload();
+  }
+  return out;
+}
+
+async function inQemu(dir: string, names: Map<string, [string, string]>): Promise<BenchResult[]> {
+  const image = path.join(ROOT, "build/bench/llm.img");
+  const stage = path.join(dir, "disk");
+  fs.rmSync(stage, { recursive: true, force: true });
+  fs.mkdirSync(stage);
+  for (const [ckpt, tok] of names.values()) {
+    fs.copyFileSync(ckpt, path.join(stage, path.basename(ckpt)));
+    fs.copyFileSync(tok, path.join(stage, path.basename(tok)));
+  }
+  fs.rmSync(image, { force: true });
+  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-d", stage, image, "128M"], { stdio: "ignore" });
+  fs.rmSync(stage, { recursive: true, force: true });
+  const s = await QemuSession.start({ disks: [image] });
+  const out: BenchResult[] = [];
+  try {
+    await s.waitForPrompt();
+    await s.run("mount -r vdb /mnt");
+    for (const p of PLAN) {
+      const [ckpt, tok] = names.get(p.shape)!;
+      const load = await s.run(`llmctl load /mnt/${path.basename(ckpt)} --tokenizer /mnt/${path.basename(tok)}`, 600000);
+      if (!/^loaded /m.test(load)) throw new Error(load);
+      const decode: number[] = [], pr: number[] = [];
+      let n = 0;
+      for (let r = 0; r < RUNS; r++) {
+        const j = JSON.parse((await s.run(`llmctl generate "${PROMPT}" --temp 0 --tokens ${p.tokens} --json`, 600000)).trim());
+        n = j.prompt_tokens.length;
+        decode.push(j.tokens.length / (j.decode_us / 1e6));
+        pr.push(n / (j.prompt_us / 1e6));
+      }
+      out.push(...result("qemu", p.shape, decode, pr, n, p.anchorQemu));
+      await s.run("llmctl unload");
+    }
+  } finally {
+    await s.close();
+  }
+  return out;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const { dir, names } = files();
+  return [...(await onNode(names)), ...(await inQemu(dir, names))];
+}

@@ -1,0 +1,246 @@
+// The transformer forward pass (llama2 architecture, as llama2.c's run.c defines it) over a
+// model held in one contiguous region of pages (config.ts draws the layout).
+//
+// forward(tokens, count, pos): runs `count` tokens at positions pos..pos+count-1 through every
+// layer together, so each weight row is loaded once per batch (matrix-matrix) instead of once
+// per token, appends their keys and values to the KV cache, and leaves the logits of the last
+// one in `logits`. Decoding is the same call with count = 1.
+//
+// Per layer, for each token x (dim):  xb = rmsnorm(x) * rms_att
+//   q = wq xb, k = wk xb, v = wv xb; RoPE on q and k; k, v -> cache[pos]
+//   per query head h (kv head h / (heads / kv_heads)): softmax(q.k_t / sqrt(head_size)) over
+//   t = 0..pos, out = sum_t a_t v_t;  x += wo out
+//   xb = rmsnorm(x) * rms_ffn;  x += w2 (silu(w1 xb) * (w3 xb))
+// then logits = wcls (rmsnorm(x) * rms_final).
+// Arithmetic is f32 like run.c; the inner loops are plain loads over raw addresses so wasm2c
+// turns them into simple C loops.
+import { ModelConfig, Layout, BATCH } from "./config";
+
+export class Model {
+  base: usize;
+  config: ModelConfig;
+  layout: Layout;
+  /** Pages of the region (for freeing). */
+  pages: u32;
+  // cached addresses
+  tokEmb: usize; rmsAtt: usize; wq: usize; wk: usize; wv: usize; wo: usize; rmsFfn: usize;
+  w1: usize; w2: usize; w3: usize; rmsFinal: usize; wcls: usize;
+  keyCache: usize; valueCache: usize;
+  x: usize; xb: usize; xb2: usize; q: usize; k: usize; v: usize; hb: usize; hb2: usize;
+  att: usize; logits: usize; pairs: usize; rope: usize;
+
+  constructor(base: usize, pages: u32, config: ModelConfig, layout: Layout) {
+    this.base = base; this.pages = pages; this.config = config; this.layout = layout;
+    this.tokEmb = base + <usize>layout.tokEmb; this.rmsAtt = base + <usize>layout.rmsAtt;
+    this.wq = base + <usize>layout.wq; this.wk = base + <usize>layout.wk; this.wv = base + <usize>layout.wv;
+    this.wo = base + <usize>layout.wo; this.rmsFfn = base + <usize>layout.rmsFfn;
+    this.w1 = base + <usize>layout.w1; this.w2 = base + <usize>layout.w2; this.w3 = base + <usize>layout.w3;
+    this.rmsFinal = base + <usize>layout.rmsFinal; this.wcls = base + <usize>layout.wcls;
+    this.keyCache = base + <usize>layout.keyCache; this.valueCache = base + <usize>layout.valueCache;
+    this.x = base + <usize>layout.x; this.xb = base + <usize>layout.xb; this.xb2 = base + <usize>layout.xb2;
+    this.q = base + <usize>layout.q; this.k = base + <usize>layout.k; this.v = base + <usize>layout.v;
+    this.hb = base + <usize>layout.hb; this.hb2 = base + <usize>layout.hb2;
+    this.att = base + <usize>layout.att; this.logits = base + <usize>layout.logits; this.pairs = base + <usize>layout.pairs;
+    this.rope = base + <usize>layout.rope;
+    fillRopeTable(this.rope, config.seqLen, config.headSize);
+  }
+
+  /** Index of the first weight that is NaN or infinite, or -1. */
+  firstNonFiniteWeight(): i64 {
+    const n = <usize>(this.layout.weightsEnd >> 2);
+    for (let i: usize = 0; i < n; i++) {
+      if ((load<u32>(this.base + (i << 2)) & 0x7f800000) == 0x7f800000) return <i64>i;
+    }
+    return -1;
+  }
+
+  /**
+   * Runs tokens[0..count) at positions pos..; logits of the last one end up in `logits`.
+   * count <= BATCH and pos + count <= seqLen (the caller checks).
+   */
+  forward(tokens: usize, count: i32, pos: i32): void {
+    const c = this.config;
+    const dim = c.dim, hidden = c.hidden, kvDim = c.kvDim, hs = c.headSize, seq = c.seqLen;
+    const kvMul = c.heads / c.kvHeads;
+    const D = <usize>dim << 2, KV = <usize>kvDim << 2, H = <usize>hidden << 2;
+    for (let b = 0; b < count; b++) {
+      const tok = load<i32>(tokens + (<usize>b << 2));
+      memory.copy(this.x + <usize>b * D, this.tokEmb + <usize>tok * D, D);
+    }
+    const scale: f32 = 1.0 / Mathf.sqrt(<f32>hs);
+    for (let l = 0; l < c.layers; l++) {
+      const L = <usize>l;
+      for (let b = 0; b < count; b++) rmsnorm(this.xb + <usize>b * D, this.x + <usize>b * D, this.rmsAtt + L * D, dim);
+      matmul(this.q, this.xb, this.wq + L * D * <usize>dim, count, dim, dim);
+      matmul(this.k, this.xb, this.wk + L * D * <usize>kvDim, count, dim, kvDim);
+      matmul(this.v, this.xb, this.wv + L * D * <usize>kvDim, count, dim, kvDim);
+      const layerKeys = this.keyCache + L * <usize>seq * KV;
+      const layerValues = this.valueCache + L * <usize>seq * KV;
+      for (let b = 0; b < count; b++) {
+        const p = pos + b;
+        rope(this.q + <usize>b * D, this.k + <usize>b * KV, this.rope, p, dim, kvDim, hs);
+        memory.copy(layerKeys + <usize>p * KV, this.k + <usize>b * KV, KV);
+        memory.copy(layerValues + <usize>p * KV, this.v + <usize>b * KV, KV);
+      }
+      // attention: the output of token b goes to xb[b] (its normalised input is used up)
+      for (let b = 0; b < count; b++) {
+        const p = pos + b;
+        for (let h = 0; h < c.heads; h++) {
+          const qh = this.q + <usize>b * D + (<usize>(h * hs) << 2);
+          const kvOff = <usize>((h / kvMul) * hs) << 2;
+          const att = this.att + (<usize>(h * seq) << 2);
+          for (let t = 0; t <= p; t++) {
+            att_store(att, t, dot(qh, layerKeys + <usize>t * KV + kvOff, hs) * scale);
+          }
+          softmax(att, p + 1);
+          const out = this.xb + <usize>b * D + (<usize>(h * hs) << 2);
+          memory.fill(out, 0, <usize>hs << 2);
+          for (let t = 0; t <= p; t++) {
+            axpy(out, layerValues + <usize>t * KV + kvOff, load<f32>(att + (<usize>t << 2)), hs);
+          }
+        }
+      }
+      matmul(this.xb2, this.xb, this.wo + L * D * <usize>dim, count, dim, dim);
+      addInto(this.x, this.xb2, count * dim);
+      for (let b = 0; b < count; b++) rmsnorm(this.xb + <usize>b * D, this.x + <usize>b * D, this.rmsFfn + L * D, dim);
+      matmul(this.hb, this.xb, this.w1 + L * D * <usize>hidden, count, dim, hidden);
+      matmul(this.hb2, this.xb, this.w3 + L * D * <usize>hidden, count, dim, hidden);
+      swiglu(this.hb, this.hb2, count * hidden);
+      matmul(this.xb, this.hb, this.w2 + L * H * <usize>dim, count, hidden, dim);
+      addInto(this.x, this.xb, count * dim);
+    }
+    const last = this.x + <usize>(count - 1) * D;
+    rmsnorm(last, last, this.rmsFinal, dim);
+    matmul(this.logits, last, this.wcls, 1, dim, c.vocab);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function att_store(att: usize, t: i32, v: f32): void { store<f32>(att + (<usize>t << 2), v); }
+
+/** o = w * x / sqrt(mean(x^2) + 1e-5); o may be x. */
+export function rmsnorm(o: usize, x: usize, w: usize, n: i32): void {
+  let ss: f32 = 0;
+  for (let i = 0; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); ss += v * v; }
+  ss = ss / <f32>n + 1e-5;
+  const inv: f32 = 1.0 / Mathf.sqrt(ss);
+  for (let i = 0; i < n; i++) {
+    const a = <usize>i << 2;
+    store<f32>(o + a, load<f32>(w + a) * (inv * load<f32>(x + a)));
+  }
+}
+
+export function softmax(x: usize, n: i32): void {
+  let max = load<f32>(x);
+  for (let i = 1; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); if (v > max) max = v; }
+  let sum: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    const a = x + (<usize>i << 2);
+    const e = Mathf.exp(load<f32>(a) - max);
+    store<f32>(a, e);
+    sum += e;
+  }
+  const inv: f32 = 1.0 / sum;
+  for (let i = 0; i < n; i++) { const a = x + (<usize>i << 2); store<f32>(a, load<f32>(a) * inv); }
+}
+
+/** Dot product with four accumulators: fewer loop branches, and independent adds. */
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const pa = a + (<usize>j << 2), pb = b + (<usize>j << 2);
+    s0 += load<f32>(pa) * load<f32>(pb);
+    s1 += load<f32>(pa, 4) * load<f32>(pb, 4);
+    s2 += load<f32>(pa, 8) * load<f32>(pb, 8);
+    s3 += load<f32>(pa, 12) * load<f32>(pb, 12);
+  }
+  for (; j < n; j++) { const o = <usize>j << 2; s0 += load<f32>(a + o) * load<f32>(b + o); }
+  return (s0 + s1) + (s2 + s3);
+}
+
+// @ts-ignore: decorator
+@inline function axpy(y: usize, x: usize, a: f32, n: i32): void {
+  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o)); }
+}
+
+function addInto(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o)); }
+}
+
+function swiglu(h: usize, h3: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(h + o);
+    store<f32>(h + o, v * (1.0 / (1.0 + Mathf.exp(-v))) * load<f32>(h3 + o));
+  }
+}
+
+/**
+ * RoPE on token position pos: rotate pairs (i, i+1) of q (dim) and k (kv_dim) by
+ * pos * freq(i % head_size); cos/sin come from the table fillRopeTable() made at load.
+ */
+function rope(q: usize, k: usize, table: usize, pos: i32, dim: i32, kvDim: i32, hs: i32): void {
+  const row = table + (<usize>(pos * hs) << 2); // hs/2 pairs of (cos, sin)
+  for (let i = 0; i < dim; i += 2) {
+    const t = row + (<usize>(i % hs) << 2);
+    const fcr = load<f32>(t), fci = load<f32>(t, 4);
+    const o = <usize>i << 2;
+    const q0 = load<f32>(q + o), q1 = load<f32>(q + o, 4);
+    store<f32>(q + o, q0 * fcr - q1 * fci);
+    store<f32>(q + o, q0 * fci + q1 * fcr, 4);
+    if (i < kvDim) {
+      const k0 = load<f32>(k + o), k1 = load<f32>(k + o, 4);
+      store<f32>(k + o, k0 * fcr - k1 * fci);
+      store<f32>(k + o, k0 * fci + k1 * fcr, 4);
+    }
+  }
+}
+
+/** cos and sin of pos * 10000^(-j/head_size) for every position and even j, in f32 like run.c. */
+export function fillRopeTable(table: usize, seq: i32, hs: i32): void {
+  for (let pos = 0; pos < seq; pos++) {
+    for (let j = 0; j < hs; j += 2) {
+      const freq: f32 = 1.0 / Mathf.pow(10000.0, <f32>j / <f32>hs);
+      const val = <f32>pos * freq;
+      const t = table + (<usize>(pos * hs + j) << 2);
+      store<f32>(t, Mathf.cos(val));
+      store<f32>(t, Mathf.sin(val), 4);
+    }
+  }
+}
+
+/**
+ * out[b][d] = sum_j w[d][j] * x[b][j] for b < count: W is [outDim][inDim] row-major, x and
+ * out are [count][inDim] and [count][outDim]. Each weight row is used for up to 4 tokens per
+ * pass with 4 accumulators, so a batch reads the weights count/4 times instead of count.
+ */
+export function matmul(out: usize, x: usize, w: usize, count: i32, inDim: i32, outDim: i32): void {
+  const IN = <usize>inDim << 2, OUT = <usize>outDim << 2;
+  let b = 0;
+  for (; b + 4 <= count; b += 4) {
+    const x0 = x + <usize>b * IN, x1 = x0 + IN, x2 = x1 + IN, x3 = x2 + IN;
+    const o0 = out + <usize>b * OUT, o1 = o0 + OUT, o2 = o1 + OUT, o3 = o2 + OUT;
+    for (let d = 0; d < outDim; d++) {
+      const row = w + <usize>d * IN;
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      for (let j = 0; j < inDim; j++) {
+        const o = <usize>j << 2;
+        const wj = load<f32>(row + o);
+        s0 += wj * load<f32>(x0 + o);
+        s1 += wj * load<f32>(x1 + o);
+        s2 += wj * load<f32>(x2 + o);
+        s3 += wj * load<f32>(x3 + o);
+      }
+      const od = <usize>d << 2;
+      store<f32>(o0 + od, s0); store<f32>(o1 + od, s1); store<f32>(o2 + od, s2); store<f32>(o3 + od, s3);
+    }
+  }
+  for (; b < count; b++) {
+    const xr = x + <usize>b * IN, orow = out + <usize>b * OUT;
+    for (let d = 0; d < outDim; d++) {
+      store<f32>(orow + (<usize>d << 2), dot(w + <usize>d * IN, xr, inDim));
+    }
+  }
+}

@@ -1,0 +1,359 @@
+// A process's address space: its user pages, the translation tables that map them and the
+// regions (VMAs) that say what may be mapped where.
+//
+// Tables are built here in TypeScript, in 4 KiB pages from kernel/mm. One level-2 table
+// covers the whole user range [0, USER_TOP) (see layout.ts); each of its entries points to
+// a level-3 table of 512 page descriptors:
+//
+//   L3 page descriptor (ARMv8-A, 4 KiB granule)
+//   63..59 | 58 SW:none | 57..55 SW:prot | 54 UXN | 53 PXN | 47..12 phys | 11 nG | 10 AF |
+//   9..8 SH | 7..6 AP (01 = EL0 read/write, 11 = EL0 read-only) | 4..2 AttrIndx | 1..0 = 11
+//
+// AF, SH and AttrIndx come from the platform (user_page_attributes: the MAIR index the
+// kernel's own normal memory uses). PXN is always set: the kernel never executes user pages.
+// A PROT_NONE page keeps its frame with bit 0 clear and bit 58 set.
+//
+// Pages are mapped lazily: a region reserves addresses and a fault inside it maps a zeroed
+// page (stack growth, bss, brk, anonymous mmap). fork copies every present page (no
+// copy-on-write). The kernel reads and writes user memory only through copyIn/copyOut and
+// friends, which walk these tables and honour the EL0 permissions: a bad pointer is EFAULT.
+import { allocPagesZeroed, freePages } from "../mm/pages";
+import { ramPhysBase } from "../platform/dma";
+import { user_page_attributes } from "./user_imports";
+import { PAGE, USER_BASE, USER_TOP } from "./layout";
+
+export const PROT_READ: u32 = 1;
+export const PROT_WRITE: u32 = 2;
+export const PROT_EXEC: u32 = 4;
+
+const DESC_VALID: u64 = 3; // table (L2) or page (L3)
+const AP_EL0_RW: u64 = 1 << 6;
+const AP_EL0_RO: u64 = 3 << 6;
+const NG: u64 = 1 << 11;
+const PXN: u64 = 1 << 53;
+const UXN: u64 = 1 << 54;
+const SW_PROT_SHIFT: u64 = 55;
+const SW_NONE: u64 = 1 << 58;
+const PHYS_MASK: u64 = 0x0000fffffffff000;
+
+/** A reserved range of user addresses and what may be done there. */
+export class Region {
+  constructor(public start: u64, public end: u64, public prot: u32, public name: string) {}
+}
+
+function physOf(linear: usize): u64 { return ramPhysBase() + <u64>linear; }
+function linearOf(phys: u64): usize { return <usize>((phys & PHYS_MASK) - ramPhysBase()); }
+
+export class AddressSpace {
+  /** Linear address of the level-2 table (0 when out of memory at creation). */
+  l2: usize = 0;
+  regions: Array<Region> = new Array<Region>(0);
+  /** User pages currently present (not counting tables). */
+  pages: i32 = 0;
+  tables: i32 = 0;
+  brkStart: u64 = 0;
+  brk: u64 = 0;
+  mmapNext: u64 = 0;
+  /** Set when pages were written that may hold code: the next entry syncs the I-cache. */
+  codeChanged: bool = true;
+
+  constructor() {
+    this.l2 = allocPagesZeroed(0);
+    if (this.l2 != 0) this.tables = 1;
+  }
+
+  l2Phys(): u64 { return physOf(this.l2); }
+
+  // ---- regions ----
+  findRegion(va: u64): Region | null {
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i];
+      if (va >= r.start && va < r.end) return r;
+    }
+    return null;
+  }
+
+  /** True when [start, end) touches no region. */
+  isFree(start: u64, end: u64): bool {
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i];
+      if (start < r.end && r.start < end) return false;
+    }
+    return true;
+  }
+
+  addRegion(start: u64, end: u64, prot: u32, name: string): Region {
+    const r = new Region(start, end, prot, name);
+    this.regions.push(r);
+    return r;
+  }
+
+  /** Removes [start, end) from every region (splitting them) and unmaps its pages. */
+  removeRange(start: u64, end: u64): void {
+    const kept = new Array<Region>(0);
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i];
+      if (end <= r.start || r.end <= start) { kept.push(r); continue; }
+      if (r.start < start) kept.push(new Region(r.start, start, r.prot, r.name));
+      if (end < r.end) kept.push(new Region(end, r.end, r.prot, r.name));
+    }
+    this.regions = kept;
+    for (let va = start; va < end; va += PAGE) this.unmapPage(va);
+  }
+
+  /** Sets the protection of [start, end): regions are split, present pages updated. */
+  protectRange(start: u64, end: u64, prot: u32): void {
+    const out = new Array<Region>(0);
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i];
+      if (end <= r.start || r.end <= start) { out.push(r); continue; }
+      if (r.start < start) out.push(new Region(r.start, start, r.prot, r.name));
+      const a = r.start > start ? r.start : start, b = r.end < end ? r.end : end;
+      out.push(new Region(a, b, prot, r.name));
+      if (end < r.end) out.push(new Region(end, r.end, r.prot, r.name));
+    }
+    this.regions = out;
+    for (let va = start; va < end; va += PAGE) {
+      const slot = this.slotOf(va, false);
+      if (slot == 0) continue;
+      const e = load<u64>(slot);
+      if ((e & PHYS_MASK) == 0) continue;
+      store<u64>(slot, this.descriptor(e & PHYS_MASK, prot));
+    }
+    if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
+  }
+
+  // ---- tables ----
+  private descriptor(phys: u64, prot: u32): u64 {
+    const sw = (<u64>prot & 7) << SW_PROT_SHIFT;
+    if ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) == 0) return (phys & PHYS_MASK) | sw | SW_NONE;
+    let d = (phys & PHYS_MASK) | DESC_VALID | user_page_attributes() | NG | PXN | sw;
+    d |= (prot & PROT_WRITE) != 0 ? AP_EL0_RW : AP_EL0_RO;
+    if ((prot & PROT_EXEC) == 0) d |= UXN;
+    return d;
+  }
+
+  /** Linear address of the L3 slot for `va` (0 when the table is missing and !create). */
+  private slotOf(va: u64, create: bool): usize {
+    if (va >= USER_TOP || this.l2 == 0) return 0;
+    const l2slot = this.l2 + <usize>(((va >> 21) & 511) << 3);
+    let e = load<u64>(l2slot);
+    if ((e & 3) != 3) {
+      if (!create) return 0;
+      const t = allocPagesZeroed(0);
+      if (t == 0) return 0;
+      this.tables++;
+      e = physOf(t) | DESC_VALID;
+      store<u64>(l2slot, e);
+    }
+    return linearOf(e) + <usize>(((va >> 12) & 511) << 3);
+  }
+
+  /** The page frame (linear address) mapped at `va`, 0 when none. */
+  frameOf(va: u64): usize {
+    const slot = this.slotOf(va, false);
+    if (slot == 0) return 0;
+    const e = load<u64>(slot);
+    if ((e & PHYS_MASK) == 0) return 0;
+    return linearOf(e);
+  }
+
+  /** Protection of the page at `va` as mapped, or -1 when none is present. */
+  pageProt(va: u64): i32 {
+    const slot = this.slotOf(va, false);
+    if (slot == 0) return -1;
+    const e = load<u64>(slot);
+    if ((e & PHYS_MASK) == 0) return -1;
+    return <i32>((e >> SW_PROT_SHIFT) & 7);
+  }
+
+  /** Maps a zeroed page at `va` (page aligned) with `prot`; returns its frame, 0 when out of memory. */
+  mapNewPage(va: u64, prot: u32): usize {
+    const slot = this.slotOf(va, true);
+    if (slot == 0) return 0;
+    const existing = load<u64>(slot);
+    if ((existing & PHYS_MASK) != 0) return linearOf(existing);
+    const frame = allocPagesZeroed(0);
+    if (frame == 0) return 0;
+    store<u64>(slot, this.descriptor(physOf(frame), prot));
+    this.pages++;
+    if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
+    return frame;
+  }
+
+  unmapPage(va: u64): void {
+    const slot = this.slotOf(va, false);
+    if (slot == 0) return;
+    const e = load<u64>(slot);
+    if ((e & PHYS_MASK) == 0) return;
+    store<u64>(slot, 0);
+    freePages(linearOf(e), 0);
+    this.pages--;
+  }
+
+  /**
+   * A fault at `va` (write or not): maps the page if a region allows the access and it is
+   * not present yet. Returns true when the access can be retried.
+   */
+  handleFault(va: u64, write: bool): bool {
+    if (va < USER_BASE || va >= USER_TOP) return false;
+    const r = this.findRegion(va);
+    if (r == null) return false;
+    if (write && (r.prot & PROT_WRITE) == 0) return false;
+    if ((r.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) == 0) return false;
+    if (this.frameOf(va) != 0) return false; // present: a real permission fault
+    return this.mapNewPage(va & ~(PAGE - 1), r.prot) != 0;
+  }
+
+  /**
+   * Linear address of user byte `va` for an access by the kernel on the process's behalf,
+   * mapping it first when a region allows; 0 when the process could not access it itself.
+   */
+  userByte(va: u64, write: bool): usize {
+    if (va < USER_BASE || va >= USER_TOP) return 0;
+    const page = va & ~(PAGE - 1);
+    let prot = this.pageProt(page);
+    if (prot < 0) {
+      if (!this.handleFault(page, write)) return 0;
+      prot = this.pageProt(page);
+    }
+    if ((prot & (PROT_READ | PROT_WRITE)) == 0) return 0;
+    if (write && (prot & PROT_WRITE) == 0) return 0;
+    return this.frameOf(page) + <usize>(va & (PAGE - 1));
+  }
+
+  /** Copies `length` bytes from user `va` to kernel `dst`; false (nothing promised) on a bad pointer. */
+  copyIn(dst: usize, va: u64, length: u64): bool {
+    if (length == 0) return true;
+    if (va + length < va || va + length > USER_TOP) return false;
+    let done: u64 = 0;
+    while (done < length) {
+      const a = va + done;
+      const p = this.userByte(a, false);
+      if (p == 0) return false;
+      const inPage = PAGE - (a & (PAGE - 1));
+      const n = length - done < inPage ? length - done : inPage;
+      memory.copy(dst + <usize>done, p, <usize>n);
+      done += n;
+    }
+    return true;
+  }
+
+  /** Copies kernel bytes to user `va`; false on a bad or read-only pointer. */
+  copyOut(va: u64, src: usize, length: u64): bool {
+    if (length == 0) return true;
+    if (va + length < va || va + length > USER_TOP) return false;
+    let done: u64 = 0;
+    while (done < length) {
+      const a = va + done;
+      const p = this.userByte(a, true);
+      if (p == 0) return false;
+      const inPage = PAGE - (a & (PAGE - 1));
+      const n = length - done < inPage ? length - done : inPage;
+      memory.copy(p, src + <usize>done, <usize>n);
+      done += n;
+    }
+    return true;
+  }
+
+  /** Writes kernel bytes into user pages regardless of their protection (loading a program). */
+  fill(va: u64, src: usize, length: u64): bool {
+    let done: u64 = 0;
+    while (done < length) {
+      const a = va + done;
+      let frame = this.frameOf(a & ~(PAGE - 1));
+      if (frame == 0) {
+        const r = this.findRegion(a);
+        if (r == null) return false;
+        frame = this.mapNewPage(a & ~(PAGE - 1), r.prot);
+        if (frame == 0) return false;
+      }
+      const inPage = PAGE - (a & (PAGE - 1));
+      const n = length - done < inPage ? length - done : inPage;
+      memory.copy(frame + <usize>(a & (PAGE - 1)), src + <usize>done, <usize>n);
+      done += n;
+    }
+    this.codeChanged = true;
+    return true;
+  }
+
+  readU64(va: u64, ok: StaticArray<bool>): u64 {
+    const tmp = memory.data(8);
+    if (!this.copyIn(tmp, va, 8)) { ok[0] = false; return 0; }
+    return load<u64>(tmp);
+  }
+
+  writeU64(va: u64, value: u64): bool {
+    const tmp = memory.data(8);
+    store<u64>(tmp, value);
+    return this.copyOut(va, tmp, 8);
+  }
+
+  /** A NUL-terminated user string of at most `max` bytes, or null (bad pointer or too long). */
+  readString(va: u64, max: i32): string | null {
+    const buf = heap.alloc(<usize>max);
+    let n = 0;
+    while (n < max) {
+      const p = this.userByte(va + <u64>n, false);
+      if (p == 0) { heap.free(buf); return null; }
+      const c = load<u8>(p);
+      if (c == 0) {
+        const s = String.UTF8.decodeUnsafe(buf, <usize>n, false);
+        heap.free(buf);
+        return s;
+      }
+      store<u8>(buf + <usize>n, c);
+      n++;
+    }
+    heap.free(buf);
+    return null;
+  }
+
+  /** A copy of this address space: same regions, every present page copied (no copy-on-write). */
+  fork(): AddressSpace | null {
+    const child = new AddressSpace();
+    if (child.l2 == 0) return null;
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i];
+      child.regions.push(new Region(r.start, r.end, r.prot, r.name));
+    }
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    child.mmapNext = this.mmapNext;
+    for (let i: u64 = 0; i < 512; i++) {
+      const e2 = load<u64>(this.l2 + <usize>(i << 3));
+      if ((e2 & 3) != 3) continue;
+      const l3 = linearOf(e2);
+      for (let j: u64 = 0; j < 512; j++) {
+        const e = load<u64>(l3 + <usize>(j << 3));
+        if ((e & PHYS_MASK) == 0) continue;
+        const va = (i << 21) | (j << 12);
+        const prot = <u32>((e >> SW_PROT_SHIFT) & 7);
+        const frame = child.mapNewPage(va, prot);
+        if (frame == 0) { child.destroy(); return null; }
+        memory.copy(frame, linearOf(e), <usize>PAGE);
+      }
+    }
+    return child;
+  }
+
+  /** Frees every page and table. The space is empty (and unusable) afterwards. */
+  destroy(): void {
+    if (this.l2 == 0) return;
+    for (let i: u64 = 0; i < 512; i++) {
+      const e2 = load<u64>(this.l2 + <usize>(i << 3));
+      if ((e2 & 3) != 3) continue;
+      const l3 = linearOf(e2);
+      for (let j: u64 = 0; j < 512; j++) {
+        const e = load<u64>(l3 + <usize>(j << 3));
+        if ((e & PHYS_MASK) != 0) { freePages(linearOf(e), 0); this.pages--; }
+      }
+      freePages(l3, 0);
+      this.tables--;
+    }
+    freePages(this.l2, 0);
+    this.tables--;
+    this.l2 = 0;
+    this.regions = new Array<Region>(0);
+  }
+}

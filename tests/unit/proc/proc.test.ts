@@ -1,0 +1,249 @@
+// kernel/proc on Node: ELF checks (real programs accepted, hundreds of hostile headers refused
+// with a reason and never a trap), address spaces (lazy faults, permissions in the
+// descriptors, EFAULT on bad pointers, fork copies, every page freed) and the initial stack.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadKernelModule, KernelModule } from "../../host/compile.ts";
+import { ROOT, BUILD } from "../../../toolchain/build.ts";
+import { userPrograms, compileUserProgram, fetchBusybox } from "../../../toolchain/userspace.ts";
+import { Rng } from "../../crash/rng.ts";
+
+const ENTRY = "tests/unit/proc/proc.entry.ts";
+const MEMORY_BASE = 64 << 20;
+const USER_TOP = 0x40000000n;
+const STACK_TOP = 0x3ffff000n;
+
+let k: KernelModule<any>;
+let hello: Buffer;
+
+function program(name: string): Buffer {
+  const p = userPrograms(ROOT, BUILD).find((u) => path.basename(u.output) === name)!;
+  if (!fs.existsSync(p.output) || fs.statSync(p.output).mtimeMs < fs.statSync(p.source).mtimeMs) compileUserProgram(p);
+  return fs.readFileSync(p.output);
+}
+
+function parse(bytes: Buffer): string {
+  const e = k.exports;
+  const p = e.alloc(bytes.length || 1);
+  new Uint8Array(k.memory.buffer).set(bytes, p);
+  try {
+    return e.elfParse(p, bytes.length);
+  } finally {
+    e.release(p);
+  }
+}
+
+function put(bytes: Uint8Array): number {
+  const p = k.exports.alloc(bytes.length);
+  new Uint8Array(k.memory.buffer).set(bytes, p);
+  return p;
+}
+
+function readUser(space: number, va: bigint, n: number): Buffer | null {
+  const p = k.exports.alloc(n);
+  const ok = k.exports.asCopyIn(space, p, va, BigInt(n));
+  const out = Buffer.from(new Uint8Array(k.memory.buffer, p, n));
+  k.exports.release(p);
+  return ok ? out : null;
+}
+
+describe("proc", function () {
+before(async function () {
+  this.timeout(600000);
+  k = await loadKernelModule(ENTRY, { memoryBase: MEMORY_BASE });
+  k.exports.memInit();
+  hello = program("hello");
+});
+
+describe("proc: ELF parsing", function () {
+  this.timeout(60000);
+
+  it("accepts our static hello (ET_EXEC) with its entry and segments", () => {
+    assert.equal(parse(hello), "");
+    const e = k.exports;
+    assert.equal(e.elfType(), 2);
+    assert.equal(e.elfEntry(), hello.readBigUInt64LE(24));
+    assert.equal(e.elfSegments(), 2);
+    assert.equal(e.elfSegment(1, 4), 5n, "text is R+X");
+    assert.ok(e.elfPhdr() > 0n, "AT_PHDR found inside the first segment");
+  });
+
+  it("accepts Debian's busybox-static: two loads, PT_TLS, entry 0x400580", function () {
+    const bb = fetchBusybox(ROOT, BUILD);
+    if (!bb) this.skip();
+    assert.equal(parse(fs.readFileSync(bb!)), "");
+    const e = k.exports;
+    assert.equal(e.elfEntry(), 0x400580n);
+    assert.equal(e.elfSegments(), 2);
+    assert.equal(e.elfTls(), 0x98n);
+    assert.equal(e.elfSegment(1, 0), 0x5c9850n);
+  });
+
+  it("refuses malformed files with the reason", () => {
+    const cases: Array<[string, (b: Buffer) => Buffer, RegExp]> = [
+      ["empty", () => Buffer.alloc(0), /too small/],
+      ["bad magic", (b) => { b[1] = 0x45 + 1; return b; }, /bad magic/],
+      ["32-bit", (b) => { b[4] = 1; return b; }, /64-bit/],
+      ["big-endian", (b) => { b[5] = 2; return b; }, /little-endian/],
+      ["x86-64", (b) => { b.writeUInt16LE(62, 18); return b; }, /not an aarch64/],
+      ["relocatable", (b) => { b.writeUInt16LE(1, 16); return b; }, /not an executable/],
+      ["phentsize", (b) => { b.writeUInt16LE(32, 54); return b; }, /header size/],
+      ["no phdrs", (b) => { b.writeUInt16LE(0, 56); return b; }, /no program headers/],
+      ["phdrs past end", (b) => { b.writeBigUInt64LE(BigInt(b.length - 8), 32); return b; }, /past the end/],
+      ["truncated", (b) => b.subarray(0, 100), /past the end/],
+      ["filesz > memsz", (b) => { b.writeBigUInt64LE(0xffffn, 64 + 56 + 32); return b; }, /exceeds memory size/],
+      ["kernel address", (b) => { b.writeBigUInt64LE(0x40080000n, 64 + 56 + 16); return b; }, /outside the user range/],
+      ["wrapping size", (b) => { b.writeBigUInt64LE(0xfffffffffffff000n, 64 + 56 + 40); return b; }, /outside the user range/],
+      ["interpreter", (b) => { b.writeUInt32LE(3, 64 + 56 * 3); return b; }, /interpreter/],
+      ["entry outside code", (b) => { b.writeBigUInt64LE(0x100n, 24); return b; }, /entry point/],
+      ["misaligned", (b) => { b.writeBigUInt64LE(0x2101a4n, 64 + 56 * 2 + 16); return b; }, /modulo the page size/],
+    ];
+    for (const [name, mutate, reason] of cases) {
+      const r = parse(mutate(Buffer.from(hello)));
+      assert.match(r, reason, `${name}: got "${r}"`);
+    }
+  });
+
+  it("survives 2000 random header mutations: each is refused with a reason or accepted, never a trap", () => {
+    const rng = new Rng(18);
+    let refused = 0;
+    const reasons = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(hello.subarray(0, 64 + 56 * 5 + 64));
+      const flips = 1 + rng.below(4);
+      for (let f = 0; f < flips; f++) {
+        const at = rng.below(64 + 56 * 5);
+        if (rng.below(3) === 0) b[at] = 0xff; else b[at] ^= 1 << rng.below(8);
+      }
+      const r = parse(b);
+      if (r !== "") { refused++; reasons.add(r.replace(/[0-9a-fx-]+/g, "#")); }
+    }
+    assert.ok(refused > 1000, `only ${refused} refused`);
+    assert.ok(reasons.size >= 8, `reasons: ${[...reasons].join(" | ")}`);
+  });
+});
+
+describe("proc: address spaces", function () {
+  this.timeout(60000);
+
+  it("maps pages on first touch inside a region only, with the region's permissions", () => {
+    const e = k.exports;
+    const s = e.asNew();
+    e.asRegion(s, 0x400000n, 0x402000n, e.RX.value);
+    e.asRegion(s, 0x500000n, 0x510000n, e.RW.value);
+    assert.equal(e.asFault(s, 0x400010n, false), true);
+    assert.equal(e.asFault(s, 0x400010n, false), false, "present page: a second fault is a real fault");
+    assert.equal(e.asFault(s, 0x401000n, true), false, "write to a read-only region");
+    assert.equal(e.asFault(s, 0x600000n, false), false, "no region");
+    assert.equal(e.asFault(s, 0x40080000n, false), false, "kernel address");
+    assert.equal(e.asPages(s), 1);
+    const code = e.asDescriptor(s, 0x400000n);
+    assert.equal(code & 3n, 3n);
+    assert.equal((code >> 6n) & 3n, 3n, "AP = EL0 read-only");
+    assert.equal((code >> 54n) & 1n, 0n, "user-executable");
+    assert.equal((code >> 53n) & 1n, 1n, "never kernel-executable");
+    assert.equal(e.asFault(s, 0x500000n, true), true);
+    const data = e.asDescriptor(s, 0x500000n);
+    assert.equal((data >> 6n) & 3n, 1n, "AP = EL0 read/write");
+    assert.equal((data >> 54n) & 1n, 1n, "data is UXN");
+    e.asDestroy(s);
+  });
+
+  it("copies in and out through the tables; bad pointers and read-only pages fail", () => {
+    const e = k.exports;
+    const s = e.asNew();
+    e.asRegion(s, 0x500000n, 0x510000n, e.RW.value);
+    e.asRegion(s, 0x400000n, 0x401000n, e.RX.value);
+    const msg = Buffer.from("across a page boundary\0");
+    const p = put(msg);
+    assert.equal(e.asCopyOut(s, 0x500ff8n, p, BigInt(msg.length)), true);
+    assert.deepEqual(readUser(s, 0x500ff8n, msg.length), msg);
+    assert.equal(e.asString(s, 0x500ff8n, 64), "across a page boundary");
+    assert.equal(e.asString(s, 0x500ff8n, 5), "<null>", "too long");
+    assert.equal(e.asCopyOut(s, 0x400000n, p, 4n), false, "read-only page");
+    assert.equal(e.asFill(s, 0x400000n, p, 4n), true, "the loader may write it");
+    assert.equal(e.asCopyOut(s, 0x50fff0n, p, 32n), false, "runs past the region");
+    assert.equal(e.asCopyOut(s, USER_TOP - 8n, p, 16n), false, "runs into kernel space");
+    assert.equal(readUser(s, 0x8n, 8), null, "null page");
+    assert.equal(readUser(s, 0xfffffffffffffff8n, 16), null, "wraps");
+    e.asProtect(s, 0x500000n, 0x501000n, 1);
+    assert.equal(e.asCopyOut(s, 0x500ff8n, p, 4n), false, "after mprotect(PROT_READ)");
+    assert.equal(e.asProt(s, 0x500000n), 1);
+    e.asProtect(s, 0x500000n, 0x501000n, 0);
+    assert.equal(readUser(s, 0x500ff8n, 4), null, "PROT_NONE");
+    e.release(p);
+    e.asDestroy(s);
+  });
+
+  it("fork copies every page; the copies are independent; destroy frees every page and table", () => {
+    const e = k.exports;
+    const free0 = e.freePages();
+    const s = e.asNew();
+    e.asRegion(s, 0x500000n, 0x600000n, e.RW.value);
+    const one = put(Buffer.from("parent"));
+    for (let va = 0x500000n; va < 0x520000n; va += 0x1000n) assert.equal(e.asCopyOut(s, va, one, 6n), true);
+    e.asRegion(s, 0x3f000000n, 0x3f001000n, e.RW.value);
+    assert.equal(e.asCopyOut(s, 0x3f000000n, one, 6n), true);
+    const c = e.asFork(s);
+    assert.ok(c >= 0);
+    assert.equal(e.asPages(c), e.asPages(s));
+    const two = put(Buffer.from("child!"));
+    assert.equal(e.asCopyOut(c, 0x500000n, two, 6n), true);
+    assert.equal(readUser(s, 0x500000n, 6)!.toString(), "parent");
+    assert.equal(readUser(c, 0x500000n, 6)!.toString(), "child!");
+    assert.equal(readUser(c, 0x3f000000n, 6)!.toString(), "parent");
+    e.asRemove(s, 0x500000n, 0x510000n);
+    assert.equal(readUser(s, 0x500000n, 6), null, "no region after munmap");
+    assert.equal(readUser(s, 0x510000n, 6)!.toString(), "parent", "the rest of the region stays");
+    e.asDestroy(s);
+    e.asDestroy(c);
+    e.release(one);
+    e.release(two);
+    assert.equal(e.freePages(), free0);
+  });
+});
+
+describe("proc: the initial stack", function () {
+  this.timeout(60000);
+
+  it("lays out argc, argv, envp and auxv as the Linux aarch64 ABI does", () => {
+    const e = k.exports;
+    assert.equal(parse(hello), "");
+    const s = e.asNew();
+    const sp: bigint = e.stackBuild(s, "/bin/hello\n42\nx y", "PATH=/bin\nHOME=/", "/bin/hello");
+    assert.ok(sp > 0n && sp < STACK_TOP && sp % 16n === 0n, `sp ${sp.toString(16)}`);
+    const words = readUser(s, sp, Number(STACK_TOP - sp))!;
+    const w = (i: number) => words.readBigUInt64LE(8 * i);
+    assert.equal(w(0), 3n, "argc");
+    const str = (va: bigint) => e.asString(s, va, 256);
+    assert.equal(str(w(1)), "/bin/hello");
+    assert.equal(str(w(2)), "42");
+    assert.equal(str(w(3)), "x y");
+    assert.equal(w(4), 0n);
+    assert.equal(str(w(5)), "PATH=/bin");
+    assert.equal(str(w(6)), "HOME=/");
+    assert.equal(w(7), 0n);
+    const aux = new Map<bigint, bigint>();
+    for (let i = 8; w(i) !== 0n; i += 2) aux.set(w(i), w(i + 1));
+    assert.equal(aux.get(6n), 4096n, "AT_PAGESZ");
+    assert.equal(aux.get(9n), e.elfEntry(), "AT_ENTRY");
+    assert.equal(aux.get(3n), e.elfPhdr(), "AT_PHDR");
+    assert.equal(aux.get(4n), 56n, "AT_PHENT");
+    assert.equal(aux.get(5n), 5n, "AT_PHNUM");
+    assert.equal(aux.get(11n), 0n, "AT_UID");
+    assert.equal(str(aux.get(31n)!), "/bin/hello", "AT_EXECFN");
+    const rnd = readUser(s, aux.get(25n)!, 16)!;
+    assert.notEqual(rnd.toString("hex"), "0".repeat(32), "AT_RANDOM");
+    assert.ok(aux.has(16n), "AT_HWCAP");
+    e.asDestroy(s);
+  });
+
+  it("refuses an argument list over 128 KiB", () => {
+    const e = k.exports;
+    const s = e.asNew();
+    assert.equal(e.stackBuild(s, "a".repeat(140000), "", "/x"), 0n);
+    e.asDestroy(s);
+  });
+});
+});
