@@ -83,7 +83,7 @@ describe("target: language model (llmctl)", function () {
       ["llmctl load /models/test260k.bin --tokenizer /etc", /^error: \/etc: not a regular file$/],
       ["llmctl generate --temp -1", /^error: --temp must be/],
       ["llmctl generate --tokens 0", /^error: --tokens must be/],
-      ["llmctl frobnicate", /^error: unknown subcommand/],
+      ["llmctl frobnicate", /^error: unknown llmctl subcommand 'frobnicate'/],
       ["llmctl load", /^error: usage: llmctl load/],
     ];
     for (const [cmd, re] of cases) {

@@ -1,8 +1,8 @@
 // llmctl: the in-kernel language model from the shell (kernel/llm/): load a llama2.c
 // checkpoint or safetensors file (and a tokenizer.bin), show what is loaded, generate text
 // as it is sampled (Ctrl-C stops), unload (frees every page).
-import { registerCommand } from "../registry";
-import { Options, parseDecimal } from "../args";
+import { registerFamily, registerSubcommand } from "../families";
+import { Options, parseDecimal, noArgs } from "../args";
 import { println, print, printError, writeBytes } from "../../platform/console";
 import { console_read } from "../../platform/imports";
 import { stashConsoleByte } from "../../kernel_loop";
@@ -30,23 +30,21 @@ const USAGE = "llmctl load CHECKPOINT [--tokenizer FILE] | status [--json] |\n" 
 
 const CTRL_C: i32 = 3;
 
-registerCommand("llmctl", "in-kernel language model: load, status, generate, unload", USAGE,
-  (args: Array<string>): i32 => {
-    if (args.length == 0) { printError("llmctl needs a subcommand: load, status, generate or unload"); return 1; }
-    const sub = args[0];
-    const rest = args.slice(1);
-    if (sub == "load") return load(rest);
-    if (sub == "status") return status(rest);
-    if (sub == "generate") return generate(rest);
-    if (sub == "unload") {
-      if (rest.length > 0) { printError("usage: llmctl unload"); return 1; }
-      if (!unloadModel()) { printError("no model is loaded"); return 1; }
-      println("unloaded");
-      return 0;
-    }
-    printError("unknown subcommand " + sub + " (load, status, generate, unload)");
-    return 1;
-  });
+registerFamily("llmctl", "in-kernel language model: load, status, generate, unload", USAGE);
+registerSubcommand("llmctl", "load", "read a checkpoint (and a tokenizer) into pages",
+  "llmctl load CHECKPOINT [--tokenizer FILE]", load);
+registerSubcommand("llmctl", "status", "shape, parameters, memory in use, last speed",
+  "llmctl status [--json]", status);
+registerSubcommand("llmctl", "generate", "sample text from the loaded model (Ctrl-C stops)",
+  "llmctl generate [PROMPT] [--tokens N] [--temp T] [--topp P] [--seed S] [--json]", generate);
+registerSubcommand("llmctl", "unload", "free the model's pages", "llmctl unload", unload);
+
+function unload(args: Array<string>): i32 {
+  if (!noArgs("llmctl unload", args)) return 1;
+  if (!unloadModel()) { printError("no model is loaded"); return 1; }
+  println("unloaded");
+  return 0;
+}
 
 function load(args: Array<string>): i32 {
   const o = new Options(args, ["--tokenizer"], []);

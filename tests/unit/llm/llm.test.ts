@@ -355,7 +355,7 @@ describe("llm: llmctl on Node (no file system mounted)", function () {
       ["llmctl load /models/x.bin --bogus 1", /^error: unknown option --bogus/],
       ["llmctl load /models/x.bin", /^error: \/models\/x.bin: /],
       ["llmctl status --bogus", /^error: unknown option/],
-      ["llmctl fly", /^error: unknown subcommand fly/],
+      ["llmctl fly", /^error: unknown llmctl subcommand 'fly'/],
     ] as [string, RegExp][]) {
       const r = sh(line);
       assert.notEqual(r.status, 0, line);
