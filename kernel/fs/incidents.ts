@@ -5,7 +5,8 @@
 //   1. reads the area; when it holds a report (written there by the panic path in C,
 //      arch-aarch64/incident.c, "SISPANIC <seconds>\n" then the report text), stores it as
 //      /incidents/<date>-<time>-<kind>.txt, fsyncs it, then clears the area;
-//   2. registers the area with the panic path (platform import incident_area).
+//   2. sets incidentAreaSector, which kernel/init.ts hands to the panic path with vda's
+//      virtio-mmio base (platform import incident_area; fs/ never depends on a driver).
 // It returns one banner line. A disk without the area (an older image, other test disks)
 // only loses the feature: the panic path then says the report was not saved.
 import * as vfs from "./vfs";
@@ -13,13 +14,14 @@ import { FsStats, Stat } from "./types";
 import { writeTextFile } from "./files";
 import { formatTime } from "./messages";
 import { findBlockDevice } from "../block/device";
-import { VirtioBlk } from "../drivers/virtio/blk";
-import { incident_area } from "../platform/imports";
 
 export const AREA_BYTES: u32 = 4096;
 export const AREA_SECTORS: u32 = AREA_BYTES / 512;
 const MAGIC = "SISPANIC ";
 export const INCIDENT_DIR = "/incidents";
+
+/** The reserved area's first sector on vda, -1 when vda has none (set by storePendingIncident). */
+export let incidentAreaSector: i64 = -1;
 
 export class Incident {
   /** Seconds since 1970 when it happened (the RTC at panic time), 0 when unknown. */
@@ -95,6 +97,7 @@ export function storeIncident(incident: Incident, nowSeconds: i64): string {
  * the panic path. Returns the banner line ("" when vda has no reserved area).
  */
 export function storePendingIncident(nowSeconds: i64): string {
+  incidentAreaSector = -1;
   const dev = findBlockDevice("vda");
   if (dev == null) return "";
   const fsStats = new FsStats();
@@ -119,6 +122,6 @@ export function storePendingIncident(nowSeconds: i64): string {
         (e < 0 ? " (error clearing the reserved area: " + e.toString() + ")" : "");
     }
   }
-  if (dev instanceof VirtioBlk) incident_area((<VirtioBlk>dev).transport.base, fsEnd); // the C panic path drives virtio-blk
+  incidentAreaSector = <i64>fsEnd;
   return line;
 }

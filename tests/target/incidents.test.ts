@@ -1,7 +1,8 @@
 // Issue 24 bug 11 in QEMU: a panic's report survives the reboot. `panic fault` writes it to the
 // reserved area after the system disk's file system (arch-aarch64/incident.c); the next boot
 // stores it as /incidents/<date>-<time>-fault.txt with the kind and the faulting PC, and
-// clears the area, so a third boot adds nothing. Three boots on one scratch copy (~25 s of QEMU).
+// clears the area, so a third boot adds nothing; trap and abort reports likewise. Seven boots
+// on one scratch copy (about 10 s of QEMU).
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { QemuSession, ROOT, logTail } from "../../host/qemu.ts";
@@ -53,5 +54,25 @@ describe("target: incident reports survive a panic (issue 24 bug 11)", function 
     assert.doesNotMatch(s.serialLog, /incidents: the last boot/);
     const again = (await s.run("ls /incidents")).trim().split(/\s+/);
     assert.deepEqual(again, ls, "a second boot adds nothing");
+    await s.close();
   });
+
+  for (const [kind, banner] of [["trap", "wasm trap: unreachable executed"], ["abort", "kernel abort: deliberate assertion failure"]]) {
+    it(`panic ${kind}: stored as a ${kind} report`, async () => {
+      s = await QemuSession.start({ systemDisk: disk });
+      await s.waitForPrompt();
+      const from = s.serialLog.length;
+      s.type(`panic ${kind}\r`);
+      await s.waitFor("*** system halted", 20000, from);
+      s.kill();
+      await s.close();
+      s = await QemuSession.start({ systemDisk: disk });
+      await s.waitForPrompt();
+      const m = s.serialLog.match(new RegExp(`kernel panic \\(${kind}\\): report in (/incidents/\\S+-${kind}\\.txt)`));
+      assert.ok(m, `banner line for ${kind}`);
+      const text = await s.run(`cat ${m![1]}`);
+      assert.ok(text.includes(`KERNEL PANIC: ${banner}`), text);
+      await s.close();
+    });
+  }
 });
