@@ -10,7 +10,8 @@
 //   5  llm/, net/, proc/ (one level above ai, below the shell)
 //   6  shell/
 //   7  init.ts, main.ts (the wiring: kernel/init.ts ties the layers together)
-// (ai/trace.ts, the decision trace, is placed at layer 3: FILE_LAYERS below.)
+// (ai/trace.ts, the decision trace, is placed at layer 3, net/nic.ts, the network-card
+// interface, at layer 2: FILE_LAYERS below.)
 //
 // Cross-layer wiring that a lower layer would otherwise do itself (a periodic task of mm/
 // run by sched/, the AI file hooks served by fs/) is registered from kernel/init.ts.
@@ -33,9 +34,11 @@ const LAYERS: Record<string, number> = {
 
 /**
  * Files placed below their folder: the decision trace ring (ai/trace.ts) imports only
- * platform/time, and the scheduler records its policy switches in it.
+ * platform/time, and the scheduler records its policy switches in it; the network-card
+ * interface (net/nic.ts) imports nothing and is what drivers/virtio/net.ts implements, as
+ * block/device.ts is for the disks.
  */
-const FILE_LAYERS: Record<string, number> = { "ai/trace.ts": 3, "ai/trace": 3 };
+const FILE_LAYERS: Record<string, number> = { "ai/trace.ts": 3, "ai/trace": 3, "net/nic.ts": 2, "net/nic": 2 };
 
 /** Layer of a path relative to kernel/ ("mm/pages.ts" -> 1); -1 when unknown. */
 export function layerOf(rel: string): number {

@@ -224,33 +224,27 @@ export class AddressSpace {
 
   /** Copies `length` bytes from user `va` to kernel `dst`; false (nothing promised) on a bad pointer. */
   copyIn(dst: usize, va: u64, length: u64): bool {
-    if (length == 0) return true;
-    if (va + length < va || va + length > USER_TOP) return false;
-    let done: u64 = 0;
-    while (done < length) {
-      const a = va + done;
-      const p = this.userByte(a, false);
-      if (p == 0) return false;
-      const inPage = PAGE - (a & (PAGE - 1));
-      const n = length - done < inPage ? length - done : inPage;
-      memory.copy(dst + <usize>done, p, <usize>n);
-      done += n;
-    }
-    return true;
+    return this.copyUser(va, dst, length, false);
   }
 
   /** Copies kernel bytes to user `va`; false on a bad or read-only pointer. */
   copyOut(va: u64, src: usize, length: u64): bool {
+    return this.copyUser(va, src, length, true);
+  }
+
+  /** Page by page between user `va` and kernel `kernel`; `toUser` needs writable pages. */
+  private copyUser(va: u64, kernel: usize, length: u64, toUser: bool): bool {
     if (length == 0) return true;
     if (va + length < va || va + length > USER_TOP) return false;
     let done: u64 = 0;
     while (done < length) {
       const a = va + done;
-      const p = this.userByte(a, true);
+      const p = this.userByte(a, toUser);
       if (p == 0) return false;
       const inPage = PAGE - (a & (PAGE - 1));
       const n = length - done < inPage ? length - done : inPage;
-      memory.copy(p, src + <usize>done, <usize>n);
+      if (toUser) memory.copy(p, kernel + <usize>done, <usize>n);
+      else memory.copy(kernel + <usize>done, p, <usize>n);
       done += n;
     }
     return true;
