@@ -96,7 +96,10 @@ static const char *write_report(void) {
     if (reg_r(R_MAGIC) != 0x74726976 || reg_r(R_VERSION) != 2 || reg_r(R_DEVICE_ID) != 2) return "no virtio-blk there";
     for (uint32_t i = report_len; i < REPORT_BYTES; i++) report[i] = 0;
     reg_w(R_STATUS, 0); /* reset: the device forgets the driver's rings */
-    while (reg_r(R_STATUS) != 0) {}
+    uint64_t deadline = arch_counter() + arch_counter_frequency(); /* 1 s for each wait */
+    while (reg_r(R_STATUS) != 0) {
+        if (arch_counter() > deadline) return "device did not reset";
+    }
     reg_w(R_STATUS, S_ACK);
     reg_w(R_STATUS, S_ACK | S_DRIVER);
     reg_w(R_DRIVER_FEATURES_SEL, 0);
@@ -129,7 +132,7 @@ static const char *write_report(void) {
     ring_avail.idx = 1;
     __asm__ volatile("dsb sy" ::: "memory");
     reg_w(R_QUEUE_NOTIFY, 0);
-    uint64_t deadline = arch_counter() + arch_counter_frequency();
+    deadline = arch_counter() + arch_counter_frequency();
     while (ring_used.idx == 0) {
         if (arch_counter() > deadline) return "no completion within 1 s";
     }
