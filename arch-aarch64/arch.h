@@ -87,6 +87,12 @@ void wait_for_interrupt(void);
 void psci_system_off(void) __attribute__((noreturn));
 void psci_system_reset(void) __attribute__((noreturn));
 
+/* incident.c: the panic report, saved to the system disk for the next boot */
+void incident_begin(void);
+void incident_record(char c);
+void incident_save(void);
+void incident_set_area(uint64_t mmio_base, uint64_t sector);
+
 /* panic.c */
 void arch_halt(void) __attribute__((noreturn));
 void kernel_panic(const char *kind, const char *detail) __attribute__((noreturn));

@@ -43,9 +43,16 @@ void Z_platformZ_irq_disable(struct Z_platform_instance_t *p, u32 intid) { (void
 void Z_platformZ_power_off(struct Z_platform_instance_t *p) { (void)p; psci_system_off(); }
 void Z_platformZ_reboot(struct Z_platform_instance_t *p) { (void)p; psci_system_reset(); }
 
+/* ---- incident reports (incident.c) ---- */
+void Z_platformZ_incident_area(struct Z_platform_instance_t *p, u64 mmio_base, u64 sector) {
+    (void)p;
+    incident_set_area(mmio_base, sector);
+}
+
 void Z_platformZ_panic(struct Z_platform_instance_t *p, u32 ptr, u32 len) {
     (void)p;
     irqs_off();
+    incident_begin();
     early_puts("\r\n*** KERNEL PANIC: ");
     uint8_t *bytes = wasm_linear(ptr, len);
     for (u32 i = 0; bytes && i < len; i++) early_putc((char)bytes[i]);
@@ -135,6 +142,7 @@ static void put_as_string(u32 ptr) {
 void Z_envZ_abort(struct Z_env_instance_t *e, u32 message, u32 file, u32 line, u32 column) {
     (void)e;
     irqs_off();
+    incident_begin();
     early_puts("\r\n*** KERNEL PANIC: kernel abort: ");
     put_as_string(message);
     early_puts("\r\n    at ");

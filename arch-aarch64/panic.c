@@ -3,6 +3,7 @@
 
 void arch_halt(void) {
     irqs_off();
+    incident_save(); /* the report of a panic, to the reserved disk area (incident.c) */
     early_puts("*** system halted\r\n");
     /* Silence every interrupt source, or a pending one would turn the wfi loop into a spin. */
     __asm__ volatile("msr cntv_ctl_el0, %0; isb" ::"r"((uint64_t)0));
@@ -12,6 +13,7 @@ void arch_halt(void) {
 
 void kernel_panic(const char *kind, const char *detail) {
     irqs_off();
+    incident_begin();
     early_puts("\r\n*** KERNEL PANIC: ");
     early_puts(kind);
     if (detail && *detail) {

@@ -81,6 +81,7 @@ void exception_dispatch(uint64_t kind, struct exception_frame *frame) {
     __asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
     __asm__ volatile("mrs %0, far_el1" : "=r"(far));
     uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
+    incident_begin();
     early_puts("\r\n*** KERNEL PANIC: CPU exception: ");
     early_puts(kind_names[kind & 15]);
     early_puts("\r\n    cause: ");

@@ -25,6 +25,7 @@ static volatile uint32_t rx_head, rx_tail; /* head: next write (IRQ), tail: next
 static volatile int rx_throttled;
 
 void early_putc(char c) {
+    incident_record(c); /* only while a panic is being reported */
     while (mmio_r32(PL011_BASE + UART_FR) & FR_TXFF) {}
     mmio_w32(PL011_BASE + UART_DR, (uint8_t)c);
 }

@@ -49,6 +49,7 @@ const char *wasm_rt_strerror(wasm_rt_trap_t trap) {
 void wasm_rt_trap(wasm_rt_trap_t trap) {
     uint64_t caller = (uint64_t)__builtin_return_address(0);
     irqs_off();
+    incident_begin();
     early_puts("\r\n*** KERNEL PANIC: wasm trap: ");
     early_puts(wasm_rt_strerror(trap));
     early_puts("\r\n    trapping code at image offset ");

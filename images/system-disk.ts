@@ -11,6 +11,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOTFS = path.join(HERE, "rootfs");
 const EMPTY_DIRS = ["mnt", "tmp"];
 export const SYSTEM_DISK_MB = 64;
+export const INCIDENT_AREA_BYTES = 4096;
 
 function walk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -43,4 +44,7 @@ export function buildSystemDisk(output: string, extras: ExtraFile[] = []): void 
     "-d", staging, output, `${SYSTEM_DISK_MB}M`],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, E2FSPROGS_FAKE_TIME: "1767225600" } });
   fs.rmSync(staging, { recursive: true, force: true });
+  // the incident area: 4 KiB after the file system, where the panic path writes its report
+  // (arch-aarch64/incident.c) and the next boot finds it (kernel/fs/incidents.ts)
+  fs.truncateSync(output, SYSTEM_DISK_MB * 1024 * 1024 + INCIDENT_AREA_BYTES);
 }

@@ -23,7 +23,11 @@ import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
 import { startNetwork } from "./net/init";
 import { startApi, setCommandRunner } from "./net/api";
 import { consoleShell } from "./shell/shell";
-import { setWallClockFromRtc } from "./fs/clock";
+import { setWallClockFromRtc, wallClockSeconds } from "./fs/clock";
+import { storePendingIncident, incidentAreaSector } from "./fs/incidents";
+import { findBlockDevice } from "./block/device";
+import { VirtioBlk } from "./drivers/virtio/blk";
+import { incident_area } from "./platform/imports";
 
 function banner(kmainTicks: u64): void {
   const hz = counterHz();
@@ -76,6 +80,10 @@ export function bootKernel(kmainTicks: u64): void {
   setFileWriter(writeTextFile); // tracectl export --path, crashctl save
   setModelFileReader(readModelFile); // crashctl load, and the saved OOM model at boot
   mountRootAtBoot(); // the system disk (vda) at "/", or a tmpfs root: one banner line, never a panic
+  const incident = storePendingIncident(wallClockSeconds()); // the last panic's report into /incidents/
+  if (incident.length > 0) println("  " + incident);
+  const vda = findBlockDevice("vda"); // the C panic path writes its report there (arch-aarch64/incident.c)
+  if (incidentAreaSector >= 0 && vda instanceof VirtioBlk) incident_area((<VirtioBlk>vda).transport.base, <u64>incidentAreaSector);
   println("  network:  " + startNetwork()); // eth0 over virtio-net, DHCP (kernel/net)
   setCommandRunner(runShellLine);
   const api = startApi(); // the HTTP API on port 80 and its token (kernel/net/api.ts)

@@ -41,6 +41,9 @@
 @external("platform", "power_off") export declare function power_off(): void;
 // @ts-ignore: decorator
 @external("platform", "reboot") export declare function reboot(): void;
+/** Where the panic path writes its report (arch-aarch64/incident.c): virtio-mmio base and sector. */
+// @ts-ignore: decorator
+@external("platform", "incident_area") export declare function incident_area(mmioBase: u64, sector: u64): void;
 /** Prints "KERNEL PANIC: <message>" and halts. */
 // @ts-ignore: decorator
 @external("platform", "panic") export declare function platform_panic(ptr: usize, len: usize): void;

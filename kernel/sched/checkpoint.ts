@@ -14,13 +14,16 @@
 //
 // Inside a task's step (a task calling code that checkpoints) it never runs the scheduler
 // (steps do not nest); it only reports an earlier Ctrl-C.
-import { runPollers, stashConsoleByte, clearDeadline } from "../kernel_loop";
-import { runScheduler, currentTask } from "./scheduler";
+//
+// A pass is the nested event loop's pass (sched/wait.ts pollOnce()) with a task budget and no
+// sleep: the console is read (and Ctrl-C noticed) only by wait.ts readConsoleForInterrupt(),
+// task slices run through wait.ts runTaskSlices(). checkpoint() adds the rate limit and
+// remembers the Ctrl-C for the rest of the command.
+import { runPollers, clearDeadline } from "../kernel_loop";
+import { currentTask } from "./scheduler";
 import { enterNestedLoop, leaveNestedLoop } from "./announce";
-import { console_read } from "../platform/imports";
+import { readConsoleForInterrupt, runTaskSlices } from "./wait";
 import { nowTicks, usToTicks } from "../platform/time";
-
-const CTRL_C: i32 = 3;
 /** Time between two passes: periodic tasks run every 100 ms at the fastest. */
 const PASS_INTERVAL_US: u64 = 10_000;
 /** Task slices a pass may run (the command keeps most of the CPU). */
@@ -72,20 +75,11 @@ export function checkpointNow(): bool {
 function runPass(now: u64): void {
   inPass = true;
   checkpointPasses++;
-  let c = console_read();
-  while (c >= 0) {
-    if (c == CTRL_C) interruptSeen = true;
-    else stashConsoleByte(<u8>c);
-    c = console_read();
-  }
+  if (readConsoleForInterrupt()) interruptSeen = true;
   runPollers();
   // a nested loop: workload summaries wait for the prompt instead of cutting into the output
   enterNestedLoop();
-  const end = now + taskBudgetTicks;
-  while (runScheduler()) {
-    checkpointSlices++;
-    if (nowTicks() >= end) break;
-  }
+  checkpointSlices += <u64>runTaskSlices(now, taskBudgetTicks);
   leaveNestedLoop();
   clearDeadline(); // the command does not sleep: deadlines of this pass mean nothing
   inPass = false;

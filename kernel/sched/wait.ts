@@ -9,15 +9,16 @@ import { runScheduler } from "./scheduler";
 import { enterNestedLoop, leaveNestedLoop } from "./announce";
 import { runPollers, idle, stashConsoleByte } from "../kernel_loop";
 import { console_read } from "../platform/imports";
+import { nowTicks } from "../platform/time";
 
 const CTRL_C: i32 = 3;
 
 /**
- * One pass of a nested event loop: reads the console (keeping bytes for the shell), then
- * runs the pollers and one task slice, sleeping when nothing ran. Returns true, before
- * running anything, when a Ctrl-C was typed.
+ * The one place that notices Ctrl-C: drains the console, keeping every other byte for the
+ * shell; returns true when a Ctrl-C was among the bytes read. pollOnce() and checkpoint()
+ * (sched/checkpoint.ts) both read the console only through this.
  */
-export function pollOnce(): bool {
+export function readConsoleForInterrupt(): bool {
   let interrupted = false;
   let c = console_read();
   while (c >= 0) {
@@ -25,9 +26,32 @@ export function pollOnce(): bool {
     else stashConsoleByte(<u8>c);
     c = console_read();
   }
-  if (interrupted) return true;
+  return interrupted;
+}
+
+/**
+ * Runs task slices until one finds nothing to run or `budgetTicks` have passed since `start`
+ * (budget 0: one slice). Returns the number of slices that ran.
+ */
+export function runTaskSlices(start: u64, budgetTicks: u64): i32 {
+  let slices = 0;
+  const end = start + budgetTicks;
+  while (runScheduler()) {
+    slices++;
+    if (budgetTicks == 0 || nowTicks() >= end) break;
+  }
+  return slices;
+}
+
+/**
+ * One pass of a nested event loop: reads the console (keeping bytes for the shell), then
+ * runs the pollers and one task slice, sleeping when nothing ran. Returns true, before
+ * running anything, when a Ctrl-C was typed.
+ */
+export function pollOnce(): bool {
+  if (readConsoleForInterrupt()) return true;
   runPollers();
-  if (!runScheduler()) idle();
+  if (runTaskSlices(0, 0) == 0) idle();
   return false;
 }
 

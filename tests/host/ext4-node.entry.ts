@@ -30,6 +30,12 @@ import "../../kernel/shell/commands/fs_write";
 import "../../kernel/shell/commands/fsctl";
 import "../../kernel/shell/commands/date";
 import { setWallClockFromRtc } from "../../kernel/fs/clock";
+import { storePendingIncident } from "../../kernel/fs/incidents";
+
+/** Boot's incident step (kernel/fs/incidents.ts) at wall-clock `nowSeconds`: its banner line. */
+export function storeIncidentAtBoot(nowSeconds: i64): string {
+  return storePendingIncident(nowSeconds);
+}
 
 @external("hostblk", "read") declare function hostRead(disk: i32, lba: u64, count: u32, ptr: usize): i32;
 @external("hostblk", "write") declare function hostWrite(disk: i32, lba: u64, count: u32, ptr: usize): i32;

@@ -20,6 +20,8 @@ export class HostPlatform {
   ticks = 0n;
   poweredOff = false;
   rebooted = false;
+  /** What the kernel registered for the panic path's report (incident_area), if anything. */
+  incidentArea: { base: bigint; sector: bigint } | null = null;
   panicMessage: string | null = null;
   virtioPending = 0;
   enabledIrqs = new Set<number>();
@@ -105,6 +107,7 @@ export class HostPlatform {
         irq_disable(intid: number) { self.enabledIrqs.delete(intid); },
         power_off() { self.poweredOff = true; },
         reboot() { self.rebooted = true; },
+        incident_area(base: bigint, sector: bigint) { self.incidentArea = { base, sector }; },
         panic(ptr: number, len: number) {
           self.panicMessage = Buffer.from(mem().subarray(ptr, ptr + len)).toString("utf8");
           throw new Error(`KERNEL PANIC: ${self.panicMessage}`);

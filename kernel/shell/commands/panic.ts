@@ -7,7 +7,7 @@ import { mmio_read32 } from "../../platform/imports";
 const UNMAPPED_ADDRESS: u64 = 0x20_0000_0000;
 
 registerCommand("panic", "crash the kernel on purpose (tests the panic report)",
-  "panic trap|abort|fault\n  trap   execute a wasm 'unreachable' (a wasm trap)\n  abort  fail a kernel assertion (AssemblyScript abort)\n  fault  read an unmapped address (a CPU data abort)\n  The kernel prints a panic report and halts.",
+  "panic trap|abort|fault\n  trap   execute a wasm 'unreachable' (a wasm trap)\n  abort  fail a kernel assertion (AssemblyScript abort)\n  fault  read an unmapped address (a CPU data abort)\n  The kernel prints a panic report, saves it to the system disk and halts;\n  the next boot stores it in /incidents/.",
   (args: Array<string>): i32 => {
     if (args.length != 1) {
       printError("usage: panic trap|abort|fault");
