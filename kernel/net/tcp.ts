@@ -1,3 +1,7 @@
+// TCP, socket-facing: listen/accept, connections as kernel services use them, open, input dispatch, output.
+//
+// tcp_segment.ts holds the segment format and parsing, tcp_state.ts the state machine and timers.
+//
 // TCP (RFC 9293) with retransmission timing from RFC 6298 and Reno-style congestion control
 // (RFC 5681: slow start, congestion avoidance, fast retransmit on three duplicate ACKs).
 //
@@ -16,50 +20,24 @@
 //
 // Deviations, on purpose: minimum RTO 200 ms (as Linux; RFC 6298 says 1 s), TIME_WAIT 2*MSL
 // with MSL 5 s (timeWaitUs), no urgent data, no window scaling, no SACK, no timestamps.
-import { get16, get32, put16, put32, sumBytes, finishChecksum, pseudoHeaderSum, seqLt, seqLe, seqGt, seqGe } from "./bytes";
+import { put16, put32, sumBytes, finishChecksum, pseudoHeaderSum, seqGt, seqGe } from "./bytes";
 import { IP_PAYLOAD, PROTO_TCP, Ipv4Packet } from "./ipv4";
 import { ByteRing } from "./ring";
 import { NetStack } from "./stack";
 import { Random } from "../lib/random";
+import { FIN, SYN, RST, PSH, ACK, TCP_HEADER, Segment, SegmentIn, connKey, parseSegment } from "./tcp_segment";
+import { TcpState, listenInput, resetFor, synSentInput, segmentArrives, pollTimers } from "./tcp_state";
 
-export const FIN: u32 = 1;
-export const SYN: u32 = 2;
-export const RST: u32 = 4;
-export const PSH: u32 = 8;
-export const ACK: u32 = 16;
-export const TCP_HEADER: i32 = 20;
-
-export enum TcpState { Closed, Listen, SynSent, SynReceived, Established, FinWait1, FinWait2, CloseWait, Closing, LastAck, TimeWait }
-
-const STATE_NAMES: string[] = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-  "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"];
-
-export function stateName(s: TcpState): string {
-  return STATE_NAMES[<i32>s];
-}
+export { FIN, SYN, RST, PSH, ACK, TCP_HEADER, connKey } from "./tcp_segment";
+export { TcpState, stateName, MIN_RTO_US, timeWaitUs, setTimeWaitUs } from "./tcp_state";
 
 export const SEND_BUFFER: i32 = 65536;
 export const RECEIVE_BUFFER: i32 = 65536;
-const DEFAULT_PEER_MSS: i32 = 536;
+export const DEFAULT_PEER_MSS: i32 = 536;
 const INITIAL_RTO_US: u64 = 1_000_000;
-export const MIN_RTO_US: u64 = 200_000;
-const MAX_RTO_US: u64 = 60_000_000;
-const MAX_RETRIES: i32 = 8;
-const MAX_SYN_RETRIES: i32 = 5;
-const MAX_OUT_OF_ORDER: i32 = 64;
-const FIN_WAIT_2_US: u64 = 60_000_000;
 export const MAX_CONNECTIONS: i32 = 512;
-export let timeWaitUs: u64 = 10_000_000;
 
-export function setTimeWaitUs(us: u64): void {
-  timeWaitUs = us;
-}
-
-const EMPTY_RING = new ByteRing(0);
-
-class Segment {
-  constructor(public seq: u32, public data: Uint8Array, public fin: bool) {}
-}
+export const EMPTY_RING = new ByteRing(0);
 
 export class TcpListener {
   acceptQueue: Array<TcpConn> = new Array<TcpConn>(0);
@@ -209,23 +187,6 @@ export class TcpConn {
   }
 }
 
-export function connKey(remoteIp: u32, remotePort: u32, localPort: u32): u64 {
-  return (<u64>remoteIp << 32) | (<u64>remotePort << 16) | <u64>localPort;
-}
-
-/** Parsed fields of one incoming segment. */
-class SegmentIn {
-  srcPort: u32 = 0;
-  dstPort: u32 = 0;
-  seq: u32 = 0;
-  ack: u32 = 0;
-  flags: u32 = 0;
-  window: u32 = 0;
-  mss: i32 = 0;
-  data: i32 = 0; // offset in the frame
-  dataLength: i32 = 0;
-}
-
 export class TcpLayer {
   conns: Map<u64, TcpConn> = new Map<u64, TcpConn>();
   listeners: Map<u32, TcpListener> = new Map<u32, TcpListener>();
@@ -272,7 +233,7 @@ export class TcpLayer {
     return c;
   }
 
-  private initConn(c: TcpConn): void {
+  initConn(c: TcpConn): void {
     c.createdUs = this.stack.nowUs;
     // RFC 6528: a clock-driven part plus a per-stack random part
     c.iss = <u32>(this.stack.nowUs >> 2) + <u32>this.rng.next();
@@ -283,7 +244,7 @@ export class TcpLayer {
     c.recvBuf = new ByteRing(RECEIVE_BUFFER);
   }
 
-  private sendSyn(c: TcpConn, withAck: bool): void {
+  sendSyn(c: TcpConn, withAck: bool): void {
     this.sendSegment(c, c.iss, withAck ? SYN | ACK : SYN, 0, 0, true);
     this.armTimer(c);
   }
@@ -298,59 +259,17 @@ export class TcpLayer {
     if (this.conns.has(key) && this.conns.get(key) == c) this.conns.delete(key);
   }
 
-  private armTimer(c: TcpConn): void {
+  armTimer(c: TcpConn): void {
     c.rtxDeadlineUs = this.stack.nowUs + c.rtoUs;
   }
 
-  // ---- input ----
+  // ---- input (parsing in tcp_segment.ts, the states in tcp_state.ts) ----
 
   input(frame: Uint8Array, ip: Ipv4Packet): void {
     const s = this.stack;
     s.counters.tcpIn++;
-    const o = ip.payload;
-    const len = ip.payloadLength;
-    if (len < TCP_HEADER) {
-      s.counters.tcpBad++;
-      return;
-    }
-    if (finishChecksum(sumBytes(frame, o, len, pseudoHeaderSum(ip.source, ip.destination, PROTO_TCP, <u32>len))) != 0) {
-      s.counters.tcpBadChecksum++;
-      return;
-    }
-    const hl = <i32>(frame[o + 12] >> 4) * 4;
-    if (hl < TCP_HEADER || hl > len) {
-      s.counters.tcpBad++;
-      return;
-    }
     const g = this.seg;
-    g.srcPort = get16(frame, o);
-    g.dstPort = get16(frame, o + 2);
-    g.seq = get32(frame, o + 4);
-    g.ack = get32(frame, o + 8);
-    g.flags = <u32>frame[o + 13] & 0x3f;
-    g.window = get16(frame, o + 14);
-    g.data = o + hl;
-    g.dataLength = len - hl;
-    g.mss = 0;
-    // options: only MSS matters to us; walk them with bounds checks
-    let p = o + TCP_HEADER;
-    while (p < o + hl) {
-      const kind = frame[p];
-      if (kind == 0) break;
-      if (kind == 1) {
-        p++;
-        continue;
-      }
-      if (p + 1 >= o + hl) break;
-      const optLen = <i32>frame[p + 1];
-      if (optLen < 2 || p + optLen > o + hl) break;
-      if (kind == 2 && optLen == 4) g.mss = <i32>get16(frame, p + 2);
-      p += optLen;
-    }
-    if (g.srcPort == 0 || g.dstPort == 0) {
-      s.counters.tcpBad++;
-      return;
-    }
+    if (!parseSegment(frame, ip, g, s.counters)) return;
 
     const key = connKey(ip.source, g.srcPort, g.dstPort);
     let c: TcpConn | null = this.conns.has(key) ? this.conns.get(key) : null;
@@ -360,331 +279,12 @@ export class TcpLayer {
       c = null;
     }
     if (c == null) {
-      if (this.listeners.has(g.dstPort)) this.listenInput(this.listeners.get(g.dstPort), ip, g);
-      else if ((g.flags & RST) == 0) this.resetFor(ip, g);
+      if (this.listeners.has(g.dstPort)) listenInput(this, this.listeners.get(g.dstPort), ip, g);
+      else if ((g.flags & RST) == 0) resetFor(this, ip, g);
       return;
     }
-    if (c.state == TcpState.SynSent) this.synSentInput(c, g);
-    else this.segmentArrives(c, frame, g);
-  }
-
-  /** RST in reply to a segment for no connection (RFC 9293 3.10.7.1). */
-  private resetFor(ip: Ipv4Packet, g: SegmentIn): void {
-    if ((g.flags & ACK) != 0) this.sendReset(ip.destination, ip.source, g.dstPort, g.srcPort, g.ack, 0, false);
-    else {
-      const segLen = <u32>g.dataLength + ((g.flags & SYN) != 0 ? 1 : 0) + ((g.flags & FIN) != 0 ? 1 : 0);
-      this.sendReset(ip.destination, ip.source, g.dstPort, g.srcPort, 0, g.seq + segLen, true);
-    }
-  }
-
-  private listenInput(l: TcpListener, ip: Ipv4Packet, g: SegmentIn): void {
-    if ((g.flags & RST) != 0) return;
-    if ((g.flags & ACK) != 0) {
-      this.resetFor(ip, g);
-      return;
-    }
-    if ((g.flags & SYN) == 0) return;
-    const s = this.stack;
-    if (l.halfOpen >= 2 * l.backlog || l.acceptQueue.length >= l.backlog || this.conns.size >= MAX_CONNECTIONS) {
-      s.counters.tcpBacklogDrops++;
-      l.dropped++;
-      return;
-    }
-    const c = new TcpConn(this, ip.destination, g.dstPort, ip.source, g.srcPort);
-    this.initConn(c);
-    c.state = TcpState.SynReceived;
-    c.irs = g.seq;
-    c.rcvNxt = g.seq + 1;
-    c.mss = g.mss > 0 ? min(g.mss, this.ourMss) : DEFAULT_PEER_MSS;
-    c.sndWnd = g.window;
-    c.sndWl1 = g.seq;
-    c.listener = l;
-    c.deadlineUs = s.nowUs + 75_000_000;
-    l.halfOpen++;
-    this.conns.set(c.key, c);
-    s.counters.tcpPassiveOpens++;
-    this.sendSyn(c, true);
-  }
-
-  private synSentInput(c: TcpConn, g: SegmentIn): void {
-    const hasAck = (g.flags & ACK) != 0;
-    if (hasAck && (seqLe(g.ack, c.iss) || seqGt(g.ack, c.sndMax))) {
-      if ((g.flags & RST) == 0) this.sendReset(c.localIp, c.remoteIp, c.localPort, c.remotePort, g.ack, 0, false);
-      return;
-    }
-    if ((g.flags & RST) != 0) {
-      if (hasAck) {
-        c.error = "connection refused";
-        this.stack.counters.tcpResetsIn++;
-        this.remove(c);
-      }
-      return;
-    }
-    if ((g.flags & SYN) == 0) return;
-    c.irs = g.seq;
-    c.rcvNxt = g.seq + 1;
-    c.mss = g.mss > 0 ? min(g.mss, this.ourMss) : DEFAULT_PEER_MSS;
-    if (hasAck) {
-      this.rttSampleFromSyn(c);
-      c.sndUna = g.ack;
-      c.sndWnd = g.window;
-      c.sndWl1 = g.seq;
-      c.sndWl2 = g.ack;
-      this.establish(c);
-      c.ackNeeded = true;
-      this.output(c);
-      this.sendAckIfNeeded(c);
-    } else {
-      c.state = TcpState.SynReceived; // simultaneous open
-      this.sendSyn(c, true);
-    }
-  }
-
-  private establish(c: TcpConn): void {
-    c.state = TcpState.Established;
-    c.rtxDeadlineUs = 0;
-    c.retries = 0;
-    c.cwnd = <u32>(10 * c.mss); // RFC 6928 initial window
-  }
-
-  private rttSampleFromSyn(c: TcpConn): void {
-    if (c.retries == 0) this.rttSample(c, this.stack.nowUs - c.createdUs); // Karn: not after a retransmitted SYN
-  }
-
-  /** RFC 6298 2.2-2.4. */
-  private rttSample(c: TcpConn, r: u64): void {
-    if (c.rttSamples == 0) {
-      c.srttUs = r;
-      c.rttvarUs = r / 2;
-    } else {
-      const diff = c.srttUs > r ? c.srttUs - r : r - c.srttUs;
-      c.rttvarUs = (3 * c.rttvarUs + diff) / 4;
-      c.srttUs = (7 * c.srttUs + r) / 8;
-    }
-    c.rttSamples++;
-    let rto = c.srttUs + max<u64>(1000, 4 * c.rttvarUs);
-    if (rto < MIN_RTO_US) rto = MIN_RTO_US;
-    if (rto > MAX_RTO_US) rto = MAX_RTO_US;
-    c.rtoUs = rto;
-  }
-
-  /** RFC 9293 3.10.7.4: a segment for a synchronized connection (or SYN_RECEIVED). */
-  private segmentArrives(c: TcpConn, frame: Uint8Array, g: SegmentIn): void {
-    const s = this.stack;
-    let seq = g.seq;
-    let data = g.data;
-    let dataLength = g.dataLength;
-    const flags = g.flags;
-    const segLen = <u32>dataLength + ((flags & SYN) != 0 ? 1 : 0) + ((flags & FIN) != 0 ? 1 : 0);
-    const wnd = c.receiveWindow();
-
-    if (c.state == TcpState.SynReceived && (flags & SYN) != 0 && (flags & ACK) == 0 && seq == c.irs) {
-      this.sendSegment(c, c.iss, SYN | ACK, 0, 0, true); // our SYN-ACK was lost
-      return;
-    }
-    // 1. sequence acceptability
-    let acceptable: bool;
-    if (segLen == 0) {
-      acceptable = wnd == 0 ? seq == c.rcvNxt : seqGe(seq, c.rcvNxt) && seqLt(seq, c.rcvNxt + wnd);
-    } else if (wnd == 0) {
-      acceptable = false;
-    } else {
-      const last = seq + segLen - 1;
-      acceptable = (seqGe(seq, c.rcvNxt) && seqLt(seq, c.rcvNxt + wnd)) || (seqGe(last, c.rcvNxt) && seqLt(last, c.rcvNxt + wnd));
-    }
-    if (!acceptable) {
-      s.counters.tcpOutOfWindow++;
-      if ((flags & RST) == 0) {
-        c.ackNeeded = true;
-        this.sendAckIfNeeded(c);
-      }
-      // a zero window still takes ACKs (so a probe's ACK opens our send side)
-      if (wnd != 0 || (flags & ACK) == 0 || (flags & RST) != 0) return;
-      dataLength = 0;
-    }
-    // 2. RST (RFC 5961: only an exact match resets; anything else in window gets a challenge ACK)
-    if ((flags & RST) != 0) {
-      if (seq == c.rcvNxt) {
-        s.counters.tcpResetsIn++;
-        c.error = "connection reset by peer";
-        this.remove(c);
-      } else {
-        c.ackNeeded = true;
-        this.sendAckIfNeeded(c);
-      }
-      return;
-    }
-    // 4. SYN in a synchronized state: challenge ACK
-    if ((flags & SYN) != 0) {
-      c.ackNeeded = true;
-      this.sendAckIfNeeded(c);
-      return;
-    }
-    // 5. ACK
-    if ((flags & ACK) == 0) return;
-    if (c.state == TcpState.SynReceived) {
-      if (seqLe(g.ack, c.sndUna) || seqGt(g.ack, c.sndMax)) {
-        this.sendReset(c.localIp, c.remoteIp, c.localPort, c.remotePort, g.ack, 0, false);
-        return;
-      }
-      const l = c.listener;
-      if (l != null) l.halfOpen--;
-      c.listener = null;
-      this.rttSampleFromSyn(c);
-      this.establish(c);
-      c.sndWnd = g.window;
-      c.sndWl1 = seq;
-      c.sndWl2 = g.ack;
-      if (l != null) {
-        if (!l.open || l.acceptQueue.length >= l.backlog) {
-          s.counters.tcpBacklogDrops++;
-          l.dropped++;
-          c.abort();
-          return;
-        }
-        l.acceptQueue.push(c);
-      }
-    }
-    if (!this.processAck(c, g, dataLength)) return;
-
-    // 7. data
-    const originalEnd = g.seq + <u32>g.dataLength;
-    if (dataLength > 0 && (c.state == TcpState.Established || c.state == TcpState.FinWait1 || c.state == TcpState.FinWait2)) {
-      if (seqLt(seq, c.rcvNxt)) {
-        const skip = <i32>(c.rcvNxt - seq);
-        data += skip;
-        dataLength -= skip;
-        seq = c.rcvNxt;
-      }
-      if (dataLength > 0) {
-        if (seq == c.rcvNxt) {
-          const n = c.recvBuf.push(frame, data, dataLength);
-          c.rcvNxt += <u32>n;
-          c.bytesIn += <u64>n;
-          s.counters.tcpBytesIn += <u64>n;
-          this.drainOutOfOrder(c);
-        } else {
-          s.counters.tcpOutOfOrder++;
-          this.keepOutOfOrder(c, seq, frame.slice(data, data + dataLength), (flags & FIN) != 0);
-          c.ackNeeded = true;
-          this.sendAckIfNeeded(c); // a duplicate ACK now: the sender's fast retransmit counts them
-          return;
-        }
-      }
-      c.ackNeeded = true;
-    }
-    // 8. FIN (only when everything before it has arrived)
-    if ((flags & FIN) != 0 && originalEnd == c.rcvNxt && c.state != TcpState.SynReceived) this.acceptFin(c);
-    if (c.state == TcpState.Closed) return;
-    this.output(c);
-  }
-
-  /** Returns false when the segment must not be processed further. */
-  private processAck(c: TcpConn, g: SegmentIn, dataLength: i32): bool {
-    const s = this.stack;
-    const ack = g.ack;
-    if (seqGt(ack, c.sndMax)) {
-      c.ackNeeded = true; // acknowledges something we never sent
-      this.sendAckIfNeeded(c);
-      return false;
-    }
-    if (seqGt(ack, c.sndUna)) {
-      let acked = <i32>(ack - c.sndUna);
-      if (c.sndUna == c.iss) acked--; // our SYN
-      const dataAcked = min(acked, c.sendBuf.length);
-      c.sendBuf.drop(dataAcked);
-      if (c.finQueued && acked > dataAcked) c.finAcked = true;
-      c.sndUna = ack;
-      if (seqLt(c.sndNxt, c.sndUna)) c.sndNxt = c.sndUna;
-      if (c.rttTiming && seqGe(ack, c.rttSeq)) {
-        c.rttTiming = false;
-        this.rttSample(c, s.nowUs - c.rttStartUs);
-      }
-      c.retries = 0;
-      c.dupAcks = 0;
-      // RFC 5681 3.1
-      const mss = <u32>c.mss;
-      if (c.cwnd < c.ssthresh) c.cwnd += min(<u32>dataAcked, mss);
-      else c.cwnd += max<u32>(1, mss * mss / max<u32>(c.cwnd, 1));
-      if (c.cwnd > 1 << 20) c.cwnd = 1 << 20;
-      if (c.sndUna == c.sndMax) c.rtxDeadlineUs = 0;
-      else this.armTimer(c);
-    } else if (ack == c.sndUna && dataLength == 0 && (g.flags & FIN) == 0 && g.window == c.sndWnd && c.sndMax != c.sndUna) {
-      c.dupAcks++;
-      if (c.dupAcks == 3) this.fastRetransmit(c);
-    }
-    if (seqLt(c.sndWl1, g.seq) || (c.sndWl1 == g.seq && seqLe(c.sndWl2, ack))) {
-      c.sndWnd = g.window;
-      c.sndWl1 = g.seq;
-      c.sndWl2 = ack;
-    }
-    if (c.finAcked) {
-      if (c.state == TcpState.FinWait1) {
-        c.state = TcpState.FinWait2;
-        c.deadlineUs = s.nowUs + FIN_WAIT_2_US;
-      } else if (c.state == TcpState.Closing) this.enterTimeWait(c);
-      else if (c.state == TcpState.LastAck) {
-        this.remove(c);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private acceptFin(c: TcpConn): void {
-    if (c.finReceived) {
-      if (c.state == TcpState.TimeWait) this.enterTimeWait(c); // a retransmitted FIN: ACK again, restart
-      c.ackNeeded = true;
-      this.sendAckIfNeeded(c);
-      return;
-    }
-    c.finReceived = true;
-    c.rcvNxt++;
-    c.ackNeeded = true;
-    if (c.state == TcpState.Established) c.state = TcpState.CloseWait;
-    else if (c.state == TcpState.FinWait1) {
-      if (c.finAcked) this.enterTimeWait(c);
-      else c.state = TcpState.Closing;
-    } else if (c.state == TcpState.FinWait2) this.enterTimeWait(c);
-    this.sendAckIfNeeded(c);
-  }
-
-  private enterTimeWait(c: TcpConn): void {
-    c.state = TcpState.TimeWait;
-    c.deadlineUs = this.stack.nowUs + timeWaitUs;
-    c.rtxDeadlineUs = 0;
-    c.sendBuf = EMPTY_RING;
-    if (c.recvBuf.length == 0) c.recvBuf = EMPTY_RING; // 64 KiB back per TIME_WAIT connection
-    c.outOfOrder.length = 0;
-  }
-
-  private keepOutOfOrder(c: TcpConn, seq: u32, data: Uint8Array, fin: bool): void {
-    for (let i = 0; i < c.outOfOrder.length; i++) if (c.outOfOrder[i].seq == seq) return; // a duplicate
-    if (c.outOfOrder.length >= MAX_OUT_OF_ORDER) return;
-    c.outOfOrder.push(new Segment(seq, data, fin));
-  }
-
-  private drainOutOfOrder(c: TcpConn): void {
-    let progress = true;
-    while (progress && c.outOfOrder.length > 0) {
-      progress = false;
-      for (let i = 0; i < c.outOfOrder.length; i++) {
-        const sg = c.outOfOrder[i];
-        const end = sg.seq + <u32>sg.data.length;
-        if (seqGt(sg.seq, c.rcvNxt)) continue;
-        c.outOfOrder.splice(i, 1);
-        progress = true;
-        if (seqGt(end, c.rcvNxt)) {
-          const skip = <i32>(c.rcvNxt - sg.seq);
-          const n = c.recvBuf.push(sg.data, skip, sg.data.length - skip);
-          c.rcvNxt += <u32>n;
-          c.bytesIn += <u64>n;
-          this.stack.counters.tcpBytesIn += <u64>n;
-          if (sg.fin && n == sg.data.length - skip) this.acceptFin(c);
-        }
-        break;
-      }
-    }
+    if (c.state == TcpState.SynSent) synSentInput(this, c, g);
+    else segmentArrives(this, c, frame, g);
   }
 
   // ---- output ----
@@ -735,7 +335,7 @@ export class TcpLayer {
     }
   }
 
-  private fastRetransmit(c: TcpConn): void {
+  fastRetransmit(c: TcpConn): void {
     const s = this.stack;
     const flight = c.sndMax - c.sndUna;
     c.ssthresh = max<u32>(flight / 2, <u32>(2 * c.mss));
@@ -755,7 +355,7 @@ export class TcpLayer {
     this.stack.counters.tcpRetransmits++;
   }
 
-  private sendAckIfNeeded(c: TcpConn): void {
+  sendAckIfNeeded(c: TcpConn): void {
     if (c.ackNeeded && c.state != TcpState.Closed && c.state != TcpState.SynSent) {
       this.sendSegment(c, c.sndNxt, ACK, 0, 0, false);
     }
@@ -819,69 +419,10 @@ export class TcpLayer {
     s.sendIpFrame(f, dst, PROTO_TCP, TCP_HEADER);
   }
 
-  // ---- timers ----
+  // ---- timers (tcp_state.ts) ----
 
   poll(): void {
-    if (this.conns.size == 0) return;
-    const now = this.stack.nowUs;
-    const list = this.conns.values();
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
-      if (c.state == TcpState.TimeWait || c.state == TcpState.FinWait2 ||
-        (c.state == TcpState.SynReceived && c.rtxDeadlineUs == 0)) {
-        if (c.deadlineUs != 0 && now >= c.deadlineUs) this.remove(c);
-        continue;
-      }
-      if (c.rtxDeadlineUs == 0 || now < c.rtxDeadlineUs) continue;
-      this.timerFired(c);
-    }
-  }
-
-  private timerFired(c: TcpConn): void {
-    const s = this.stack;
-    c.rtoUs = min<u64>(c.rtoUs * 2, MAX_RTO_US);
-    c.rttTiming = false;
-    if (c.state == TcpState.SynSent || c.state == TcpState.SynReceived) {
-      c.retries++;
-      if (c.retries > MAX_SYN_RETRIES) {
-        s.counters.tcpTimeouts++;
-        c.error = "connection timed out";
-        this.remove(c);
-        return;
-      }
-      s.counters.tcpRetransmits++;
-      c.retransmits++;
-      this.sendSyn(c, c.state == TcpState.SynReceived);
-      return;
-    }
-    if (c.sndMax != c.sndUna) {
-      c.retries++;
-      if (c.retries > MAX_RETRIES) {
-        s.counters.tcpTimeouts++;
-        c.error = "connection timed out";
-        c.abort();
-        return;
-      }
-      const flight = c.sndMax - c.sndUna;
-      c.ssthresh = max<u32>(flight / 2, <u32>(2 * c.mss));
-      c.cwnd = <u32>c.mss;
-      c.dupAcks = 0;
-      c.sndNxt = c.sndUna; // go back: resend from the first unacknowledged byte
-      s.counters.tcpRetransmits++;
-      c.retransmits++;
-      this.armTimer(c);
-      this.output(c);
-      return;
-    }
-    if (c.sendBuf.length > 0 && c.sndWnd == 0) {
-      // zero-window probe: one byte past the window, whose ACK tells us the window
-      this.sendSegment(c, c.sndNxt, ACK, 0, 1, false);
-      c.sndNxt++;
-      c.sndMax = c.sndNxt;
-      this.armTimer(c);
-      return;
-    }
-    c.rtxDeadlineUs = 0;
+    pollTimers(this);
   }
 
   /** Connections in a stable order (netctl conns, /api/state). */
