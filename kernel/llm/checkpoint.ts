@@ -12,7 +12,7 @@
 // or a header that lies is refused before any page is allocated. export.py's newer versions
 // start with the magic "ak42" (0x616b3432) and a version; version 2 is int8 Q8_0 and is
 // recognised and refused by name (not implemented).
-import { FileReader } from "./reader";
+import { FileReader } from "../fs/file_reader";
 import { ModelConfig, Layout } from "./config";
 
 export const HEADER_BYTES: u64 = 28;

@@ -5,7 +5,7 @@
 // an error if it does not fit in free memory -> allocate -> read weights -> reject NaN/inf.
 // Any failure frees what it took, and the model loaded before stays loaded and usable; only
 // a load that succeeded replaces (and frees) it.
-import { FileReader } from "./reader";
+import { FileReader } from "../fs/file_reader";
 import { ModelConfig, Layout } from "./config";
 import { readCheckpointHeader, readCheckpointWeights } from "./checkpoint";
 import { looksLikeSafetensors, readSafetensorsHeader, readSafetensorsWeights, SafetensorsModel } from "./safetensors";

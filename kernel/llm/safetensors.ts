@@ -13,7 +13,7 @@
 // from __metadata__ (n_kv_heads defaults to n_heads), and a metadata value that disagrees
 // with a shape is an error. F32 is read as is; F16 and BF16 are converted to f32 on load.
 // Other names are ignored (e.g. precomputed RoPE tables).
-import { FileReader } from "./reader";
+import { FileReader } from "../fs/file_reader";
 import { ModelConfig, Layout } from "./config";
 import { parseJson, jsonError, JsonValue, JSON_OBJECT, JSON_STRING, JSON_ARRAY, JSON_NUMBER } from "./json";
 

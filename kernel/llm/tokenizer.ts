@@ -9,7 +9,7 @@
 // one token per UTF-8 character (or its bytes), then repeatedly merge the adjacent pair whose
 // concatenation is a token with the highest score (first such pair on ties) until none is.
 // Decoding drops a piece's leading space right after BOS and turns <0xXX> into its byte.
-import { FileReader } from "./reader";
+import { FileReader } from "../fs/file_reader";
 
 export const BOS: i32 = 1;
 export const EOS: i32 = 2;

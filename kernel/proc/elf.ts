@@ -3,7 +3,7 @@
 // Accepted: ET_EXEC (fixed addresses) and static-PIE ET_DYN (no PT_INTERP; loaded at
 // PIE_LOAD_BIAS). Everything is checked before anything is mapped, and every refusal names
 // its reason ("error: program headers run past the end of the file"). The parser reads the
-// file through an ElfSource, so the same code checks a buffer in a unit test and a file on
+// file through a FileReader (fs/file_reader.ts), so the same code checks a buffer in a unit test and a file on
 // ext4, and a hostile header can only ever produce a refusal.
 //
 //   ELF header (64 bytes)           program header (56 bytes each, at e_phoff)
@@ -12,6 +12,7 @@
 //   24 e_entry 32 e_phoff           32 p_filesz  40 p_memsz  48 p_align
 //   54 e_phentsize 56 e_phnum
 import { USER_BASE, USER_TOP, PAGE } from "./layout";
+import { FileReader } from "../fs/file_reader";
 
 export const ET_EXEC: u16 = 2;
 export const ET_DYN: u16 = 3;
@@ -28,25 +29,6 @@ export const PHDR_SIZE: u32 = 56;
 export const MAX_PHNUM: u32 = 64;
 /** Where a static-PIE program's address 0 goes. */
 export const PIE_LOAD_BIAS: u64 = 0x10000000;
-
-/** Reads bytes of an executable: a buffer in tests, a VFS file in the kernel. */
-export abstract class ElfSource {
-  abstract size(): u64;
-  /** Copies up to `length` bytes at `offset` to linear address `dst`; returns bytes read or -errno. */
-  abstract readAt(offset: u64, dst: usize, length: u32): i64;
-}
-
-/** A source over bytes already in memory. */
-export class MemorySource extends ElfSource {
-  constructor(public base: usize, public length: u64) { super(); }
-  size(): u64 { return this.length; }
-  readAt(offset: u64, dst: usize, length: u32): i64 {
-    if (offset >= this.length) return 0;
-    const n = <u64>length < this.length - offset ? <u64>length : this.length - offset;
-    memory.copy(dst, this.base + <usize>offset, <usize>n);
-    return <i64>n;
-  }
-}
 
 export class Segment {
   /** Addresses after the load bias. */
@@ -89,7 +71,7 @@ function refuse(image: ElfImage, reason: string): ElfImage {
 }
 
 /** Parses and checks the headers of `src`. Never traps; see ElfImage.error. */
-export function parseElf(src: ElfSource): ElfImage {
+export function parseElf(src: FileReader): ElfImage {
   const image = new ElfImage();
   const size = src.size();
   if (size < <u64>EHDR_SIZE) return refuse(image, "file too small for an ELF header (" + size.toString() + " bytes)");

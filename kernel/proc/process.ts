@@ -14,7 +14,8 @@
 // freed) -> reaped by wait4 of the parent, or at once when nobody will wait (parent 0 and
 // not in the foreground). Orphans are handed to pid 0.
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "./addrspace";
-import { parseElf, ElfSource, ElfImage, PF_R, PF_W, PF_X } from "./elf";
+import { parseElf, ElfImage, PF_R, PF_W, PF_X } from "./elf";
+import { VfsFileReader } from "../fs/file_reader";
 import { buildStack } from "./stack";
 import { PAGE, STACK_TOP, STACK_MAX, MMAP_TOP, SIGRETURN_CODE } from "./layout";
 import { FileRef, FileKind, FdSlot, MAX_FDS } from "./files";
@@ -153,12 +154,6 @@ function allocPid(): i32 {
 
 // ---------------------------------------------------------------- loading a program
 
-class FileSource extends ElfSource {
-  constructor(public handle: i32, public bytes: u64) { super(); }
-  size(): u64 { return this.bytes; }
-  readAt(offset: u64, dst: usize, length: u32): i64 { return vfs.readAt(this.handle, offset, dst, length); }
-}
-
 export class LoadResult {
   /** 0 or -errno; `reason` says more for ENOEXEC. */
   error: i32 = 0;
@@ -194,7 +189,7 @@ export function loadProgram(path: string, argv: Array<string>, envp: Array<strin
   if ((st.mode & 0o111) == 0) return fail(r, -EACCES, "not executable (mode " + (st.mode & 0o7777).toString(8) + ")");
   const h = vfs.open(path, vfs.O_RDONLY);
   if (h < 0) return fail(r, h, "");
-  const src = new FileSource(h, st.size);
+  const src = new VfsFileReader(h, st.size); // closed through `h` below
   const image = parseElf(src);
   if (image.error.length > 0) { vfs.close(h); return fail(r, -ENOEXEC, image.error); }
   const space = new AddressSpace();

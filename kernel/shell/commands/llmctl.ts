@@ -7,7 +7,7 @@ import { println, print, printError, writeBytes } from "../../platform/console";
 import { console_read } from "../../platform/imports";
 import { stashConsoleByte } from "../../kernel_loop";
 import { fixed } from "../../lib/format";
-import { VfsFileReader, FileReader } from "../../llm/reader";
+import { VfsFileReader, FileReader } from "../../fs/file_reader";
 import { loadModel, unloadModel, loadedModel, modelMemoryBytes, LoadedModel } from "../../llm/engine";
 import { Generation } from "../../llm/generate";
 import { BOS } from "../../llm/tokenizer";

@@ -2,7 +2,7 @@
 // page-frame window), files handed in as bytes in linear memory, and the llmctl shell command.
 import { initMemory, freePagesNow } from "../../../kernel/mm/pages";
 import { allocContiguousPages, freeContiguousPages, contiguousFootprintPages } from "../../../kernel/mm/contiguous";
-import { MemoryFileReader, FileReader } from "../../../kernel/llm/reader";
+import { MemoryFileReader, FileReader } from "../../../kernel/fs/file_reader";
 import { loadModel, unloadModel, loadedModel, modelMemoryBytes } from "../../../kernel/llm/engine";
 import { Generation } from "../../../kernel/llm/generate";
 import { BATCH } from "../../../kernel/llm/config";

@@ -2,7 +2,8 @@
 // regions, faults, copy in/out, fork, destroy) over the test page window, and the initial
 // stack. EL0 itself only exists in QEMU (tests/target/proc.test.ts).
 import { initMemory, freePagesNow } from "../../../kernel/mm/pages";
-import { parseElf, MemorySource, ElfImage } from "../../../kernel/proc/elf";
+import { parseElf, ElfImage } from "../../../kernel/proc/elf";
+import { MemoryFileReader } from "../../../kernel/fs/file_reader";
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../../kernel/proc/addrspace";
 import { buildStack } from "../../../kernel/proc/stack";
 import { STACK_TOP, STACK_MAX } from "../../../kernel/proc/layout";
@@ -15,7 +16,7 @@ export function release(p: usize): void { heap.free(p); }
 let lastImage: ElfImage = new ElfImage();
 /** Parses the ELF bytes at [p, p + n); returns the refusal reason ("" = accepted). */
 export function elfParse(p: usize, n: u32): string {
-  lastImage = parseElf(new MemorySource(p, <u64>n));
+  lastImage = parseElf(new MemoryFileReader(p, <u64>n));
   return lastImage.error;
 }
 export function elfEntry(): u64 { return lastImage.entry; }

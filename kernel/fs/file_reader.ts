@@ -1,8 +1,8 @@
-// The narrow door through which the language model reads its files: a size and positioned
-// reads into linear memory. The engine never sees ext4 or the VFS; the shell opens a path
-// (VfsFileReader), tests hand in bytes already in memory (MemoryFileReader).
-import * as vfs from "../fs/vfs";
-import { Stat } from "../fs/types";
+// The narrow door through which the language model and the ELF loader read files: a size and
+// positioned reads into linear memory. Readers of formats never see ext4 or the VFS; the kernel
+// opens a path (VfsFileReader), tests hand in bytes already in memory (MemoryFileReader).
+import * as vfs from "./vfs";
+import { Stat } from "./types";
 import { errorMessage } from "../lib/errors";
 
 export abstract class FileReader {
