@@ -4,8 +4,7 @@
 import { registerFamily, registerSubcommand } from "../families";
 import { Options, parseDecimal, noArgs } from "../args";
 import { println, print, printError, writeBytes } from "../../platform/console";
-import { console_read } from "../../platform/imports";
-import { stashConsoleByte } from "../../kernel_loop";
+import { checkpoint } from "../../sched/checkpoint";
 import { fixed } from "../../lib/format";
 import { VfsFileReader, FileReader } from "../../fs/file_reader";
 import { loadModel, unloadModel, loadedModel, modelMemoryBytes, LoadedModel } from "../../llm/engine";
@@ -27,8 +26,6 @@ const USAGE = "llmctl load CHECKPOINT [--tokenizer FILE] | status [--json] |\n" 
   "            'N tokens in X ms (Y tok/s); prompt M tokens in Z ms'. --json prints one JSON\n" +
   "            object (token ids, text, times) instead.\n" +
   "  unload    free the model's pages";
-
-const CTRL_C: i32 = 3;
 
 registerFamily("llmctl", "in-kernel language model: load, status, generate, unload", USAGE);
 registerSubcommand("llmctl", "load", "read a checkpoint (and a tokenizer) into pages",
@@ -160,12 +157,8 @@ function generate(args: Array<string>): i32 {
   if (!g.start()) { printError(g.error); g.release(); return 1; }
   let interrupted = false;
   while (true) {
-    let ch = console_read();
-    while (ch >= 0) {
-      if (ch == CTRL_C) interrupted = true; else stashConsoleByte(<u8>ch);
-      ch = console_read();
-    }
-    if (interrupted) break;
+    // the kernel's periodic work runs between tokens, and Ctrl-C stops the generation
+    if (checkpoint()) { interrupted = true; break; }
     const prev = g.previous;
     const t = g.step();
     if (t < 0) break;

@@ -1,12 +1,12 @@
 // Network commands: netctl (status, stats, arp, conns), ping, httpget.
-// Commands that wait for the network run the event loop (runPollers keeps the stack and
-// services going) until they finish; Ctrl-C stops them.
+// Commands that wait for the network (ping, httpget) run the nested event loop (sched/wait.ts
+// pollOnce) until they finish, so the stack, services and periodic work keep going; Ctrl-C stops them.
 import { registerCommand } from "../registry";
 import { Options } from "../args";
 import { println, printError, print } from "../../platform/console";
-import { console_read } from "../../platform/imports";
 import { nowUs } from "../../platform/time";
-import { runPollers, idle, stashConsoleByte, wakeNoLaterThan } from "../../kernel_loop";
+import { wakeNoLaterThan } from "../../kernel_loop";
+import { pollOnce } from "../../sched/wait";
 import { nowTicks, usToTicks } from "../../platform/time";
 import { table, fixed } from "../../lib/format";
 import { netStack, netDevice, dhcpClient, netAbsentReason, netPolls } from "../../net/init";
@@ -17,20 +17,13 @@ import { NetStack } from "../../net/stack";
 import { parseUrl, HttpGet } from "../../net/http_client";
 import * as vfs from "../../fs/vfs";
 
-const CTRL_C: i32 = 3;
-
-/** One pass of the event loop for a waiting command; false when Ctrl-C was typed. */
+/**
+ * One pass of the nested event loop (sched/wait.ts) for a waiting command, woken within 1 ms
+ * (ping and httpget time replies to the millisecond); false when Ctrl-C was typed.
+ */
 function loopOnce(): bool {
-  let c = console_read();
-  while (c >= 0) {
-    if (c == CTRL_C) return false;
-    stashConsoleByte(<u8>c);
-    c = console_read();
-  }
-  runPollers();
   wakeNoLaterThan(nowTicks() + usToTicks(1000));
-  idle();
-  return true;
+  return !pollOnce();
 }
 
 function requireStack(): NetStack | null {
