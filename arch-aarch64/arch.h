@@ -18,6 +18,12 @@
 #define SIS_PAGE_TABLE_BYTES (64ull << 10)
 /* Where linear memory appears in the virtual address space: far above RAM and devices. */
 #define SIS_LINEAR_VIRT_BASE 0x1000000000ull
+/*
+ * Every wasm address (u32 + u32 offset) falls in [base, base + 8 GiB). Only the window is
+ * mapped there; the rest is the guard region whose faults replace wasm2c's software bounds
+ * checks (toolchain/wasm2c-patch.ts).
+ */
+#define SIS_LINEAR_GUARD_SPAN (8ull << 30)
 
 /* QEMU virt machine addresses (GICv2 default). */
 #define PL011_BASE 0x09000000ull

@@ -9,6 +9,8 @@
  *   every 1 GiB slot holding RAM          same                         normal write-back (C code, stack)
  *   LINEAR_VIRT + [0, window)             linear_phys_base + offset    normal write-back (buddy pages)
  *   LINEAR_VIRT + [window, window+heap)   heap_phys + ...              normal write-back (AS heap)
+ *   LINEAR_VIRT + [window+heap, 8 GiB)    nothing: the guard region; any wasm access beyond
+ *                                         linear memory faults here (see arch.h)
  *
  * The wasm runtime's memory.data points at LINEAR_VIRT, so a linear offset maps to one fixed
  * physical address: that is what makes DMA from TypeScript possible.
@@ -85,8 +87,11 @@ void mmu_install_kernel_tables(void) {
         struct boot_memory_range *r = &info->memmap[i];
         if (!is_ram(r->type)) continue;
         if (r->start < ram_low) ram_low = r->start;
-        for (uint64_t slot = r->start & ~(gib - 1); slot < r->start + r->pages * 4096; slot += gib)
+        for (uint64_t slot = r->start & ~(gib - 1); slot < r->start + r->pages * 4096; slot += gib) {
+            if (slot >= SIS_LINEAR_VIRT_BASE && slot < SIS_LINEAR_VIRT_BASE + SIS_LINEAR_GUARD_SPAN)
+                kernel_panic("mmu", "RAM overlaps the linear window's guard region");
             if (slot != 0) map_block(root, slot, slot, 1, attr_normal);
+        }
     }
 
     info->linear_phys_base = ram_low & ~(two_mib - 1);

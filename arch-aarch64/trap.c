@@ -82,7 +82,11 @@ void exception_dispatch(uint64_t kind, struct exception_frame *frame) {
     __asm__ volatile("mrs %0, far_el1" : "=r"(far));
     uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
     incident_begin();
-    early_puts("\r\n*** KERNEL PANIC: CPU exception: ");
+    /* kernel.c has no software bounds checks: its out-of-bounds accesses land here (arch.h) */
+    if (ec == 0x25 && far >= SIS_LINEAR_VIRT_BASE && far < SIS_LINEAR_VIRT_BASE + SIS_LINEAR_GUARD_SPAN)
+        early_puts("\r\n*** KERNEL PANIC: wasm trap: out-of-bounds memory access (guard region)\r\n    CPU exception: ");
+    else
+        early_puts("\r\n*** KERNEL PANIC: CPU exception: ");
     early_puts(kind_names[kind & 15]);
     early_puts("\r\n    cause: ");
     early_puts(exception_class_name(ec));

@@ -68,6 +68,19 @@ async function onNode(names: Map<string, [string, string]>): Promise<BenchResult
   return out;
 }
 
+// LLM_BENCH_ESP=base=/tmp/old-esp.img,new=build/esp.img boots one QEMU per kernel image and
+// alternates their runs (A, B, A, B, ...), so two builds are compared side by side under the
+// same load; the results are labelled qemu-<name>. Default: build/esp.img, labelled qemu.
+function kernels(): [string, string][] {
+  const spec = process.env.LLM_BENCH_ESP;
+  if (!spec) return [["qemu", path.join(ROOT, "build/esp.img")]];
+  return spec.split(",").map((kv) => {
+    const [name, file] = kv.split("=");
+    if (!name || !file || !fs.existsSync(file)) throw new Error(`LLM_BENCH_ESP: bad entry '${kv}'`);
+    return [`qemu-${name}`, path.resolve(file)];
+  });
+}
+
 async function inQemu(dir: string, names: Map<string, [string, string]>): Promise<BenchResult[]> {
   const image = path.join(ROOT, "build/bench/llm.img");
   const stage = path.join(dir, "disk");
@@ -80,33 +93,47 @@ async function inQemu(dir: string, names: Map<string, [string, string]>): Promis
   fs.rmSync(image, { force: true });
   execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-d", stage, image, "128M"], { stdio: "ignore" });
   fs.rmSync(stage, { recursive: true, force: true });
-  const s = await QemuSession.start({ disks: [image] });
+  const list = kernels();
+  const sessions: QemuSession[] = [];
   const out: BenchResult[] = [];
   try {
-    await s.waitForPrompt();
-    await s.run("mount -r vdb /mnt");
+    for (let i = 0; i < list.length; i++) {
+      // each QEMU gets its own copy of the model disk (image locks); the system disk is shared read-only
+      const disk = i === 0 ? image : `${image}.${i}`;
+      if (i > 0) fs.copyFileSync(image, disk);
+      const s = await QemuSession.start({ esp: list[i][1], disks: [disk], systemDiskSnapshot: list.length > 1 });
+      sessions.push(s);
+      await s.waitForPrompt();
+      await s.run("mount -r vdb /mnt");
+    }
     for (const p of PLAN) {
       const [ckpt, tok] = names.get(p.shape)!;
-      const load = await s.run(`llmctl load /mnt/${path.basename(ckpt)} --tokenizer /mnt/${path.basename(tok)}`, 600000);
-      if (!/^loaded /m.test(load)) throw new Error(load);
-      const decode: number[] = [], pr: number[] = [];
+      for (const s of sessions) {
+        const load = await s.run(`llmctl load /mnt/${path.basename(ckpt)} --tokenizer /mnt/${path.basename(tok)}`, 600000);
+        if (!/^loaded /m.test(load)) throw new Error(load);
+      }
+      const decode: number[][] = sessions.map(() => []), pr: number[][] = sessions.map(() => []);
       let n = 0;
       for (let r = 0; r < RUNS; r++) {
-        const j = JSON.parse((await s.run(`llmctl generate "${PROMPT}" --temp 0 --tokens ${p.tokens} --json`, 600000)).trim());
-        n = j.prompt_tokens.length;
-        decode.push(j.tokens.length / (j.decode_us / 1e6));
-        pr.push(n / (j.prompt_us / 1e6));
+        for (let i = 0; i < sessions.length; i++) {
+          const j = JSON.parse((await sessions[i].run(`llmctl generate "${PROMPT}" --temp 0 --tokens ${p.tokens} --json`, 600000)).trim());
+          n = j.prompt_tokens.length;
+          decode[i].push(j.tokens.length / (j.decode_us / 1e6));
+          pr[i].push(n / (j.prompt_us / 1e6));
+        }
       }
-      out.push(...result("qemu", p.shape, decode, pr, n, p.anchorQemu));
-      await s.run("llmctl unload");
+      sessions.forEach((_, i) => out.push(...result(list[i][0], p.shape, decode[i], pr[i], n, p.anchorQemu)));
+      for (const s of sessions) await s.run("llmctl unload");
     }
   } finally {
-    await s.close();
+    for (const s of sessions) await s.close();
   }
   return out;
 }
 
 export async function run(): Promise<BenchResult[]> {
   const { dir, names } = files();
-  return [...(await onNode(names)), ...(await inQemu(dir, names))];
+  // LLM_BENCH_WHERE=qemu or =node runs one side only
+  const where = process.env.LLM_BENCH_WHERE;
+  return [...(where === "qemu" ? [] : await onNode(names)), ...(where === "node" ? [] : await inQemu(dir, names))];
 }

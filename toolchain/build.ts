@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUDDY_WINDOW, HEAP_BYTES, TOTAL_PAGES, AS_STACK_BYTES } from "./layout.ts";
 import { buildSystemDisk, SYSTEM_DISK_INPUTS, ExtraFile } from "../images/system-disk.ts";
+import { patchWasm2cOutput } from "./wasm2c-patch.ts";
 import { userPrograms, userHeaders, userCompileArgs, compileUserProgram, fetchBusybox } from "./userspace.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -151,8 +152,11 @@ export function buildKernel(): void {
     () => run("wasm-opt", optArgs));
 
   const w2cArgs = [ARTIFACTS.optWasm, "-n", "kernel", "-o", ARTIFACTS.kernelC];
-  step("wasm2c -> build/gen/kernel.c", [ARTIFACTS.optWasm], [ARTIFACTS.kernelC], w2cArgs.join(" "),
-    () => run("wasm2c", w2cArgs));
+  step("wasm2c -> build/gen/kernel.c", [ARTIFACTS.optWasm, path.join(ROOT, "toolchain/wasm2c-patch.ts")],
+    [ARTIFACTS.kernelC], w2cArgs.join(" "), () => {
+      run("wasm2c", w2cArgs);
+      fs.writeFileSync(ARTIFACTS.kernelC, patchWasm2cOutput(fs.readFileSync(ARTIFACTS.kernelC, "utf8")));
+    });
 
   // wabt's runtime header sits in /usr/include beside glibc's headers, which must not be seen.
   fs.copyFileSync(WABT_RUNTIME_HEADER, path.join(GEN, "wasm-rt.h"));

@@ -213,34 +213,18 @@ export function fillRopeTable(table: usize, seq: i32, hs: i32): void {
 
 /**
  * out[b][d] = sum_j w[d][j] * x[b][j] for b < count: W is [outDim][inDim] row-major, x and
- * out are [count][inDim] and [count][outDim]. Each weight row is used for up to 4 tokens per
- * pass with 4 accumulators, so a batch reads the weights count/4 times instead of count.
+ * out are [count][inDim] and [count][outDim]. A weight row is used by every token of the
+ * batch while it is in cache. Each sum is dot()'s 4 lanes, so a token gets exactly the same
+ * logits in a batch as alone, and clang makes each step one NEON load, multiply and add:
+ * under QEMU's TCG every FP instruction is a softfloat helper call, so 4 lanes per call is
+ * what counts (a 4-token x 4-lane register block was measured: clang left it scalar).
  */
 export function matmul(out: usize, x: usize, w: usize, count: i32, inDim: i32, outDim: i32): void {
   const IN = <usize>inDim << 2, OUT = <usize>outDim << 2;
-  let b = 0;
-  for (; b + 4 <= count; b += 4) {
-    const x0 = x + <usize>b * IN, x1 = x0 + IN, x2 = x1 + IN, x3 = x2 + IN;
-    const o0 = out + <usize>b * OUT, o1 = o0 + OUT, o2 = o1 + OUT, o3 = o2 + OUT;
-    for (let d = 0; d < outDim; d++) {
-      const row = w + <usize>d * IN;
-      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-      for (let j = 0; j < inDim; j++) {
-        const o = <usize>j << 2;
-        const wj = load<f32>(row + o);
-        s0 += wj * load<f32>(x0 + o);
-        s1 += wj * load<f32>(x1 + o);
-        s2 += wj * load<f32>(x2 + o);
-        s3 += wj * load<f32>(x3 + o);
-      }
-      const od = <usize>d << 2;
-      store<f32>(o0 + od, s0); store<f32>(o1 + od, s1); store<f32>(o2 + od, s2); store<f32>(o3 + od, s3);
-    }
-  }
-  for (; b < count; b++) {
-    const xr = x + <usize>b * IN, orow = out + <usize>b * OUT;
-    for (let d = 0; d < outDim; d++) {
-      store<f32>(orow + (<usize>d << 2), dot(w + <usize>d * IN, xr, inDim));
+  for (let d = 0; d < outDim; d++) {
+    const row = w + <usize>d * IN, od = <usize>d << 2;
+    for (let b = 0; b < count; b++) {
+      store<f32>(out + <usize>b * OUT + od, dot(row, x + <usize>b * IN, inDim));
     }
   }
 }

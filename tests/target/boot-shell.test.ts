@@ -113,6 +113,8 @@ describe("target: panic reports", function () {
     ["trap", /KERNEL PANIC: wasm trap: unreachable executed\r\n +trapping code at image offset 0x[0-9a-f]+/],
     ["abort", /KERNEL PANIC: kernel abort: deliberate assertion failure from the panic command\r\n +at kernel\/shell\/commands\/panic\.ts:\d+:\d+/],
     ["fault", /KERNEL PANIC: CPU exception: synchronous exception\r\n +cause: data abort[\s\S]*FAR_EL1 0x0000002000000000/],
+    // kernel.c has no software bounds checks: the MMU's guard region above linear memory catches it
+    ["oob", /KERNEL PANIC: wasm trap: out-of-bounds memory access \(guard region\)\r\n +CPU exception: synchronous exception\r\n +cause: data abort[\s\S]*FAR_EL1 0x00000010fffffff0/],
   ];
   for (const [kind, report] of cases) {
     it(`panic ${kind} prints a clear report and halts`, async () => {
