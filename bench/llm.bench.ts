@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { QemuSession } from "../host/qemu.ts";
-import { SHAPES, randomWeights, checkpointBytes, makeTokenizer } from "../host/llm-models.ts";
+import { SHAPES, randomWeights, checkpointBytes, q8CheckpointBytes, makeTokenizer } from "../host/llm-models.ts";
 import { BenchResult, summarize } from "./lib.ts";
 import { loadLlm, loadBytes } from "../tests/unit/llm/harness.ts";
 
@@ -26,18 +26,26 @@ const ALL_PLAN: { shape: keyof typeof SHAPES; tokens: number; anchorQemu: number
 ];
 const PLAN = ALL_PLAN.filter((p) => !process.env.LLM_BENCH_SHAPES || process.env.LLM_BENCH_SHAPES.split(",").includes(p.shape));
 
-function files(): { dir: string; names: Map<string, [string, string]> } {
+// Every shape runs twice: f32 weights (llama2.c legacy format) and the same weights as int8
+// (export version 2, Q8_0), labelled "<shape> int8".
+interface Model { label: string; shape: (typeof ALL_PLAN)[number]; ckpt: string; tok: string }
+
+function files(): { dir: string; models: Model[] } {
   const dir = path.join(ROOT, "build/bench/llm");
   fs.mkdirSync(dir, { recursive: true });
-  const names = new Map<string, [string, string]>();
+  const models: Model[] = [];
   for (const p of PLAN) {
     const s = SHAPES[p.shape];
-    const ckpt = path.join(dir, `${p.shape}.bin`), tok = path.join(dir, `tok${s.vocab}.bin`);
-    if (!fs.existsSync(ckpt)) fs.writeFileSync(ckpt, checkpointBytes(randomWeights(s, 1000 + s.dim)));
+    const ckpt = path.join(dir, `${p.shape}.bin`), q8 = path.join(dir, `${p.shape}-q8.bin`), tok = path.join(dir, `tok${s.vocab}.bin`);
+    if (!fs.existsSync(ckpt) || !fs.existsSync(q8)) {
+      const w = randomWeights(s, 1000 + s.dim);
+      fs.writeFileSync(ckpt, checkpointBytes(w));
+      fs.writeFileSync(q8, q8CheckpointBytes(w));
+    }
     if (!fs.existsSync(tok)) fs.writeFileSync(tok, makeTokenizer(s.vocab, 42).bytes);
-    names.set(p.shape, [ckpt, tok]);
+    models.push({ label: p.shape, shape: p, ckpt, tok }, { label: `${p.shape} int8`, shape: p, ckpt: q8, tok });
   }
-  return { dir, names };
+  return { dir, models };
 }
 
 function result(where: string, shape: string, decode: number[], prompt: number[], promptTokens: number, anchor: number): BenchResult[] {
@@ -47,12 +55,12 @@ function result(where: string, shape: string, decode: number[], prompt: number[]
   ];
 }
 
-async function onNode(names: Map<string, [string, string]>): Promise<BenchResult[]> {
+async function onNode(models: Model[]): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   const k = await loadLlm();
-  for (const p of PLAN) {
-    const [ckpt, tok] = names.get(p.shape)!;
-    const e = loadBytes(k, fs.readFileSync(ckpt), fs.readFileSync(tok));
+  for (const m of models) {
+    const p = m.shape;
+    const e = loadBytes(k, fs.readFileSync(m.ckpt), fs.readFileSync(m.tok));
     if (e) throw new Error(e);
     const prompt = k.exports.encode(PROMPT, true);
     const n = prompt.split(",").length;
@@ -62,7 +70,7 @@ async function onNode(names: Map<string, [string, string]>): Promise<BenchResult
       decode.push(ids / (Number(k.exports.decodeMicros()) / 1e6));
       pr.push(n / (Number(k.exports.promptMicros()) / 1e6));
     }
-    out.push(...result("node", p.shape, decode, pr, n, p.anchorHost));
+    out.push(...result("node", m.label, decode, pr, n, p.anchorHost));
     k.exports.unload();
   }
   return out;
@@ -81,17 +89,17 @@ function kernels(): [string, string][] {
   });
 }
 
-async function inQemu(dir: string, names: Map<string, [string, string]>): Promise<BenchResult[]> {
+async function inQemu(dir: string, models: Model[]): Promise<BenchResult[]> {
   const image = path.join(ROOT, "build/bench/llm.img");
   const stage = path.join(dir, "disk");
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage);
-  for (const [ckpt, tok] of names.values()) {
-    fs.copyFileSync(ckpt, path.join(stage, path.basename(ckpt)));
-    fs.copyFileSync(tok, path.join(stage, path.basename(tok)));
+  for (const m of models) {
+    fs.copyFileSync(m.ckpt, path.join(stage, path.basename(m.ckpt)));
+    fs.copyFileSync(m.tok, path.join(stage, path.basename(m.tok)));
   }
   fs.rmSync(image, { force: true });
-  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-d", stage, image, "128M"], { stdio: "ignore" });
+  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-d", stage, image, "256M"], { stdio: "ignore" });
   fs.rmSync(stage, { recursive: true, force: true });
   const list = kernels();
   const sessions: QemuSession[] = [];
@@ -106,10 +114,10 @@ async function inQemu(dir: string, names: Map<string, [string, string]>): Promis
       await s.waitForPrompt();
       await s.run("mount -r vdb /mnt");
     }
-    for (const p of PLAN) {
-      const [ckpt, tok] = names.get(p.shape)!;
+    for (const m of models) {
+      const p = m.shape;
       for (const s of sessions) {
-        const load = await s.run(`llmctl load /mnt/${path.basename(ckpt)} --tokenizer /mnt/${path.basename(tok)}`, 600000);
+        const load = await s.run(`llmctl load /mnt/${path.basename(m.ckpt)} --tokenizer /mnt/${path.basename(m.tok)}`, 600000);
         if (!/^loaded /m.test(load)) throw new Error(load);
       }
       const decode: number[][] = sessions.map(() => []), pr: number[][] = sessions.map(() => []);
@@ -122,7 +130,7 @@ async function inQemu(dir: string, names: Map<string, [string, string]>): Promis
           pr[i].push(n / (j.prompt_us / 1e6));
         }
       }
-      sessions.forEach((_, i) => out.push(...result(list[i][0], p.shape, decode[i], pr[i], n, p.anchorQemu)));
+      sessions.forEach((_, i) => out.push(...result(list[i][0], m.label, decode[i], pr[i], n, p.anchorQemu)));
       for (const s of sessions) await s.run("llmctl unload");
     }
   } finally {
@@ -132,8 +140,8 @@ async function inQemu(dir: string, names: Map<string, [string, string]>): Promis
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const { dir, names } = files();
+  const { dir, models } = files();
   // LLM_BENCH_WHERE=qemu or =node runs one side only
   const where = process.env.LLM_BENCH_WHERE;
-  return [...(where === "qemu" ? [] : await onNode(names)), ...(where === "node" ? [] : await inQemu(dir, names))];
+  return [...(where === "qemu" ? [] : await onNode(models)), ...(where === "node" ? [] : await inQemu(dir, models))];
 }

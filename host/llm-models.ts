@@ -99,6 +99,49 @@ export function checkpointBytes(w: Weights): Buffer {
   return out;
 }
 
+/** The largest power of two <= 64 dividing both dim and hidden (Q8_0 groups must not cross rows). */
+export function q8GroupSize(s: Shape): number {
+  let g = 64;
+  while (s.dim % g !== 0 || s.hidden % g !== 0) g /= 2;
+  return g;
+}
+
+/**
+ * llama2.c's export version 2 (int8 Q8_0, what runq.c reads), written from the format:
+ * 256-byte header ("ak42", version 2, 7 x i32 shape, u8 shared flag, i32 group size at
+ * offset 37), f32 norms, then per tensor int8 values and f32 scales (max|w| / 127 per group,
+ * q = round(w / scale), ties to even as torch.round).
+ */
+export function q8CheckpointBytes(w: Weights, groupSize = q8GroupSize(w.shape)): Buffer {
+  const s = w.shape;
+  const header = Buffer.alloc(256);
+  header.writeUInt32LE(0x616b3432, 0);
+  header.writeInt32LE(2, 4);
+  [s.dim, s.hidden, s.layers, s.heads, s.kvHeads, s.vocab, s.seqLen].forEach((v, i) => header.writeInt32LE(v, 8 + i * 4));
+  header.writeUInt8(s.shared ? 1 : 0, 36);
+  header.writeInt32LE(groupSize, 37);
+  const f32 = (a: Float32Array) => Buffer.from(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+  const chunks: Buffer[] = [header, ...w.rmsAtt.map(f32), ...w.rmsFfn.map(f32), f32(w.rmsFinal)];
+  const tensors = [w.tokEmb, ...w.wq, ...w.wk, ...w.wv, ...w.wo, ...w.w1, ...w.w2, ...w.w3, ...(w.wcls ? [w.wcls] : [])];
+  for (const t of tensors) {
+    const q = Buffer.alloc(t.length), scales = new Float32Array(t.length / groupSize);
+    for (let g = 0; g < scales.length; g++) {
+      let max = 0;
+      for (let k = 0; k < groupSize; k++) max = Math.max(max, Math.abs(t[g * groupSize + k]));
+      const scale = Math.fround(max / 127);
+      scales[g] = scale;
+      for (let k = 0; k < groupSize; k++) {
+        const v = scale === 0 ? 0 : t[g * groupSize + k] / scale;
+        let r = Math.round(v);
+        if (Math.abs(v - Math.trunc(v)) === 0.5) r = 2 * Math.round(v / 2); // ties to even
+        q.writeInt8(Math.max(-127, Math.min(127, r)), g * groupSize + k);
+      }
+    }
+    chunks.push(q, f32(scales));
+  }
+  return Buffer.concat(chunks);
+}
+
 /** f32 -> IEEE half bits, round to nearest even (for writing F16 safetensors). */
 export function floatToHalf(v: number): number {
   const f = new Float32Array([v]);

@@ -10,13 +10,13 @@
 //
 // The file length must be exactly what the header implies, so a truncated file, a padded one
 // or a header that lies is refused before any page is allocated. export.py's newer versions
-// start with the magic "ak42" (0x616b3432) and a version; version 2 is int8 Q8_0 and is
-// recognised and refused by name (not implemented).
+// start with the magic "ak42" (0x616b3432) and a version; version 2 (int8 Q8_0) is read by
+// q8.ts, the others are refused by name.
 import { FileReader } from "../fs/file_reader";
 import { ModelConfig, Layout } from "./config";
+import { Q8_MAGIC, Q8_HEADER_BYTES, parseQ8Header } from "./q8";
 
 export const HEADER_BYTES: u64 = 28;
-const EXPORT_MAGIC: u32 = 0x616b3432;
 
 export class CheckpointHeader {
   config: ModelConfig = new ModelConfig();
@@ -32,11 +32,18 @@ export function readCheckpointHeader(r: FileReader): CheckpointHeader {
   const out = new CheckpointHeader();
   const size = r.size();
   if (size < HEADER_BYTES) { out.error = "file too short for a llama2.c header (" + size.toString() + " bytes)"; return out; }
-  const buf = memory.data(32);
+  const buf = memory.data(<i32>Q8_HEADER_BYTES);
   if (!r.readFully(0, buf, HEADER_BYTES)) { out.error = "cannot read the header"; return out; }
-  if (load<u32>(buf) == EXPORT_MAGIC) {
-    out.error = "llama2.c export version " + load<i32>(buf + 4).toString() +
-      " (\"ak42\" header) is not supported: use the legacy f32 export (export.py --version 0)";
+  if (load<u32>(buf) == Q8_MAGIC) {
+    const version = load<i32>(buf + 4);
+    if (version != 2) {
+      out.error = "llama2.c export version " + version.toString() +
+        " (\"ak42\" header) is not supported: use version 2 (int8) or the legacy f32 export (version 0)";
+      return out;
+    }
+    if (size < Q8_HEADER_BYTES) { out.error = "file too short for a version-2 header (" + size.toString() + " bytes)"; return out; }
+    if (!r.readFully(0, buf, Q8_HEADER_BYTES)) { out.error = "cannot read the header"; return out; }
+    out.error = parseQ8Header(buf, size, out.config);
     return out;
   }
   const c = out.config;

@@ -10,6 +10,11 @@
 //                k, v [BATCH][kv_dim]; hb, hb2 [BATCH][hidden]; att [heads][seq];
 //                logits [vocab]; sampler pairs [vocab] x (f32 prob, i32 index);
 //                RoPE table [seq][head_size/2] x (cos, sin)
+// int8 models (groupSize > 0, llama2.c's export version 2, kernel/llm/q8.ts) keep the token
+// embedding dequantised to f32 for lookups, the norms in f32, then every matrix as Q8_0
+// groups: all f32 arrays (embedding, norms, group scales) first so the NaN check covers them
+// in one range (f32End), then the int8 values; scratch adds the quantised activations
+// xq [BATCH][max(dim, hidden)] (int8) and xs (their group scales).
 // Every array starts on a 64-byte boundary. All sizes are computed in u64 and checked
 // against limits before anything is multiplied into an address.
 
@@ -34,6 +39,8 @@ export class ModelConfig {
   vocab: i32 = 0;
   seqLen: i32 = 0;
   shared: bool = true;
+  /** Q8_0 group size of int8 weights; 0 = f32 weights. */
+  groupSize: i32 = 0;
 
   get headSize(): i32 { return this.dim / this.heads; }
   get kvDim(): i32 { return (this.dim * this.kvHeads) / this.heads; }
@@ -76,6 +83,11 @@ function align64(n: u64): u64 { return (n + 63) & ~(<u64>63); }
 export class Layout {
   tokEmb: u64 = 0; rmsAtt: u64 = 0; wq: u64 = 0; wk: u64 = 0; wv: u64 = 0; wo: u64 = 0;
   rmsFfn: u64 = 0; w1: u64 = 0; w2: u64 = 0; w3: u64 = 0; rmsFinal: u64 = 0; wcls: u64 = 0;
+  // int8 models: the int8 token embedding (the shared classifier) and each matrix's group scales
+  tokQ: u64 = 0; tokS: u64 = 0; wqS: u64 = 0; wkS: u64 = 0; wvS: u64 = 0; woS: u64 = 0;
+  w1S: u64 = 0; w2S: u64 = 0; w3S: u64 = 0; wclsS: u64 = 0; xq: u64 = 0; xs: u64 = 0;
+  /** End of the f32 part of the weights (all of them for f32 models). */
+  f32End: u64 = 0;
   weightsEnd: u64 = 0;
   keyCache: u64 = 0; valueCache: u64 = 0;
   x: u64 = 0; xb: u64 = 0; xb2: u64 = 0; q: u64 = 0; k: u64 = 0; v: u64 = 0;
@@ -85,20 +97,7 @@ export class Layout {
   constructor(c: ModelConfig) {
     const d = <u64>c.dim, h = <u64>c.hidden, L = <u64>c.layers, kv = <u64>c.kvDim, v = <u64>c.vocab, s = <u64>c.seqLen;
     const B = <u64>BATCH;
-    let o: u64 = 0;
-    this.tokEmb = o; o = align64(o + v * d * 4);
-    this.rmsAtt = o; o = align64(o + L * d * 4);
-    this.wq = o; o = align64(o + L * d * d * 4);
-    this.wk = o; o = align64(o + L * kv * d * 4);
-    this.wv = o; o = align64(o + L * kv * d * 4);
-    this.wo = o; o = align64(o + L * d * d * 4);
-    this.rmsFfn = o; o = align64(o + L * d * 4);
-    this.w1 = o; o = align64(o + L * h * d * 4);
-    this.w2 = o; o = align64(o + L * d * h * 4);
-    this.w3 = o; o = align64(o + L * h * d * 4);
-    this.rmsFinal = o; o = align64(o + d * 4);
-    if (c.shared) this.wcls = this.tokEmb;
-    else { this.wcls = o; o = align64(o + v * d * 4); }
+    let o: u64 = c.groupSize > 0 ? this.placeQ8Weights(c) : this.placeF32Weights(c);
     this.weightsEnd = o;
     this.keyCache = o; o = align64(o + L * s * kv * 4);
     this.valueCache = o; o = align64(o + L * s * kv * 4);
@@ -114,6 +113,63 @@ export class Layout {
     this.logits = o; o = align64(o + v * 4);
     this.pairs = o; o = align64(o + v * 8);
     this.rope = o; o = align64(o + s * <u64>c.headSize * 4);
+    if (c.groupSize > 0) {
+      const widest = d > h ? d : h;
+      this.xq = o; o = align64(o + B * widest);
+      this.xs = o; o = align64(o + B * widest / <u64>c.groupSize * 4);
+    }
     this.total = o;
+  }
+
+  private placeF32Weights(c: ModelConfig): u64 {
+    const d = <u64>c.dim, h = <u64>c.hidden, L = <u64>c.layers, kv = <u64>c.kvDim, v = <u64>c.vocab;
+    let o: u64 = 0;
+    this.tokEmb = o; o = align64(o + v * d * 4);
+    this.rmsAtt = o; o = align64(o + L * d * 4);
+    this.wq = o; o = align64(o + L * d * d * 4);
+    this.wk = o; o = align64(o + L * kv * d * 4);
+    this.wv = o; o = align64(o + L * kv * d * 4);
+    this.wo = o; o = align64(o + L * d * d * 4);
+    this.rmsFfn = o; o = align64(o + L * d * 4);
+    this.w1 = o; o = align64(o + L * h * d * 4);
+    this.w2 = o; o = align64(o + L * d * h * 4);
+    this.w3 = o; o = align64(o + L * h * d * 4);
+    this.rmsFinal = o; o = align64(o + d * 4);
+    if (c.shared) this.wcls = this.tokEmb;
+    else { this.wcls = o; o = align64(o + v * d * 4); }
+    this.f32End = o;
+    return o;
+  }
+
+  private placeQ8Weights(c: ModelConfig): u64 {
+    const d = <u64>c.dim, h = <u64>c.hidden, L = <u64>c.layers, kv = <u64>c.kvDim, v = <u64>c.vocab;
+    const g = <u64>c.groupSize;
+    let o: u64 = 0;
+    this.tokEmb = o; o = align64(o + v * d * 4);
+    this.rmsAtt = o; o = align64(o + L * d * 4);
+    this.rmsFfn = o; o = align64(o + L * d * 4);
+    this.rmsFinal = o; o = align64(o + d * 4);
+    // group scales: elements / group size f32 each
+    this.tokS = o; o = align64(o + v * d / g * 4);
+    this.wqS = o; o = align64(o + L * d * d / g * 4);
+    this.wkS = o; o = align64(o + L * kv * d / g * 4);
+    this.wvS = o; o = align64(o + L * kv * d / g * 4);
+    this.woS = o; o = align64(o + L * d * d / g * 4);
+    this.w1S = o; o = align64(o + L * h * d / g * 4);
+    this.w2S = o; o = align64(o + L * d * h / g * 4);
+    this.w3S = o; o = align64(o + L * h * d / g * 4);
+    if (!c.shared) { this.wclsS = o; o = align64(o + v * d / g * 4); }
+    this.f32End = o;
+    this.tokQ = o; o = align64(o + v * d);
+    this.wq = o; o = align64(o + L * d * d);
+    this.wk = o; o = align64(o + L * kv * d);
+    this.wv = o; o = align64(o + L * kv * d);
+    this.wo = o; o = align64(o + L * d * d);
+    this.w1 = o; o = align64(o + L * h * d);
+    this.w2 = o; o = align64(o + L * d * h);
+    this.w3 = o; o = align64(o + L * h * d);
+    if (c.shared) { this.wcls = this.tokQ; this.wclsS = this.tokS; }
+    else { this.wcls = o; o = align64(o + v * d); }
+    return o;
   }
 }

@@ -8,6 +8,7 @@
 import { FileReader } from "../fs/file_reader";
 import { ModelConfig, Layout } from "./config";
 import { readCheckpointHeader, readCheckpointWeights } from "./checkpoint";
+import { readQ8Weights } from "./q8";
 import { looksLikeSafetensors, readSafetensorsHeader, readSafetensorsWeights, SafetensorsModel } from "./safetensors";
 import { Tokenizer, readTokenizer, tokenizerError } from "./tokenizer";
 import { Model } from "./model";
@@ -56,7 +57,7 @@ export function loadModel(r: FileReader, path: string, tr: FileReader | null, to
     const h = readCheckpointHeader(r);
     if (h.error.length > 0) return path + ": llama2.c checkpoint: " + h.error;
     config = h.config;
-    format = "llama2.c f32";
+    format = config.groupSize > 0 ? "llama2.c int8 Q8_0 (group " + config.groupSize.toString() + ")" : "llama2.c f32";
   }
   let tokenizer: Tokenizer | null = null;
   if (tr != null) {
@@ -74,13 +75,14 @@ export function loadModel(r: FileReader, path: string, tr: FileReader | null, to
   }
   const base = allocContiguousPages(pages);
   if (base == 0) return path + ": could not allocate " + mib(layout.total);
-  const e = st != null ? readSafetensorsWeights(r, st, layout, base) : readCheckpointWeights(r, config, layout, base);
+  const e = st != null ? readSafetensorsWeights(r, st, layout, base)
+    : config.groupSize > 0 ? readQ8Weights(r, config, layout, base) : readCheckpointWeights(r, config, layout, base);
   if (e.length > 0) { freeContiguousPages(base, pages); return path + ": " + e; }
   const model = new Model(base, pages, config, layout);
   const bad = model.firstNonFiniteWeight();
   if (bad >= 0) {
     freeContiguousPages(base, pages);
-    return path + ": weight " + bad.toString() + " is NaN or infinite";
+    return path + ": weight " + bad.toString() + (config.groupSize > 0 ? " (of the f32 embedding, norms and scales)" : "") + " is NaN or infinite";
   }
   if (current != null) unloadModel();
   const lm = new LoadedModel(model, tokenizer);

@@ -15,6 +15,7 @@
 // Arithmetic is f32 like run.c; the inner loops are plain loads over raw addresses so wasm2c
 // turns them into simple C loops.
 import { ModelConfig, Layout, BATCH } from "./config";
+import { quantizeRows, matmulQ8 } from "./q8";
 
 export class Model {
   base: usize;
@@ -28,6 +29,9 @@ export class Model {
   keyCache: usize; valueCache: usize;
   x: usize; xb: usize; xb2: usize; q: usize; k: usize; v: usize; hb: usize; hb2: usize;
   att: usize; logits: usize; pairs: usize; rope: usize;
+  // int8 models (config.groupSize > 0): group scales of each matrix, quantised activations
+  wqS: usize; wkS: usize; wvS: usize; woS: usize; w1S: usize; w2S: usize; w3S: usize; wclsS: usize;
+  xq: usize; xs: usize;
 
   constructor(base: usize, pages: u32, config: ModelConfig, layout: Layout) {
     this.base = base; this.pages = pages; this.config = config; this.layout = layout;
@@ -42,12 +46,16 @@ export class Model {
     this.hb = base + <usize>layout.hb; this.hb2 = base + <usize>layout.hb2;
     this.att = base + <usize>layout.att; this.logits = base + <usize>layout.logits; this.pairs = base + <usize>layout.pairs;
     this.rope = base + <usize>layout.rope;
+    this.wqS = base + <usize>layout.wqS; this.wkS = base + <usize>layout.wkS; this.wvS = base + <usize>layout.wvS;
+    this.woS = base + <usize>layout.woS; this.w1S = base + <usize>layout.w1S; this.w2S = base + <usize>layout.w2S;
+    this.w3S = base + <usize>layout.w3S; this.wclsS = base + <usize>layout.wclsS;
+    this.xq = base + <usize>layout.xq; this.xs = base + <usize>layout.xs;
     fillRopeTable(this.rope, config.seqLen, config.headSize);
   }
 
-  /** Index of the first weight that is NaN or infinite, or -1. */
+  /** Index of the first f32 weight (for int8 models: embedding, norms, scales) that is NaN or infinite, or -1. */
   firstNonFiniteWeight(): i64 {
-    const n = <usize>(this.layout.weightsEnd >> 2);
+    const n = <usize>(this.layout.f32End >> 2);
     for (let i: usize = 0; i < n; i++) {
       if ((load<u32>(this.base + (i << 2)) & 0x7f800000) == 0x7f800000) return <i64>i;
     }
@@ -62,7 +70,7 @@ export class Model {
     const c = this.config;
     const dim = c.dim, hidden = c.hidden, kvDim = c.kvDim, hs = c.headSize, seq = c.seqLen;
     const kvMul = c.heads / c.kvHeads;
-    const D = <usize>dim << 2, KV = <usize>kvDim << 2, H = <usize>hidden << 2;
+    const D = <usize>dim << 2, KV = <usize>kvDim << 2;
     for (let b = 0; b < count; b++) {
       const tok = load<i32>(tokens + (<usize>b << 2));
       memory.copy(this.x + <usize>b * D, this.tokEmb + <usize>tok * D, D);
@@ -71,9 +79,10 @@ export class Model {
     for (let l = 0; l < c.layers; l++) {
       const L = <usize>l;
       for (let b = 0; b < count; b++) rmsnorm(this.xb + <usize>b * D, this.x + <usize>b * D, this.rmsAtt + L * D, dim);
-      matmul(this.q, this.xb, this.wq + L * D * <usize>dim, count, dim, dim);
-      matmul(this.k, this.xb, this.wk + L * D * <usize>kvDim, count, dim, kvDim);
-      matmul(this.v, this.xb, this.wv + L * D * <usize>kvDim, count, dim, kvDim);
+      this.input(this.xb, count, dim);
+      this.project(this.q, this.xb, this.wq, this.wqS, l, count, dim, dim);
+      this.project(this.k, this.xb, this.wk, this.wkS, l, count, dim, kvDim);
+      this.project(this.v, this.xb, this.wv, this.wvS, l, count, dim, kvDim);
       const layerKeys = this.keyCache + L * <usize>seq * KV;
       const layerValues = this.valueCache + L * <usize>seq * KV;
       for (let b = 0; b < count; b++) {
@@ -100,18 +109,39 @@ export class Model {
           }
         }
       }
-      matmul(this.xb2, this.xb, this.wo + L * D * <usize>dim, count, dim, dim);
+      this.input(this.xb, count, dim);
+      this.project(this.xb2, this.xb, this.wo, this.woS, l, count, dim, dim);
       addInto(this.x, this.xb2, count * dim);
       for (let b = 0; b < count; b++) rmsnorm(this.xb + <usize>b * D, this.x + <usize>b * D, this.rmsFfn + L * D, dim);
-      matmul(this.hb, this.xb, this.w1 + L * D * <usize>hidden, count, dim, hidden);
-      matmul(this.hb2, this.xb, this.w3 + L * D * <usize>hidden, count, dim, hidden);
+      this.input(this.xb, count, dim);
+      this.project(this.hb, this.xb, this.w1, this.w1S, l, count, dim, hidden);
+      this.project(this.hb2, this.xb, this.w3, this.w3S, l, count, dim, hidden);
       swiglu(this.hb, this.hb2, count * hidden);
-      matmul(this.xb, this.hb, this.w2 + L * H * <usize>dim, count, hidden, dim);
+      this.input(this.hb, count, hidden);
+      this.project(this.xb, this.hb, this.w2, this.w2S, l, count, hidden, dim);
       addInto(this.x, this.xb, count * dim);
     }
     const last = this.x + <usize>(count - 1) * D;
     rmsnorm(last, last, this.rmsFinal, dim);
-    matmul(this.logits, last, this.wcls, 1, dim, c.vocab);
+    this.input(last, 1, dim);
+    this.project(this.logits, last, this.wcls, this.wclsS, 0, 1, dim, c.vocab);
+  }
+
+  /** Prepares x[count][n] as the input of the next projections (int8 models quantise it once). */
+  private input(x: usize, count: i32, n: i32): void {
+    const g = this.config.groupSize;
+    if (g > 0) quantizeRows(this.xq, this.xs, x, count, n, g);
+  }
+
+  /**
+   * out[count][outDim] = W x for layer l's matrix W (rows of inDim) that starts at w (f32
+   * values, or int8 values with group scales at ws): one place every projection goes through.
+   */
+  private project(out: usize, x: usize, w: usize, ws: usize, l: i32, count: i32, inDim: i32, outDim: i32): void {
+    const n = <usize>inDim * <usize>outDim * <usize>l;
+    const g = this.config.groupSize;
+    if (g > 0) matmulQ8(out, this.xq, this.xs, w + n, ws + ((n / <usize>g) << 2), count, inDim, outDim, g);
+    else matmul(out, x, w + (n << 2), count, inDim, outDim);
   }
 }
 

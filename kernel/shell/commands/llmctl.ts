@@ -10,10 +10,16 @@ import { VfsFileReader, FileReader } from "../../fs/file_reader";
 import { loadModel, unloadModel, loadedModel, modelMemoryBytes, LoadedModel } from "../../llm/engine";
 import { Generation } from "../../llm/generate";
 import { BOS } from "../../llm/tokenizer";
+import { ModelConfig } from "../../llm/config";
+
+function quantization(c: ModelConfig): string {
+  return c.groupSize > 0 ? "int8 Q8_0, groups of " + c.groupSize.toString() : "none (f32)";
+}
 
 const USAGE = "llmctl load CHECKPOINT [--tokenizer FILE] | status [--json] |\n" +
   "       generate [PROMPT] [--tokens N] [--temp T] [--topp P] [--seed S] [--json] | unload\n" +
-  "  load      read a llama2.c checkpoint (legacy f32, run.c's format) or a safetensors file\n" +
+  "  load      read a llama2.c checkpoint (legacy f32, run.c's format, or int8 Q8_0 export\n" +
+  "            version 2, runq.c's format) or a safetensors file\n" +
   "            (F32/F16/BF16, llama2.c tensor names, n_heads and seq_len in __metadata__)\n" +
   "            into pages; --tokenizer reads a llama2.c tokenizer.bin for text in and out.\n" +
   "            A model that does not fit in free memory is refused before anything is taken;\n" +
@@ -88,7 +94,7 @@ function status(args: Array<string>): i32 {
       ",\"n_heads\":" + c.heads.toString() + ",\"n_kv_heads\":" + c.kvHeads.toString() + ",\"vocab_size\":" + c.vocab.toString() +
       ",\"seq_len\":" + c.seqLen.toString() + ",\"shared_classifier\":" + (c.shared ? "true" : "false") +
       ",\"parameters\":" + c.parameters().toString() + ",\"file_bytes\":" + lm.fileBytes.toString() +
-      ",\"memory_bytes\":" + modelMemoryBytes(lm).toString() + ",\"quantization\":\"none (f32)\"" +
+      ",\"memory_bytes\":" + modelMemoryBytes(lm).toString() + ",\"quantization\":\"" + quantization(c) + "\"" +
       ",\"last_tokens\":" + lm.lastTokens.toString() + ",\"last_decode_us\":" + lm.lastDecodeUs.toString() +
       ",\"last_prompt_tokens\":" + lm.lastPromptTokens.toString() + ",\"last_prompt_us\":" + lm.lastPromptUs.toString() + "}");
     return 0;
@@ -98,7 +104,7 @@ function status(args: Array<string>): i32 {
   println("shape:        " + c.describe());
   println("parameters:   " + c.parameters().toString() + " (" + lm.fileBytes.toString() + " file bytes)");
   println("memory:       " + mib(modelMemoryBytes(lm)) + " of pages (weights, KV cache, scratch)");
-  println("quantization: none (f32 weights)");
+  println("quantization: " + quantization(c));
   if (lm.lastTokens > 0 || lm.lastPromptTokens > 0) {
     println("last run:     " + lm.lastTokens.toString() + " tokens at " + fixed(rate(lm.lastTokens, lm.lastDecodeUs), 1) +
       " tok/s; prompt " + lm.lastPromptTokens.toString() + " tokens at " + fixed(rate(lm.lastPromptTokens, lm.lastPromptUs), 1) + " tok/s");
