@@ -14,6 +14,10 @@
 //    which stopped clang from combining adjacent loads and arithmetic into NEON vector
 //    instructions. The arithmetic itself is unchanged (no reassociation, no fused
 //    multiply-add), so results stay bit-identical to the wasm on Node.
+// 3. Loads and stores address memory through the constant SIS_LINEAR_VIRT_BASE (arch.h; the
+//    runtime puts memory.data there and nowhere else) instead of reloading memory.data: after
+//    every store the compiler had to assume the pointer itself changed (a byte store may alias
+//    it), which kept loops that store (axpy, residual adds) from being vectorised.
 // Each edit must match exactly once per expected site, or the build fails (a new wabt
 // version has to be looked at, not silently left unpatched).
 const EDITS: { find: string; replace: string; count: number }[] = [
@@ -23,6 +27,14 @@ const EDITS: { find: string; replace: string; count: number }[] = [
     count: 1,
   },
   { find: 'wasm_asm("" ::"r"(result));', replace: "/* no load barrier */", count: 2 },
+  {
+    find: "#define TRAP(x) (wasm_rt_trap(WASM_RT_TRAP_##x), 0)",
+    replace: '#include "../../arch-aarch64/arch.h"\n#define SIS_LINEAR ((u8*)SIS_LINEAR_VIRT_BASE)\n' +
+      "#define TRAP(x) (wasm_rt_trap(WASM_RT_TRAP_##x), 0)",
+    count: 1,
+  },
+  { find: "wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));", replace: "wasm_rt_memcpy(&result, &SIS_LINEAR[addr], sizeof(t1));", count: 1 },
+  { find: "wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));", replace: "wasm_rt_memcpy(&SIS_LINEAR[addr], &wrapped, sizeof(t1));", count: 1 },
 ];
 
 export function patchWasm2cOutput(c: string): string {

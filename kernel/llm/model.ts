@@ -190,9 +190,17 @@ export function softmax(x: usize, n: i32): void {
   return (s0 + s1) + (s2 + s3);
 }
 
+/** y += a x in 4 lanes per step (one NEON multiply and add in the kernel's C). */
 // @ts-ignore: decorator
 @inline function axpy(y: usize, x: usize, a: f32, n: i32): void {
-  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o)); }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, py = y + o, px = x + o;
+    const y0 = load<f32>(py) + a * load<f32>(px), y1 = load<f32>(py, 4) + a * load<f32>(px, 4);
+    const y2 = load<f32>(py, 8) + a * load<f32>(px, 8), y3 = load<f32>(py, 12) + a * load<f32>(px, 12);
+    store<f32>(py, y0); store<f32>(py, y1, 4); store<f32>(py, y2, 8); store<f32>(py, y3, 12);
+  }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o)); }
 }
 
 function addInto(y: usize, x: usize, n: i32): void {

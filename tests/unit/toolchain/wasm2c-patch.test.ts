@@ -35,6 +35,7 @@ describe("toolchain: wasm2c output patch (guard region instead of bounds checks)
 
   it("refuses output that does not look like the wasm2c it was written for", function () {
     assert.throws(() => patchWasm2cOutput(generated.replace("RANGE_CHECK(mem, a, sizeof(t))", "X")), /expected 1 x/);
+    assert.match(patchWasm2cOutput(generated), /&SIS_LINEAR\[addr\]/, "loads and stores use the constant base");
     assert.throws(() => patchWasm2cOutput(patchWasm2cOutput(generated)), /found 0/);
   });
 });
