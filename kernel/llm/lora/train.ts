@@ -168,6 +168,9 @@ export class LoraTrainer {
       addRows(xo, x1, T * dim);
     }
     rmsnormRows(this.xf, this.rf, this.xIn[L], m.rmsFinal, T, dim);
+    // activations that overflowed f32 show as a zero or non-finite 1/rms: report NaN (diverged)
+    if (!finiteScales(this.rf, T)) return NaN;
+    for (let l = 0; l < L; l++) if (!finiteScales(this.r1[l], T) || !finiteScales(this.r2[l], T)) return NaN;
 
     // loss at positions first-1 .. T-2; d(loss)/d(xf) into dxn
     const count = T - first;
@@ -255,4 +258,12 @@ export class LoraTrainer {
     }
     return loss;
   }
+}
+
+function finiteScales(r: usize, T: i32): bool {
+  for (let t = 0; t < T; t++) {
+    const v = load<f32>(r + (<usize>t << 2));
+    if (!(v > 0) || !isFinite(v)) return false;
+  }
+  return true;
 }

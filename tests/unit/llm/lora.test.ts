@@ -82,7 +82,7 @@ describe("llm lora: backward pass against a float64 reference and finite differe
     it(`${label}: loss and all ${targets.length} x ${shape.layers} A/B gradients match`, () => {
       const w = randomWeights(shape, shape.dim + shape.layers);
       const ck = put(k, checkpointBytes(w));
-      assert.equal(k.exports.load(ck, checkpointBytes(w).length), "");
+      assert.equal(k.exports.loadModelBytes(ck, checkpointBytes(w).length), "");
       const alpha = 2 * rank;
       assert.equal(k.exports.loraNew(rank, alpha, targets.join(","), 7n, shape.seqLen), "");
       const n = k.exports.loraCount();
@@ -143,7 +143,7 @@ describe("llm lora: backward pass against a float64 reference and finite differe
     const shape: Shape = { dim: 32, hidden: 40, layers: 2, heads: 4, kvHeads: 4, vocab: 40, seqLen: 24, shared: true };
     const w = randomWeights(shape, 99);
     const bytes = checkpointBytes(w), ck = put(k, bytes);
-    assert.equal(k.exports.load(ck, bytes.length), "");
+    assert.equal(k.exports.loadModelBytes(ck, bytes.length), "");
     const free0 = k.exports.memFreePages();
     assert.equal(k.exports.loraNew(4, 8, "wq,wv", 1n, shape.seqLen), "");
     const tokens = [1, 5, 9, 7, 12, 30, 31, 32, 33, 34, 35];
