@@ -79,6 +79,8 @@ function modelForLora(): LoadedModel | null {
   const lm = loadedModel();
   if (lm == null) { printError("no model is loaded (llmctl load CHECKPOINT --tokenizer FILE)"); return null; }
   if (lm.tokenizer == null) { printError("the loaded model has no tokenizer (load it with --tokenizer FILE)"); return null; }
+  // LoRA reads and patches the weights as f32 matrices (lora/active.ts, lora/train.ts)
+  if (lm.model.config.groupSize > 0) { printError("LoRA needs an f32 model; the loaded one has int8 weights"); return null; }
   return lm;
 }
 
@@ -210,6 +212,7 @@ function nameOf(path: string): string {
 
 /** Reads, checks and applies an adapter; "" or the reason. */
 export function loadAdapterFile(lm: LoadedModel, path: string): string {
+  if (lm.model.config.groupSize > 0) return path + ": LoRA needs an f32 model; the loaded one has int8 weights";
   const r = VfsFileReader.open(path);
   if (r == null) return VfsFileReader.error;
   const res = readAdapter(r, lm.model.config);

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { KernelModule } from "../../host/compile.ts";
 import { loadKernelModule } from "../../host/compile.ts";
-import { Shape, randomWeights, checkpointBytes, makeTokenizer } from "../../../host/llm-models.ts";
+import { Shape, randomWeights, checkpointBytes, q8CheckpointBytes, makeTokenizer } from "../../../host/llm-models.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -70,6 +70,15 @@ describe("llm lora: llmctl finetune / adapter / eval on Node", function () {
     const r = sh("llmctl finetune /data/train.json t0 --wait");
     assert.equal(r.status, 1);
     assert.match(r.out, /no model is loaded/);
+  });
+
+  it("refuses LoRA on an int8 model (its weights are not f32 matrices)", () => {
+    write("/data/q8.bin", q8CheckpointBytes(scaled(5)));
+    assert.equal(sh("llmctl load /data/q8.bin --tokenizer /data/tok.bin").status, 0);
+    const r = sh("llmctl finetune /data/train.json q8 --wait");
+    assert.equal(r.status, 1);
+    assert.match(r.out, /LoRA needs an f32 model; the loaded one has int8 weights/);
+    assert.equal(sh("llmctl unload").status, 0);
   });
 
   it("fine-tunes with --wait, saves a PEFT-named safetensors adapter, and the adapter learns the task", () => {
