@@ -12,7 +12,7 @@ import { initMemory, memoryReady, managedPages, initMemoryMicros, PAGE_SIZE } fr
 import { pollMemoryStats, SAMPLE_INTERVAL_US } from "./mm/stats";
 import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { registerPeriodicTask } from "./sched/periodic";
-import { installLearnedPolicy } from "./sched/scheduler";
+import { installLearnedPolicy, runnableCount } from "./sched/scheduler";
 import { mountRootAtBoot, COMMIT_CHECK_US } from "./fs/mounting";
 import { pollFileSystems } from "./fs/vfs";
 import { writeTextFile, readTextFile } from "./fs/files";
@@ -20,6 +20,7 @@ import { attentionPolicy } from "./ai/attention_policy";
 import { setFileWriter } from "./ai/export_sink";
 import { setModelFileReader } from "./ai/oom/model_file";
 import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
+import { setOtherRunnableProbe } from "./mm/psi";
 import { startNetwork } from "./net/init";
 import { startApi, setCommandRunner } from "./net/api";
 import { consoleShell } from "./shell/shell";
@@ -74,6 +75,7 @@ export function bootKernel(kmainTicks: u64): void {
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   if (memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (mm/stats.ts)
   startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
+  setOtherRunnableProbe(otherTaskRunnable); // PSI "full" vs "some" (mm/psi.ts): was another task runnable during a stall?
   banner(kmainTicks);
   probeDisks();
   registerPeriodicTask("fscommit", COMMIT_CHECK_US, pollFileSystems); // each journal's 5 s commit timer
@@ -93,4 +95,9 @@ export function bootKernel(kmainTicks: u64): void {
   const bootTicks = markBootComplete();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");
+}
+
+/** mm/psi.ts's probe: a task other than the one stalled is waiting for the CPU. */
+function otherTaskRunnable(): bool {
+  return runnableCount() > 0;
 }

@@ -14,6 +14,7 @@ import { counters as schedCounters, liveTasks, runnableCount, fairDecisionLatenc
 import { LatencyRing } from "../sched/latency";
 import { traceCount, traceSubsystemCount, subsystemName, subsystemRecorded, subsystemResolved, subsystemLostUnresolved } from "../ai/trace";
 import { predictor } from "../ai/oom/predictor";
+import { psi } from "../mm/psi";
 import { ticksToNs } from "../platform/time";
 
 const DECISION_BOUNDS_US: StaticArray<f64> = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
@@ -104,5 +105,14 @@ export function writeKernelMetrics(w: MetricsWriter): void {
   w.counter("sis_oom_warnings_total", "OOM warnings raised", <f64>predictor.warnings);
   w.counter("sis_oom_compactions_total", "Compactions the predictor started", <f64>predictor.compactions);
   w.gauge("sis_oom_confidence", "Confidence of the latest prediction", predictor.confidence);
+  w.counter("sis_oom_reclaims_total", "Proactive reclaims the predictor started", <f64>predictor.reclaims);
+  // memory pressure (kernel/mm/psi.ts): share of time stalled in direct reclaim
+  w.family("sis_memory_pressure_ratio", "gauge", "Memory stall share, like Linux PSI (kind some|full, window 10s|60s)");
+  w.sample("sis_memory_pressure_ratio", label("kind", "some") + "," + label("window", "10s"), psi.avg.some10);
+  w.sample("sis_memory_pressure_ratio", label("kind", "some") + "," + label("window", "60s"), psi.avg.some60);
+  w.sample("sis_memory_pressure_ratio", label("kind", "full") + "," + label("window", "10s"), psi.avg.full10);
+  w.sample("sis_memory_pressure_ratio", label("kind", "full") + "," + label("window", "60s"), psi.avg.full60);
+  w.counter("sis_memory_stall_microseconds_total", "Time tasks spent stalled in direct reclaim (some)", <f64>psi.someUs);
+  w.counter("sis_memory_stall_full_microseconds_total", "Time every runnable task was stalled in direct reclaim (full)", <f64>psi.fullUs);
 }
 

@@ -21,15 +21,16 @@
 import { registerPeriodicTask } from "../../sched/periodic";
 import { queueAnnouncement } from "../../sched/announce";
 import { historyLength, historySample, samplesTaken, SAMPLE_INTERVAL_US } from "../../mm/stats";
-import { oomLogLength, oomLogEvent } from "../../mm/reclaim";
+import { oomLogLength, oomLogEvent, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
+import { psi } from "../../mm/psi";
 import { CompactResult } from "../../mm/compact";
 import { nowUs } from "../../platform/time";
 import { fixed } from "../../lib/format";
 import { resolveOutcome } from "../trace";
-import { SampleWindow, computeFeatures, FEATURE_COUNT } from "./features";
+import { SampleWindow, computeFeatures, FEATURE_COUNT, F_AVAIL_TREND_5S, F_BURST_HEADROOM } from "./features";
 import { heuristicConfidence } from "./heuristic";
 import { OomModel } from "./model";
-import { ActionPolicy, ACTION_COMPACT, proactiveCompact } from "./actions";
+import { ActionPolicy, ACTION_COMPACT, ACTION_RECLAIM, RemedyContext, proactiveCompact, actionName } from "./actions";
 import { TraceSampler, traceOomDecision } from "./tracing";
 import { MODEL_HEURISTIC, MODEL_LEARNED, HORIZON_SLOTS, modelName } from "./episodes";
 import { EINVAL, ENOENT, errorMessage } from "../../lib/errors";
@@ -69,6 +70,8 @@ export class OomPredictor {
   predictions: u64 = 0;
   warnings: u64 = 0;
   compactions: u64 = 0;
+  reclaims: u64 = 0;
+  lastReclaimPages: u32 = 0;
   /** Print warnings and compactions on the console (crashctl tune --announce). */
   announce: bool = false;
   lastWarningUs: u64 = 0;
@@ -99,6 +102,7 @@ export class OomPredictor {
 }
 
 export const predictor = new OomPredictor();
+const liveContext = new RemedyContext();
 
 /** Chooses the model in use; -EINVAL for the learned model while it is untrained. */
 export function useModel(kind: i32): i32 {
@@ -171,8 +175,9 @@ export function predictorTick(): void {
     let newestUs: u64 = 0;
     for (let i = held - fresh; i < held; i++) {
       const s = historySample(<i32>i)!;
+      // the ring has no pressure or cache columns: the values now stand for every new sample
       predictor.window.push(<f64>s.freePages, <f64>s.largestFreeBlockPages, s.fragmentation, <f64>s.allocationFailures,
-        s.allocationsPerSecond, <f64>s.slabPages);
+        s.allocationsPerSecond, <f64>s.slabPages, <f64>reclaimablePages(), psi.avg.some10, psi.avg.some60, psi.avg.full10);
       newestUs = s.timeUs;
     }
     predictor.samplesSeen = taken;
@@ -191,7 +196,14 @@ function predict(now: u64): void {
   predictor.lastPredictionUs = now;
   predictor.predictions++;
   const w = predictor.window;
-  const action = predictor.policy.decide(p, predictor.slot, w.largest[w.index(0)]);
+  const ctx = liveContext;
+  ctx.freePages = w.free[w.index(0)];
+  ctx.largestFreePages = w.largest[w.index(0)];
+  ctx.reclaimablePages = w.reclaimable[w.index(0)];
+  ctx.availTrend5s = predictor.features[F_AVAIL_TREND_5S];
+  ctx.burstHeadroom = predictor.features[F_BURST_HEADROOM];
+  ctx.topTask = -1; // the live kernel's tasks have no memory accounting: no task is throttled or ended
+  const action = predictor.policy.decide(p, predictor.slot, ctx);
   predictor.lastAction = action;
   const above = p >= predictor.policy.warningThreshold;
   const name = modelName(learned ? MODEL_LEARNED : MODEL_HEURISTIC);
@@ -211,6 +223,12 @@ function predict(now: u64): void {
     if (predictor.announce) queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): full compaction, largest free block " +
       c.largestBefore.toString() + " -> " + c.largestAfter.toString() + " pages, " + c.pagesMigrated.toString() + " pages migrated in " +
       fixed(<f64>c.timeUs / 1000, 1) + " ms");
+  } else if (action == ACTION_RECLAIM) {
+    const freed = proactiveReclaim();
+    predictor.reclaims++;
+    predictor.lastReclaimPages = freed;
+    if (predictor.announce) queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): " + actionName(action) +
+      ": " + freed.toString() + " pages of empty slabs and caches freed");
   }
   if (predictor.sampler.select(p, predictor.policy.warningThreshold, action)) remember(p, action, now);
 }
