@@ -40,6 +40,7 @@ describe("target: OOM predictor (crashctl)", function () {
       ["crashctl save", /^error: (the learned model is not trained|cannot save the model .*no writable file system)/],
       ["crashctl load", /^error: cannot load .*: (no file system|no such file)/],
       ["crashctl eval --seed 3", /^error: evaluation seeds are 1000000\.\.1999999/],
+      ["crashctl eval --class swap", /^error: unknown episode class 'swap'/],
       ["crashctl frob", /^error: unknown crashctl subcommand/],
     ] as [string, RegExp][]) {
       const out = await s.run(cmd);
@@ -50,22 +51,22 @@ describe("target: OOM predictor (crashctl)", function () {
     assert.match(await s.run("crashctl --help"), /crashctl status \| history \[N\] \| tune/);
   });
 
-  it("crashctl eval scores both models on evaluation episodes (training the learned one first)", async () => {
+  it("crashctl eval scores the predictors per episode class (training the learned one first)", async () => {
     const s = qemu.get();
     const started = Date.now();
-    const out = await s.run("crashctl eval --episodes 4", 240000);
+    const out = await s.run("crashctl eval --episodes 1", 480000);
     const seconds = (Date.now() - started) / 1000;
-    assert.match(out, /training it first on training seeds 1\.\.200/);
+    assert.match(out, /training it first on training seeds 1\.\.400/);
     assert.match(out, /loss per epoch \(weighted cross-entropy\): [\d.]+ /);
-    assert.match(out, /4 evaluation episodes, seeds 1000000\.\.1000003 \(never used for training\)/);
+    assert.match(out, /1 evaluation episodes per class \(leak, ramp, burst, frag, mixed\) from seed 1000000 \(never used for training\)/);
     assert.match(out, /time is measured in 100 ms sample slots/);
-    assert.match(out, /recall >= 5 s ahead +\S+/);
-    assert.match(out, /false positives: episodes +\S+/);
-    assert.match(out, /prevented +\S+/);
-    assert.match(out, /episodes with a data or page-count error: 0/);
-    console.log(`      crashctl eval --episodes 4 (with training on 200 episodes): ${seconds.toFixed(1)} s`);
+    for (const c of ["leak", "ramp", "burst", "frag", "mixed"]) assert.match(out, new RegExp(`^${c} +\\d/1 `, "m"));
+    assert.match(out, /recall 5-10 s: learned +heuristic +psi/);
+    assert.match(out, /prevented of predicted: learned/);
+    assert.match(out, /episodes with a data or page-count error: 0; remedies aimed at a protected task: 0/);
+    console.log(`      crashctl eval --episodes 1 (5 classes, with training on 400 episodes): ${seconds.toFixed(1)} s`);
     assert.match(await s.run("crashctl model learned"), /model in use: learned v1/);
-    assert.match(await s.run("crashctl status"), /model in use: +learned; learned model: v1, trained on seeds 1\.\.200/);
+    assert.match(await s.run("crashctl status"), /model in use: +learned; learned model: v1, trained on seeds 1\.\.400/);
     await s.run("crashctl model heuristic");
     assert.match(await s.run("memctl check"), /consistent/);
   });

@@ -67,7 +67,8 @@ describe("OOM episode classes, pressure and remedies (issue 21)", function () {
     assert.equal(e.policyDecideIn(0.85, 1n, 4096, 256, 0, 0, 0, -1, -1n), WARN);
     assert.equal(e.policyDecideIn(0.95, 20n, 4096, 256, 0, 0, 0, 1, -1n), COMPACT, "enough free memory, no 4 MiB block: compaction");
     assert.equal(e.policyDecideIn(0.95, 40n, 4096, 1024, 0, 0, 0, 1, -1n), WARN, "a 4 MiB block is free and memory is not falling: nothing to do");
-    assert.equal(e.policyDecideIn(0.95, 60n, 2000, 256, 800, -0.05, 0, 1, -1n), RECLAIM, "falling with a cache: reclaim");
+    assert.equal(e.policyDecideIn(0.95, 60n, 2000, 256, 800, -0.05, 0, -1, -1n), RECLAIM, "falling with a cache, no task known: reclaim");
+    assert.equal(e.policyDecideIn(0.95, 61n, 2000, 256, 800, -0.05, 0, -1, -1n), RECLAIM, "a reclaim does not start the cooldown");
     assert.equal(e.policyDecideIn(0.95, 80n, 2000, 256, 100, -0.05, 0, 1, -1n), THROTTLE, "falling, no cache: throttle the top task");
     assert.equal(e.policyDecideIn(0.95, 100n, 2000, 256, 100, -0.05, 0, 1, 80n), WARN, "throttled 2 s ago: wait");
     assert.equal(e.policyDecideIn(0.95, 120n, 2000, 256, 100, -0.05, 0, 1, 80n), END, "throttled >= 3 s ago and still at risk: end it");

@@ -1,5 +1,5 @@
 // The OOM predictor on development seeds (never the scored ones): how kernel/ai/oom/README.md's
-// choices are measured. Trains the learned model on training seeds TS..TS+TN-1 (default 1, 200
+// choices are measured. Trains the learned model on training seeds TS..TS+TN-1 (default 1, 400
 // episodes), then evaluates N episodes per class (default 20) from development seed DEV (default
 // 500000) at each threshold THR (default 0.9) and cooldown COOL (slots, default 10), printing the
 // per-class tables of `crashctl eval` (kernel/ai/oom/report.ts); ABLATE=1 adds each remedy off.
@@ -11,7 +11,7 @@ import { seedProblem } from "./oom-seeds.ts";
 const N = Number(process.env.N ?? 20);
 const DEV = BigInt(process.env.DEV ?? 500000);
 const TS = BigInt(process.env.TS ?? 1);
-const TN = Number(process.env.TN ?? 200);
+const TN = Number(process.env.TN ?? 400);
 const problem = seedProblem(DEV, N, TS, TN);
 if (problem) {
   console.error("error: " + problem);

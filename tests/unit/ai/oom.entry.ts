@@ -422,3 +422,23 @@ export function runActing(seed: u64, threshold: f64, allowCompact: bool, allowRe
   return [episode.oomSlot.toString(), episode.compactions.toString(), episode.reclaims.toString(), episode.throttles.toString(),
     episode.ends.toString(), episode.protectedChosen.toString(), episode.pagesReturned ? "1" : "0", episode.corrupt.toString()].join(",");
 }
+
+/** A broken predictor for the accuracy guard's own check: the learned weights replaced by random ones (still "trained"). */
+export function breakLearned(seed: u64, bias: f64): void {
+  const m = predictor.learned;
+  const keepMean = m.mean.slice(0);
+  const keepScale = m.scale.slice(0);
+  const version = m.version;
+  const start = m.trainedSeedStart;
+  const count = m.trainedSeedCount;
+  m.initialise(seed);
+  for (let i = 0; i < keepMean.length; i++) {
+    m.mean[i] = keepMean[i];
+    m.scale[i] = keepScale[i];
+  }
+  m.params[PARAM_COUNT - 1] += bias; // b2: +30 makes every confidence ~1
+  m.trained = true;
+  m.version = version;
+  m.trainedSeedStart = start;
+  m.trainedSeedCount = count;
+}
