@@ -29,13 +29,19 @@ export class OomEpisodeTask extends Task {
   waited: bool = false;
   private periodTicks: u64;
   private nextStep: u64 = 0;
-  private episodeState: EpisodeState = new EpisodeState();
+  /** The tasks' state; the live predictor throttles and ends tasks here (predictor.ts). */
+  episodeState: EpisodeState = new EpisodeState();
+  /** Predictor slot each task was throttled at (-1: not). */
+  throttledAt: StaticArray<i64> = new StaticArray<i64>(8);
+  /** What the predictor did to this episode's tasks, for the summary line. */
+  remedies: Array<string> = new Array<string>(0);
   private rng: Random;
 
   constructor(public seed: u64, public periodUs: u64, public plan: EpisodePlan) {
     super("oom-episode", "oom");
     this.periodTicks = usToTicks(periodUs);
     this.rng = Random.derive(seed, 0x7a5c); // as episodes.ts: the same requests
+    for (let t = 0; t < 8; t++) this.throttledAt[t] = -1;
   }
 
   step(): StepResult {
@@ -65,6 +71,10 @@ export class OomEpisodeTask extends Task {
   }
 
   summary(): string {
+    return this.summaryHead() + (this.remedies.length > 0 ? "; the OOM predictor " + this.remedies.join(", ") : "");
+  }
+
+  private summaryHead(): string {
     const head = "oom episode " + this.seed.toString() + " (" + className(this.plan.cls) + "): ";
     if (this.oomStep >= 0) {
       return head + "OOM at step " + this.oomStep.toString() + " (an order-" + this.oomOrder.toString() + " request failed after direct reclaim, " +

@@ -161,7 +161,8 @@ function status(): i32 {
     " (avg10 / avg60: share of time stalled in direct reclaim); stalled " + fixed(<f64>psi.someUs / 1000, 1) + " ms in " + psi.stalls.toString() +
     " stalls since boot; reclaimable cache " + reclaimablePages().toString() + " pages");
   println("remedies:        " + p.compactions.toString() + " compactions, " + p.reclaims.toString() + " reclaims (" + reclaim.proactivePagesFreed.toString() +
-    " pages freed); direct reclaim took " + reclaim.cachePagesShrunk.toString() + " cache pages");
+    " pages freed), " + p.throttles.toString() + " tasks throttled, " + p.ends.toString() + " ended (a live episode's tasks only);" +
+    " direct reclaim took " + reclaim.cachePagesShrunk.toString() + " cache pages");
   const n = oomLogLength();
   for (let i = max(0, n - 3); i < n; i++) {
     const e = oomLogEvent(i)!;

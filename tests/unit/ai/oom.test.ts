@@ -619,4 +619,32 @@ describe("OOM predictor: live prediction and crashctl", function () {
     assert.match(run("crashctl status").out, /for oom-episode 1:/);
     run("crashctl tune --auto on");
   });
+
+  it("crashctl run: the predictor throttles or ends the live episode's growing task, never a protected one, and says so", () => {
+    run("crashctl tune 0 --warning 0 --auto on"); // act at every cooldown
+    const free = e.freeNow();
+    let r = run("crashctl run --seed 1 --period-ms 100"); // one step per 100 ms sample, as in evaluation
+    assert.equal(r.status, 0, r.out);
+    const plat = k.platform;
+    if (typeof plat.fixedCounter !== "bigint") plat.fixedCounter = 1_000_000n;
+    const tick = BigInt(COUNTER_HZ) / 10n; // 100 ms
+    let summary = "";
+    for (let i = 0; i < 800 && !/oom episode 1 \(ramp\): /.test(summary); i++) {
+      plat.fixedCounter = plat.fixedCounter! + tick;
+      e.loop();
+      e.tick(); // the predictor's step (its periodic task is not started in this entry)
+      if (i % 20 === 0) {
+        e.announce();
+        summary += k.platform.takeOutput();
+      }
+    }
+    for (let i = 0; i < 50; i++) e.loop();
+    e.announce();
+    summary += k.platform.takeOutput();
+    assert.match(summary, /oom episode 1 \(ramp\): .*; the OOM predictor (throttled|ended) task '(service|leaker|batch-\d)' at step \d+/, summary);
+    assert.doesNotMatch(summary, /task '(file-cache|kworker)'/);
+    assert.match(run("crashctl status").out, /remedies: +\d+ compactions, \d+ reclaims \(\d+ pages freed\), [1-9]\d* tasks throttled/);
+    assert.equal(e.freeNow(), free, "every page back");
+    run("crashctl tune 0.9 --warning 0.8");
+  });
 });
