@@ -16,6 +16,7 @@ import { traceCount, traceSubsystemCount, subsystemName, subsystemRecorded, subs
 import { predictor } from "../ai/oom/predictor";
 import { psi } from "../mm/psi";
 import { ticksToNs } from "../platform/time";
+import { writeImpactMetrics } from "./impact_metrics";
 
 const DECISION_BOUNDS_US: StaticArray<f64> = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const fairHistogram = new RingHistogram(DECISION_BOUNDS_US);
@@ -105,6 +106,8 @@ export function writeKernelMetrics(w: MetricsWriter): void {
   w.counter("sis_oom_warnings_total", "OOM warnings raised", <f64>predictor.warnings);
   w.counter("sis_oom_compactions_total", "Compactions the predictor started", <f64>predictor.compactions);
   w.gauge("sis_oom_confidence", "Confidence of the latest prediction", predictor.confidence);
+  // the AI impact report (autoctl ai-metrics)
+  writeImpactMetrics(w);
   w.counter("sis_oom_reclaims_total", "Proactive reclaims the predictor started", <f64>predictor.reclaims);
   // memory pressure (kernel/mm/psi.ts): share of time stalled in direct reclaim
   w.family("sis_memory_pressure_ratio", "gauge", "Memory stall share, like Linux PSI (kind some|full, window 10s|60s)");
@@ -115,4 +118,3 @@ export function writeKernelMetrics(w: MetricsWriter): void {
   w.counter("sis_memory_stall_microseconds_total", "Time tasks spent stalled in direct reclaim (some)", <f64>psi.someUs);
   w.counter("sis_memory_stall_full_microseconds_total", "Time every runnable task was stalled in direct reclaim (full)", <f64>psi.fullUs);
 }
-

@@ -24,7 +24,8 @@ import { historyLength, historySample, samplesTaken, SAMPLE_INTERVAL_US } from "
 import { oomLogLength, oomLogEvent, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
 import { psi } from "../../mm/psi";
 import { CompactResult } from "../../mm/compact";
-import { nowUs } from "../../platform/time";
+import { nowUs, nowTicks } from "../../platform/time";
+import { LatencyRing } from "../../sched/latency";
 import { fixed } from "../../lib/format";
 import { resolveOutcome } from "../trace";
 import { SampleWindow, computeFeatures, FEATURE_COUNT, F_AVAIL_TREND_5S, F_BURST_HEADROOM } from "./features";
@@ -110,6 +111,8 @@ export class OomPredictor {
 }
 
 export const predictor = new OomPredictor();
+/** Time of each live inference (features + model), counter ticks (autoctl ai-metrics reads it). */
+export const inferenceLatency = new LatencyRing(1024);
 const liveContext = new RemedyContext();
 
 /** Chooses the model in use; -EINVAL for the learned model while it is untrained. */
@@ -197,9 +200,11 @@ export function predictorTick(): void {
 }
 
 function predict(now: u64): void {
+  const t0 = nowTicks();
   computeFeatures(predictor.window, predictor.features);
   const learned = predictor.model == MODEL_LEARNED && predictor.learned.trained;
   const p = learned ? predictor.learned.predict(predictor.features) : heuristicConfidence(predictor.features);
+  inferenceLatency.record(nowTicks() - t0);
   predictor.confidence = p;
   predictor.lastPredictionUs = now;
   predictor.predictions++;
