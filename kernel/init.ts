@@ -12,7 +12,7 @@ import { initMemory, memoryReady, managedPages, initMemoryMicros, PAGE_SIZE } fr
 import { pollMemoryStats, SAMPLE_INTERVAL_US } from "./mm/stats";
 import { probeVirtioDevices, virtioBlockDevices } from "./drivers/virtio/probe";
 import { registerPeriodicTask } from "./sched/periodic";
-import { installLearnedPolicy } from "./sched/scheduler";
+import { installLearnedPolicy, runnableCount } from "./sched/scheduler";
 import { mountRootAtBoot, COMMIT_CHECK_US } from "./fs/mounting";
 import { pollFileSystems } from "./fs/vfs";
 import { writeTextFile, readTextFile } from "./fs/files";
@@ -21,6 +21,7 @@ import { setFileWriter } from "./ai/export_sink";
 import { setModelFileReader } from "./ai/oom/model_file";
 import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
 import { startImpactWindow } from "./ai/impact/window";
+import { setOtherRunnableProbe } from "./mm/psi";
 import { startNetwork } from "./net/init";
 import { startApi, setCommandRunner } from "./net/api";
 import { consoleShell } from "./shell/shell";
@@ -76,6 +77,7 @@ export function bootKernel(kmainTicks: u64): void {
   if (memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (mm/stats.ts)
   startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
   startImpactWindow(); // the task "aimetrics": per-policy scheduler and compaction accounting (autoctl, kernel/ai/impact)
+  setOtherRunnableProbe(otherTaskRunnable); // PSI "full" vs "some" (mm/psi.ts): was another task runnable during a stall?
   banner(kmainTicks);
   probeDisks();
   registerPeriodicTask("fscommit", COMMIT_CHECK_US, pollFileSystems); // each journal's 5 s commit timer
@@ -95,4 +97,9 @@ export function bootKernel(kmainTicks: u64): void {
   const bootTicks = markBootComplete();
   println("  boot:     prompt at " + fixed(<f64>ticksToUs(bootTicks) / 1000, 1) +
     " ms after power-on. Type 'help' for commands.");
+}
+
+/** mm/psi.ts's probe: a task other than the one stalled is waiting for the CPU. */
+function otherTaskRunnable(): bool {
+  return runnableCount() > 0;
 }

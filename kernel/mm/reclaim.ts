@@ -6,6 +6,9 @@
 //   1. the normal allocation: allocPages / allocMovablePages / kmalloc;
 //   2. if that fails, direct reclaim:
 //        a. every empty slab goes back to the buddy allocator (slabReleaseEmpty);
+//        a'. the registered caches (registerShrinker: the buffer cache, an episode's file
+//           cache) give back up to max(2^order, DIRECT_SHRINK_PAGES) pages, like Linux's
+//           direct reclaim taking a batch of clean cache pages;
 //        b. light direct compaction: compactForOrder(order, DIRECT_COMPACT_BUDGET_PAGES)
 //           empties at most ONE region of the requested order, migrating at most 64 pages
 //           (256 KiB). Like Linux's asynchronous direct compaction it gives up early rather
@@ -26,16 +29,59 @@
 // failures feature of the OOM predictor sees these near misses.
 //
 // The log keeps the last OOM_LOG_CAPACITY events (a ring) and counts all of them.
+//
+// STALLS. The time a request spends in step 2 is a memory stall: psi.ts accounts it (some /
+// full, 10 s and 60 s averages). proactiveReclaim() is the predictor's "reclaim" action: every
+// empty slab and as much of the registered caches as they can give, before any request stalls.
 import { allocPages, freePagesNow, memoryReady, MAX_ORDER } from "./pages";
 import { allocMovablePages, RelocateFn } from "./movable";
 import { kmalloc, kmallocBlockOrder, slabReleaseEmpty } from "./slab";
 import { compactForOrder } from "./compact";
 import { largestFreeBlockPages, fragmentationRatio } from "./stats";
-import { nowUs } from "../platform/time";
+import { nowUs, nowTicks, ticksToUs } from "../platform/time";
+import { psiRecordStall } from "./psi";
 
 /** Most pages one direct compaction may migrate (256 KiB of copying), one region at most. */
 export const DIRECT_COMPACT_BUDGET_PAGES: u32 = 64;
 export const OOM_LOG_CAPACITY: i32 = 32;
+/** Cache pages one direct reclaim asks the shrinkers for at least (Linux: SWAP_CLUSTER_MAX = 32). */
+export const DIRECT_SHRINK_PAGES: u32 = 32;
+
+/** A cache that can give pages back: asked for up to `pages`, returns the pages it freed. */
+export type Shrinker = (pages: u32) => u32;
+/** How many pages a cache could give back now. */
+export type ShrinkerCount = () => u32;
+const shrinkers = new Array<Shrinker>(0);
+const shrinkerCounts = new Array<ShrinkerCount>(0);
+const shrinkerNames = new Array<string>(0);
+
+/** Registers a cache for direct and proactive reclaim (kernel/init.ts: the buffer cache; episodes: their file cache). */
+export function registerShrinker(name: string, shrink: Shrinker, count: ShrinkerCount): void {
+  for (let i = 0; i < shrinkerNames.length; i++) {
+    if (shrinkerNames[i] == name) {
+      shrinkers[i] = shrink;
+      shrinkerCounts[i] = count;
+      return;
+    }
+  }
+  shrinkers.push(shrink);
+  shrinkerCounts.push(count);
+  shrinkerNames.push(name);
+}
+
+/** Asks the caches, in registration order, for up to `pages` pages; returns the pages freed. */
+export function shrinkCaches(pages: u32): u32 {
+  let freed: u32 = 0;
+  for (let i = 0; i < shrinkers.length && freed < pages; i++) freed += shrinkers[i](pages - freed);
+  return freed;
+}
+
+/** Pages the registered caches could give back now. */
+export function reclaimablePages(): u32 {
+  let n: u32 = 0;
+  for (let i = 0; i < shrinkerCounts.length; i++) n += shrinkerCounts[i]();
+  return n;
+}
 
 export const REQUEST_PAGES: i32 = 0;
 export const REQUEST_MOVABLE: i32 = 1;
@@ -78,6 +124,14 @@ export class ReclaimCounters {
   compactionsDone: u64 = 0;
   pagesMigrated: u64 = 0;
   compactTimeUs: u64 = 0;
+  /** Cache pages direct reclaim took from the shrinkers. */
+  cachePagesShrunk: u64 = 0;
+  /** proactiveReclaim() calls and the pages they freed. */
+  proactiveReclaims: u64 = 0;
+  proactivePagesFreed: u64 = 0;
+  /** Stall time of episode requests (kept apart from psi.ts like their OOM events). */
+  episodeStallUs: u64 = 0;
+  episodeStalls: u64 = 0;
   oomEvents: u64 = 0;
   /** OOM events of training and evaluation episodes: counted apart, never in the log. */
   episodeOomEvents: u64 = 0;
@@ -89,8 +143,24 @@ let oomNext: i32 = 0;
 
 /** Runs direct reclaim for a block of `order`; true when one is free afterwards. */
 function directReclaim(order: u32): bool {
+  const started = nowTicks();
+  const ok = directReclaimSteps(order);
+  const us = ticksToUs(nowTicks() - started);
+  if (inEpisode) {
+    reclaim.episodeStallUs += us;
+    reclaim.episodeStalls++;
+  } else {
+    psiRecordStall(us);
+  }
+  return ok;
+}
+
+function directReclaimSteps(order: u32): bool {
   reclaim.directReclaims++;
   reclaim.slabPagesReleased += <u64>slabReleaseEmpty();
+  if (largestFreeBlockPages() >= (<u32>1 << order)) return true;
+  const want = max<u32>(<u32>1 << order, DIRECT_SHRINK_PAGES);
+  if (shrinkers.length > 0) reclaim.cachePagesShrunk += <u64>shrinkCaches(want);
   if (largestFreeBlockPages() >= (<u32>1 << order)) return true;
   if (order == 0) return false; // nothing free at all: compaction cannot make a page
   const r = compactForOrder(order, DIRECT_COMPACT_BUDGET_PAGES);
@@ -209,4 +279,15 @@ export function oomLogEvent(i: i32): OomEvent | null {
 /** The newest event, or null when none happened. */
 export function lastOomEvent(): OomEvent | null {
   return oomLog.length == 0 ? null : oomLogEvent(oomLog.length - 1);
+}
+
+/**
+ * The predictor's reclaim action: every empty slab back to the buddy allocator and every page
+ * the registered caches can give. Returns the pages freed.
+ */
+export function proactiveReclaim(): u32 {
+  const freed = slabReleaseEmpty() + shrinkCaches(0xffffffff);
+  reclaim.proactiveReclaims++;
+  reclaim.proactivePagesFreed += <u64>freed;
+  return freed;
 }

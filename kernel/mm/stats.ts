@@ -20,6 +20,7 @@
 // task "memstat" (kernel/sched/periodic.ts) and calls sampleMemoryStats() when 100 ms have
 // passed; long synchronous work (stresstest) calls pollMemoryStats() itself so the history
 // has no gap.
+import { psiUpdate } from "./psi";
 import {
   freePageCount, managedPageCount, largestFreeOrder, freeBlocksOfOrder, counter, Counter, MAX_ORDER,
 } from "./buddy";
@@ -106,6 +107,7 @@ export function sampleMemoryStats(): void {
   ringNext = (i + 1) % RING_SAMPLES;
   if (ringCount < RING_SAMPLES) ringCount++;
   samplesTaken++;
+  psiUpdate(now);
 }
 
 /** Event-loop hook: samples when SAMPLE_INTERVAL_US has passed since the last due time. */

@@ -38,6 +38,11 @@
 // through the direct-reclaim path (reclaim.ts); the first one that fails there is an OOM
 // event and ends the episode: stress.oom is set, stressStep() does nothing more, and the
 // caller stops the episode (stressStop frees everything).
+// TASKS. Every allocation of a profiled episode belongs to one of STRESS_TASKS workload tasks
+// (bits 28..31 of its info word; stress.taskBytes per task). The target-tracking loop above is
+// task 0 and frees only task 0's allocations; the episode driver (kernel/ai/oom/classes.ts) adds
+// the others with stressAllocFor / stressFreeTask (a leaking task, batch tasks of a burst, a
+// reclaimable file cache, a kernel worker) and throttles task 0 with stressThrottle.
 // poolPages > 0 pins all free memory except poolPages pages for the episode (first every
 // free block below 4 MiB, then whole 4 MiB blocks), so that an episode always starts from
 // the same amount of free memory in whole 4 MiB blocks, whatever the machine's RAM: the pinned
@@ -46,7 +51,7 @@
 import { allocPages, freePages, freePagesNow, PAGE_SIZE, MAX_ORDER } from "./pages";
 import { allocMovablePages } from "./movable";
 import { kmalloc, kfree, slabReleaseEmpty, kmallocBlockOrder } from "./slab";
-import { allocPagesReclaim, allocMovablePagesReclaim, kmallocReclaim } from "./reclaim";
+import { allocPagesReclaim, allocMovablePagesReclaim, kmallocReclaim, reclaim } from "./reclaim";
 import { firstFreeBlock, takeFreeBlock, returnBlock } from "./buddy";
 import { fragmentationRatio, largestFreeBlockPages } from "./stats";
 import { EBUSY, ENOMEM } from "../lib/errors";
@@ -64,6 +69,9 @@ const KEEP_FILL_LIMIT: u32 = 4_000_000;
 const T_MOVABLE: u32 = 1;
 const T_UNMOVABLE: u32 = 2;
 const T_KMALLOC: u32 = 3;
+/** Workload tasks of a profiled episode (info bits 28..31). */
+export const STRESS_TASKS: i32 = 8;
+const TASK_SHIFT: u32 = 28;
 
 /** Parameters of a profiled episode (see the header). */
 export class StressProfile {
@@ -88,6 +96,8 @@ export class StressProfile {
   unmovableSparePercent: i32 = 0;
   /** Named in the OOM log. */
   requester: string = "stress";
+  /** Shape of the ramp: 1 linear, 2 accelerating (allocation rate rising, frees lagging). */
+  rampPower: f64 = 1.0;
 }
 
 export class StressStats {
@@ -127,6 +137,13 @@ export class StressStats {
   oomFragmented: bool = false;
   /** Target share of the pool for the last step. */
   target: f64 = 0;
+  /** Bytes held per workload task (pages * 4096 or kmalloc sizes). */
+  taskBytes: StaticArray<u64> = new StaticArray<u64>(STRESS_TASKS);
+  /** Per step: tasks that made a request, tasks whose request stalled in direct reclaim (bit masks). */
+  requestMask: u32 = 0;
+  stallMask: u32 = 0;
+  /** Task 0 throttled: its allocations no longer outpace its frees (held level frozen). */
+  throttled: bool = false;
 }
 
 export let stress: StressStats = new StressStats();
@@ -140,6 +157,8 @@ let posTable: usize = 0;
 let live: u32 = 0;
 let filling = true;
 let profile: StressProfile | null = null;
+/** The task the next allocation belongs to. */
+let currentTask: u32 = 0;
 /** Pinned blocks of a profiled episode: page | order << 27. */
 const pinned = new Array<u32>(0);
 
@@ -178,7 +197,7 @@ function tagOf(id: u32, info: u32): u32 {
 
 function sizeOf(info: u32): usize {
   const type = info & 3;
-  if (type == T_KMALLOC) return <usize>(info >> 8);
+  if (type == T_KMALLOC) return <usize>((info >> 8) & 0xfffff); // bits 28.. are the task
   return PAGE_SIZE << ((info >> 2) & 15);
 }
 
@@ -256,11 +275,20 @@ function pinAllBut(poolPages: u32): void {
       page = firstFreeBlock(k);
     }
   }
-  while (freePagesNow() > poolPages) {
-    const page = firstFreeBlock(MAX_ORDER);
-    if (page == 0 || takeFreeBlock(page) < 0) break;
-    pin(page, MAX_ORDER);
+  // every free 4 MiB block, then the lowest-addressed ones back as the pool, in address order:
+  // the pool and its free-list order are then the same whatever earlier episodes freed last
+  // (the lists are LIFO; episodes must not depend on their history)
+  const blocks = new Array<u32>(0);
+  let page = firstFreeBlock(MAX_ORDER);
+  while (page != 0) {
+    if (takeFreeBlock(page) < 0) break;
+    blocks.push(page);
+    page = firstFreeBlock(MAX_ORDER);
   }
+  blocks.sort((a: u32, b: u32): i32 => (a < b ? -1 : (a > b ? 1 : 0)));
+  const keep = min<i32>(blocks.length, <i32>(poolPages >> MAX_ORDER));
+  for (let i = keep - 1; i >= 0; i--) returnBlock(blocks[i], MAX_ORDER);
+  for (let i = keep; i < blocks.length; i++) pin(blocks[i], MAX_ORDER);
 }
 
 function pin(page: u32, order: u32): void {
@@ -280,18 +308,21 @@ function unpinAll(): void {
 function profileStep(p: StressProfile): void {
   if (stress.oom) return;
   const t = <f64>stress.steps;
-  const ramp = p.rampSteps > 0 ? min(1.0, t / <f64>p.rampSteps) : 1.0;
+  let ramp = p.rampSteps > 0 ? min(1.0, t / <f64>p.rampSteps) : 1.0;
+  if (p.rampPower != 1.0) ramp = Math.pow(ramp, p.rampPower);
   let target = p.startLevel + (p.endLevel - p.startLevel) * ramp;
   if (p.burstAmplitude > 0 && p.burstPeriod > 0) {
     target += p.burstAmplitude * Math.sin(2 * Math.PI * t / <f64>p.burstPeriod);
   }
   stress.target = target;
   const pool = <f64>max<u32>(stress.startFreePages, 1);
+  currentTask = 0;
   for (let i = 0; i < p.opsPerStep; i++) {
     stress.operations++;
-    const held = (<f64>stress.pagesHeld + <f64>stress.kmallocBytesHeld / 4096.0) / pool;
+    const held = <f64>unchecked(stress.taskBytes[0]) / 4096.0 / pool;
     let pAlloc = 0.5 + 4.0 * (target - held);
     pAlloc = pAlloc < 0.1 ? 0.1 : (pAlloc > 0.9 ? 0.9 : pAlloc);
+    if (stress.throttled && pAlloc > 0.5) pAlloc = 0.5;
     const r = <f64>(nextRandom() % 10000) / 10000.0;
     if (r < pAlloc || live == 0) {
       allocateOne();
@@ -300,23 +331,122 @@ function profileStep(p: StressProfile): void {
         break;
       }
     } else {
-      let victim = nextRandom() % live;
-      if (p.unmovableSparePercent > 0 && (entryInfo(permAt(victim)) & 3) == T_UNMOVABLE &&
-        <i32>(nextRandom() % 100) < p.unmovableSparePercent) {
-        victim = nextRandom() % live;
-      }
-      freeOne(victim);
+      const victim = pickTask0Victim(p);
+      if (victim >= 0) freeOne(<u32>victim);
     }
   }
+}
+
+/** A random live allocation of task 0 (a few tries), or -1. */
+function pickTask0Victim(p: StressProfile): i64 {
+  for (let tries = 0; tries < 8; tries++) {
+    const victim = nextRandom() % live;
+    const info = entryInfo(permAt(victim));
+    if ((info >> TASK_SHIFT) != 0) continue;
+    if (p.unmovableSparePercent > 0 && (info & 3) == T_UNMOVABLE && <i32>(nextRandom() % 100) < p.unmovableSparePercent) continue;
+    return <i64>victim;
+  }
+  return -1;
+}
+
+/** Ends the step of a profiled episode (the driver calls it after its own tasks' requests). */
+export function stressEndStep(): void {
   stress.steps++;
   observe();
+}
+
+/** Starts a step of a profiled episode: clears the per-step request and stall masks. */
+export function stressBeginStep(): void {
+  stress.requestMask = 0;
+  stress.stallMask = 0;
+}
+
+/** Throttles task 0 (see StressStats.throttled). */
+export function stressThrottle(on: bool): void {
+  stress.throttled = on;
+}
+
+/**
+ * One request of `task` through the direct-reclaim path: `order` pages (movable or not), or
+ * kmalloc of `bytes` when bytes > 0. False when it failed: an OOM event, the episode is over.
+ */
+export function stressAllocFor(task: u32, order: u32, movable: bool, bytes: u32): bool {
+  if (!active || profile == null || stress.oom || task >= <u32>STRESS_TASKS) return false;
+  if (live >= STRESS_CAPACITY) {
+    stress.tableFull++;
+    return false;
+  }
+  const p = profile!;
+  currentTask = task;
+  const id = permAt(live);
+  const stallsBefore = reclaim.episodeStalls;
+  stress.requestMask |= <u32>1 << task;
+  let addr: usize;
+  let info: u32;
+  if (bytes > 0) {
+    info = T_KMALLOC | (bytes << 8);
+    addr = kmallocReclaim(<usize>bytes, p.requester);
+  } else {
+    info = (movable ? T_MOVABLE : T_UNMOVABLE) | (order << 2);
+    addr = movable ? allocMovablePagesReclaim(order, stressRelocate, id, p.requester) : allocPagesReclaim(order, p.requester);
+  }
+  if (reclaim.episodeStalls != stallsBefore) stress.stallMask |= <u32>1 << task;
+  currentTask = 0;
+  stress.operations++;
+  if (addr == 0) {
+    stress.failures++;
+    stress.pageFailures++;
+    noteOom(bytes > 0 ? kmallocBlockOrder(<usize>bytes) : order);
+    stress.oomStep = stress.steps;
+    return false;
+  }
+  if (bytes > 0) stress.kmallocBytesHeld += <u64>bytes;
+  else stress.pagesHeld += <u64>1 << order;
+  commit(id, info | (task << TASK_SHIFT), addr);
+  return true;
+}
+
+/** Frees up to `maxPages` pages' worth of `task`'s allocations, newest first; returns the pages freed. */
+export function stressFreeTask(task: u32, maxPages: u32): u32 {
+  if (!active || profile == null) return 0;
+  let freedBytes: u64 = 0;
+  const limit = <u64>maxPages * 4096;
+  let i: i64 = <i64>live - 1;
+  while (i >= 0 && freedBytes < limit) {
+    const info = entryInfo(permAt(<u32>i));
+    if ((info >> TASK_SHIFT) == task) {
+      freedBytes += <u64>sizeOf(info);
+      freeOne(<u32>i);
+    }
+    i--;
+  }
+  return <u32>(freedBytes / 4096);
+}
+
+/** Pages' worth held by `task` now. */
+export function stressTaskPages(task: u32): u32 {
+  return task < <u32>STRESS_TASKS ? <u32>(unchecked(stress.taskBytes[task]) / 4096) : 0;
+}
+
+/** Task 0's operations of this step (a profiled episode). */
+export function stressStepTask0(): void {
+  if (active && profile != null && !stress.oom) {
+    const stallsBefore = reclaim.episodeStalls;
+    if (profile!.opsPerStep > 0) stress.requestMask |= 1;
+    profileStep(profile!);
+    if (reclaim.episodeStalls != stallsBefore) stress.stallMask |= 1;
+  }
 }
 
 /** One tick of work: OPS_PER_STEP operations. */
 export function stressStep(): void {
   if (!active) return;
   if (profile != null) {
+    // a whole step of task 0 alone (episodes with more tasks call stressBeginStep,
+    // stressStepTask0, their tasks' requests, then stressEndStep)
+    stressBeginStep();
     profileStep(profile!);
+    stressEndStep();
     return;
   }
   const high = stress.pressure == PRESSURE_HIGH;
@@ -457,6 +587,14 @@ function allocateProfiled(p: StressProfile): bool {
 
 /** Records a new allocation in the table and tags it. */
 function commit(id: u32, info: u32, addr: usize): void {
+  // direct reclaim may have freed allocations of this workload (its file cache) while the
+  // request was made, moving free ids around: put `id` back at the first free position
+  const pos = load<u32>(posTable + (<usize>id << 2));
+  if (pos != live) {
+    const other = permAt(live);
+    setPerm(pos, other);
+    setPerm(live, id);
+  }
   store<u32>(addrTable + (<usize>id << 2), <u32>addr);
   store<u32>(infoTable + (<usize>id << 2), info);
   const tag = tagOf(id, info);
@@ -465,6 +603,8 @@ function commit(id: u32, info: u32, addr: usize): void {
   if (size >= 8) store<u32>(addr + size - 4, tag);
   live++;
   stress.allocations++;
+  const task = info >> TASK_SHIFT;
+  unchecked(stress.taskBytes[task] += <u64>size);
 }
 
 function noteOom(order: u32): void {
@@ -492,6 +632,8 @@ function freeOne(i: u32): void {
     stress.pagesHeld -= <u64>1 << order;
   }
   if (result != 0) stress.freeErrors++;
+  const task = info >> TASK_SHIFT;
+  unchecked(stress.taskBytes[task] -= <u64>size);
   // swap the last live id into slot i
   const lastId = permAt(live - 1);
   setPerm(i, lastId);

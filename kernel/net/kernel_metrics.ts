@@ -14,6 +14,7 @@ import { counters as schedCounters, liveTasks, runnableCount, fairDecisionLatenc
 import { LatencyRing } from "../sched/latency";
 import { traceCount, traceSubsystemCount, subsystemName, subsystemRecorded, subsystemResolved, subsystemLostUnresolved } from "../ai/trace";
 import { predictor } from "../ai/oom/predictor";
+import { psi } from "../mm/psi";
 import { ticksToNs } from "../platform/time";
 import { writeImpactMetrics } from "./impact_metrics";
 
@@ -107,4 +108,13 @@ export function writeKernelMetrics(w: MetricsWriter): void {
   w.gauge("sis_oom_confidence", "Confidence of the latest prediction", predictor.confidence);
   // the AI impact report (autoctl ai-metrics)
   writeImpactMetrics(w);
+  w.counter("sis_oom_reclaims_total", "Proactive reclaims the predictor started", <f64>predictor.reclaims);
+  // memory pressure (kernel/mm/psi.ts): share of time stalled in direct reclaim
+  w.family("sis_memory_pressure_ratio", "gauge", "Memory stall share, like Linux PSI (kind some|full, window 10s|60s)");
+  w.sample("sis_memory_pressure_ratio", label("kind", "some") + "," + label("window", "10s"), psi.avg.some10);
+  w.sample("sis_memory_pressure_ratio", label("kind", "some") + "," + label("window", "60s"), psi.avg.some60);
+  w.sample("sis_memory_pressure_ratio", label("kind", "full") + "," + label("window", "10s"), psi.avg.full10);
+  w.sample("sis_memory_pressure_ratio", label("kind", "full") + "," + label("window", "60s"), psi.avg.full60);
+  w.counter("sis_memory_stall_microseconds_total", "Time tasks spent stalled in direct reclaim (some)", <f64>psi.someUs);
+  w.counter("sis_memory_stall_full_microseconds_total", "Time every runnable task was stalled in direct reclaim (full)", <f64>psi.fullUs);
 }

@@ -40,6 +40,7 @@ describe("target: OOM predictor (crashctl)", function () {
       ["crashctl save", /^error: (the learned model is not trained|cannot save the model .*no writable file system)/],
       ["crashctl load", /^error: cannot load .*: (no file system|no such file)/],
       ["crashctl eval --seed 3", /^error: evaluation seeds are 1000000\.\.1999999/],
+      ["crashctl eval --class swap", /^error: unknown episode class 'swap'/],
       ["crashctl frob", /^error: unknown crashctl subcommand/],
     ] as [string, RegExp][]) {
       const out = await s.run(cmd);
@@ -50,22 +51,22 @@ describe("target: OOM predictor (crashctl)", function () {
     assert.match(await s.run("crashctl --help"), /crashctl status \| history \[N\] \| tune/);
   });
 
-  it("crashctl eval scores both models on evaluation episodes (training the learned one first)", async () => {
+  it("crashctl eval scores the predictors per episode class (training the learned one first)", async () => {
     const s = qemu.get();
     const started = Date.now();
-    const out = await s.run("crashctl eval --episodes 4", 240000);
+    const out = await s.run("crashctl eval --episodes 1", 480000);
     const seconds = (Date.now() - started) / 1000;
-    assert.match(out, /training it first on training seeds 1\.\.200/);
+    assert.match(out, /training it first on training seeds 1\.\.400/);
     assert.match(out, /loss per epoch \(weighted cross-entropy\): [\d.]+ /);
-    assert.match(out, /4 evaluation episodes, seeds 1000000\.\.1000003 \(never used for training\)/);
+    assert.match(out, /1 evaluation episodes per class \(leak, ramp, burst, frag, mixed\) from seed 1000000 \(never used for training\)/);
     assert.match(out, /time is measured in 100 ms sample slots/);
-    assert.match(out, /recall >= 5 s ahead +\S+/);
-    assert.match(out, /false positives: episodes +\S+/);
-    assert.match(out, /prevented +\S+/);
-    assert.match(out, /episodes with a data or page-count error: 0/);
-    console.log(`      crashctl eval --episodes 4 (with training on 200 episodes): ${seconds.toFixed(1)} s`);
+    for (const c of ["leak", "ramp", "burst", "frag", "mixed"]) assert.match(out, new RegExp(`^${c} +\\d/1 `, "m"));
+    assert.match(out, /recall 5-10 s: learned +heuristic +psi/);
+    assert.match(out, /prevented of predicted: learned/);
+    assert.match(out, /episodes with a data or page-count error: 0; remedies aimed at a protected task: 0/);
+    console.log(`      crashctl eval --episodes 1 (5 classes, with training on 400 episodes): ${seconds.toFixed(1)} s`);
     assert.match(await s.run("crashctl model learned"), /model in use: learned v1/);
-    assert.match(await s.run("crashctl status"), /model in use: +learned; learned model: v1, trained on seeds 1\.\.200/);
+    assert.match(await s.run("crashctl status"), /model in use: +learned; learned model: v1, trained on seeds 1\.\.400/);
     await s.run("crashctl model heuristic");
     assert.match(await s.run("memctl check"), /consistent/);
   });
@@ -75,14 +76,14 @@ describe("target: OOM predictor (crashctl)", function () {
     await s.run("crashctl tune --auto off");
     const freeBefore = (await s.run("memctl stats")).match(/free: +[\d.]+ \w+ \((\d+) pages\)/)![1];
     const mark = s.serialLog.length;
-    const start = await s.run("crashctl run --seed 51 --period-ms 5");
-    assert.match(start, /oom episode 51 running as task (\d+): one workload step every 5 ms/);
+    const start = await s.run("crashctl run --seed 1 --period-ms 5");
+    assert.match(start, /oom episode 1 running as task (\d+): one workload step every 5 ms/);
     const during = await s.run("crashctl status");
     assert.match(during, /confidence now:/, "the shell answers while the workload runs");
-    await s.waitFor(/oom episode 51: OOM at step \d+ \(an order-\d+ request failed after direct reclaim, \w+\); the workload failed cleanly[^\n]*\r\nsis> /, 60000, mark);
+    await s.waitFor(/oom episode 1 \(ramp\): OOM at step \d+ \(an order-\d+ request failed after direct reclaim, \w+\); the workload failed cleanly[^\n]*\r\nsis> /, 60000, mark);
     const status = await s.run("crashctl status");
     assert.match(status, /OOM events: +\d+ since boot/);
-    assert.match(status, /#\d+ at [\d.]+ s: order \d+ .* for oom-episode 51: \d+ pages free, largest block \d+ \((fragmentation|exhaustion)\)/);
+    assert.match(status, /#\d+ at [\d.]+ s: order \d+ .* for oom-episode 1: \d+ pages free, largest block \d+ \((fragmentation|exhaustion)\)/);
     assert.match(await s.run("memctl check"), /^buddy and slab allocators consistent\n$/);
     const freeAfter = (await s.run("memctl stats")).match(/free: +[\d.]+ \w+ \((\d+) pages\)/)![1];
     assert.equal(freeAfter, freeBefore, "the episode's memory came back");
@@ -100,7 +101,7 @@ describe("target: the learned OOM model persists on ext4", function () {
     const s = qemu.get();
     assert.match(await s.run("crashctl train --episodes 20", 240000), /trained/);
     assert.match(await s.run("crashctl save"), /^saved learned model v\d+ to \/models\/oom-model\.txt \(\d+ bytes\)/);
-    assert.match(await s.run("cat /models/oom-model.txt"), /^sis-oom-model 2\ninputs 14\nhidden 8\n/);
+    assert.match(await s.run("cat /models/oom-model.txt"), /^sis-oom-model 3\ninputs 21\nhidden 8\n/);
     const mark = s.serialLog.length;
     s.type("reboot\r");
     await s.waitFor(/oom model: learned, loaded from \/models\/oom-model\.txt[\s\S]*for commands\.\r\nsis> /, 120000, mark);

@@ -12,7 +12,7 @@
 // decisions held in the trace ring:
 //   attention  picks the model made (confidence 1) vs all traced picks; the others were taken
 //              by the starvation bound (confidence 0), overriding the model
-//   oom        predictions at or above the action threshold (the model says "compact") that ran
+//   oom        predictions at or above the action threshold (the model says "act") whose remedy ran
 //              a compaction; the rest were held back by the cooldown, a free 4 MiB block or
 //              auto-compaction off
 //   llm        suggestions whose command was executed (the decision has an outcome: its exit
@@ -26,7 +26,7 @@ import { attentionScoredLatency } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
 import { percentile } from "../../lib/stats";
 import { predictor, inferenceLatency } from "../oom/predictor";
-import { ACTION_COMPACT } from "../oom/actions";
+import { isRemedy } from "../oom/actions";
 import { impact, windowSeconds, PolicyBucket, BUCKET_NAMES, POLICY_FAIR, POLICY_ATTENTION, POLICY_HEURISTIC, policyBucketNow } from "./window";
 
 export const SUBSYSTEMS: StaticArray<string> = ["attention", "oom", "llm"];
@@ -151,7 +151,7 @@ export function buildReport(): ImpactReport {
   r.latency.push(llmLatency(llm));
 
   const sched = new FollowStat("attention", "picks made by the model / all traced picks (the rest: starvation bound)");
-  const oomF = new FollowStat("oom", "compactions run / predictions at or above the action threshold");
+  const oomF = new FollowStat("oom", "remedies run / predictions at or above the action threshold");
   const llmF = new FollowStat("llm", "suggestions executed (outcome known) / llm decisions");
   const schedSub = subsystemIndex("sched"), oomSub = subsystemIndex("oom");
   const act = predictor.policy.actionThreshold;
@@ -167,7 +167,7 @@ export function buildReport(): ImpactReport {
     } else if (s == oomSub) {
       if (conf >= act) {
         oomF.suggestions++;
-        if (trace.traceAction(id) == <i64>ACTION_COMPACT) oomF.followed++;
+        if (isRemedy(<i32>trace.traceAction(id))) oomF.followed++; // compaction, reclaim, throttle or end (issue 21)
       }
       if (trace.traceResolved(id)) {
         const positive = conf >= warn;

@@ -1,42 +1,51 @@
 // Evaluation of the OOM predictors on recorded outcomes (`crashctl eval`, bench/oom.bench.ts).
 //
 // Time is measured in 100 ms sample slots (episodes.ts explains why). For a set of
-// evaluation seeds (never training seeds: checked), the same episodes run several times:
+// evaluation seeds (never training seeds: checked; seeds first, first + stride, ...: stride 5
+// keeps one episode class, classes.ts), the same episodes run several times:
 //
-//   pass "off"        no action. Both models predict on every slot (their predictions change
-//                     nothing), so this one pass scores both. At each OOM a full compaction is
-//                     also tried (probeAtOom) to tell which OOMs compaction could have fixed.
-//   pass "heuristic"  auto-compaction driven by the heuristic (ActionPolicy: threshold,
-//                     cooldown)
+//   pass "off"        no action, MAX_SLOTS slots. Every predictor's confidence is computed on
+//                     every slot (they change nothing), so this one pass scores them all. At each
+//                     OOM a full compaction is also tried (probeAtOom) to tell which OOMs
+//                     compaction could have fixed.
+//   pass "heuristic"  remedies (actions.ts) driven by the plan's heuristic
 //   pass "learned"    the same driven by the learned model
-//   pass "periodic"   (optional) a full compaction every 50 slots, no model: a reference
+//   pass "psi"        the systemd-oomd-like PSI rule (heuristic.ts): ends the top task when it fires
+//   pass "periodic"   (optional) a full compaction every 50 slots, no model
+//   passes "learned -compact / -reclaim / -tasks" (optional) the learned pass with one remedy off:
+//                     what that remedy contributes (prevented with it on versus off)
+// Acting passes run RUN_SLOTS = MAX_SLOTS + 100 slots: an OOM merely pushed past the episode's
+// end (within 10 s of it) is not counted as prevented.
 //
-// Metrics per model, at the action threshold T (default 0.9), from the "off" pass:
+// Metrics per predictor, at the action threshold T (default 0.9), from the "off" pass:
 //   label(s)           an OOM within the next 100 slots: 1 <= oomSlot - s <= 100 (as in training)
-//   recall >= 5 s      OOM episodes in which the confidence was >= T at some slot s <= oomSlot - 50
-//                      (the issue's definition), / OOM episodes
-//   recall 5-10 s      ... at some slot in [oomSlot - 100, oomSlot - 50] (stricter: the alarm was
-//                      about this OOM, not an old one), / OOM episodes
+//   recall 5-10 s      (the headline) OOM episodes in which the confidence was >= T at some slot in
+//                      [oomSlot - 100, oomSlot - 50], / OOM episodes. Bounded on both sides: an
+//                      always-high confidence scores 100% on the unbounded one, but its false
+//                      positives show it
+//   recall >= 5 s      ... at any slot s <= oomSlot - 50 (unbounded; kept for comparison)
 //   lead               oomSlot - the first slot >= T within the 100 slots before the OOM
-//                      (median over OOM episodes with such a slot)
 //   FP rate (episodes) non-OOM episodes in which the confidence ever reached T, / non-OOM episodes
 //   FP rate (samples)  slots with label 0 and confidence >= T, / slots with label 0
-//   recall (samples)   slots with label 1 and confidence >= T, / slots with label 1
-//   precision (alarms) alarms = slots where the confidence rises to >= T (from below, or at the
-//                      first slot); an alarm is true when an OOM follows within 100 slots;
-//                      true alarms / alarms
-//   precision (samples) slots with confidence >= T that have label 1, / slots with confidence >= T
-// Prevention per model, "off" against that model's pass on the same seeds:
-//   prevented          episodes with an OOM when off and none when on, / OOM episodes when off
-//   of predicted       ... among the OOM episodes the model predicted >= 5 s ahead when off
-//   new OOMs           episodes with an OOM only when on
-//   net                (OOMs off - OOMs on) / OOMs off
+//   precision (alarms) alarms = slots where the confidence rises to >= T; true when an OOM follows
+//                      within 100 slots; true alarms / alarms
+//   recall at equal FP each predictor's best 5-10 s recall with at most as many false-positive
+//                      episodes as the learned model has at T (recallAtFp: the threshold swept over
+//                      the episodes' highest confidences)
+// Prevention per predictor, "off" against that predictor's pass on the same seeds:
+//   prevented          OOM episodes when off with no OOM in the whole acting pass (RUN_SLOTS), / OOM
+//                      episodes when off
+//   of predicted       ... among the OOM episodes it predicted 5-10 s ahead when off (the target:
+//                      >= 50% of predicted OOMs prevented)
+//   new OOMs           episodes with an OOM within MAX_SLOTS only when on
 // The OOM count is split by cause (fragmentation: >= 2^order pages were free; exhaustion)
 // and by whether the full compaction tried at the OOM would have satisfied it.
 import {
-  runEpisode, EpisodeOptions, EpisodeResult, MODEL_NONE, MODEL_HEURISTIC, MODEL_LEARNED, LEAD_SLOTS,
-  HORIZON_SLOTS, isEvaluationSeed, isTrainingSeed, EVAL_SEED_FIRST,
+  runEpisode, EpisodeOptions, EpisodeResult, MODEL_NONE, MODEL_HEURISTIC, MODEL_LEARNED, MODEL_PSI, LEAD_SLOTS,
+  HORIZON_SLOTS, isEvaluationSeed, isTrainingSeed, EVAL_SEED_FIRST, RUN_SLOTS,
 } from "./episodes";
+import { CLASS_COUNT, firstSeedOfClass } from "./classes";
+import { PSI_LIMIT } from "./heuristic";
 import { OomModel } from "./model";
 import { ActionPolicy } from "./actions";
 import { EINVAL } from "../../lib/errors";
@@ -59,8 +68,11 @@ export class ModelScore {
   samplesPositiveAlarm: i64 = 0;
   alarms: i32 = 0;
   trueAlarms: i32 = 0;
-  /** Seeds (index in the run) predicted >= 5 s ahead. */
+  /** Seeds (index in the run) predicted 5-10 s ahead. */
   predictedMask: Array<bool> = new Array<bool>(0);
+  /** Highest confidence in [oomSlot - 100, oomSlot - 50] per OOM episode; highest at all per safe episode. */
+  windowMax: Array<f64> = new Array<f64>(0);
+  safeMax: Array<f64> = new Array<f64>(0);
   // prevention (the model's own pass)
   onOoms: i32 = 0;
   prevented: i32 = 0;
@@ -68,7 +80,15 @@ export class ModelScore {
   preventedFragmentation: i32 = 0;
   preventedCompactable: i32 = 0;
   newOoms: i32 = 0;
+  /** OOM episodes whose OOM the remedies only delayed past the episode's end (not prevented). */
+  pushedPastEnd: i32 = 0;
   compactions: i32 = 0;
+  reclaims: i32 = 0;
+  throttles: i32 = 0;
+  ends: i32 = 0;
+  protectedChosen: i32 = 0;
+  /** The pass ran (acting passes are optional). */
+  ran: bool = false;
   compactTimeUs: u64 = 0;
   passUs: u64 = 0;
 
@@ -85,7 +105,21 @@ export class ModelScore {
     return all > 0 ? <f64>this.samplesPositiveAlarm / <f64>all : NaN;
   }
   preventedShare(): f64 { return ratio(this.prevented, this.oomEpisodes); }
-  preventedOfPredicted(): f64 { return ratio(this.preventedPredicted, this.predicted5s); }
+  preventedOfPredicted(): f64 { return ratio(this.preventedPredicted, this.predictedWindow); }
+  /** Best 5-10 s recall with a false-positive episode share <= fp (see the header). */
+  recallAtFp(fp: f64): f64 {
+    const nOom = this.windowMax.length;
+    const nSafe = this.safeMax.length;
+    if (nOom == 0) return NaN;
+    const safe = this.safeMax.slice(0);
+    safe.sort((a: f64, b: f64): i32 => (a > b ? -1 : (a < b ? 1 : 0)));
+    const allowed = <i32>Math.floor(fp * <f64>nSafe + 1e-9); // safe episodes allowed above the threshold
+    // alarms are confidence > cut: the allowed-th highest safe maximum (none above 1 allowed -> cut = highest)
+    const cut = nSafe == 0 ? -1.0 : (allowed >= nSafe ? -1.0 : safe[allowed]);
+    let hits = 0;
+    for (let i = 0; i < nOom; i++) if (this.windowMax[i] > cut) hits++;
+    return <f64>hits / <f64>nOom;
+  }
   netReduction(): f64 { return ratio(this.oomEpisodes - this.onOoms, this.oomEpisodes); }
   medianLead(): f64 {
     if (this.leads.length == 0) return NaN;
@@ -109,10 +143,19 @@ export class EvalReport {
   fragmentationOoms: i32 = 0;
   compactableOoms: i32 = 0;
   slots: i64 = 0;
+  /** Episode class of the seeds (-1: all classes, stride 1). */
+  cls: i32 = -1;
+  stride: u64 = 1;
   heuristic: ModelScore = new ModelScore("heuristic");
   learned: ModelScore = new ModelScore("learned");
+  psi: ModelScore = new ModelScore("psi");
   periodic: ModelScore = new ModelScore("periodic");
+  /** The learned model with one remedy off: compaction, reclaim, throttle/end. */
+  noCompact: ModelScore = new ModelScore("learned-no-compact");
+  noReclaim: ModelScore = new ModelScore("learned-no-reclaim");
+  noTasks: ModelScore = new ModelScore("learned-no-tasks");
   periodicRun: bool = false;
+  ablationRun: bool = false;
   learnedVersion: u32 = 0;
   /** Real time per episode of the "off" pass, us. */
   episodeUs: Array<f64> = new Array<f64>(0);
@@ -127,7 +170,12 @@ export function scoreEpisode(score: ModelScore, conf: StaticArray<f64>, r: Episo
   let inWindow = false;
   let anyAlarm = false;
   let firstInHorizon: i32 = -1;
+  let windowMax: f64 = 0;
+  let allMax: f64 = 0;
   for (let s = 0; s < r.slots; s++) {
+    const c = conf[s];
+    if (c > allMax) allMax = c;
+    if (r.oom && r.oomSlot - s >= LEAD_SLOTS && r.oomSlot - s <= HORIZON_SLOTS && c > windowMax) windowMax = c;
     const alarm = conf[s] >= threshold;
     const label = r.label(s);
     if (label) {
@@ -156,21 +204,49 @@ export function scoreEpisode(score: ModelScore, conf: StaticArray<f64>, r: Episo
     if (predicted && r.oomCompactable) score.predictedCompactable++;
     if (inWindow) score.predictedWindow++;
     if (firstInHorizon >= 0) score.leads.push(r.oomSlot - firstInHorizon);
+    score.windowMax.push(windowMax);
   } else {
     score.safeEpisodes++;
     if (anyAlarm) score.safeAlarmed++;
+    score.safeMax.push(allMax);
   }
-  score.predictedMask.push(predicted);
+  score.predictedMask.push(inWindow);
 }
 
 /**
- * Evaluates both models on `count` episodes from `firstSeed` (evaluation seeds only) with
- * the thresholds and cooldown of `settings`; `learned` must be trained, on seeds disjoint
- * from these. error = -EINVAL otherwise.
+ * Evaluates every predictor on `count` episodes from `firstSeed` (evaluation seeds only), every
+ * `stride`-th seed, with the thresholds and cooldown of `settings`; `learned` must be trained, on
+ * seeds disjoint from these. error = -EINVAL otherwise.
  */
 export function evaluateModels(firstSeed: u64, count: i32, learned: OomModel, settings: ActionPolicy,
-  withPeriodic: bool): EvalReport {
-  return evaluateOnSeeds(firstSeed, count, learned, settings, withPeriodic, true);
+  withPeriodic: bool, stride: u64 = 1, withAblation: bool = false): EvalReport {
+  return evaluateOnSeeds(firstSeed, count, learned, settings, withPeriodic, true, stride, withAblation);
+}
+
+/** One report per episode class: `perClass` episodes of each, from the first seed of that class >= firstSeed. */
+export function evaluateClasses(firstSeed: u64, perClass: i32, learned: OomModel, settings: ActionPolicy,
+  withPeriodic: bool, requireEvaluationSeeds: bool, withAblation: bool = false): Array<EvalReport> {
+  const out = new Array<EvalReport>(0);
+  for (let c = 0; c < CLASS_COUNT; c++) {
+    const rep = evaluateOnSeeds(firstSeedOfClass(firstSeed, c), perClass, learned, settings, withPeriodic, requireEvaluationSeeds,
+      <u64>CLASS_COUNT, withAblation);
+    rep.cls = c;
+    out.push(rep);
+    if (rep.error < 0) break;
+  }
+  return out;
+}
+
+/** Mean over the reports of a per-report ratio (each class weighted equally; NaN ones skipped). */
+export function classMean(values: Array<f64>): f64 {
+  let sum: f64 = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (isNaN(values[i])) continue;
+    sum += values[i];
+    n++;
+  }
+  return n > 0 ? sum / <f64>n : NaN;
 }
 
 /**
@@ -179,14 +255,16 @@ export function evaluateModels(firstSeed: u64, count: i32, learned: OomModel, se
  * without looking at the evaluation seeds (tests/unit/ai, build scripts).
  */
 export function evaluateOnSeeds(firstSeed: u64, count: i32, learned: OomModel, settings: ActionPolicy,
-  withPeriodic: bool, requireEvaluationSeeds: bool): EvalReport {
+  withPeriodic: bool, requireEvaluationSeeds: bool, stride: u64 = 1, withAblation: bool = false): EvalReport {
   const rep = new EvalReport();
   rep.firstSeed = firstSeed;
+  rep.stride = stride;
+  if (stride == 0) stride = 1;
   rep.episodes = count;
   rep.threshold = settings.actionThreshold;
   rep.cooldownSlots = settings.cooldownSlots;
   rep.learnedVersion = learned.version;
-  const last = firstSeed + <u64>count - 1;
+  const last = firstSeed + <u64>(count - 1) * stride;
   const trainedLast = learned.trainedSeedStart + learned.trainedSeedCount - 1;
   const inRange = requireEvaluationSeeds ? isEvaluationSeed(firstSeed) && isEvaluationSeed(last) : firstSeed >= 1 && last >= firstSeed;
   if (count <= 0 || !inRange || !learned.trained ||
@@ -211,7 +289,7 @@ export function evaluateOnSeeds(firstSeed: u64, count: i32, learned: OomModel, s
   off.probeAtOom = true;
   const passStarted = nowTicks();
   for (let i = 0; i < count; i++) {
-    const rc = runEpisode(firstSeed + <u64>i, off, learned, r);
+    const rc = runEpisode(firstSeed + <u64>i * stride, off, learned, r);
     if (rc < 0) {
       rep.error = rc;
       return rep;
@@ -229,24 +307,35 @@ export function evaluateOnSeeds(firstSeed: u64, count: i32, learned: OomModel, s
     }
     scoreEpisode(rep.heuristic, r.heuristic, r, settings.actionThreshold);
     scoreEpisode(rep.learned, r.learned, r, settings.actionThreshold);
+    scoreEpisode(rep.psi, r.psi, r, PSI_LIMIT); // the rule fires above the limit (sustained for its whole duration)
   }
   const offUs = ticksToUs(nowTicks() - passStarted);
   rep.heuristic.passUs = offUs; // the shared pass; each acting pass adds its own below
 
-  // acting passes
-  for (let m = 0; m < 3; m++) {
-    if (m == 2 && !withPeriodic) break;
-    const score = m == 0 ? rep.heuristic : (m == 1 ? rep.learned : rep.periodic);
+  // acting passes: 0 heuristic, 1 learned, 2 psi, 3 periodic, 4..6 learned with one remedy off
+  for (let m = 0; m < 7; m++) {
+    if (m == 3 && !withPeriodic) continue;
+    if (m >= 4 && !withAblation) break;
+    const score = m == 0 ? rep.heuristic : (m == 1 ? rep.learned : (m == 2 ? rep.psi : (m == 3 ? rep.periodic :
+      (m == 4 ? rep.noCompact : (m == 5 ? rep.noReclaim : rep.noTasks)))));
     const on = new EpisodeOptions();
     on.policy.copySettings(settings);
     on.policy.autoCompact = true;
-    on.predictLearned = m == 1;
+    on.maxSlots = RUN_SLOTS;
+    on.predictLearned = m == 1 || m >= 4;
     on.trace = m < 2;
-    if (m == 2) on.compactEverySlots = 50;
-    else on.actingModel = m == 0 ? MODEL_HEURISTIC : MODEL_LEARNED;
+    if (m == 3) on.compactEverySlots = 50;
+    else on.actingModel = m == 0 ? MODEL_HEURISTIC : (m == 2 ? MODEL_PSI : MODEL_LEARNED);
+    if (m == 4) on.policy.allowCompact = false;
+    if (m == 5) on.policy.allowReclaim = false;
+    if (m == 6) on.policy.allowTasks = false;
+    const mask = m == 0 ? rep.heuristic.predictedMask : (m == 2 ? rep.psi.predictedMask : rep.learned.predictedMask);
+    if (m >= 3) score.oomEpisodes = rep.oomEpisodes;
+    if (m >= 4) score.predictedWindow = rep.learned.predictedWindow;
+    score.ran = true;
     const t0 = nowTicks();
     for (let i = 0; i < count; i++) {
-      const rc = runEpisode(firstSeed + <u64>i, on, learned, r);
+      const rc = runEpisode(firstSeed + <u64>i * stride, on, learned, r);
       if (rc < 0) {
         rep.error = rc;
         return rep;
@@ -254,18 +343,23 @@ export function evaluateOnSeeds(firstSeed: u64, count: i32, learned: OomModel, s
       if (!r.pagesReturned || r.corrupt > 0 || r.freeErrors > 0) rep.dirtyEpisodes++;
       score.compactions += r.compactions;
       score.compactTimeUs += r.compactTimeUs;
-      if (r.oom) score.onOoms++;
+      score.reclaims += r.reclaims;
+      score.throttles += r.throttles;
+      score.ends += r.ends;
+      score.protectedChosen += r.protectedChosen;
+      if (r.oomInEpisode) score.onOoms++;
       if (offOom[i] && !r.oom) {
         score.prevented++;
         if (offFragmented[i]) score.preventedFragmentation++;
         if (offCompactable[i]) score.preventedCompactable++;
-        if (m < 2 && score.predictedMask[i]) score.preventedPredicted++;
+        if (m != 3 && mask[i]) score.preventedPredicted++;
       }
-      if (!offOom[i] && r.oom) score.newOoms++;
+      if (!offOom[i] && r.oomInEpisode) score.newOoms++;
+      if (offOom[i] && r.oom && !r.oomInEpisode) score.pushedPastEnd++;
     }
-    if (m == 2) score.oomEpisodes = rep.oomEpisodes;
     score.passUs += ticksToUs(nowTicks() - t0);
   }
+  rep.ablationRun = withAblation;
   rep.periodicRun = withPeriodic;
   rep.totalUs = ticksToUs(nowTicks() - started);
   return rep;

@@ -7,7 +7,7 @@
 //   free pages, largest free block (pages), fragmentation ratio, allocation failures since
 //   boot (cumulative), allocations per second over the slot, slab pages.
 //
-// Features (FEATURE_COUNT = 9; "a s back" = the sample 10*a slots back, or the oldest one
+// Features (0..8 the issue-9 set; "a s back" = the sample 10*a slots back, or the oldest one
 // held when the window is shorter, with the trend scaled to the span actually covered):
 //   0 free_log2         log2(1 + free pages)
 //   1 free_trend_1s     relative change of free pages over the last 1 s, per second
@@ -30,11 +30,23 @@
 //                       drops), per second: how often large requests (or a pool running dry)
 //                       take such blocks, the rate the OOM's timing depends on
 //  13 largest_min_5s    log2(1 + the smallest "largest free block" of the last 5 s)
-// Chosen on development seeds 500000..500199 (kernel/ai/oom/README.md has the numbers).
+// Pressure and growth features (issue 21: leaks, ramps, bursts). "available" = free pages +
+// pages the registered caches could give back (kernel/mm/reclaim.ts reclaimablePages):
+//  14 psi_some_10s      memory stall share, "some", 10 s average (kernel/mm/psi.ts)
+//  15 psi_some_60s      the same over 60 s
+//  16 psi_full_10s      "full", 10 s
+//  17 reclaimable_share reclaimable / available
+//  18 avail_trend_5s    relative change of available memory over 5 s, per second
+//  19 exhaust_eta       seconds until available memory runs out at its 10 s least-squares
+//                       rate (60 when it is not falling; at most 60), / 60
+//  20 burst_headroom    the largest fall of available memory within the last 30 s (from a
+//                       running maximum) / available now (at most 4): >= 1 means a repeat of
+//                       that burst no longer fits
+// Features 0..13 were chosen on development seeds 500000..500199 (kernel/ai/oom/README.md).
 // The decision trace keeps 8 features per entry (kernel/ai/trace.ts MAX_FEATURES): features
 // 0..7 are traced, 8..13 are not (crashctl status shows all of them).
 
-export const FEATURE_COUNT: i32 = 14;
+export const FEATURE_COUNT: i32 = 21;
 export const TRACED_FEATURES: i32 = 8;
 export const F_FREE_LOG2: i32 = 0;
 export const F_FREE_TREND_1S: i32 = 1;
@@ -50,12 +62,20 @@ export const F_RISKY_SHARE_5S: i32 = 10;
 export const F_RISKY_RUN: i32 = 11;
 export const F_BLOCK_DROPS_30S: i32 = 12;
 export const F_LARGEST_MIN_5S: i32 = 13;
+export const F_PSI_SOME_10S: i32 = 14;
+export const F_PSI_SOME_60S: i32 = 15;
+export const F_PSI_FULL_10S: i32 = 16;
+export const F_RECLAIMABLE_SHARE: i32 = 17;
+export const F_AVAIL_TREND_5S: i32 = 18;
+export const F_EXHAUST_ETA: i32 = 19;
+export const F_BURST_HEADROOM: i32 = 20;
 
 
 export const FEATURE_NAMES: Array<string> = [
   "free_log2", "free_trend_1s", "free_trend_5s", "largest_log2", "fragmentation", "frag_slope",
   "alloc_rate_log10", "failures_5s", "slab_share", "blocks_4m", "risky_share_5s", "risky_run", "block_drops_30s",
-  "largest_min_5s",
+  "largest_min_5s", "psi_some_10s", "psi_some_60s", "psi_full_10s", "reclaimable_share", "avail_trend_5s", "exhaust_eta",
+  "burst_headroom",
 ];
 
 /** Samples per second (one per 100 ms slot). */
@@ -73,6 +93,12 @@ export class SampleWindow {
   slab: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
   /** Free 4 MiB blocks, derived once per sample: the 30 s features read it hundreds of times. */
   blocks4m: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  /** Free + reclaimable pages. */
+  avail: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  reclaimable: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  psiSome10: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  psiSome60: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
+  psiFull10: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
   count: i32 = 0;
   next: i32 = 0;
 
@@ -82,8 +108,13 @@ export class SampleWindow {
   }
 
   push(freePages: f64, largestPages: f64, fragmentation: f64, failuresSinceBoot: f64, allocsPerSecond: f64,
-    slabPages: f64): void {
+    slabPages: f64, reclaimablePages: f64 = 0, psiSome10: f64 = 0, psiSome60: f64 = 0, psiFull10: f64 = 0): void {
     const i = this.next;
+    unchecked(this.avail[i] = freePages + reclaimablePages);
+    unchecked(this.reclaimable[i] = reclaimablePages);
+    unchecked(this.psiSome10[i] = psiSome10);
+    unchecked(this.psiSome60[i] = psiSome60);
+    unchecked(this.psiFull10[i] = psiFull10);
     unchecked(this.free[i] = freePages);
     unchecked(this.largest[i] = largestPages);
     unchecked(this.fragmentation[i] = fragmentation);
@@ -173,6 +204,49 @@ export function computeFeatures(w: SampleWindow, out: StaticArray<f64>): void {
   let lmin = unchecked(w.largest[now]);
   for (let a = 1; a <= failAge; a++) lmin = min(lmin, unchecked(w.largest[w.index(a)]));
   out[F_LARGEST_MIN_5S] = log2(1 + lmin);
+  pressureFeatures(w, out);
+}
+
+/** Features 14..20 (see the header). */
+function pressureFeatures(w: SampleWindow, out: StaticArray<f64>): void {
+  const now = w.index(0);
+  const avail = unchecked(w.avail[now]);
+  out[F_PSI_SOME_10S] = unchecked(w.psiSome10[now]);
+  out[F_PSI_SOME_60S] = unchecked(w.psiSome60[now]);
+  out[F_PSI_FULL_10S] = unchecked(w.psiFull10[now]);
+  out[F_RECLAIMABLE_SHARE] = avail > 0 ? unchecked(w.reclaimable[now]) / avail : 0;
+  const age5 = min(5 * SLOTS_PER_SECOND, w.count - 1);
+  const then = unchecked(w.avail[w.index(age5)]);
+  out[F_AVAIL_TREND_5S] = age5 > 0 ? (avail - then) / (then > 1 ? then : 1) * <f64>SLOTS_PER_SECOND / <f64>age5 : 0;
+  // least-squares slope of available pages over the last 10 s, per slot
+  const n = min(10 * SLOTS_PER_SECOND + 1, w.count);
+  let eta: f64 = 60;
+  if (n >= 2) {
+    let sx: f64 = 0, sy: f64 = 0, sxx: f64 = 0, sxy: f64 = 0;
+    for (let k = 0; k < n; k++) {
+      const x = <f64>(-k);
+      const y = unchecked(w.avail[w.index(k)]);
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    const nf = <f64>n;
+    const den = nf * sxx - sx * sx;
+    const slope = den != 0 ? (nf * sxy - sx * sy) / den : 0;
+    if (slope < 0) eta = min(60.0, avail / -slope / <f64>SLOTS_PER_SECOND);
+  }
+  out[F_EXHAUST_ETA] = eta / 60.0;
+  // the largest fall from a running maximum within the last 30 s
+  const span = min(30 * SLOTS_PER_SECOND, w.count - 1);
+  let runMax: f64 = 0;
+  let fall: f64 = 0;
+  for (let a = span; a >= 0; a--) {
+    const v = unchecked(w.avail[w.index(a)]);
+    if (v > runMax) runMax = v;
+    if (runMax - v > fall) fall = runMax - v;
+  }
+  out[F_BURST_HEADROOM] = min(4.0, fall / (avail > 1 ? avail : 1));
 }
 
 /** Free 4 MiB blocks: free pages not counted as fragmented (stats.ts's definition) / 1024. */

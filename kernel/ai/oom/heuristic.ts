@@ -10,7 +10,7 @@
 //
 // So all three patterns at their thresholds give 100%, any two fully present give 67%, and
 // the 90% action threshold needs all three close to their thresholds.
-import { F_FREE_TREND_1S, F_FRAGMENTATION, F_FAILURES_5S } from "./features";
+import { F_FREE_TREND_1S, F_FRAGMENTATION, F_FAILURES_5S, SampleWindow } from "./features";
 
 export const DECLINE_THRESHOLD: f64 = 0.20;
 export const FRAGMENTATION_THRESHOLD: f64 = 0.7;
@@ -27,4 +27,22 @@ export function heuristicConfidence(features: StaticArray<f64>): f64 {
   const b = clamp01(features[F_FRAGMENTATION] / FRAGMENTATION_THRESHOLD);
   const c = clamp01(features[F_FAILURES_5S] / FAILURES_THRESHOLD);
   return (a + b + c) / 3;
+}
+
+// The PSI baseline, like systemd-oomd's defaults (oomd.conf: DefaultMemoryPressureLimit=60%,
+// DefaultMemoryPressureDurationSec=30s): act when memory pressure ("full", 10 s average) has
+// stayed above 60% for the whole duration. Scaled to our time base: our episodes compress the
+// minutes a real machine takes to run out of memory into at most 60 s, so the duration is 3 s
+// (30 slots) instead of 30 s. Confidence = the lowest full avg10 of the last PSI_DURATION_SLOTS
+// samples (the level the pressure has sustained), so the rule fires at confidence > PSI_LIMIT;
+// evaluate.ts also sweeps that limit (recall at equal false positives). oomd then kills the
+// cgroup with the most pressure, here the task whose growth drives the risk (episodes.ts).
+export const PSI_LIMIT: f64 = 0.6;
+export const PSI_DURATION_SLOTS: i32 = 30;
+
+export function psiRuleConfidence(w: SampleWindow): f64 {
+  if (w.count < PSI_DURATION_SLOTS) return 0;
+  let low: f64 = 1;
+  for (let a = 0; a < PSI_DURATION_SLOTS; a++) low = min(low, unchecked(w.psiFull10[w.index(a)]));
+  return low;
 }

@@ -1,4 +1,5 @@
-// A live OOM episode (`crashctl run`): the workload of episode `seed` (episodes.ts) run as a
+// A live OOM episode (`crashctl run`): the workload of episode `seed` (all its class's tasks,
+// classes.ts) run as a
 // kernel task in real time, one step per period (default 100 ms, one step per sample slot as
 // in evaluation), while the shell keeps answering. The real 100 ms sampler ("memstat") and the
 // live predictor ("oompredict") watch it like any other memory user; the predictor may warn
@@ -12,8 +13,12 @@ import { Task, StepResult } from "../../sched/task";
 import { spawnTask } from "../../sched/scheduler";
 import { queueAnnouncement } from "../../sched/announce";
 import { nowTicks, usToTicks } from "../../platform/time";
-import { stressStartProfile, stressStep, stressStop, stressOom, stressActive, stress } from "../../mm/stress";
-import { episodeProfile, MAX_SLOTS } from "./episodes";
+import {
+  stressStartProfile, stressStepTask0, stressBeginStep, stressEndStep, stressStop, stressOom, stressActive, stress,
+} from "../../mm/stress";
+import { MAX_SLOTS } from "./episodes";
+import { planEpisode, EpisodePlan, EpisodeState, driveTasks, registerEpisodeCache, className } from "./classes";
+import { Random } from "../../lib/random";
 
 export class OomEpisodeTask extends Task {
   steps: i32 = 0;
@@ -24,14 +29,27 @@ export class OomEpisodeTask extends Task {
   waited: bool = false;
   private periodTicks: u64;
   private nextStep: u64 = 0;
+  /** The tasks' state; the live predictor throttles and ends tasks here (predictor.ts). */
+  episodeState: EpisodeState = new EpisodeState();
+  /** Predictor slot each task was throttled at (-1: not). */
+  throttledAt: StaticArray<i64> = new StaticArray<i64>(8);
+  /** What the predictor did to this episode's tasks, for the summary line. */
+  remedies: Array<string> = new Array<string>(0);
+  private rng: Random;
 
-  constructor(public seed: u64, public periodUs: u64) {
+  constructor(public seed: u64, public periodUs: u64, public plan: EpisodePlan) {
     super("oom-episode", "oom");
     this.periodTicks = usToTicks(periodUs);
+    this.rng = Random.derive(seed, 0x7a5c); // as episodes.ts: the same requests
+    for (let t = 0; t < 8; t++) this.throttledAt[t] = -1;
   }
 
   step(): StepResult {
-    stressStep();
+    // one slot of every task of the episode's class (classes.ts), as in evaluation
+    stressBeginStep();
+    stressStepTask0();
+    if (!stressOom()) driveTasks(this.plan, this.episodeState, this.steps, this.rng);
+    stressEndStep();
     if (stressOom()) {
       this.oomStep = this.steps;
       this.oomOrder = stress.oomOrder;
@@ -53,7 +71,11 @@ export class OomEpisodeTask extends Task {
   }
 
   summary(): string {
-    const head = "oom episode " + this.seed.toString() + ": ";
+    return this.summaryHead() + (this.remedies.length > 0 ? "; the OOM predictor " + this.remedies.join(", ") : "");
+  }
+
+  private summaryHead(): string {
+    const head = "oom episode " + this.seed.toString() + " (" + className(this.plan.cls) + "): ";
     if (this.oomStep >= 0) {
       return head + "OOM at step " + this.oomStep.toString() + " (an order-" + this.oomOrder.toString() + " request failed after direct reclaim, " +
         (this.oomFragmented ? "fragmentation" : "exhaustion") + "); the workload failed cleanly, its memory is freed, the kernel keeps running";
@@ -72,9 +94,11 @@ export let liveEpisode: OomEpisodeTask | null = null;
 /** Starts the live episode; returns the task, or null with `startError` set (-EBUSY, -ENOMEM). */
 export let startError: i32 = 0;
 export function startLiveEpisode(seed: u64, periodUs: u64): OomEpisodeTask | null {
-  startError = stressStartProfile(seed, episodeProfile(seed));
+  const plan = planEpisode(seed);
+  registerEpisodeCache();
+  startError = stressStartProfile(seed, plan.profile);
   if (startError < 0) return null;
-  const t = new OomEpisodeTask(seed, periodUs);
+  const t = new OomEpisodeTask(seed, periodUs, plan);
   liveEpisode = t;
   spawnTask(t);
   return t;

@@ -5,11 +5,11 @@
 //   z  = w2 . h + b2
 //   p  = sigmoid(z)                                  the confidence, 0..1
 //
-// Parameters in one array (PARAM_COUNT = 14*8 + 8 + 8 + 1 = 129; INPUTS = FEATURE_COUNT = 14):
-//   [0, 112)    W1, row-major: W1[j][i] at j * INPUTS + i
-//   [112, 120)  b1
-//   [120, 128)  w2
-//   [128]       b2
+// Parameters in one array (PARAM_COUNT = 21*8 + 8 + 8 + 1 = 185; INPUTS = FEATURE_COUNT = 21):
+//   [0, 168)    W1, row-major: W1[j][i] at j * INPUTS + i
+//   [168, 176)  b1
+//   [176, 184)  w2
+//   [184]       b2
 //
 // Loss for one example (label y in {0, 1}, weight w): weighted binary cross-entropy
 //   L = w * (softplus(z) - y * z)          (= -w [y log p + (1 - y) log(1 - p)], stable form)

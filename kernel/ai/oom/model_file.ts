@@ -6,15 +6,15 @@
 //
 // The format (one field per line, numbers as decimal text that parse back to the same f64):
 //
-//   sis-oom-model 2            (version 2: 14 features; a version-1 file, 9 features, is refused)
-//   inputs 14
+//   sis-oom-model 3            (version 3: 21 features; version 1 (9) and 2 (14 features) are refused)
+//   inputs 21
 //   hidden 8
 //   version <n>
 //   trained-seeds <first> <count>
 //   examples <rows> <positives>
-//   mean <14 numbers>
-//   scale <14 numbers>
-//   params <129 numbers: W1 row-major, b1, w2, b2 (model.ts)>
+//   mean <21 numbers>
+//   scale <21 numbers>
+//   params <185 numbers: W1 row-major, b1, w2, b2 (model.ts)>
 //
 // parseModel() checks every field (magic, sizes, counts, finite numbers, scale > 0) and
 // changes the model only when the whole file is valid.
@@ -22,7 +22,7 @@ import { OomModel, INPUTS, HIDDEN, PARAM_COUNT } from "./model";
 import { writeFile, hasFileWriter } from "../export_sink";
 import { ENODEV, ENOENT } from "../../lib/errors";
 
-export const MODEL_MAGIC: string = "sis-oom-model 2";
+export const MODEL_MAGIC: string = "sis-oom-model 3";
 export const DEFAULT_MODEL_PATH: string = "/models/oom-model.txt";
 
 /** Returns the file's text, or null when it cannot be read. */

@@ -21,16 +21,22 @@
 import { registerPeriodicTask } from "../../sched/periodic";
 import { queueAnnouncement } from "../../sched/announce";
 import { historyLength, historySample, samplesTaken, SAMPLE_INTERVAL_US } from "../../mm/stats";
-import { oomLogLength, oomLogEvent } from "../../mm/reclaim";
+import { oomLogLength, oomLogEvent, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
+import { psi } from "../../mm/psi";
 import { CompactResult } from "../../mm/compact";
 import { nowUs, nowTicks } from "../../platform/time";
 import { LatencyRing } from "../../sched/latency";
 import { fixed } from "../../lib/format";
 import { resolveOutcome } from "../trace";
-import { SampleWindow, computeFeatures, FEATURE_COUNT } from "./features";
+import { SampleWindow, computeFeatures, FEATURE_COUNT, F_AVAIL_TREND_5S, F_BURST_HEADROOM } from "./features";
 import { heuristicConfidence } from "./heuristic";
 import { OomModel } from "./model";
-import { ActionPolicy, ACTION_COMPACT, proactiveCompact } from "./actions";
+import {
+  ActionPolicy, ACTION_COMPACT, ACTION_RECLAIM, ACTION_THROTTLE, ACTION_END, RemedyContext, proactiveCompact, actionName,
+} from "./actions";
+import { liveEpisode, OomEpisodeTask } from "./live";
+import { taskProtected, throttleTask, endTask, TASK_NAMES } from "./classes";
+import { stressActive, stressTaskPages, STRESS_TASKS } from "../../mm/stress";
 import { TraceSampler, traceOomDecision } from "./tracing";
 import { MODEL_HEURISTIC, MODEL_LEARNED, HORIZON_SLOTS, modelName } from "./episodes";
 import { EINVAL, ENOENT, errorMessage } from "../../lib/errors";
@@ -70,6 +76,11 @@ export class OomPredictor {
   predictions: u64 = 0;
   warnings: u64 = 0;
   compactions: u64 = 0;
+  reclaims: u64 = 0;
+  lastReclaimPages: u32 = 0;
+  /** Tasks of a live episode throttled / ended. */
+  throttles: u64 = 0;
+  ends: u64 = 0;
   /** Print warnings and compactions on the console (crashctl tune --announce). */
   announce: bool = false;
   lastWarningUs: u64 = 0;
@@ -102,6 +113,7 @@ export class OomPredictor {
 export const predictor = new OomPredictor();
 /** Time of each live inference (features + model), counter ticks (autoctl ai-metrics reads it). */
 export const inferenceLatency = new LatencyRing(1024);
+const liveContext = new RemedyContext();
 
 /** Chooses the model in use; -EINVAL for the learned model while it is untrained. */
 export function useModel(kind: i32): i32 {
@@ -174,8 +186,9 @@ export function predictorTick(): void {
     let newestUs: u64 = 0;
     for (let i = held - fresh; i < held; i++) {
       const s = historySample(<i32>i)!;
+      // the ring has no pressure or cache columns: the values now stand for every new sample
       predictor.window.push(<f64>s.freePages, <f64>s.largestFreeBlockPages, s.fragmentation, <f64>s.allocationFailures,
-        s.allocationsPerSecond, <f64>s.slabPages);
+        s.allocationsPerSecond, <f64>s.slabPages, <f64>reclaimablePages(), psi.avg.some10, psi.avg.some60, psi.avg.full10);
       newestUs = s.timeUs;
     }
     predictor.samplesSeen = taken;
@@ -196,7 +209,15 @@ function predict(now: u64): void {
   predictor.lastPredictionUs = now;
   predictor.predictions++;
   const w = predictor.window;
-  const action = predictor.policy.decide(p, predictor.slot, w.largest[w.index(0)]);
+  const ctx = liveContext;
+  ctx.freePages = w.free[w.index(0)];
+  ctx.largestFreePages = w.largest[w.index(0)];
+  ctx.reclaimablePages = w.reclaimable[w.index(0)];
+  ctx.availTrend5s = predictor.features[F_AVAIL_TREND_5S];
+  ctx.burstHeadroom = predictor.features[F_BURST_HEADROOM];
+  // the kernel's own tasks have no memory accounting: only a live episode's tasks can be throttled or ended
+  const ep = liveEpisodeTarget(ctx);
+  const action = predictor.policy.decide(p, predictor.slot, ctx);
   predictor.lastAction = action;
   const above = p >= predictor.policy.warningThreshold;
   const name = modelName(learned ? MODEL_LEARNED : MODEL_HEURISTIC);
@@ -216,8 +237,53 @@ function predict(now: u64): void {
     if (predictor.announce) queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): full compaction, largest free block " +
       c.largestBefore.toString() + " -> " + c.largestAfter.toString() + " pages, " + c.pagesMigrated.toString() + " pages migrated in " +
       fixed(<f64>c.timeUs / 1000, 1) + " ms");
+  } else if (action == ACTION_RECLAIM) {
+    const freed = proactiveReclaim();
+    predictor.reclaims++;
+    predictor.lastReclaimPages = freed;
+    if (predictor.announce) queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): " + actionName(action) +
+      ": " + freed.toString() + " pages of empty slabs and caches freed");
   }
+  if ((action == ACTION_THROTTLE || action == ACTION_END) && ep != null && ctx.topTask >= 0) actOnTask(ep, action, ctx.topTask, p, name);
   if (predictor.sampler.select(p, predictor.policy.warningThreshold, action)) remember(p, action, now);
+}
+
+/** The running live episode (crashctl run) with ctx.topTask = its largest unprotected task; null when none runs. */
+function liveEpisodeTarget(ctx: RemedyContext): OomEpisodeTask | null {
+  ctx.topTask = -1;
+  ctx.topGrowth = 0;
+  ctx.topThrottledSlot = -1;
+  const ep = liveEpisode;
+  if (ep == null || ep.finished || !stressActive()) return null;
+  for (let t = 0; t < STRESS_TASKS; t++) {
+    if (taskProtected(t) || ep.episodeState.ended(t)) continue;
+    const pages = <f64>stressTaskPages(<u32>t);
+    if (pages > ctx.topGrowth) {
+      ctx.topGrowth = pages;
+      ctx.topTask = t;
+    }
+  }
+  if (ctx.topTask >= 0) ctx.topThrottledSlot = ep.throttledAt[ctx.topTask];
+  return ep;
+}
+
+/** Throttles or ends task `task` of the live episode; the episode's owner sees it in its summary line. */
+function actOnTask(ep: OomEpisodeTask, action: i32, task: i32, p: f64, name: string): void {
+  if (taskProtected(task)) return; // never (liveEpisodeTarget skips them); kept as the last guard
+  let what: string;
+  if (action == ACTION_THROTTLE) {
+    if (!throttleTask(ep.episodeState, task)) return;
+    ep.throttledAt[task] = predictor.slot;
+    predictor.throttles++;
+    what = "throttled task '" + TASK_NAMES[task] + "' at step " + ep.steps.toString();
+  } else {
+    const freed = endTask(ep.episodeState, task);
+    predictor.ends++;
+    what = "ended task '" + TASK_NAMES[task] + "' at step " + ep.steps.toString() + " (" + freed.toString() + " pages freed)";
+  }
+  ep.remedies.push(what);
+  if (predictor.announce) queueAnnouncement("oom predictor: confidence " + fixed(p * 100, 0) + "% (" + name + "): " + what + " of oom episode " +
+    ep.seed.toString());
 }
 
 /** Starts the "oompredict" task (kmain calls this once, after initMemory). */

@@ -2,18 +2,18 @@
 //
 //   subsystem "oom"; features: the first TRACED_FEATURES (8) of features.ts (slab_share is
 //   not traced: the trace keeps 8 per entry); output and confidence: the model's p (0..1);
-//   action: 0 none, 1 warn, 2 compact (actions.ts); version: 0 = the heuristic, n >= 1 =
+//   action: 0 none, 1 warn, 2 compact, 3 reclaim, 4 throttle, 5 end (actions.ts); version: 0 = the heuristic, n >= 1 =
 //   the learned model's version; outcome, resolved later: 1 = an OOM event followed within
 //   the horizon (100 slots = 10 s), 0 = none did.
 //
 // Which predictions are traced: every one that crosses the warning threshold upwards, every
-// compaction, and one in SAMPLE_EVERY of the others with a confidence of at least
+// remedy, and one in SAMPLE_EVERY of the others with a confidence of at least
 // SAMPLE_FLOOR (so the trace also holds quiet predictions to compare outcomes with; an idle
 // machine, confidence < 25%, is not traced, so it does not push the other subsystems'
 // decisions out of the shared ring).
 import { registerTraceSubsystem, recordDecision } from "../trace";
 import { FEATURE_NAMES, TRACED_FEATURES } from "./features";
-import { ACTION_COMPACT } from "./actions";
+import { isRemedy } from "./actions";
 
 export const OOM_TRACE: i32 = registerTraceSubsystem("oom", FEATURE_NAMES.slice(0, TRACED_FEATURES), "p_oom", "action");
 export const SAMPLE_EVERY: i32 = 50;
@@ -35,7 +35,7 @@ export class TraceSampler {
     const crossed = above && !this.aboveWarning;
     this.aboveWarning = above;
     if (confidence >= SAMPLE_FLOOR) this.sinceSampled++;
-    if (crossed || action == ACTION_COMPACT || this.sinceSampled >= SAMPLE_EVERY) {
+    if (crossed || isRemedy(action) || this.sinceSampled >= SAMPLE_EVERY) {
       this.sinceSampled = 0;
       return true;
     }

@@ -10,32 +10,39 @@ import { errorMessage, EBUSY } from "../../lib/errors";
 import { nowUs } from "../../platform/time";
 import { killTask } from "../../sched/scheduler";
 import { pollOnce } from "../../sched/wait";
+import { checkpoint } from "../../sched/checkpoint";
+import { interrupted } from "../progress";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
 import { stressActive, stressKept, stress } from "../../mm/stress";
 import { memoryReady } from "../../mm/pages";
 import {
-  reclaim, oomLogLength, oomLogEvent, DIRECT_COMPACT_BUDGET_PAGES,
+  reclaim, oomLogLength, oomLogEvent, DIRECT_COMPACT_BUDGET_PAGES, reclaimablePages,
 } from "../../mm/reclaim";
+import { psi } from "../../mm/psi";
 import { FEATURE_NAMES, FEATURE_COUNT } from "../../ai/oom/features";
 import { predictor, useModel, HISTORY_CAPACITY } from "../../ai/oom/predictor";
 import { actionName, PROACTIVE_COMPACT_BUDGET_PAGES, DEFAULT_COOLDOWN_SLOTS } from "../../ai/oom/actions";
 import {
   MODEL_HEURISTIC, MODEL_LEARNED, modelName, TRAIN_SEED_FIRST, EVAL_SEED_FIRST, EVAL_SEED_END, MAX_SLOTS,
-  HORIZON_SLOTS, LEAD_SLOTS, POOL_PAGES, isTrainingSeed, isEvaluationSeed,
+  HORIZON_SLOTS, LEAD_SLOTS, POOL_PAGES, isTrainingSeed, isEvaluationSeed, PREVENT_GRACE_SLOTS,
 } from "../../ai/oom/episodes";
 import { trainModel, DEFAULT_TRAIN_EPISODES, EPOCHS, SLOT_STRIDE, TrainReport } from "../../ai/oom/train";
-import { evaluateModels, EvalReport, ModelScore } from "../../ai/oom/evaluate";
+import { evaluateModels, EvalReport } from "../../ai/oom/evaluate";
+import { predictionRows, preventionRows, ablationRows, jsonLines as evalJsonLines } from "../../ai/oom/report";
+import { CLASS_NAMES, CLASS_COUNT, classByName, firstSeedOfClass } from "../../ai/oom/classes";
 import { saveModel, loadModel, DEFAULT_MODEL_PATH, hasModelFileReader } from "../../ai/oom/model_file";
 import { fileSinkError } from "../../ai/export_sink";
 import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live";
 import { printTable } from "../output";
 import { percentile } from "../../lib/stats";
 
-const DEFAULT_EVAL_EPISODES: i32 = 50;
+/** Episodes per class. */
+const DEFAULT_EVAL_EPISODES: i32 = 20;
+const EVAL_USAGE = "crashctl eval [--episodes N] [--seed S] [--class leak|ramp|burst|frag|mixed] [--periodic] [--ablate] [--json]";
 
 const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]" +
   "\n         | model heuristic|learned | train [--episodes N] [--seed S] [--epochs E]" +
-  "\n         | eval [--episodes N] [--seed S] [--periodic] [--json] | save [PATH] | load [PATH]" +
+  "\n         | eval [--episodes N] [--seed S] [--class C] [--periodic] [--ablate] [--json] | save [PATH] | load [PATH]" +
   "\n         | run [--seed S] [--period-ms N] [--wait]" +
   "\nThe OOM predictor: every 100 ms it computes features from the memory statistics ring, asks the" +
   "\nmodel in use for the confidence (0..100%) that an OOM event follows within 10 s, warns at the" +
@@ -48,11 +55,13 @@ const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldow
   "\n  model     the model in use: heuristic (the plan's rule) or learned (must be trained or loaded)" +
   "\n  train     run N training episodes (default " + DEFAULT_TRAIN_EPISODES.toString() + ") from seed S (default 1; training seeds are" +
   "\n            " + TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + ") and fit the learned model (E epochs, default " + EPOCHS.toString() + ")" +
-  "\n  eval      score both models on N evaluation episodes (default " + DEFAULT_EVAL_EPISODES.toString() + ") from seed S (default " +
-  EVAL_SEED_FIRST.toString() + "; evaluation" +
-  "\n            seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + "): recall >= 5 s ahead, false positives, precision, OOMs" +
-  "\n            prevented with auto-compaction on vs off; --periodic adds a compaction-every-5-s reference;" +
-  "\n            --json prints JSON lines. Time is measured in 100 ms sample slots." +
+  "\n  eval      score the learned model, the heuristic and the PSI rule on N evaluation episodes per class" +
+  "\n            (default " + DEFAULT_EVAL_EPISODES.toString() + "; classes leak, ramp, burst, frag, mixed, or one with --class) from seed S (default " +
+  EVAL_SEED_FIRST.toString() + ";" +
+  "\n            evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + "): recall 5-10 s ahead, false positives, recall" +
+  "\n            at equal false positives, OOMs prevented with the remedies on vs off; --periodic adds a" +
+  "\n            compaction-every-5-s reference, --ablate each remedy switched off; --json prints JSON lines." +
+  "\n            Time is measured in 100 ms sample slots." +
   "\n  save/load the learned model as a file (default " + DEFAULT_MODEL_PATH + "; needs a writable file system)" +
   "\n  run       a live OOM episode (seed S, default 1) as a task, one step per N ms (default 100);" +
   "\n            --wait waits for its end (Ctrl-C stops it)";
@@ -74,9 +83,11 @@ registerSubcommand("crashctl", "train", "run training episodes and fit the learn
   "crashctl train [--episodes N] [--seed S] [--epochs E]\n  Runs N training episodes (default " + DEFAULT_TRAIN_EPISODES.toString() + ") from seed S (default 1; training seeds are " +
   TRAIN_SEED_FIRST.toString() + ".." + (EVAL_SEED_FIRST - 1).toString() + ") and fits the learned model (E epochs, default " + EPOCHS.toString() + ").",
   (rest: Array<string>): i32 => (ready() ? train(rest) : 1));
-registerSubcommand("crashctl", "eval", "score both models on evaluation episodes",
-  "crashctl eval [--episodes N] [--seed S] [--periodic] [--json]\n  Scores both models on N evaluation episodes (default " + DEFAULT_EVAL_EPISODES.toString() + ") from seed S (default " +
-  EVAL_SEED_FIRST.toString() + "; evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + "): recall >= 5 s ahead, false\n  positives, precision, OOMs prevented with auto-compaction on vs off; --periodic adds a\n  compaction-every-5-s reference; --json prints JSON lines. Time is measured in 100 ms sample slots.",
+registerSubcommand("crashctl", "eval", "score the predictors on evaluation episodes, per class",
+  EVAL_USAGE + "\n  Scores the learned model, the plan's heuristic and a systemd-oomd-like PSI rule on N evaluation\n  episodes per class (default " +
+  DEFAULT_EVAL_EPISODES.toString() + ") from seed S (default " + EVAL_SEED_FIRST.toString() + "; evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." +
+  (EVAL_SEED_END - 1).toString() + "): recall 5-10 s ahead,\n  false positives, recall at equal false positives, OOMs prevented with the remedies on vs off (compaction,\n" +
+  "  reclaim, throttling or ending the task driving growth); --periodic adds a compaction-every-5-s reference,\n  --ablate each remedy switched off; --json prints JSON lines. Time is measured in 100 ms sample slots.",
   (rest: Array<string>): i32 => (ready() ? evaluate(rest) : 1));
 registerSubcommand("crashctl", "save", "save the learned model as a file",
   "crashctl save [PATH]\n  Saves the learned model (default " + DEFAULT_MODEL_PATH + "; needs a writable file system).",
@@ -146,6 +157,12 @@ function status(): i32 {
     " then compaction of at most " + DIRECT_COMPACT_BUDGET_PAGES.toString() + " pages); direct reclaim ran " + reclaim.directReclaims.toString() +
     " times, rescued " + reclaim.rescued.toString());
   println("                 " + reclaim.episodeOomEvents.toString() + " more in training and evaluation episodes (not counted above)");
+  println("memory pressure: some " + pct(psi.avg.some10) + " / " + pct(psi.avg.some60) + ", full " + pct(psi.avg.full10) + " / " + pct(psi.avg.full60) +
+    " (avg10 / avg60: share of time stalled in direct reclaim); stalled " + fixed(<f64>psi.someUs / 1000, 1) + " ms in " + psi.stalls.toString() +
+    " stalls since boot; reclaimable cache " + reclaimablePages().toString() + " pages");
+  println("remedies:        " + p.compactions.toString() + " compactions, " + p.reclaims.toString() + " reclaims (" + reclaim.proactivePagesFreed.toString() +
+    " pages freed), " + p.throttles.toString() + " tasks throttled, " + p.ends.toString() + " ended (a live episode's tasks only);" +
+    " direct reclaim took " + reclaim.cachePagesShrunk.toString() + " cache pages");
   const n = oomLogLength();
   for (let i = max(0, n - 3); i < n; i++) {
     const e = oomLogEvent(i)!;
@@ -321,55 +338,29 @@ function train(rest: Array<string>): i32 {
 
 // ---------------------------------------------------------------- eval
 
-function scoreRow(label: string, h: string, l: string, p: string, periodic: bool): Array<string> {
-  const row = [label, h, l];
-  if (periodic) row.push(p);
-  return row;
-}
-
-function frac(a: i32, b: i32): string {
-  return b > 0 ? a.toString() + "/" + b.toString() + " (" + fixed(<f64>a * 100 / <f64>b, 0) + "%)" : "-";
-}
-
-function jsonNumber(v: f64): string {
-  return isNaN(v) ? "null" : v.toString();
-}
-
-function jsonScore(rep: EvalReport, s: ModelScore, acting: bool): string {
-  let j = "{\"name\":\"oom_eval_" + s.name + "\",\"unit\":\"ratio\",\"model\":\"" + s.name + "\",\"episodes\":" + rep.episodes.toString() +
-    ",\"first_seed\":" + rep.firstSeed.toString() + ",\"threshold\":" + rep.threshold.toString() +
-    ",\"cooldown_slots\":" + rep.cooldownSlots.toString() + ",\"oom_episodes\":" + rep.oomEpisodes.toString();
-  if (acting) {
-    j += ",\"recall_5s\":" + jsonNumber(s.recall5s()) + ",\"recall_5_10s\":" + jsonNumber(s.recallWindow()) +
-      ",\"median_lead_slots\":" + jsonNumber(s.medianLead()) + ",\"fp_rate_episodes\":" + jsonNumber(s.fpEpisodes()) +
-      ",\"fp_rate_samples\":" + jsonNumber(s.fpSamples()) + ",\"recall_samples\":" + jsonNumber(s.recallSamples()) +
-      ",\"precision_alarms\":" + jsonNumber(s.precisionAlarms()) + ",\"precision_samples\":" + jsonNumber(s.precisionSamples()) +
-      ",\"predicted_5s\":" + s.predicted5s.toString() + ",\"prevented_of_predicted\":" + jsonNumber(s.preventedOfPredicted());
-  }
-  j += ",\"ooms_with_compaction\":" + s.onOoms.toString() + ",\"prevented\":" + s.prevented.toString() +
-    ",\"prevented_share\":" + jsonNumber(s.preventedShare()) + ",\"net_reduction\":" + jsonNumber(s.netReduction()) +
-    ",\"prevented_compactable\":" + s.preventedCompactable.toString() + ",\"prevented_fragmentation\":" + s.preventedFragmentation.toString() +
-    ",\"new_ooms\":" + s.newOoms.toString() + ",\"compactions\":" + s.compactions.toString() +
-    ",\"compaction_ms\":" + jsonNumber(<f64>s.compactTimeUs / 1000) + "}";
-  return j;
-}
-
-
 function evaluate(rest: Array<string>): i32 {
-  const o = new Options(rest, ["--episodes", "--seed"], ["--periodic", "--json"]);
-  if (!o.ok) { printError(o.error + " (usage: crashctl eval [--episodes N] [--seed S] [--periodic] [--json])"); return 1; }
+  const o = new Options(rest, ["--episodes", "--seed", "--class"], ["--periodic", "--json", "--ablate"]);
+  if (!o.ok) { printError(o.error + " (usage: " + EVAL_USAGE + ")"); return 1; }
   if (o.positionals.length > 0) { printError("unexpected argument '" + printable(o.positionals[0], 40) + "'"); return 1; }
   const episodes = o.integer("--episodes", DEFAULT_EVAL_EPISODES, 1, 1000);
   if (episodes < 0) return 1;
   const seed = o.integer("--seed", <i64>EVAL_SEED_FIRST, 0, 0x7fffffffffff);
   if (seed < 0) return 1;
-  if (!isEvaluationSeed(<u64>seed) || !isEvaluationSeed(<u64>(seed + episodes - 1))) {
-    printError("evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + " (lower seeds are for training)");
+  let cls = -1;
+  const name = o.value("--class", "");
+  if (name.length > 0) {
+    cls = classByName(name);
+    if (cls < 0) { printError("unknown episode class '" + printable(name, 20) + "' (classes: " + CLASS_NAMES.join(", ") + ")"); return 1; }
+  }
+  const classes = cls < 0 ? CLASS_COUNT : 1;
+  // the last seed scored: every class's episodes are seeds first, first + 5, ...
+  const last = <u64>seed + <u64>episodes * <u64>CLASS_COUNT + <u64>CLASS_COUNT;
+  if (!isEvaluationSeed(<u64>seed) || !isEvaluationSeed(last)) {
+    printError("evaluation seeds are " + EVAL_SEED_FIRST.toString() + ".." + (EVAL_SEED_END - 1).toString() + " (lower seeds are for training and development)");
     return 1;
   }
   if (busy()) return 1;
   const json = o.has("--json");
-  const withPeriodic = o.has("--periodic");
   const m = predictor.learned;
   if (!m.trained) {
     if (!json) println("the learned model is untrained: training it first on training seeds " + TRAIN_SEED_FIRST.toString() + ".." +
@@ -378,61 +369,60 @@ function evaluate(rest: Array<string>): i32 {
     if (t.error < 0) { printError("training failed: " + errorMessage(t.error)); return 1; }
     if (!json) printTrainReport(t);
   }
-  const last = <u64>(seed + episodes - 1);
   if (m.trainedSeedCount > 0 && !(m.trainedSeedStart + m.trainedSeedCount - 1 < <u64>seed || m.trainedSeedStart > last)) {
     printError("the learned model was trained on seeds that overlap " + seed.toString() + ".." + last.toString() + ": no episode used for training is scored");
     return 1;
   }
   if (!json) {
-    println("crashctl eval: " + episodes.toString() + " evaluation episodes, seeds " + seed.toString() + ".." + last.toString() +
-      " (never used for training); learned model " + learnedState());
+    println("crashctl eval: " + episodes.toString() + " evaluation episodes per class (" + (cls < 0 ? CLASS_NAMES.join(", ") : CLASS_NAMES[cls]) +
+      ") from seed " + seed.toString() + " (never used for training); learned model " + learnedState());
     println("time is measured in 100 ms sample slots: one workload step per slot, run back to back (the allocations are real;" +
-      " a live episode runs one step per 100 ms)");
+      " a live episode runs one step per 100 ms); action threshold " + fixed(predictor.policy.actionThreshold, 2) + ", cooldown " +
+      predictor.policy.cooldownSlots.toString() + " slots");
+    println("recall 5-10 s: the confidence reached the threshold " + LEAD_SLOTS.toString() + ".." + HORIZON_SLOTS.toString() +
+      " slots before the OOM; prevented: no OOM in the acting pass, which runs " + PREVENT_GRACE_SLOTS.toString() +
+      " slots past the episode's end; psi: full avg10 > 60% for 3 s, then the top task is ended");
   }
-  const rep = evaluateModels(<u64>seed, <i32>episodes, m, predictor.policy, withPeriodic);
-  if (rep.error < 0) { printError("evaluation failed: " + errorMessage(rep.error)); return 1; }
-  const h = rep.heuristic;
-  const l = rep.learned;
-  const p = rep.periodic;
+  const started = nowUs();
+  const reports = new Array<EvalReport>(0);
+  for (let c = 0; c < CLASS_COUNT; c++) {
+    if (cls >= 0 && c != cls) continue;
+    if (!json) println("  class " + CLASS_NAMES[c] + " ...");
+    const rep = evaluateModels(firstSeedOfClass(<u64>seed, c), <i32>episodes, m, predictor.policy, o.has("--periodic"), <u64>CLASS_COUNT,
+      o.has("--ablate"));
+    if (rep.error < 0) { printError("evaluation failed: " + errorMessage(rep.error)); return 1; }
+    rep.cls = c;
+    reports.push(rep);
+    if (checkpoint()) return interrupted("crashctl eval");
+  }
+  let dirty = 0;
+  let protectedChosen = 0;
+  let offMs = new Array<f64>(0);
+  for (let i = 0; i < reports.length; i++) {
+    dirty += reports[i].dirtyEpisodes;
+    protectedChosen += reports[i].learned.protectedChosen + reports[i].heuristic.protectedChosen + reports[i].psi.protectedChosen;
+    for (let k = 0; k < reports[i].episodeUs.length; k++) offMs.push(reports[i].episodeUs[k] / 1000);
+  }
+  const tookS = <f64>(nowUs() - started) / 1e6;
   if (json) {
-    println(jsonScore(rep, h, true));
-    println(jsonScore(rep, l, true));
-    if (withPeriodic) println(jsonScore(rep, p, false));
-    println("{\"name\":\"oom_eval_episode_time\",\"unit\":\"ms\",\"n\":" + rep.episodeUs.length.toString() + ",\"p50\":" +
-      jsonNumber(percentile(rep.episodeUs, 50) / 1000) + ",\"p99\":" + jsonNumber(percentile(rep.episodeUs, 99) / 1000) +
-      ",\"total_s\":" + jsonNumber(<f64>rep.totalUs / 1e6) + ",\"oom_episodes\":" + rep.oomEpisodes.toString() +
-      ",\"fragmentation_ooms\":" + rep.fragmentationOoms.toString() + ",\"compactable_ooms\":" + rep.compactableOoms.toString() +
-      ",\"slots\":" + rep.slots.toString() + ",\"dirty_episodes\":" + rep.dirtyEpisodes.toString() + "}");
-    return rep.dirtyEpisodes == 0 ? 0 : 1;
+    const lines = evalJsonLines(reports);
+    for (let i = 0; i < lines.length; i++) println(lines[i]);
+    println("{\"name\":\"oom_eval_episode_time\",\"unit\":\"ms\",\"n\":" + offMs.length.toString() + ",\"p50\":" +
+      jsonNumber(percentile(offMs, 50)) + ",\"max\":" + jsonNumber(percentile(offMs, 100)) + ",\"total_s\":" + jsonNumber(tookS) +
+      ",\"dirty_episodes\":" + dirty.toString() + ",\"protected_chosen\":" + protectedChosen.toString() + "}");
+    return dirty == 0 && protectedChosen == 0 ? 0 : 1;
   }
-  println("without intervention " + frac(rep.oomEpisodes, rep.episodes) + " episodes end in an OOM event: " +
-    rep.fragmentationOoms.toString() + " by fragmentation (>= 2^order pages free), " + (rep.oomEpisodes - rep.fragmentationOoms).toString() +
-    " by exhaustion; a full compaction at the moment of the OOM would have satisfied " + rep.compactableOoms.toString());
-  println("action threshold " + fixed(rep.threshold, 2) + ", cooldown " + rep.cooldownSlots.toString() + " slots; label: an OOM within the next " +
-    HORIZON_SLOTS.toString() + " slots (10 s); 'ahead' = at least " + LEAD_SLOTS.toString() + " slots (5 s) before the OOM");
-  const rows = new Array<Array<string>>(0);
-  rows.push(scoreRow("", "heuristic", "learned", "periodic", withPeriodic));
-  rows.push(scoreRow("recall >= 5 s ahead", frac(h.predicted5s, h.oomEpisodes), frac(l.predicted5s, l.oomEpisodes), "", withPeriodic));
-  rows.push(scoreRow("recall 5-10 s ahead", frac(h.predictedWindow, h.oomEpisodes), frac(l.predictedWindow, l.oomEpisodes), "", withPeriodic));
-  rows.push(scoreRow("median lead (slots)", isNaN(h.medianLead()) ? "-" : fixed(h.medianLead(), 0),
-    isNaN(l.medianLead()) ? "-" : fixed(l.medianLead(), 0), "", withPeriodic));
-  rows.push(scoreRow("false positives: episodes", frac(h.safeAlarmed, h.safeEpisodes), frac(l.safeAlarmed, l.safeEpisodes), "", withPeriodic));
-  rows.push(scoreRow("false positives: samples", pct(h.fpSamples()), pct(l.fpSamples()), "", withPeriodic));
-  rows.push(scoreRow("precision: alarms", frac(h.trueAlarms, h.alarms), frac(l.trueAlarms, l.alarms), "", withPeriodic));
-  rows.push(scoreRow("precision: samples", pct(h.precisionSamples()), pct(l.precisionSamples()), "", withPeriodic));
-  rows.push(scoreRow("OOMs: compaction off", rep.oomEpisodes.toString(), rep.oomEpisodes.toString(), rep.oomEpisodes.toString(), withPeriodic));
-  rows.push(scoreRow("OOMs: auto-compaction on", h.onOoms.toString(), l.onOoms.toString(), p.onOoms.toString(), withPeriodic));
-  rows.push(scoreRow("prevented", frac(h.prevented, rep.oomEpisodes), frac(l.prevented, rep.oomEpisodes), frac(p.prevented, rep.oomEpisodes), withPeriodic));
-  rows.push(scoreRow("prevented of predicted", frac(h.preventedPredicted, h.predicted5s), frac(l.preventedPredicted, l.predicted5s), "", withPeriodic));
-  rows.push(scoreRow("prevented of compactable", frac(h.preventedCompactable, rep.compactableOoms), frac(l.preventedCompactable, rep.compactableOoms),
-    frac(p.preventedCompactable, rep.compactableOoms), withPeriodic));
-  rows.push(scoreRow("new OOMs (only when on)", h.newOoms.toString(), l.newOoms.toString(), p.newOoms.toString(), withPeriodic));
-  rows.push(scoreRow("compactions", h.compactions.toString(), l.compactions.toString(), p.compactions.toString(), withPeriodic));
-  printTable(rows);
-  println("took " + fixed(<f64>rep.totalUs / 1e6, 1) + " s; per episode without intervention p50 " + fixed(percentile(rep.episodeUs, 50) / 1000, 1) +
-    " ms, p99 " + fixed(percentile(rep.episodeUs, 99) / 1000, 1) + " ms; " + rep.slots.toString() + " slots; episodes with a data or" +
-    " page-count error: " + rep.dirtyEpisodes.toString());
-  return rep.dirtyEpisodes == 0 ? 0 : 1;
+  printTable(predictionRows(reports));
+  printTable(preventionRows(reports));
+  if (o.has("--ablate")) printTable(ablationRows(reports));
+  println("took " + fixed(tookS, 1) + " s; per episode without intervention p50 " + fixed(percentile(offMs, 50), 1) + " ms, max " +
+    fixed(percentile(offMs, 100), 1) + " ms; episodes with a data or page-count error: " + dirty.toString() +
+    "; remedies aimed at a protected task: " + protectedChosen.toString());
+  return dirty == 0 && protectedChosen == 0 ? 0 : 1;
+}
+
+function jsonNumber(v: f64): string {
+  return isNaN(v) ? "null" : v.toString();
 }
 
 // ---------------------------------------------------------------- save / load

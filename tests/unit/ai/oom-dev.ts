@@ -1,45 +1,37 @@
 // The OOM predictor on development seeds (never the scored ones): how kernel/ai/oom/README.md's
-// choices were measured. Trains the learned model on seeds TS..TS+199 (default 1), then on
-// DEV..DEV+N-1 (default 500000, 200 episodes: training range, disjoint from the model's seeds):
-//   - per threshold (THR=0.9,0.8 ...) and cooldown in slots (COOL=10): recall of OOMs >= 5 s
-//     ahead, false-positive episodes, OOMs prevented with the auto-compaction on, compactions;
-//   - the episode ranking without intervention: AUC of the highest confidence >= 5 s before the
-//     OOM against the highest in non-OOM episodes, and the recall at <= 10% false positives.
-//   node_modules/.bin/tsx tests/unit/ai/oom-dev.ts        (TS=2 DEV=500200 N=100 THR=0.9,0.8 COOL=10,30)
-import { loadKernelModule } from "../../host/compile.ts";
+// choices are measured. Trains the learned model on training seeds TS..TS+TN-1 (default 1, 400
+// episodes), then evaluates N episodes per class (default 20) from development seed DEV (default
+// 500000) at each threshold THR (default 0.9) and cooldown COOL (slots, default 10), printing the
+// per-class tables of `crashctl eval` (kernel/ai/oom/report.ts); ABLATE=1 adds each remedy off.
+//   node_modules/.bin/tsx tests/unit/ai/oom-dev.ts        (e.g. DEV=600000 N=40 THR=0.9,0.95)
+// Seed discipline (issue 23): development seeds are 500000..999999; the tool refuses any range
+// that reaches the evaluation seeds (1000000 and up) or the model's training seeds.
+import { seedProblem } from "./oom-seeds.ts";
 
-const N = Number(process.env.N ?? 200);
+const N = Number(process.env.N ?? 20);
 const DEV = BigInt(process.env.DEV ?? 500000);
 const TS = BigInt(process.env.TS ?? 1);
+const TN = Number(process.env.TN ?? 400);
+const problem = seedProblem(DEV, N, TS, TN);
+if (problem) {
+  console.error("error: " + problem);
+  process.exit(2);
+}
+// loaded only once the seeds are known to be development seeds
+const { loadKernelModule } = await import("../../host/compile.ts");
 const k: any = await loadKernelModule("tests/unit/ai/oom.entry.ts", { memoryBase: 64 << 20 });
 k.exports.memInit();
 const started = Date.now();
-console.log(`training on seeds ${TS}..${TS + 199n}: ${k.exports.trainLearned(TS, 200, 12)} (error,episodes,ooms,rows,positives,first loss,final loss)`);
-
-const pct = (a: number, b: number) => `${b ? Math.round((100 * a) / b) : 0}%`;
+console.log(`training on seeds ${TS}..${TS + BigInt(TN) - 1n}: ${k.exports.trainLearned(TS, TN, 12)} (error,episodes,ooms,rows,positives,first loss,final loss)`);
 for (const thr of (process.env.THR ?? "0.9").split(",").map(Number)) {
   for (const cool of (process.env.COOL ?? "10").split(",").map(Number)) {
     k.exports.setThresholds(thr, Math.min(0.8, thr), cool, true);
-    const out: string = k.exports.evalDev(DEV, N, false);
+    const out: string = k.exports.evalClassesText(DEV, N, false, false, process.env.ABLATE === "1");
     if (out.startsWith("error")) throw new Error(out);
-    const [head, , learned] = out.split("|");
-    const ooms = Number(head.split(",")[1]);
-    const [oomEpisodes, safe, predicted, safeAlarmed, , prevented, , compactions] = learned.split(",").map(Number);
-    console.log(`threshold ${thr}, cooldown ${cool} slots: ${ooms} OOM episodes; recall >= 5 s ${pct(predicted, oomEpisodes)}, ` +
-      `false-positive episodes ${pct(safeAlarmed, safe)}, prevented ${prevented}/${oomEpisodes}, ${compactions} compactions`);
+    const [tables, json] = out.split("JSON\n");
+    console.log(`threshold ${thr}, cooldown ${cool} slots, development seeds from ${DEV}, ${N} per class:`);
+    console.log(tables);
+    console.log(json.split("\n").filter((l) => l.includes("oom_eval_summary")).join("\n"));
   }
 }
-
-// ranking: P(an OOM episode's warning >= 5 s ahead beats a safe episode's highest confidence)
-const rows = (k.exports.episodeMaxConfidence(DEV, N) as string).split(";").map((r) => r.split(" ").map(Number));
-const oom = rows.filter((r) => r[0] === 1).map((r) => r[2]);
-const safe = rows.filter((r) => r[0] === 0).map((r) => r[2]);
-let wins = 0;
-for (const a of oom) for (const b of safe) wins += a > b ? 1 : a === b ? 0.5 : 0;
-const auc = oom.length && safe.length ? wins / (oom.length * safe.length) : NaN;
-const sortedSafe = [...safe].sort((a, b) => b - a);
-const cut = sortedSafe[Math.floor(0.1 * sortedSafe.length)] ?? 1; // at most 10% of safe episodes reach above it
-const recallAt10 = oom.filter((c) => c > cut).length;
-console.log(`ranking: AUC ${auc.toFixed(3)}; recall >= 5 s at <= 10% false-positive episodes ${pct(recallAt10, oom.length)} ` +
-  `(threshold ${cut.toFixed(3)}); ${oom.length} OOM and ${safe.length} safe episodes`);
 console.log(`wall ${((Date.now() - started) / 1000).toFixed(1)} s`);

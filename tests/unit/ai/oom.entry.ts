@@ -18,8 +18,10 @@ import {
   runEpisode, EpisodeOptions, EpisodeResult, MODEL_NONE, MODEL_HEURISTIC, MODEL_LEARNED, episodeProfile,
 } from "../../../kernel/ai/oom/episodes";
 import { trainModel, TrainingSet, fitModel, datasetLoss } from "../../../kernel/ai/oom/train";
-import { evaluateOnSeeds, evaluateModels, scoreEpisode, ModelScore, EvalReport } from "../../../kernel/ai/oom/evaluate";
-import { ActionPolicy } from "../../../kernel/ai/oom/actions";
+import { evaluateOnSeeds, evaluateModels, evaluateClasses, scoreEpisode, ModelScore, EvalReport } from "../../../kernel/ai/oom/evaluate";
+import { predictionRows, preventionRows, ablationRows, jsonLines } from "../../../kernel/ai/oom/report";
+import { table } from "../../../kernel/lib/format";
+import { ActionPolicy, RemedyContext } from "../../../kernel/ai/oom/actions";
 import { serializeModel, parseModel, setModelFileReader } from "../../../kernel/ai/oom/model_file";
 import { setFileWriter } from "../../../kernel/ai/export_sink";
 import { predictor, predictorTick, useModel } from "../../../kernel/ai/oom/predictor";
@@ -178,7 +180,24 @@ export function policySet(action: f64, warning: f64, cooldown: i32): void {
   policy.autoCompact = true;
   policy.resetCooldown();
 }
-export function policyDecide(conf: f64, slot: i64, largest: f64 = 0): i32 { return policy.decide(conf, slot, largest); }
+const remedyCtx = new RemedyContext();
+/** decide() in a state: free pages, largest free block, reclaimable pages, 5 s trend of available memory, burst headroom, top task (-1 none), its throttle slot. */
+export function policyDecideIn(conf: f64, slot: i64, free: f64, largest: f64, reclaimable: f64, trend: f64, headroom: f64,
+  topTask: i32, throttledSlot: i64): i32 {
+  remedyCtx.freePages = free;
+  remedyCtx.largestFreePages = largest;
+  remedyCtx.reclaimablePages = reclaimable;
+  remedyCtx.availTrend5s = trend;
+  remedyCtx.burstHeadroom = headroom;
+  remedyCtx.topTask = topTask;
+  remedyCtx.topGrowth = topTask >= 0 ? 100 : 0;
+  remedyCtx.topThrottledSlot = throttledSlot;
+  return policy.decide(conf, slot, remedyCtx);
+}
+/** decide() in a fragmented state (4096 pages free, not falling): the remedy is compaction when no 4 MiB block is free. */
+export function policyDecide(conf: f64, slot: i64, largest: f64 = 0): i32 {
+  return policyDecideIn(conf, slot, 4096, largest, 0, 0, 0, -1, -1);
+}
 
 // ---- the model file ----
 let savedPath: string = "";
@@ -240,14 +259,15 @@ export function failures(): u64 { return allocationFailures(); }
 // ---- episodes, training, evaluation ----
 const episode = new EpisodeResult();
 const episodeModel = new OomModel();
-/** Runs seed with no action; "oomSlot,slots,fragmented,pagesReturned,corrupt,timeUs". */
+/** Runs seed with no action; "oomSlot,slots,fragmented,pagesReturned,corrupt,timeUs,oomOrder,class". */
 export function runOff(seed: u64): string {
   const o = new EpisodeOptions();
   o.actingModel = MODEL_NONE;
   const rc = runEpisode(seed, o, episodeModel, episode);
   if (rc < 0) return "error " + rc.toString();
   return [episode.oomSlot.toString(), episode.slots.toString(), episode.oomFragmented ? "1" : "0", episode.pagesReturned ? "1" : "0",
-    episode.corrupt.toString(), episode.timeUs.toString()].join(",");
+    episode.corrupt.toString(), episode.timeUs.toString(), episode.oomOrder.toString(), episode.cls.toString(),
+    episode.oomFreePages.toString(), episode.oomServicePages.toString()].join(",");
 }
 /** Max heuristic confidence of the last episode. */
 export function lastMaxHeuristic(): f64 {
@@ -273,7 +293,7 @@ let report: EvalReport = new EvalReport();
 function scoreFields(s: ModelScore): string {
   return [s.oomEpisodes.toString(), s.safeEpisodes.toString(), s.predicted5s.toString(), s.safeAlarmed.toString(), s.onOoms.toString(),
     s.prevented.toString(), s.newOoms.toString(), s.compactions.toString(), s.alarms.toString(), s.trueAlarms.toString(),
-    s.preventedPredicted.toString()].join(",");
+    s.preventedPredicted.toString(), s.pushedPastEnd.toString()].join(",");
 }
 /** Development evaluation (training-range seeds allowed, disjoint from the model's). */
 export function evalDev(first: u64, count: i32, periodic: bool): string {
@@ -335,3 +355,90 @@ export function setThresholds(action: f64, warning: f64, cooldown: i32, auto: bo
 }
 export function useLearned(): i32 { return useModel(MODEL_LEARNED); }
 export function useHeuristic(): i32 { return useModel(MODEL_HEURISTIC); }
+
+/**
+ * Evaluation by class: perClass episodes of each class from `first` (requireEvaluationSeeds: the
+ * evaluation range only, as crashctl eval; else any seeds disjoint from the model's). Returns the
+ * tables, then "JSON" and one JSON line per class and predictor (report.ts), or "error N".
+ */
+export function evalClassesText(first: u64, perClass: i32, requireEvaluationSeeds: bool, periodic: bool, ablate: bool): string {
+  const reports = evaluateClasses(first, perClass, predictor.learned, predictor.policy, periodic, requireEvaluationSeeds, ablate);
+  for (let i = 0; i < reports.length; i++) if (reports[i].error < 0) return "error " + reports[i].error.toString();
+  let text = table(predictionRows(reports)) + "\n" + table(preventionRows(reports)) + "\n";
+  if (ablate) text += table(ablationRows(reports)) + "\n";
+  return text + "JSON\n" + jsonLines(reports).join("\n");
+}
+
+// ---- /metrics (kernel/net/kernel_metrics.ts) ----
+import { MetricsWriter } from "../../../kernel/net/metrics";
+import { writeKernelMetrics } from "../../../kernel/net/kernel_metrics";
+import { psi } from "../../../kernel/mm/psi";
+export function kernelMetricsText(): string {
+  const w = new MetricsWriter();
+  writeKernelMetrics(w);
+  return w.text();
+}
+/** Adds a stall outside episodes (as direct reclaim does) and advances the live averages by `dtUs`. */
+export function psiStall(us: u64, dtUs: u64): void {
+  psi.someUs += us;
+  psi.fullUs += us;
+  psi.stalls++;
+  psiUpdateAt(psi.lastUpdateUs + dtUs);
+}
+import { psiUpdate as psiUpdateAt } from "../../../kernel/mm/psi";
+export function psiShare(which: i32): f64 {
+  return which == 0 ? psi.avg.some10 : (which == 1 ? psi.avg.some60 : (which == 2 ? psi.avg.full10 : psi.avg.full60));
+}
+
+// ---- episode classes and remedies (kernel/ai/oom/classes.ts) ----
+import { planEpisode, taskProtected, TASK_NAMES } from "../../../kernel/ai/oom/classes";
+import { reclaimablePages } from "../../../kernel/mm/reclaim";
+import { RUN_SLOTS } from "../../../kernel/ai/oom/episodes";
+/** "class,leakRate,burstPeriod,burstGrowth,endLevel,cacheMaxPages,kworkerPages" of seed's plan. */
+export function planOf(seed: u64): string {
+  const p = planEpisode(seed);
+  return [p.cls.toString(), p.leakRate.toString(), p.burstPeriod.toString(), p.burstGrowth.toString(), p.profile.endLevel.toString(),
+    p.cacheMaxPages.toString(), p.kworkerPages.toString()].join(",");
+}
+export function isProtectedTask(t: i32): bool { return taskProtected(t); }
+export function taskName(t: i32): string { return t >= 0 && t < TASK_NAMES.length ? TASK_NAMES[t] : "?"; }
+export function reclaimableNow(): u32 { return reclaimablePages(); }
+/**
+ * Runs seed with the heuristic acting at `threshold` (0: a remedy at every cooldown) for RUN_SLOTS;
+ * "oomSlot,compactions,reclaims,throttles,ends,protectedChosen,pagesReturned,corrupt".
+ */
+export function runActing(seed: u64, threshold: f64, allowCompact: bool, allowReclaim: bool, allowTasks: bool): string {
+  const o = new EpisodeOptions();
+  o.actingModel = MODEL_HEURISTIC;
+  o.predictLearned = false;
+  o.maxSlots = RUN_SLOTS;
+  o.policy.actionThreshold = threshold;
+  o.policy.warningThreshold = threshold;
+  o.policy.allowCompact = allowCompact;
+  o.policy.allowReclaim = allowReclaim;
+  o.policy.allowTasks = allowTasks;
+  const rc = runEpisode(seed, o, episodeModel, episode);
+  if (rc < 0) return "error " + rc.toString();
+  return [episode.oomSlot.toString(), episode.compactions.toString(), episode.reclaims.toString(), episode.throttles.toString(),
+    episode.ends.toString(), episode.protectedChosen.toString(), episode.pagesReturned ? "1" : "0", episode.corrupt.toString()].join(",");
+}
+
+/** A broken predictor for the accuracy guard's own check: the learned weights replaced by random ones (still "trained"). */
+export function breakLearned(seed: u64, bias: f64): void {
+  const m = predictor.learned;
+  const keepMean = m.mean.slice(0);
+  const keepScale = m.scale.slice(0);
+  const version = m.version;
+  const start = m.trainedSeedStart;
+  const count = m.trainedSeedCount;
+  m.initialise(seed);
+  for (let i = 0; i < keepMean.length; i++) {
+    m.mean[i] = keepMean[i];
+    m.scale[i] = keepScale[i];
+  }
+  m.params[PARAM_COUNT - 1] += bias; // b2: +30 makes every confidence ~1
+  m.trained = true;
+  m.version = version;
+  m.trainedSeedStart = start;
+  m.trainedSeedCount = count;
+}

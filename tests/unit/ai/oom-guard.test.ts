@@ -1,0 +1,65 @@
+// Accuracy guard of the OOM predictor (issue 23 item 4): the held-out evaluation that README.md
+// shows (`crashctl eval --episodes 20`: 20 evaluation episodes per class from seed 1000000, the
+// learned model trained on seeds 1..400, class means) must stay within a margin of the README's
+// figures, so a change that breaks the predictor fails `make test-unit`. The guard is checked
+// against broken predictors too (random weights: recall collapses; always alarming: false
+// positives), so it is known to fail when the thing it guards is broken.
+import assert from "node:assert/strict";
+import { loadKernelModule } from "../../host/compile.ts";
+
+// README.md "OOM predictor" table, row "all (class mean)" (learned model, threshold 0.9)
+export const README = { recall: 0.72, fp: 0.09, preventedOfPredicted: 0.85, prevented: 0.72 };
+// the PSI features come from measured stall times, so reruns differ: on development seeds three runs of
+// one configuration gave recall 72 / 70 / 65% and false positives 17 / 12 / 12%; on these held-out
+// seeds reruns of this test gave false positives 16% and 22% against the README's 9%
+const MARGIN = 0.15;
+const FP_MARGIN = 0.2;
+
+type Summary = { recall_5_10s: number; fp_rate_episodes: number; prevented_of_predicted: number; prevented_share: number };
+
+/** What the summary violates ([] when the predictor is as good as the README says, within the margin). */
+export function guardProblems(s: Summary): string[] {
+  const out: string[] = [];
+  if (!(s.recall_5_10s >= README.recall - MARGIN)) out.push(`recall 5-10 s ${s.recall_5_10s} < ${README.recall} - ${MARGIN}`);
+  if (!(s.fp_rate_episodes <= README.fp + FP_MARGIN)) out.push(`false-positive episodes ${s.fp_rate_episodes} > ${README.fp} + ${FP_MARGIN}`);
+  if (!(s.prevented_of_predicted >= README.preventedOfPredicted - MARGIN)) {
+    out.push(`prevented of predicted ${s.prevented_of_predicted} < ${README.preventedOfPredicted} - ${MARGIN}`);
+  }
+  if (!(s.prevented_share >= README.prevented - MARGIN)) out.push(`prevented ${s.prevented_share} < ${README.prevented} - ${MARGIN}`);
+  return out;
+}
+
+function summaryOf(out: string): Summary {
+  assert.doesNotMatch(out, /^error/, out);
+  const line = out.split("JSON\n")[1].split("\n").find((l) => l.includes("oom_eval_summary"))!;
+  return JSON.parse(line);
+}
+
+describe("OOM predictor accuracy guard (held-out seeds, README figures)", function () {
+  this.timeout(600000);
+  let e: any;
+  before(async () => {
+    const k = await loadKernelModule("tests/unit/ai/oom.entry.ts", { memoryBase: 64 << 20 });
+    k.exports.memInit();
+    e = k.exports;
+    assert.match(e.trainLearned(1n, 400, 12), /^0,400,/);
+  });
+
+  it("the learned model scores within the margin of the README on 20 held-out episodes per class", () => {
+    const s = summaryOf(e.evalClassesText(1_000_000n, 20, true, false, false));
+    console.log(`      recall 5-10 s ${(s.recall_5_10s * 100).toFixed(0)}%, false-positive episodes ${(s.fp_rate_episodes * 100).toFixed(0)}%, ` +
+      `prevented of predicted ${(s.prevented_of_predicted * 100).toFixed(0)}%, prevented ${(s.prevented_share * 100).toFixed(0)}% (README: ` +
+      `${README.recall * 100}%, ${README.fp * 100}%, ${README.preventedOfPredicted * 100}%, ${README.prevented * 100}%)`);
+    assert.deepEqual(guardProblems(s), []);
+  });
+
+  it("fails a broken predictor: random weights (recall and prevention collapse), always alarming (false positives)", () => {
+    e.breakLearned(99n, 0);
+    const random = guardProblems(summaryOf(e.evalClassesText(1_000_000n, 8, true, false, false)));
+    assert.ok(random.some((p) => p.startsWith("recall")), random.join("; "));
+    e.breakLearned(99n, 30);
+    const always = guardProblems(summaryOf(e.evalClassesText(1_000_000n, 8, true, false, false)));
+    assert.ok(always.some((p) => p.startsWith("false-positive")), always.join("; "));
+    console.log(`      random weights: ${random.join("; ")}\n      always alarming: ${always.join("; ")}`);
+  });
+});
