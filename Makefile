@@ -5,10 +5,11 @@
 #   make test-unit    only the Node tests (seconds)
 #   make bench        benchmarks, JSON lines
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
+#   make mutants      plant journaling bugs (tests/unit/fs/mutate.ts) and allocator bugs (tests/unit/mm/mutate.ts): each must be caught
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench crash-test fuzz fuzz-coverage clean
+.PHONY: all deps image qemu test test-unit test-target bench crash-test mutants fuzz fuzz-coverage clean
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -41,6 +42,10 @@ bench: image
 
 crash-test: image
 	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)
+
+mutants: deps
+	@$(TSX) tests/unit/fs/mutate.ts
+	@$(TSX) tests/unit/mm/mutate.ts
 
 fuzz: deps
 	@$(TSX) tests/fuzz/run.ts $(if $(TARGET),--target $(TARGET),) --seconds $(or $(SECONDS),60)
