@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 interface Edit { file: string; from: string; to: string }
-interface Mutation { name: string; edits: Edit[] }
+/** alsoTests: judges besides the crash states, where those cannot tell the mutant apart (said why). */
+interface Mutation { name: string; edits: Edit[]; alsoTests?: string[] }
 
 const COMMIT = "kernel/fs/jbd2/commit.ts";
 const MUTATIONS: Mutation[] = [
@@ -39,7 +40,12 @@ const MUTATIONS: Mutation[] = [
     { file: COMMIT, from: "  j.stats.commits++;", to: "  j.stats.commits++;\n  writePendingHome(j);" },
   ] },
   { name: "a revoke record ignored at replay", edits: [{ file: "kernel/fs/jbd2/replay.ts",
-    from: "if (state.revoked.has(target) && <i32>(revokedBy - tid) >= 0) {", to: "if (false && state.revoked.has(target) && <i32>(revokedBy - tid) >= 0) {" }] },
+    from: "if (state.revoked.has(target) && <i32>(revokedBy - tid) >= 0) {", to: "if (false && state.revoked.has(target) && <i32>(revokedBy - tid) >= 0) {" }],
+    // no crash state of SIS's own journals can show it: a block logged since the last checkpoint
+    // is journaled again when rewritten, even as file data (journal.ts isJournaled), so a newer
+    // copy of a revoked block always follows the old one, and one not reused is free. Journals
+    // written by others (debugfs, Linux) rely on the revoke: the jbd2 replay test judges those.
+    alsoTests: ["tests/unit/fs/jbd2.test.ts"] },
   { name: "a checksum not updated (the commit block's)", edits: [{ file: COMMIT,
     from: "    if (csum) setBe32(buf + COMMIT_CHKSUM, blockChecksum(j.csumSeed, buf, bs, COMMIT_CHKSUM));\n", to: "" }] },
   { name: "the superblock's journal start not advanced", edits: [
@@ -75,10 +81,12 @@ function copyTree(): string {
     fs.copyFileSync(from, path.join(dir, f));
   }
   fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(dir, "node_modules"));
-  const base = path.join(ROOT, "build/crash");
-  if (fs.existsSync(base)) {
-    fs.mkdirSync(path.join(dir, "build/crash"), { recursive: true });
-    for (const f of fs.readdirSync(base)) if (f.endsWith(".img")) fs.copyFileSync(path.join(base, f), path.join(dir, "build/crash", f));
+  // the images the tests would otherwise build again (mkfs)
+  for (const sub of ["build/crash", "build/fs-images"]) {
+    const from = path.join(ROOT, sub);
+    if (!fs.existsSync(from)) continue;
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    for (const f of fs.readdirSync(from)) if (f.endsWith(".img")) fs.copyFileSync(path.join(from, f), path.join(dir, sub, f));
   }
   return dir;
 }
@@ -120,7 +128,7 @@ for (const m of args.includes("--no-baseline") ? selected : [baseline, ...select
       if (!text.includes(e.from)) throw new Error(`mutation '${m.name}': text not found in ${e.file}:\n${e.from}`);
       fs.writeFileSync(file, text.replace(e.from, e.to));
     }
-    const r = spawnSync(path.join(dir, "node_modules/.bin/mocha"), [TEST], { cwd: dir, encoding: "utf8", timeout: 1800000,
+    const r = spawnSync(path.join(dir, "node_modules/.bin/mocha"), [TEST, ...(m.alsoTests ?? [])], { cwd: dir, encoding: "utf8", timeout: 1800000,
       env: process.env });
     const out = `${r.stdout}${r.stderr}`;
     fs.mkdirSync(LOGS, { recursive: true });
