@@ -7,10 +7,11 @@
 #   make bench-linux  the same workloads on Debian's arm64 Linux 6.1 and SIS, alternating (ROUNDS=n): build/bench/compare.*
 #   make report       docs/PERFORMANCE.md from build/bench/results.jsonl and compare.json
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
+#   make mutants      plant journaling bugs (tests/unit/fs/mutate.ts) and allocator bugs (tests/unit/mm/mutate.ts): each must be caught
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean
+.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -49,6 +50,10 @@ report: deps
 
 crash-test: image
 	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)
+
+mutants: deps
+	@$(TSX) tests/unit/fs/mutate.ts
+	@$(TSX) tests/unit/mm/mutate.ts
 
 fuzz: deps
 	@$(TSX) tests/fuzz/run.ts $(if $(TARGET),--target $(TARGET),) --seconds $(or $(SECONDS),60)

@@ -24,6 +24,8 @@ export interface CampaignOptions {
   counts?: Partial<Record<Scenario, number>>;
   seed: number;
   subsetsPerInterval: number;
+  /** Torn-write states per flush interval (default: subsetsPerInterval). */
+  tornPerInterval?: number;
   maxSubsets: number;
   qemuSamples: number;
   failuresDir: string;
@@ -141,7 +143,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       const rng = new Rng(o.seed * 7919 + si);
       const e = await enumerateStates({
         model, workDir: path.join(o.workDir, `${scenario}-enum`), qemuSamples: o.qemuSamples,
-        subsetsPerInterval: o.subsetsPerInterval, maxSubsets: o.maxSubsets, rng, log: o.log,
+        subsetsPerInterval: o.subsetsPerInterval, tornPerInterval: o.tornPerInterval, maxSubsets: o.maxSubsets, rng, log: o.log,
         onFailure: (out, k) => keep(`${scenario}-${out.name}`, out.problems[0] ?? "?",
           { "image.img": k.image, "log.img": k.log }, {
             "meta.json": JSON.stringify(k.meta, null, 1), "serial.txt": k.serial ?? "", "problems.txt": out.problems.join("\n") + "\n",
@@ -156,6 +158,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       if (e.problems.length) flushRow.failed += e.problems.length;
       rows.push(flushRow);
       if (o.subsetsPerInterval > 0) rows.push(rowOf(scenario, "writes after a flush dropped/reordered (Node)", byKind(["subset"]), "node", share(byKind(["subset"]).length)));
+      if (byKind(["torn"]).length > 0) rows.push(rowOf(scenario, "a multi-sector write torn, sector by sector (Node)", byKind(["torn"]), "node", share(byKind(["torn"]).length)));
       if (o.qemuSamples > 0) rows.push(rowOf(scenario, "flush-point sample booted (QEMU)", byKind(["qemu"]), "qemu", share(byKind(["qemu"]).length)));
       const bad = e.outcomes.filter((x) => !x.ok).length;
       o.log(`  ${scenario}: ${e.outcomes.length} crash states checked, ${bad} failed (${(e.wallMs / 1000).toFixed(1)} s)`);

@@ -3,11 +3,13 @@
 // 1. loggedRun(): the workload runs once in QEMU with the crash disk behind blklogwrites.
 // 2. Where the syncs are in the log: after every fsync/sync the workload printed
 //    "stress synced vdb S", S = sectors the device had completed writing. Every write SIS saw
-//    complete is in the log (QEMU logs a write before completing it), and the sync's final
-//    flush was posted with nothing in flight (the driver's barrier), so the first flush after
-//    the log has S written sectors is a state that holds everything the sync made durable
-//    (or an identical one: no write lies between the two). Counting sectors is exact where
-//    counting flushes is not (QEMU drops flushes with no write before them from the log).
+//    complete is in the log (QEMU logs a write before completing it). A sync is credited to
+//    the LAST flush with at most S sectors written before it: the cache may lose everything
+//    after that flush when the power goes right after the print. With a correct sync (final
+//    flush after its commit block) that flush has exactly S before it; without that flush
+//    the credit lands before the commit block and the promise breaks, as it should (crediting
+//    the first flush after S, as before issue 23, passed that bug). Counting sectors is exact
+//    where counting flushes is not (QEMU drops flushes with no write before them from the log).
 // 3. For every flush point f: the disk = pristine image + log entries [0, f]; SIS's ext4 on
 //    Node mounts it (journal replay) and the checker demands the promises of every sync whose
 //    flush is <= f; then `fsctl verify` and `e2fsck -fn` on the replayed image. Also the end
@@ -16,10 +18,13 @@
 //    the disk in any order or not at all (a volatile cache). For sampled subsets of those
 //    writes, the disk = state at the first flush + the subset, judged by the promises of the
 //    first flush.
-// 5. A sample of the flush-point states is booted in QEMU: SIS recovers them itself.
+// 5. Torn writes (issue 23): in the same intervals, one multi-sector write lands only in part,
+//    sector by sector (a prefix of it, or a random subset of its sectors: a disk without atomic
+//    4 KiB writes), with a sampled subset of the interval's other writes; same judge.
+// 6. A sample of the flush-point states is booted in QEMU: SIS recovers them itself.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readWriteLog, flushPoints, writeSectorsThrough, flushCovering, ImageReplayer, LogEntry } from "../../host/logwrites.ts";
+import { readWriteLog, flushPoints, writeSectorsThrough, ImageReplayer, LogEntry, WriteLog } from "../../host/logwrites.ts";
 import { WorkloadModel } from "./model.ts";
 import { syncedSectors } from "./check.ts";
 import { recoverOnNode, Verdict } from "./node-check.ts";
@@ -30,7 +35,7 @@ import { Rng } from "./rng.ts";
 export interface StateOutcome {
   /** "flush@123", "end", "subset@123+[130,131]" */
   name: string;
-  kind: "flush" | "end" | "subset" | "qemu";
+  kind: "flush" | "end" | "subset" | "torn" | "qemu";
   syncsDone: number;
   verdict: Verdict | null;
   qemu?: RunResult;
@@ -46,6 +51,8 @@ export interface EnumerationOptions {
   /** CrashMonkey subsets per interval between flushes (0: none), and the cap on all of them. */
   subsetsPerInterval: number;
   maxSubsets: number;
+  /** Torn-write states per interval (default: subsetsPerInterval), capped by maxSubsets too. */
+  tornPerInterval?: number;
   rng: Rng;
   /** Called for every failing state with what reproduces it. */
   onFailure: (o: StateOutcome, keep: { image?: Buffer | string; log?: string; serial?: string; meta: object }) => void;
@@ -90,7 +97,7 @@ export async function enumerateStates(o: EnumerationOptions): Promise<Enumeratio
   const points = flushPoints(log);
   const sums = writeSectorsThrough(log);
   const synced = syncedSectors(run.lines);
-  const syncFlush = synced.map((s) => flushCovering(log, sums, s));
+  const syncFlush = synced.map((s) => lastFlushWithin(log, points, sums, s));
   result.flushPoints = points.length;
   result.logEntries = log.entries.length;
   result.writes = log.entries.filter((e) => e.dataOffset >= 0).length;
@@ -121,6 +128,9 @@ export async function enumerateStates(o: EnumerationOptions): Promise<Enumeratio
 
   // states: every flush point, each followed by the subsets of the writes up to the next one
   let subsets = 0;
+  let torn = 0;
+  const tornPerInterval = o.tornPerInterval ?? o.subsetsPerInterval;
+  const logFd = fs.openSync(logFile, "r");
   const intervals = [-1, ...points];
   for (let i = 0; i < intervals.length; i++) {
     const f = intervals[i];
@@ -139,7 +149,21 @@ export async function enumerateStates(o: EnumerationOptions): Promise<Enumeratio
       await check(`subset@${f}+[${chosen.map((e) => e.index).join(",")}]`, "subset", image, f >= 0 ? syncsDoneAt(f) : 0,
         { entry: f, subset: chosen.map((e) => e.index) });
     }
+    const sectorsOf = (e: LogEntry) => (e.sectors * log.sectorSize) / 512; // 512-byte sectors
+    const multi = writes.filter((e) => sectorsOf(e) > 1);
+    for (let s = 0; s < tornPerInterval && torn < o.maxSubsets && multi.length > 0; s++) {
+      const victim = multi[o.rng.below(multi.length)];
+      const sectors = tornSectors(sectorsOf(victim), o.rng);
+      // the others land whole (in log order, before the torn one: it is applied last, so a
+      // later whole write of the same sectors would not hide the tear)
+      const image = replayer.withEntries(writes.filter((e) => e !== victim && o.rng.below(2) === 0));
+      for (const x of sectors) fs.readSync(logFd, image, (victim.sector + x) * 512, 512, victim.dataOffset + x * 512);
+      torn++;
+      await check(`torn@${f}:${victim.index}[${sectors.join(",")}]`, "torn", image, f >= 0 ? syncsDoneAt(f) : 0,
+        { entry: f, torn: victim.index, sectors });
+    }
   }
+  fs.closeSync(logFd);
   replayer.close();
   // the end state: everything QEMU wrote (the data disk as it is)
   await check("end", "end", fs.readFileSync(data), synced.length, { entry: "end" });
@@ -167,6 +191,31 @@ export async function enumerateStates(o: EnumerationOptions): Promise<Enumeratio
   fs.rmSync(stateFile, { force: true });
   result.wallMs = Date.now() - started;
   return result;
+}
+
+/**
+ * Where a sync is credited: the last flush point with at most `sectors` sectors written before
+ * it. A sync returns after its final flush; a power cut right after "stress synced" may lose
+ * every write since the flush before it (a volatile cache), so its promises must hold at the
+ * last flush that cannot have come after the print. Crediting the first flush after `sectors`
+ * (a later one) would let a missing flush after the commit block pass (issue 23).
+ */
+function lastFlushWithin(log: WriteLog, points: number[], sums: number[], sectors: number): number {
+  let found = -1;
+  for (const p of points) {
+    if (sums[p] > sectors) break;
+    found = p;
+  }
+  return log.entries.length > 0 ? found : -1;
+}
+
+/** Which sectors of an n-sector write land: a prefix (2 in 3) or a random proper subset. */
+function tornSectors(n: number, rng: Rng): number[] {
+  if (rng.below(3) !== 0) return [...Array(1 + rng.below(n - 1)).keys()];
+  for (;;) {
+    const s = [...Array(n).keys()].filter(() => rng.below(2) === 0);
+    if (s.length > 0 && s.length < n) return s;
+  }
 }
 
 /** A random non-trivial subset of the writes (not all, not none), in log order; null if none. */

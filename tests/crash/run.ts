@@ -5,8 +5,10 @@
 //                          [--qemu-samples N] [--no-enumerate] [--no-powercut] [--out FILE]
 //
 // quick (default): every scenario: every flush point of one logged run + 1 dropped/reordered
-//   subset per flush interval (Node), 1 state booted in QEMU, 3 random power cuts in QEMU
-// --full: every flush point, 4 subsets per interval, 3 states booted in QEMU, 50 power cuts
+//   subset and 1 torn write per flush interval (Node), 1 state booted in QEMU, 3 random power
+//   cuts in QEMU
+// --full: every flush point, 4 subsets and 4 torn writes per interval, 3 states booted in QEMU,
+//   50 power cuts
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -41,7 +43,7 @@ const command = `node_modules/.bin/tsx tests/crash/run.ts ${process.argv.slice(2
 
 const log = (line: string) => console.log(line);
 log(`crash test (${full ? "full" : "quick"}): ${scenarios.length} scenarios, seed ${seed}, ${powerCuts} power cuts each, ` +
-  `${enumerate.length ? `every crash state (${subsetsPerInterval} subsets per flush interval, ${qemuSamples} booted in QEMU)` : "no enumeration"}`);
+  `${enumerate.length ? `every crash state (${subsetsPerInterval} subsets and as many torn writes per flush interval, ${qemuSamples} booted in QEMU)` : "no enumeration"}`);
 crashBaseImage();
 let report;
 try {

@@ -28,6 +28,7 @@ export interface KernelModule<T> {
 }
 
 const compiled = new Map<string, Promise<string>>();
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Compiles `entry` (relative to the repo root); returns the path of its bindings module. */
 export function compileEntry(entry: string, options: CompileOptions = {}): Promise<string> {
@@ -69,7 +70,9 @@ export async function loadKernelModule<T = any>(entry: string, options: CompileO
     if (!platform.customMemmap) platform.memmap = [{ type: 7, start: ramBase, pages: window / 4096n }];
   }
   const wasmPath = bindings.replace(/\.js$/, ".wasm");
-  const module = await WebAssembly.compile(fs.readFileSync(wasmPath));
+  // compiled once per process: the crash enumeration loads a fresh kernel for every state
+  if (!modules.has(wasmPath)) modules.set(wasmPath, WebAssembly.compile(fs.readFileSync(wasmPath)));
+  const module = await modules.get(wasmPath)!;
   const { instantiate } = await import(pathToFileURL(bindings).href);
   // The bindings run the module's start (top-level code, which may print) before they
   // return; the platform needs the memory first, so it is taken from the new instance.

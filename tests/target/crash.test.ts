@@ -40,7 +40,7 @@ describe("target: crash recovery (short mode of make crash-test)", function () {
     const scenarios = ["truncate_operations", "directory_operations", "concurrent_writes"] as const;
     const report = await runCampaign({
       scenarios, powerCuts: 0, enumerate: scenarios,
-      counts: { truncate_operations: 8, directory_operations: 4, concurrent_writes: 3 }, seed: SEED, subsetsPerInterval: 2, maxSubsets: 100,
+      counts: { truncate_operations: 8, directory_operations: 4, concurrent_writes: 3 }, seed: SEED, subsetsPerInterval: 2, tornPerInterval: 1, maxSubsets: 100,
       qemuSamples: 1, failuresDir: path.join(ROOT, "build/crash-failures"), workDir: work, log: (l) => lines.push(l),
     });
     console.log(table(report.rows));
@@ -49,6 +49,7 @@ describe("target: crash recovery (short mode of make crash-test)", function () {
     assert.equal(flush.length, 3);
     assert.ok(flush.every((r) => r.states > 10 && r.replayed > 0), "states with a journal to replay were checked");
     assert.equal(report.rows.filter((r) => r.mode.includes("QEMU") && r.states === 1).length, 3);
+    assert.equal(report.rows.filter((r) => r.mode.includes("torn") && r.states > 0).length, 3, "torn-write states were checked");
   });
 
   it("one random power cut per scenario, recovered by SIS in QEMU", async () => {

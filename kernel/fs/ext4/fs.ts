@@ -350,14 +350,13 @@ export class Ext4Fs extends FileSystem {
     const vol = this.vol;
     let r: i32 = 0;
     const j = vol.journal;
-    if (j != null && j.live) {
-      r = checkpoint(j);
-      j.live = false;
-    }
+    if (j != null && j.live) r = checkpoint(j);
     if (!this.readOnly) {
+      // journaled while the journal is live (a torn superblock write is then repairable)
       const e = writeSuperblockNow(vol, false);
       if (e < 0 && r == 0) r = e;
     }
+    if (j != null) j.live = false;
     const c = vol.cache.close();
     if (c < 0 && r == 0) r = c;
     vol.device.mountedAt = "";

@@ -19,6 +19,7 @@ import { BlockRun } from "./extent";
 import { mapBlock } from "./dir";
 import { Journal } from "../jbd2/journal";
 import { replayJournal } from "../jbd2/replay";
+import { checkpoint } from "../jbd2/commit";
 import { wallClockSeconds } from "../clock";
 import { Ext4Fs } from "./fs";
 
@@ -37,7 +38,7 @@ let superblockUnreadable = false;
  * (0, or -EUCLEAN); else it is parsed into `out` (-EUCLEAN with superblockProblem when bad).
  * Read errors (superblockUnreadable set) and -ENOMEM pass through.
  */
-function readSuperblock(device: BlockDevice, out: Superblock | null): i32 {
+function readSuperblock(device: BlockDevice, out: Superblock | null, verifyChecksum: bool = true): i32 {
   superblockUnreadable = false;
   const buf = heap.alloc(SUPERBLOCK_SIZE);
   if (buf == 0) return -ENOMEM;
@@ -48,7 +49,7 @@ function readSuperblock(device: BlockDevice, out: Superblock | null): i32 {
     e = r;
   } else if (out == null) {
     if (load<u16>(buf + 0x38) != 0xef53) e = -EUCLEAN;
-  } else if (!parseSuperblock(buf, out!, device.sizeBytes)) {
+  } else if (!parseSuperblock(buf, out!, device.sizeBytes, verifyChecksum)) {
     e = -EUCLEAN;
   }
   heap.free(buf);
@@ -72,9 +73,18 @@ export function mountExt4(device: BlockDevice, readOnly: bool): Ext4MountResult 
   const result = new Ext4MountResult();
   if (device.sectorCount < 4) return failMount(result, -EINVAL, "device too small for ext4");
   const sb = new Superblock();
-  const r = readSuperblock(device, sb);
+  let r = readSuperblock(device, sb);
   if (r == -ENOMEM && !superblockUnreadable) return failMount(result, -ENOMEM, "out of memory");
   if (superblockUnreadable) return failMount(result, r, "cannot read the superblock");
+  // A superblock write torn between its two sectors (fields in the first, the checksum in
+  // the second) fails the checksum. Every in-place superblock write is journaled first, so
+  // if the journal holds committed transactions their replay restores it: go on to replay,
+  // and refuse the mount afterwards unless the replayed superblock checks.
+  let unverified = "";
+  if (r == -EUCLEAN && superblockProblem.startsWith("superblock checksum mismatch") && !readOnly && !device.readOnly) {
+    unverified = superblockProblem;
+    r = readSuperblock(device, sb, false);
+  }
   if (r < 0) return failMount(result, -EUCLEAN, superblockProblem);
   const unknownIncompat = sb.incompat & ~INCOMPAT_SUPPORTED;
   if (unknownIncompat != 0) {
@@ -141,10 +151,15 @@ export function mountExt4(device: BlockDevice, readOnly: bool): Ext4MountResult 
         // the replay rewrote metadata under us: read the superblock and descriptors again
         e = reloadSuperblock(vol, device);
         if (e < 0) return failMount(result, e, "after journal replay: " + takeDetailOr(superblockProblem));
+        if (unverified.length > 0) {
+          notes.push("superblock: a torn write (" + unverified + ") repaired by the journal replay");
+          unverified = "";
+        }
       }
     }
     vol.journal = journal;
   }
+  if (unverified.length > 0) return failMount(result, -EUCLEAN, unverified);
   const fs = new Ext4Fs(vol);
   fs.notes = notes;
   if (!ro) {
@@ -176,16 +191,23 @@ function reloadSuperblock(vol: Ext4Volume, device: BlockDevice): i32 {
 }
 
 /**
- * Writes the superblock home now (outside any transaction): the needs_recovery flag on a
- * read-write mount (off at unmount), mount count and times. Then FLUSH.
+ * Writes the superblock home now: the needs_recovery flag on a read-write mount (off at
+ * unmount), mount count and times. Through a transaction of its own and a checkpoint when the
+ * journal is live, else in place, then FLUSH.
  */
 export function writeSuperblockNow(vol: Ext4Volume, mounting: bool): i32 {
   const bs = <u64>vol.blockSize;
   const block = SUPERBLOCK_OFFSET / bs;
-  const wasLive = vol.journal != null && vol.journal!.live;
-  if (wasLive) vol.journal!.live = false;
+  // with a live journal the new superblock is logged and committed before it goes home (the
+  // checkpoint): a write torn at the sector boundary is then repaired by replay (mountExt4)
+  const j = vol.journal;
+  const journaled = j != null && j!.live;
+  if (journaled) {
+    const c = checkpoint(j!); // nothing else in the transaction that carries the superblock
+    if (c < 0) return c;
+    j!.begin();
+  }
   const b = vol.writeBlock(block, "superblock");
-  if (wasLive) vol.journal!.live = true;
   if (b == null) return vol.lastError;
   const p = b.data + <usize>(SUPERBLOCK_OFFSET % bs);
   const now = <u32>wallClockSeconds();
@@ -202,6 +224,11 @@ export function writeSuperblockNow(vol: Ext4Volume, mounting: bool): i32 {
   }
   store<u32>(p + SB_WTIME, now);
   vol.sealSuperblock(p);
+  if (journaled) {
+    vol.release(b);
+    // commit (log, FLUSH, commit block, FLUSH), home, FLUSH, log empty, FLUSH
+    return checkpoint(j!);
+  }
   let r = vol.cache.writeBack(b);
   vol.release(b);
   if (r == 0) r = vol.device.flush();

@@ -168,8 +168,10 @@ function problem(s: string): bool {
 /**
  * Fills sb from the 1024 bytes at ptr. Returns false (with superblockProblem) when the
  * bytes are not a usable ext2/3/4 superblock. deviceBlocks: the device size in bytes / 1024.
+ * verifyChecksum false: a checksum mismatch is not refused (mount, when a journal replay
+ * may still repair a torn superblock write; everything else is checked).
  */
-export function parseSuperblock(ptr: usize, sb: Superblock, deviceBytes: u64): bool {
+export function parseSuperblock(ptr: usize, sb: Superblock, deviceBytes: u64, verifyChecksum: bool = true): bool {
   superblockProblem = "";
   if (<u32>load<u16>(ptr + 0x38) != EXT4_MAGIC) return problem("no ext2/3/4 superblock (bad magic number)");
   sb.inodesCount = load<u32>(ptr + 0x0);
@@ -220,7 +222,7 @@ export function parseSuperblock(ptr: usize, sb: Superblock, deviceBytes: u64): b
     if (sb.checksumType != 1) return problem("unknown metadata checksum type " + sb.checksumType.toString());
     const stored = load<u32>(ptr + SB_CHECKSUM);
     const computed = superblockChecksum(ptr);
-    if (stored != computed) return problem("superblock checksum mismatch (stored 0x" + stored.toString(16) + ", computed 0x" + computed.toString(16) + ")");
+    if (stored != computed && verifyChecksum) return problem("superblock checksum mismatch (stored 0x" + stored.toString(16) + ", computed 0x" + computed.toString(16) + ")");
     sb.csumSeed = sb.hasIncompat(INCOMPAT_CSUM_SEED) ? sb.checksumSeed : crc32cUpdate(0xffffffff, changetype<usize>(sb.uuid), 16);
   }
 
