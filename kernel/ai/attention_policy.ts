@@ -34,6 +34,7 @@ import { Task, StepResult } from "../sched/task";
 import { DispatchOutcome } from "../sched/fair";
 import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
 import { AttentionModel } from "./attention";
+import { BurstGate } from "./burst_gate";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
 import { counterHz, ticksToUs } from "../platform/time";
 import { trainingReady, ensureTrainer } from "./trainer";
@@ -46,6 +47,8 @@ export const SCHED_TRACE = registerTraceSubsystem("sched",
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
+  /** Where the model's prediction is used instead of the heuristic's (burst_gate.ts). */
+  gate: BurstGate = new BurstGate();
   /** Decisions traced, examples offered to the model and skipped by the rate cap. */
   candidatesScored: u64 = 0;
   examplesSkipped: u64 = 0;
@@ -101,8 +104,22 @@ export class AttentionPolicy extends BurstPolicy {
     return s;
   }
 
-  predictUs(task: Task): f64 {
+  /** The model's own prediction of the remaining burst (us). */
+  modelUs(task: Task): f64 {
     return burstFromTarget(this.scoreOf(task, 0), heuristicRemainingUs(task));
+  }
+
+  /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the heuristic's. */
+  predictUs(task: Task): f64 {
+    return this.gated(this.modelUs(task), heuristicRemainingUs(task));
+  }
+
+  gated(modelUs: f64, heuristicUs: f64): f64 {
+    return this.gate.choose(modelUs, heuristicUs);
+  }
+
+  resolvedPredictions(modelUs: f64, heuristicUs: f64, actualUs: f64): void {
+    this.gate.add(modelUs, heuristicUs, actualUs);
   }
 
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {

@@ -42,7 +42,7 @@ export const EMA_ALPHA: f64 = 0.5;
 /** The estimate of a task's first burst (none completed yet): past it, a task that has never blocked is batch work. */
 export const FIRST_BURST_US: f64 = 5000;
 /** A slice is not ended for an I/O completion before it ran this long (completions are served in batches). */
-export const IO_PREEMPT_AFTER_US: u64 = 1000;
+export const IO_PREEMPT_AFTER_US: u64 = 3000;
 /** Expected I/O completions this close after the first one due are served with it (one interruption). */
 export const IO_COALESCE_US: u64 = 1000;
 export const SWITCH_MARGIN: f64 = 0.5;
@@ -76,7 +76,7 @@ export function burstFeatures(t: Task, out: StaticArray<f64>): void {
 }
 
 /** Range of the model's correction: y in [0, 1] stands for a factor 2^(-RANGE..+RANGE) on the heuristic. */
-export const CORRECTION_RANGE_LOG2: f64 = 8;
+export const CORRECTION_RANGE_LOG2: f64 = 4;
 
 /**
  * Training target of a remaining burst `us` (capped at HORIZON) given the heuristic's
@@ -161,6 +161,19 @@ export class BurstPolicy extends FairPolicy {
   /** A resolved example: features when it opened, target (burstTarget: the correction the heuristic needed). */
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {}
 
+  /** A resolved example's two predictions (model's raw, heuristic's) and the actual remaining burst (us). */
+  resolvedPredictions(modelUs: f64, heuristicUs: f64, actualUs: f64): void {}
+
+  /** The model's own prediction (us) before any gating; the heuristic's for a policy without a model. */
+  modelUs(t: Task): f64 {
+    return heuristicRemainingUs(t);
+  }
+
+  /** What the policy uses given the model's and the heuristic's predictions (us): the heuristic's here. */
+  gated(modelUs: f64, heuristicUs: f64): f64 {
+    return heuristicUs;
+  }
+
   /** The key pick() minimises. */
   // @ts-ignore: decorator
   @inline keyOf(t: Task): f64 {
@@ -242,7 +255,10 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
         modelErrorRecent.clear();
         heuristicErrorRecent.clear();
       }
-      if (learner != null) learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
+      if (learner != null) {
+        if (modelled) learner.resolvedPredictions(task.examplePredModelUs, task.examplePredHeuristicUs, actual);
+        learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
+      }
     }
   }
   if (burstEnded) {
@@ -262,8 +278,8 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
     task.examplePredHeuristicUs = heuristic;
     // the model's prediction only while it decides (its cost is the attention policy's); the
     // errors of both predictors are compared on those examples
-    task.examplePredModelUs = learner != null && active === learner ? learner.predictUs(task) : NaN;
-    task.predictedUs = active != null && active === learner ? task.examplePredModelUs : heuristic;
+    task.examplePredModelUs = learner != null && active === learner ? learner!.modelUs(task) : NaN;
+    task.predictedUs = learner != null && active === learner ? learner!.gated(task.examplePredModelUs, heuristic) : heuristic;
     return;
   }
   task.predictedUs = active != null && active === learner ? active.predictUs(task) : heuristic;
