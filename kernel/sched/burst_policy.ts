@@ -18,13 +18,17 @@
 //     its own (hysteresis: fewer context switches, and batch tasks run one after another
 //     instead of interleaved, so they finish one after another: lower mean turnaround);
 //   - STARVATION BOUND: a task runnable for MAX_WAIT_US (500 ms) or more is overdue and
-//     runs before any other (for one fair quantum), the longest-waiting first. So a task
-//     waits at most MAX_WAIT_US + (overdue tasks ahead of it) x the longest slice;
-//     `bench sched` measures the longest wait (max_wait_ms).
+//     runs before any other (for one fair quantum, <= 8 ms), the longest-waiting first; that
+//     slice does not make it the leader (the task that had the CPU gets it back). So a task
+//     waits at most MAX_WAIT_US + BATCH_SLICE_US (the slice in progress when it became
+//     overdue) + (overdue tasks ahead of it) x 8 ms: 500 + 50 + 8 (n - 1) ms with n runnable
+//     tasks. `bench sched` measures the longest wait (max_wait_ms).
 // Quantum: short predicted bursts (< SHORT_US) get room to finish in one slice
 // (2 x prediction + 1 ms, at least the fair quantum, at most 8 ms); batch work gets
 // BATCH_SLICE_US (50 ms). The scheduler ends a slice early at the next known wake-up of a
-// task with a smaller key (a sleeper's deadline, a RAM-disk request's expected completion):
+// task with a smaller key (a sleeper's deadline; a RAM-disk request's expected completion,
+// but not before the slice ran IO_PREEMPT_AFTER_US = 3 ms, and together with the other
+// completions due within IO_COALESCE_US of it):
 // wake-up preemption, so long slices do not delay interactive or I/O tasks. When a task
 // waits for I/O whose completion time is unknown (a real device) the batch slice is the
 // fair target latency instead.
@@ -225,7 +229,10 @@ export class BurstPolicy extends FairPolicy {
   }
 
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {
-    this.lastTaskId = task.id;
+    // an overdue task's slice (the starvation bound) does not make it the leader: the task
+    // that had the CPU gets it back with its hysteresis, so batch tasks still run one after
+    // another instead of taking turns every MAX_WAIT_US
+    if (!this.lastPickWasOverdue) this.lastTaskId = task.id;
   }
 }
 

@@ -61,6 +61,21 @@ for (const name of ["heuristic", "attention"]) {
       assert.ok(k.exports.predictedUs(s) < k.exports.predictedUs(c), "the short task is predicted shorter");
     });
 
+    it("keeps batch tasks one after another past the starvation bound (an overdue slice does not hand over the lead)", () => {
+      k.exports.policy(name);
+      const ids = [0, 1, 2].map((i) => k.exports.spawnCpu("c" + i, 0, 0));
+      let passes = 0;
+      while (k.exports.sinceArrivalUs(ids[0]) < 2_000_000 && passes++ < 1000) k.exports.runPasses(1);
+      const cpu = ids.map((id: number) => k.exports.cpuUs(id));
+      const total = cpu.reduce((a: number, b: number) => a + b, 0);
+      const lead = Math.max(...cpu);
+      const worst = Math.max(...ids.map((id: number) => k.exports.maxWaitUs(id)));
+      console.log(`      CPU shares over ${(total / 1e6).toFixed(2)} s: ${cpu.map((c: number) => (c / 1000).toFixed(0)).join(", ")} ms; longest wait ${(worst / 1000).toFixed(1)} ms`);
+      // the others get one fair quantum per 500 ms each (the bound); the leader all the rest
+      assert.ok(lead > 0.9 * total, `leader ${lead} of ${total} us`);
+      assert.ok(worst <= 500_000 + 50_000 + 2 * 8000, `longest wait ${worst} us`);
+    });
+
     it("bounds every wait: a CPU task behind saturating short bursts still runs within 500 ms + one slice", () => {
       k.exports.policy(name);
       const c = k.exports.spawnCpu("c", 0, 0);

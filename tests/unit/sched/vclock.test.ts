@@ -40,7 +40,8 @@ describe("scheduler benchmark on the virtual clock: ratios to fair (regression g
         const text = Object.keys(lim).map((key) => `${key} ${r[key].toFixed(3)} (limit ${(lim as any)[key]})`).join(", ");
         console.log(`      ${text}; longest wait ${r.max_wait_ms.toFixed(0)} ms`);
         for (const [key, limit] of Object.entries(lim)) assert.ok(r[key] <= limit, `${key} ${r[key]} > ${limit}`);
-        assert.ok(r.max_wait_ms <= 550, `longest wait ${r.max_wait_ms} ms above the 500 ms bound + one slice`);
+        // the bound (burst_policy.ts): 500 ms + the 50 ms slice in progress + 8 ms per overdue task ahead (<= 5)
+        assert.ok(r.max_wait_ms <= 590, `longest wait ${r.max_wait_ms} ms above the bound`);
       });
     }
   }
