@@ -43,6 +43,14 @@ let policy: FairPolicy = fairPolicy;
 /** Policy switches, traced (subsystem "sched-policy": from, to, runnable and live tasks then). */
 export const POLICY_TRACE = registerTraceSubsystem("sched-policy", ["from", "to", "runnable", "tasks"], "switched", "policy");
 export let policySwitches: u64 = 0;
+/** Counter time of the last policy switch (0: none since boot); kernel/ai/impact attributes task lifetimes by it. */
+export let lastPolicySwitchAt: u64 = 0;
+/** Called with every task that exits (kernel/ai/impact measures turnaround through it); one listener. */
+export type ExitListener = (task: Task, now: u64) => void;
+let exitListener: ExitListener | null = null;
+export function setExitListener(l: ExitListener | null): void {
+  exitListener = l;
+}
 export const POLICY_NAMES: StaticArray<string> = ["fair", "attention", "heuristic"];
 
 /** Counters since boot. */
@@ -131,6 +139,7 @@ export function setPolicy(name: string): bool {
   policy = to;
   if (from !== to) {
     policySwitches++;
+    lastPolicySwitchAt = nowTicks();
     const f = new StaticArray<f64>(4);
     f[0] = <f64>policyIndex(from);
     f[1] = <f64>policyIndex(to);
@@ -282,6 +291,8 @@ function finish(task: Task, now: u64): void {
   }
   counters.exited++;
   if (task.observer != null) task.observer!.onExit(task);
+  const l = exitListener;
+  if (l != null) l(task, now);
   const req = task.waitRequest;
   if (req != null && !req.done) return; // a zombie until the device is done with its buffer
   task.waitRequest = null;
