@@ -12,15 +12,16 @@
 // The model scores them against the last 20 dispatches (their features as keys, their
 // outcome vectors as values) and outputs y in (0, 1).
 //
-// Target: the correction the heuristic needed, y = 0.5 + log2((1 + r) / (1 + h)) / 16 in
+// Target: the correction the heuristic needed, y = 0.5 + log2((1 + r) / (1 + h)) / 8 in
 // [0, 1], where h is the heuristic's prediction and r the CPU the task actually used from the
 // prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example stays
-// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(16 (y - 0.5)) - 1:
+// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(8 (y - 0.5)) - 1:
 // y = 0.5 is the heuristic's answer, so the model starts near it and learns where it is wrong.
 // Loss: MSE on y. One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
 // CPU is part of what the policy costs; it runs at nice 10, mostly in idle time).
 // Prediction error (predicted vs actual remaining burst) of the model and of the heuristic on
-// the same examples: `schedctl stats`.
+// the same examples: `schedctl stats`. The policy uses the model's prediction only where the
+// model gate (burst_gate.ts) has measured it more accurate than the heuristic recently.
 //
 // Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
 //
@@ -34,6 +35,7 @@ import { Task, StepResult } from "../sched/task";
 import { DispatchOutcome } from "../sched/fair";
 import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
 import { AttentionModel } from "./attention";
+import { BurstGate } from "./burst_gate";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
 import { counterHz, ticksToUs } from "../platform/time";
 import { trainingReady, ensureTrainer } from "./trainer";
@@ -46,6 +48,8 @@ export const SCHED_TRACE = registerTraceSubsystem("sched",
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
+  /** Where the model's prediction is used instead of the heuristic's (burst_gate.ts). */
+  gate: BurstGate = new BurstGate();
   /** Decisions traced, examples offered to the model and skipped by the rate cap. */
   candidatesScored: u64 = 0;
   examplesSkipped: u64 = 0;
@@ -101,8 +105,22 @@ export class AttentionPolicy extends BurstPolicy {
     return s;
   }
 
-  predictUs(task: Task): f64 {
+  /** The model's own prediction of the remaining burst (us). */
+  modelUs(task: Task): f64 {
     return burstFromTarget(this.scoreOf(task, 0), heuristicRemainingUs(task));
+  }
+
+  /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the heuristic's. */
+  predictUs(task: Task): f64 {
+    return this.gated(this.modelUs(task), heuristicRemainingUs(task));
+  }
+
+  gated(modelUs: f64, heuristicUs: f64): f64 {
+    return this.gate.choose(modelUs, heuristicUs);
+  }
+
+  resolvedPredictions(modelUs: f64, heuristicUs: f64, actualUs: f64): void {
+    this.gate.add(modelUs, heuristicUs, actualUs);
   }
 
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {

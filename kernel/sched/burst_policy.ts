@@ -18,13 +18,17 @@
 //     its own (hysteresis: fewer context switches, and batch tasks run one after another
 //     instead of interleaved, so they finish one after another: lower mean turnaround);
 //   - STARVATION BOUND: a task runnable for MAX_WAIT_US (500 ms) or more is overdue and
-//     runs before any other (for one fair quantum), the longest-waiting first. So a task
-//     waits at most MAX_WAIT_US + (overdue tasks ahead of it) x the longest slice;
-//     `bench sched` measures the longest wait (max_wait_ms).
+//     runs before any other (for one fair quantum, <= 8 ms), the longest-waiting first; that
+//     slice does not make it the leader (the task that had the CPU gets it back). So a task
+//     waits at most MAX_WAIT_US + BATCH_SLICE_US (the slice in progress when it became
+//     overdue) + (overdue tasks ahead of it) x 8 ms: 500 + 50 + 8 (n - 1) ms with n runnable
+//     tasks. `bench sched` measures the longest wait (max_wait_ms).
 // Quantum: short predicted bursts (< SHORT_US) get room to finish in one slice
 // (2 x prediction + 1 ms, at least the fair quantum, at most 8 ms); batch work gets
 // BATCH_SLICE_US (50 ms). The scheduler ends a slice early at the next known wake-up of a
-// task with a smaller key (a sleeper's deadline, a RAM-disk request's expected completion):
+// task with a smaller key (a sleeper's deadline; a RAM-disk request's expected completion,
+// but not before the slice ran IO_PREEMPT_AFTER_US = 3 ms, and together with the other
+// completions due within IO_COALESCE_US of it):
 // wake-up preemption, so long slices do not delay interactive or I/O tasks. When a task
 // waits for I/O whose completion time is unknown (a real device) the batch slice is the
 // fair target latency instead.
@@ -42,7 +46,7 @@ export const EMA_ALPHA: f64 = 0.5;
 /** The estimate of a task's first burst (none completed yet): past it, a task that has never blocked is batch work. */
 export const FIRST_BURST_US: f64 = 5000;
 /** A slice is not ended for an I/O completion before it ran this long (completions are served in batches). */
-export const IO_PREEMPT_AFTER_US: u64 = 1000;
+export const IO_PREEMPT_AFTER_US: u64 = 3000;
 /** Expected I/O completions this close after the first one due are served with it (one interruption). */
 export const IO_COALESCE_US: u64 = 1000;
 export const SWITCH_MARGIN: f64 = 0.5;
@@ -76,7 +80,7 @@ export function burstFeatures(t: Task, out: StaticArray<f64>): void {
 }
 
 /** Range of the model's correction: y in [0, 1] stands for a factor 2^(-RANGE..+RANGE) on the heuristic. */
-export const CORRECTION_RANGE_LOG2: f64 = 8;
+export const CORRECTION_RANGE_LOG2: f64 = 4;
 
 /**
  * Training target of a remaining burst `us` (capped at HORIZON) given the heuristic's
@@ -161,6 +165,19 @@ export class BurstPolicy extends FairPolicy {
   /** A resolved example: features when it opened, target (burstTarget: the correction the heuristic needed). */
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {}
 
+  /** A resolved example's two predictions (model's raw, heuristic's) and the actual remaining burst (us). */
+  resolvedPredictions(modelUs: f64, heuristicUs: f64, actualUs: f64): void {}
+
+  /** The model's own prediction (us) before any gating; the heuristic's for a policy without a model. */
+  modelUs(t: Task): f64 {
+    return heuristicRemainingUs(t);
+  }
+
+  /** What the policy uses given the model's and the heuristic's predictions (us): the heuristic's here. */
+  gated(modelUs: f64, heuristicUs: f64): f64 {
+    return heuristicUs;
+  }
+
   /** The key pick() minimises. */
   // @ts-ignore: decorator
   @inline keyOf(t: Task): f64 {
@@ -212,7 +229,10 @@ export class BurstPolicy extends FairPolicy {
   }
 
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {
-    this.lastTaskId = task.id;
+    // an overdue task's slice (the starvation bound) does not make it the leader: the task
+    // that had the CPU gets it back with its hysteresis, so batch tasks still run one after
+    // another instead of taking turns every MAX_WAIT_US
+    if (!this.lastPickWasOverdue) this.lastTaskId = task.id;
   }
 }
 
@@ -242,7 +262,10 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
         modelErrorRecent.clear();
         heuristicErrorRecent.clear();
       }
-      if (learner != null) learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
+      if (learner != null) {
+        if (modelled) learner.resolvedPredictions(task.examplePredModelUs, task.examplePredHeuristicUs, actual);
+        learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
+      }
     }
   }
   if (burstEnded) {
@@ -262,8 +285,8 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
     task.examplePredHeuristicUs = heuristic;
     // the model's prediction only while it decides (its cost is the attention policy's); the
     // errors of both predictors are compared on those examples
-    task.examplePredModelUs = learner != null && active === learner ? learner.predictUs(task) : NaN;
-    task.predictedUs = active != null && active === learner ? task.examplePredModelUs : heuristic;
+    task.examplePredModelUs = learner != null && active === learner ? learner!.modelUs(task) : NaN;
+    task.predictedUs = learner != null && active === learner ? learner!.gated(task.examplePredModelUs, heuristic) : heuristic;
     return;
   }
   task.predictedUs = active != null && active === learner ? active.predictUs(task) : heuristic;

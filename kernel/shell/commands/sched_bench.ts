@@ -24,6 +24,7 @@ import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency,
   clearDecisionLatency } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
 import { attentionPolicy } from "../../ai/attention_policy";
+import { GATE_BUCKETS, gateBucketName } from "../../ai/burst_gate";
 
 class BenchKind {
   constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
@@ -150,6 +151,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     const wasPolicy = activePolicy().name;
     const model = attentionPolicy.model;
     model.resetWeights();
+    attentionPolicy.gate.clear();
     clearDecisionLatency();
     clearPredictionErrors();
     const fairTotal0 = fairDecisionLatency.total, heuristicTotal0 = heuristicDecisionLatency.total;
@@ -190,6 +192,15 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
       ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
       ",\"heuristic_mae_ms\":" + num(heuristicError.meanAbsUs / 1000) + ",\"n\":" + modelError.count.toString() +
       ",\"model_curve\":" + curve(modelErrorCurve) + ",\"heuristic_curve\":" + curve(heuristicErrorCurve) + "}");
+    const g = attentionPolicy.gate;
+    let buckets = "[";
+    for (let b = 0; b < GATE_BUCKETS; b++) {
+      buckets += (b > 0 ? "," : "") + "{\"bucket\":\"" + gateBucketName(b) + "\",\"n\":" + g.examples[b].toString() +
+        ",\"model\":" + num(g.meanError(b, true)) + ",\"heuristic\":" + num(g.meanError(b, false)) +
+        ",\"uses\":\"" + (g.open(b) ? "model" : "heuristic") + "\"}";
+    }
+    println("{\"name\":\"sched.model_gate\",\"used_model\":" + g.usedModel.toString() + ",\"used_heuristic\":" +
+      g.usedHeuristic.toString() + ",\"buckets\":" + buckets + "]}");
     // cost of the pieces of one scored candidate, 2000 calls each, with a full history: what
     // pick() runs per candidate (embedFixed + scoreQ16), and for comparison the f64 embedding
     // (once per decision: the chosen task's) and the exact f64 score

@@ -17,6 +17,7 @@ import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attent
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { modelError, heuristicError, modelErrorCurve, heuristicErrorCurve, ERROR_WINDOW, PredictionError, MAX_WAIT_US } from "../../sched/burst_policy";
 import { attentionPolicy } from "../../ai/attention_policy";
+import { GATE_BUCKETS, gateBucketName } from "../../ai/burst_gate";
 import { printTable } from "../output";
 
 const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
@@ -165,6 +166,16 @@ function stats(args: Array<string>): i32 {
   println(errorLine("heuristic", heuristicError));
   println(curveLine("model", modelErrorCurve, verbose));
   println(curveLine("heuristic", heuristicErrorCurve, verbose));
+  // where the attention policy uses the model's prediction (kernel/ai/burst_gate.ts)
+  const g = attentionPolicy.gate;
+  const used = g.usedModel + g.usedHeuristic;
+  println("model gate (the attention policy uses the model where its recent error is below the heuristic's): the model decided " +
+    g.usedModel.toString() + " of " + used.toString() + " predictions");
+  for (let b = 0; b < GATE_BUCKETS; b++) {
+    println("  heuristic estimate " + gateBucketName(b) + ": " + (g.examples[b] == 0 ? "no examples yet" :
+      "model " + fixed(g.meanError(b, true), 3) + " vs heuristic " + fixed(g.meanError(b, false), 3) +
+      " (decayed mean |log2 error|, n=" + g.examples[b].toString() + ") -> " + (g.open(b) ? "model" : "heuristic")));
+  }
   println("policy switches: " + policySwitches.toString() + "; starvation bound: a task runnable for " +
     (MAX_WAIT_US / 1000).toString() + " ms runs next (overdue picks: attention " + attentionPolicy.overduePicks.toString() +
     ", heuristic " + heuristicPolicy.overduePicks.toString() + ")");
@@ -203,6 +214,7 @@ registerSubcommand("schedctl", "reset-weights", "back to the seeded initial weig
   (rest: Array<string>): i32 => {
     if (!noArgs("schedctl reset-weights", rest)) return 1;
     attentionPolicy.model.resetWeights();
+    attentionPolicy.gate.clear();
     println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
     return 0;
   });

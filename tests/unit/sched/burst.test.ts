@@ -37,12 +37,13 @@ for (const name of ["heuristic", "attention"]) {
       const a = k.exports.spawnCpu("a", 0, 0);
       const b = k.exports.spawnCpu("b", 0, 0);
       const sw0 = k.exports.contextSwitches();
-      k.exports.runPasses(8); // 8 slices
+      k.exports.runPasses(9); // 9 slices (under attention one is the ai-trainer task's first, spawned by the switch)
       const ca = k.exports.cpuUs(a), cb = k.exports.cpuUs(b);
       const lead = Math.max(ca, cb), other = Math.min(ca, cb);
       assert.ok(lead >= 300000, `the leader ran ${lead} us`);
       assert.ok(other < 100000, `the other ran ${other} us`);
-      assert.ok(k.exports.contextSwitches() - sw0 <= 3, `switches ${k.exports.contextSwitches() - sw0}`);
+      const allowed = name === "attention" ? 4 : 3; // + the trainer's first slice
+      assert.ok(k.exports.contextSwitches() - sw0 <= allowed, `switches ${k.exports.contextSwitches() - sw0}`);
     });
 
     it("runs a short burst before a long one, right at its wake-up (the long slice ends there)", () => {
@@ -58,6 +59,21 @@ for (const name of ["heuristic", "attention"]) {
       assert.ok(meanWait < 100, `sleeper mean wait ${meanWait} us`);
       assert.ok(Math.abs(k.exports.burstEmaUs(s) - 300) < 1, `burst average ${k.exports.burstEmaUs(s)}`);
       assert.ok(k.exports.predictedUs(s) < k.exports.predictedUs(c), "the short task is predicted shorter");
+    });
+
+    it("keeps batch tasks one after another past the starvation bound (an overdue slice does not hand over the lead)", () => {
+      k.exports.policy(name);
+      const ids = [0, 1, 2].map((i) => k.exports.spawnCpu("c" + i, 0, 0));
+      let passes = 0;
+      while (k.exports.sinceArrivalUs(ids[0]) < 2_000_000 && passes++ < 1000) k.exports.runPasses(1);
+      const cpu = ids.map((id: number) => k.exports.cpuUs(id));
+      const total = cpu.reduce((a: number, b: number) => a + b, 0);
+      const lead = Math.max(...cpu);
+      const worst = Math.max(...ids.map((id: number) => k.exports.maxWaitUs(id)));
+      console.log(`      CPU shares over ${(total / 1e6).toFixed(2)} s: ${cpu.map((c: number) => (c / 1000).toFixed(0)).join(", ")} ms; longest wait ${(worst / 1000).toFixed(1)} ms`);
+      // the others get one fair quantum per 500 ms each (the bound); the leader all the rest
+      assert.ok(lead > 0.9 * total, `leader ${lead} of ${total} us`);
+      assert.ok(worst <= 500_000 + 50_000 + 2 * 8000, `longest wait ${worst} us`);
     });
 
     it("bounds every wait: a CPU task behind saturating short bursts still runs within 500 ms + one slice", () => {
@@ -115,6 +131,41 @@ describe("attention policy: the model learns the remaining burst online (test cl
     assert.ok(laterMean < first, `later batches' loss ${laterMean} vs first ${first}`);
     assert.ok(last < first / 2, `loss ${first} -> ${last}`);
     assert.ok(curve[curve.length - 1] < curve[0], `error ${curve[0]} -> ${curve[curve.length - 1]}`);
+  });
+});
+
+describe("the model gate: the model's prediction only where it has been more accurate", function () {
+  this.timeout(60000);
+  before(fresh);
+
+  it("stays with the heuristic until 50 examples, uses the model while it is more accurate, per bucket, and goes back", () => {
+    k.exports.gateClear();
+    // bucket < 1 ms: the model is right (actual 300 us), the heuristic says 600 us
+    for (let i = 0; i < 49; i++) k.exports.gateAdd(300, 600, 300);
+    assert.equal(k.exports.gateOpenFor(600), false, "49 examples: not yet");
+    assert.equal(k.exports.gateChoose(300, 600), 600);
+    k.exports.gateAdd(300, 600, 300);
+    assert.equal(k.exports.gateOpenFor(600), true, "50 examples, model better");
+    assert.equal(k.exports.gateChoose(300, 600), 300);
+    assert.equal(k.exports.gateOpenFor(100000), false, "another bucket (>= 50 ms) has no examples");
+    // batch bucket: the model is wrong there
+    for (let i = 0; i < 100; i++) k.exports.gateAdd(20000, 200000, 200000);
+    assert.equal(k.exports.gateOpenFor(200000), false, "model worse for batch work");
+    assert.equal(k.exports.gateChoose(20000, 200000), 200000);
+    // the model gets worse in the short bucket: the gate closes again
+    for (let i = 0; i < 400; i++) k.exports.gateAdd(2000, 600, 600);
+    assert.equal(k.exports.gateOpenFor(600), false, "model now worse: heuristic again");
+  });
+
+  it("schedctl stats shows each bucket's errors and who decides", () => {
+    assert.equal(k.exports.policy("attention"), true);
+    k.exports.resetModel();
+    for (let i = 0; i < 3; i++) k.exports.spawnSleeper("short" + i, 200, 2000, 100000);
+    k.exports.spawnCpu("c", 0, 0);
+    k.exports.runPasses(20000);
+    const out = run("schedctl stats").out;
+    assert.match(out, /model gate \(the attention policy uses the model where its recent error is below the heuristic's\): the model decided \d+ of \d+ predictions/);
+    assert.match(out, /heuristic estimate < 1 ms: model \d+\.\d{3} vs heuristic \d+\.\d{3} \(decayed mean \|log2 error\|, n=\d+\) -> (model|heuristic)/);
   });
 });
 

@@ -6,6 +6,7 @@ import { Event } from "../../../kernel/sched/event";
 import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, installLearnedPolicy, setPolicy, counters } from "../../../kernel/sched/scheduler";
 import { attentionPolicy } from "../../../kernel/ai/attention_policy";
 import { trainerBatches } from "../../../kernel/ai/trainer";
+import { BurstGate, gateBucketOf } from "../../../kernel/ai/burst_gate";
 import { modelError, modelErrorCurve, heuristicErrorCurve, heuristicError, clearPredictionErrors } from "../../../kernel/sched/burst_policy";
 import { Random } from "../../../kernel/lib/random";
 import { registerPeriodicTask } from "../../../kernel/sched/periodic";
@@ -258,5 +259,12 @@ export function weightSum(): f64 {
   for (let i = 0; i < p.length; i++) s += Math.abs(p[i]);
   return s;
 }
-export function resetModel(): void { attentionPolicy.model.resetWeights(); clearPredictionErrors(); }
+export function resetModel(): void { attentionPolicy.model.resetWeights(); attentionPolicy.gate.clear(); clearPredictionErrors(); }
 
+
+// ---- the model gate (kernel/ai/burst_gate.ts) on its own ----
+const testGate = new BurstGate();
+export function gateClear(): void { testGate.clear(); }
+export function gateAdd(modelUs: f64, heuristicUs: f64, actualUs: f64): void { testGate.add(modelUs, heuristicUs, actualUs); }
+export function gateChoose(modelUs: f64, heuristicUs: f64): f64 { return testGate.choose(modelUs, heuristicUs); }
+export function gateOpenFor(heuristicUs: f64): bool { return testGate.open(gateBucketOf(heuristicUs)); }

@@ -4,17 +4,23 @@
 // median ratio to fair must stay within a margin of what it measures today. A change that
 // breaks the policy (ordering, slices, wake-up preemption, the starvation bound) fails here.
 // Checked once by breaking it: with the burst policies' pick() returning the fair order
-// (super.pick) the turnaround and switch limits failed.
+// (super.pick) the cpu-interactive and cpu turnaround limits failed (0.96 > 0.95, 0.99 > 0.97);
+// with the model gate always open (the model decides everywhere) the mixed and
+// cpu-interactive turnaround limits and "attention matches the heuristic" failed.
 import assert from "node:assert/strict";
 import { benchOnVirtualClock, summarize, BenchLine } from "./vclock.ts";
 
-// seeds 101-102 (tuning used 1-2 and other durations); limits: measured + margin
-const ARGS = "--seeds 2 --first-seed 101 --seconds 0.6";
+// seeds 101-104 at 0.5 s (tuning used seeds 1-4 at 0.6 s); limits: what this measured at
+// commit time (README: kernel/sched) plus a margin of 0.03-0.2
+const ARGS = "--seeds 4 --first-seed 101 --seconds 0.5";
 type Limit = { turnaround_mean: number; context_switches: number; interactive_response_p99?: number; makespan: number };
 const LIMITS: Record<string, Limit> = {
-  "sched.mixed": { turnaround_mean: 1.1, context_switches: 1.35, interactive_response_p99: 0.7, makespan: 1.05 },
-  "sched.cpu-interactive": { turnaround_mean: 1.05, context_switches: 0.9, interactive_response_p99: 0.55, makespan: 1.05 },
-  "sched.cpu": { turnaround_mean: 1.0, context_switches: 0.1, makespan: 1.02 },
+  // measured 0.94 / 1.04 / 0.28 / 0.97
+  "sched.mixed": { turnaround_mean: 0.99, context_switches: 1.12, interactive_response_p99: 0.5, makespan: 1.03 },
+  // measured 0.89 / 0.73 / 0.71 / 0.97
+  "sched.cpu-interactive": { turnaround_mean: 0.95, context_switches: 0.8, interactive_response_p99: 0.9, makespan: 1.03 },
+  // measured 0.92 / 0.04 / - / 1.00
+  "sched.cpu": { turnaround_mean: 0.97, context_switches: 0.08, makespan: 1.01 },
 };
 
 describe("scheduler benchmark on the virtual clock: ratios to fair (regression guard)", function () {
@@ -34,9 +40,17 @@ describe("scheduler benchmark on the virtual clock: ratios to fair (regression g
         const text = Object.keys(lim).map((key) => `${key} ${r[key].toFixed(3)} (limit ${(lim as any)[key]})`).join(", ");
         console.log(`      ${text}; longest wait ${r.max_wait_ms.toFixed(0)} ms`);
         for (const [key, limit] of Object.entries(lim)) assert.ok(r[key] <= limit, `${key} ${r[key]} > ${limit}`);
-        assert.ok(r.max_wait_ms <= 550, `longest wait ${r.max_wait_ms} ms above the 500 ms bound + one slice`);
+        // the bound (burst_policy.ts): 500 ms + the 50 ms slice in progress + 8 ms per overdue task ahead (<= 5)
+        assert.ok(r.max_wait_ms <= 590, `longest wait ${r.max_wait_ms} ms above the bound`);
       });
     }
+  }
+
+  for (const kind of Object.keys(LIMITS)) {
+    it(`attention matches the heuristic on ${kind} (turnaround within 0.02; the model gate, kernel/ai/burst_gate.ts)`, () => {
+      const a = summary.get(`${kind} attention`)!, h = summary.get(`${kind} heuristic`)!;
+      assert.ok(a.turnaround_mean <= h.turnaround_mean + 0.02, `attention ${a.turnaround_mean} vs heuristic ${h.turnaround_mean}`);
+    });
   }
 
   it("reports decision latency, the candidates and interrupts of the same window, and the model's learning", () => {
@@ -49,6 +63,9 @@ describe("scheduler benchmark on the virtual clock: ratios to fair (regression g
     }
     const model = lines.find((l) => l.name === "sched.model")!;
     assert.ok(model.updates > 0, JSON.stringify(model));
+    const gate = lines.find((l) => l.name === "sched.model_gate")!;
+    assert.equal(gate.buckets.length, 4, JSON.stringify(gate));
+    assert.ok(gate.used_model + gate.used_heuristic > 1000, JSON.stringify(gate));
     const err = lines.find((l) => l.name === "sched.prediction_error")!;
     assert.ok(err.n > 1000 && Number.isFinite(err.model_mean_abs_log2), JSON.stringify(err));
   });

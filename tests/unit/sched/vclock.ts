@@ -44,7 +44,12 @@ export function summarize(lines: BenchLine[]): Map<string, Record<string, number
   for (const [name, list] of kinds) {
     for (const [policy, field] of [["attention", "ratio"], ["heuristic", "ratio_heuristic"]]) {
       const r: Record<string, number> = {};
-      for (const key of Object.keys(list[0][field])) r[key] = median(list.map((l) => l[field][key]));
+      for (const key of Object.keys(list[0][field])) {
+        const v = list.map((l) => l[field][key]).filter(Number.isFinite);
+        r[key] = median(v);
+        r[`${key}_min`] = v.length ? Math.min(...v) : NaN;
+        r[`${key}_max`] = v.length ? Math.max(...v) : NaN;
+      }
       r.max_wait_ms = Math.max(...list.map((l) => l[policy].max_wait_ms));
       r.fair_max_wait_ms = Math.max(...list.map((l) => l.baseline.max_wait_ms));
       out.set(`${name} ${policy}`, r);
@@ -63,6 +68,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const [name, r] of summarize(lines)) {
     console.log([name.padEnd(34), ...keys.map((k) => (r[k] ?? NaN).toFixed(3).padStart(13)),
       r.max_wait_ms.toFixed(0).padStart(9), r.fair_max_wait_ms.toFixed(0).padStart(9)].join(""));
+  }
+  console.log("as a README table (median (min..max) over the seeds):");
+  const cell = (r: Record<string, number>, k: string) =>
+    Number.isFinite(r[k]) ? `${r[k].toFixed(2)} (${r[`${k}_min`].toFixed(2)}..${r[`${k}_max`].toFixed(2)})` : "-";
+  for (const [name, r] of summarize(lines)) {
+    const [kind, policy] = name.split(" ");
+    console.log(`| ${kind.replace("sched.", "")} | ${policy} | ${cell(r, "turnaround_mean")} | ${cell(r, "context_switches")} | ` +
+      `${cell(r, "interactive_response_p99")} | ${cell(r, "makespan")} | ${cell(r, "throughput")} | ${r.max_wait_ms.toFixed(0)} (fair ${r.fair_max_wait_ms.toFixed(0)}) |`);
   }
   if (process.env.VCLOCK_VERBOSE) {
     for (const l of lines) {
