@@ -39,6 +39,14 @@ u32 Z_platformZ_irq_take_virtio(struct Z_platform_instance_t *p) { (void)p; retu
 void Z_platformZ_irq_enable(struct Z_platform_instance_t *p, u32 intid) { (void)p; gic_enable(intid); }
 void Z_platformZ_irq_disable(struct Z_platform_instance_t *p, u32 intid) { (void)p; gic_disable(intid); }
 
+/* ---- the sampling profiler (prof.c) ---- */
+u32 Z_platformZ_prof_start(struct Z_platform_instance_t *p, u32 hz) { (void)p; return prof_start(hz); }
+void Z_platformZ_prof_stop(struct Z_platform_instance_t *p) { (void)p; prof_stop(); }
+u32 Z_platformZ_prof_samples(struct Z_platform_instance_t *p) { (void)p; return prof_samples(); }
+u32 Z_platformZ_prof_dropped(struct Z_platform_instance_t *p) { (void)p; return prof_dropped(); }
+u32 Z_platformZ_prof_used_words(struct Z_platform_instance_t *p) { (void)p; return prof_used_words(); }
+u32 Z_platformZ_prof_word(struct Z_platform_instance_t *p, u32 i) { (void)p; return prof_word(i); }
+
 /* ---- power ---- */
 void Z_platformZ_power_off(struct Z_platform_instance_t *p) { (void)p; psci_system_off(); }
 void Z_platformZ_reboot(struct Z_platform_instance_t *p) { (void)p; psci_system_reset(); }

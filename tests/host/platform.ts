@@ -19,6 +19,13 @@ export class HostPlatform {
   fixedCounter: bigint | null = null;
   ticks = 0n;
   poweredOff = false;
+  /** Profiler samples a test plants: each [pc, ret1, ...] as image-relative addresses. */
+  profRecords: number[][] = [];
+  profDropped = 0;
+  profRunning = false;
+  profWords(): number[] {
+    return this.profRecords.flatMap((r) => [r.length, ...r]);
+  }
   rebooted = false;
   /** What the kernel registered for the panic path's report (incident_area), if anything. */
   incidentArea: { base: bigint; sector: bigint } | null = null;
@@ -105,6 +112,17 @@ export class HostPlatform {
           self.onIrqEnable?.(intid);
         },
         irq_disable(intid: number) { self.enabledIrqs.delete(intid); },
+        // the profiler: tests fill profRecords ([pc, ret1, ...] each); start/stop only switch
+        prof_start(hz: number): number {
+          if (hz < 1 || hz > 20000) return 0;
+          self.profRunning = true;
+          return 1;
+        },
+        prof_stop() { self.profRunning = false; },
+        prof_samples: () => self.profRecords.length,
+        prof_dropped: () => self.profDropped,
+        prof_used_words: () => self.profWords().length,
+        prof_word: (i: number) => self.profWords()[i] ?? 0,
         power_off() { self.poweredOff = true; },
         reboot() { self.rebooted = true; },
         incident_area(base: bigint, sector: bigint) { self.incidentArea = { base, sector }; },
