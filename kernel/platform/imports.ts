@@ -36,6 +36,11 @@
 // @ts-ignore: decorator
 @external("platform", "irq_disable") export declare function irq_disable(intid: u32): void;
 
+// ---- CRC-32C in hardware (ARMv8 CRC32 instructions; software on Node and the fuzzer) ----
+/** Raw CRC-32C (no inversion) of len bytes at ptr, continuing from crc. */
+// @ts-ignore: decorator
+@external("platform", "crc32c_update") export declare function crc32c_update(crc: u32, ptr: usize, len: usize): u32;
+
 // ---- the sampling profiler (arch-aarch64/prof.c) ----
 /** Starts sampling at hz (1..20000) with a fresh buffer; 0 when hz is out of range. */
 // @ts-ignore: decorator

@@ -112,6 +112,10 @@ export class HostPlatform {
           self.onIrqEnable?.(intid);
         },
         irq_disable(intid: number) { self.enabledIrqs.delete(intid); },
+        // CRC-32C (raw): the target uses the CPU's crc32c instructions (arch-aarch64/imports.c)
+        crc32c_update(crc: number, ptr: number, len: number): number {
+          return crc32cRaw(crc, mem(), ptr, len);
+        },
         // the profiler: tests fill profRecords ([pc, ret1, ...] each); start/stop only switch
         prof_start(hz: number): number {
           if (hz < 1 || hz > 20000) return 0;
@@ -166,4 +170,22 @@ export class HostPlatform {
       },
     };
   }
+}
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+/** Raw CRC-32C (no inversion) of bytes[ptr, ptr + len), continuing from crc. */
+export function crc32cRaw(crc: number, bytes: Uint8Array, ptr: number, len: number): number {
+  if (ptr + len > bytes.length) throw new Error(`crc32c_update: ${ptr}+${len} outside linear memory`);
+  let c = crc >>> 0;
+  for (let i = ptr, end = ptr + len; i < end; i++) c = CRC32C_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return c >>> 0;
 }
