@@ -94,7 +94,8 @@ export function profilesSection(dir: string, docsDir: string): string | undefine
     const ov = path.join(dir, `${n}.overhead.json`);
     if (fs.existsSync(ov)) {
       const o = JSON.parse(fs.readFileSync(ov, "utf8"));
-      out.push("", `Overhead at ${o.hz} Hz: ${o.overhead_pct.toFixed(1)}% (median ${o.median_on_ms.toFixed(0)} ms profiled vs ${o.median_off_ms.toFixed(0)} ms plain, ${o.rounds} alternating rounds each).`);
+      out.push("", `Overhead at ${o.hz} Hz: ${o.overhead_pct.toFixed(1)}% (median ${o.median_on_ms.toFixed(0)} ms profiled vs ${o.median_off_ms.toFixed(0)} ms plain, ${o.rounds} alternating rounds each)` +
+        (typeof o.per_sample_us === "number" ? `; ${o.per_sample_us.toFixed(1)} us per sample, ${o.overhead_pct_at_default_hz.toFixed(2)}% at ${o.default_hz} Hz.` : "."));
     }
     out.push("");
   }

@@ -5,7 +5,8 @@
 // build/profile/: NAME.folded, NAME.svg (flame graph), NAME.speedscope.json, NAME.txt
 // (profctl report). CMD and SETUP may hold several commands separated by ';'.
 // OVERHEAD=n also times CMD n times with and n times without the profiler, alternating, and
-// reports the median ratio (NAME.overhead.json).
+// reports the median ratio (NAME.overhead.json); OVERHEAD_HZ=n runs those at another rate and
+// also gives the cost per sample and what it comes to at HZ.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,6 +19,8 @@ const CMD = env.CMD ?? process.argv.slice(2).join(" ");
 const NAME = (env.NAME || "profile").replace(/[^\w.-]/g, "_");
 const HZ = Number(env.HZ || 997);
 const OVERHEAD = Number(env.OVERHEAD || 0);
+/** The rate of the overhead runs (default HZ); a high one makes the cost per sample measurable. */
+const OVERHEAD_HZ = Number(env.OVERHEAD_HZ || HZ);
 const split = (s: string) => s.split(";").map((c) => c.trim()).filter(Boolean);
 const OUT = path.join(ROOT, "build/profile");
 
@@ -54,22 +57,25 @@ async function main(): Promise<void> {
       await runAll(s, split(env.SETUP ?? ""));
       const cmds = split(CMD);
       if (OVERHEAD > 0) {
-        const off: number[] = [], on: number[] = [];
+        const off: number[] = [], on: number[] = [], samples: number[] = [];
         for (let i = 0; i < OVERHEAD; i++) {
           // alternate which goes first, so a slow minute of the host hits both
           for (const profiled of i % 2 === 0 ? [false, true] : [true, false]) {
-            if (profiled) await s.run(`profctl start --hz ${HZ}`);
+            if (profiled) await s.run(`profctl start --hz ${OVERHEAD_HZ}`);
             const { ms } = await runAll(s, cmds);
-            if (profiled) await s.run("profctl stop");
+            if (profiled) samples.push(Number((await s.run("profctl stop")).match(/(\d+) samples/)?.[1] ?? 0));
             (profiled ? on : off).push(ms);
             console.error(`# ${profiled ? "profiled" : "plain   "} ${ms.toFixed(0)} ms`);
           }
         }
         const ratio = median(on) / median(off);
-        const o = { cmd: CMD, hz: HZ, rounds: OVERHEAD, off_ms: off, on_ms: on, median_off_ms: median(off), median_on_ms: median(on),
-          overhead_pct: (ratio - 1) * 100 };
+        const perSampleUs = ((median(on) - median(off)) * 1000) / Math.max(1, median(samples));
+        const o = { cmd: CMD, hz: OVERHEAD_HZ, rounds: OVERHEAD, off_ms: off, on_ms: on, samples,
+          median_off_ms: median(off), median_on_ms: median(on), overhead_pct: (ratio - 1) * 100,
+          per_sample_us: perSampleUs, default_hz: HZ, overhead_pct_at_default_hz: (perSampleUs * HZ) / 1e4 };
         fs.writeFileSync(path.join(OUT, `${NAME}.overhead.json`), JSON.stringify(o, null, 2) + "\n");
-        console.log(`overhead at ${HZ} Hz: ${o.overhead_pct.toFixed(1)}% (median ${o.median_on_ms.toFixed(0)} ms profiled vs ${o.median_off_ms.toFixed(0)} ms, ${OVERHEAD} rounds each)`);
+        console.log(`overhead at ${OVERHEAD_HZ} Hz: ${o.overhead_pct.toFixed(1)}% (median ${o.median_on_ms.toFixed(0)} ms profiled vs ${o.median_off_ms.toFixed(0)} ms, ${OVERHEAD} rounds each); ` +
+          `${perSampleUs.toFixed(1)} us per sample (median ${median(samples)} samples), ${o.overhead_pct_at_default_hz.toFixed(2)}% at ${HZ} Hz`);
       }
       const start = await s.run(`profctl start --hz ${HZ}`);
       if (!/profiling at/.test(start)) throw new Error(`profctl start: ${start}`);
