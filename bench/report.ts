@@ -73,8 +73,15 @@ export function renderReport(opts: { compare: CompareFile | null; results: Resul
 export function profilesSection(dir: string, docsDir: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
   const names = fs.readdirSync(dir).filter((f) => f.endsWith(".folded")).map((f) => f.slice(0, -7)).sort();
-  if (names.length === 0) return undefined;
+  const overheadFile = path.join(dir, "overhead.json");
+  if (names.length === 0 && !fs.existsSync(overheadFile)) return undefined;
   const out = ["## Profiles (`make profile`)", ""];
+  if (fs.existsSync(overheadFile)) {
+    const o = JSON.parse(fs.readFileSync(overheadFile, "utf8"));
+    out.push(`Profiler overhead at ${o.hz} Hz (\`make profile-overhead\`, ${fs.statSync(overheadFile).mtime.toISOString()}): ` +
+      `${o.overhead_pct.toFixed(2)}% of guest instructions; ${o.what}; ${o.rounds} alternating rounds each, ` +
+      `sums ${o.on_ns.map((v: number) => v.toFixed(1)).join(", ")} ns profiled vs ${o.off_ns.map((v: number) => v.toFixed(1)).join(", ")} ns plain, samples per profiled run ${o.samples.join(", ")}.`, "");
+  }
   fs.mkdirSync(path.join(docsDir, "perf"), { recursive: true });
   for (const n of names) {
     const stacks = parseFolded(fs.readFileSync(path.join(dir, `${n}.folded`), "utf8"));
