@@ -5,13 +5,15 @@
 #   make test-unit    only the Node tests (seconds)
 #   make bench        benchmarks, JSON lines
 #   make bench-linux  the same workloads on Debian's arm64 Linux 6.1 and SIS, alternating (ROUNDS=n): build/bench/compare.*
+#   make profile      CMD='shell command' [NAME= HZ= SETUP= OVERHEAD=n]: flame graph under build/profile/
+#   make profile-overhead  the profiler's cost in guest instructions (QEMU -icount): build/profile/overhead.json
 #   make report       docs/PERFORMANCE.md from build/bench/results.jsonl and compare.json
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
 #   make mutants      plant journaling bugs (tests/unit/fs/mutate.ts) and allocator bugs (tests/unit/mm/mutate.ts): each must be caught
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants
+.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants profile profile-overhead
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -47,6 +49,12 @@ bench-linux: image
 
 report: deps
 	@$(TSX) bench/report.ts
+
+profile: image
+	@$(TSX) host/profile/run.ts
+
+profile-overhead: image
+	@$(TSX) host/profile/overhead.ts --hz $(or $(HZ),997) --rounds $(or $(ROUNDS),4)
 
 crash-test: image
 	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)

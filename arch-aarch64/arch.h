@@ -30,6 +30,7 @@
 #define GICD_BASE 0x08000000ull
 #define GICC_BASE 0x08010000ull
 #define INTID_VIRTUAL_TIMER 27
+#define INTID_PHYSICAL_TIMER 30 /* the profiler's sample clock (prof.c) */
 #define INTID_UART 33
 #define INTID_VIRTIO_MMIO_FIRST 48 /* SPI 16 + slot */
 #define VIRTIO_MMIO_SLOTS 32
@@ -79,6 +80,16 @@ void timer_init(uint32_t hz);
 void timer_handle_interrupt(void);
 uint64_t timer_ticks(void);
 uint32_t timer_hz(void);
+
+/* prof.c: the sampling profiler's timer and sample buffer */
+uint32_t prof_start(uint32_t hz);
+void prof_stop(void);
+void prof_sample(uint64_t pc, uint64_t fp, int user);
+uint32_t prof_running(void);
+uint32_t prof_samples(void);
+uint32_t prof_dropped(void);
+uint32_t prof_used_words(void);
+uint32_t prof_word(uint32_t i);
 
 /* mmu.c */
 void mmu_install_kernel_tables(void);

@@ -39,6 +39,39 @@ u32 Z_platformZ_irq_take_virtio(struct Z_platform_instance_t *p) { (void)p; retu
 void Z_platformZ_irq_enable(struct Z_platform_instance_t *p, u32 intid) { (void)p; gic_enable(intid); }
 void Z_platformZ_irq_disable(struct Z_platform_instance_t *p, u32 intid) { (void)p; gic_disable(intid); }
 
+/*
+ * ---- CRC-32C with the ARMv8 CRC32 instructions (kernel/lib/crc32c.ts) ----
+ * The profiler found ext4's metadata checksums at 39% of `bench fs create`: in wasm every
+ * table lookup is a bounds-checked load, while crc32cx takes 8 bytes per instruction (under
+ * TCG one helper call). Raw form, as crc32cUpdate(): no inversion in or out.
+ */
+static inline uint32_t crc32c_u8(uint32_t c, uint8_t v) {
+    __asm__(".arch_extension crc\n crc32cb %w0, %w0, %w1" : "+r"(c) : "r"((uint32_t)v));
+    return c;
+}
+static inline uint32_t crc32c_u64(uint32_t c, uint64_t v) {
+    __asm__(".arch_extension crc\n crc32cx %w0, %w0, %x1" : "+r"(c) : "r"(v));
+    return c;
+}
+u32 Z_platformZ_crc32c_update(struct Z_platform_instance_t *p, u32 crc, u32 ptr, u32 len) {
+    (void)p;
+    const uint8_t *b = wasm_linear(ptr, len);
+    if (!b) kernel_panic("wasm", "crc32c_update: buffer outside linear memory");
+    uint32_t c = crc;
+    while (len > 0 && ((uintptr_t)b & 7) != 0) { c = crc32c_u8(c, *b++); len--; }
+    for (; len >= 8; b += 8, len -= 8) c = crc32c_u64(c, *(const uint64_t *)b);
+    while (len > 0) { c = crc32c_u8(c, *b++); len--; }
+    return c;
+}
+
+/* ---- the sampling profiler (prof.c) ---- */
+u32 Z_platformZ_prof_start(struct Z_platform_instance_t *p, u32 hz) { (void)p; return prof_start(hz); }
+void Z_platformZ_prof_stop(struct Z_platform_instance_t *p) { (void)p; prof_stop(); }
+u32 Z_platformZ_prof_samples(struct Z_platform_instance_t *p) { (void)p; return prof_samples(); }
+u32 Z_platformZ_prof_dropped(struct Z_platform_instance_t *p) { (void)p; return prof_dropped(); }
+u32 Z_platformZ_prof_used_words(struct Z_platform_instance_t *p) { (void)p; return prof_used_words(); }
+u32 Z_platformZ_prof_word(struct Z_platform_instance_t *p, u32 i) { (void)p; return prof_word(i); }
+
 /* ---- power ---- */
 void Z_platformZ_power_off(struct Z_platform_instance_t *p) { (void)p; psci_system_off(); }
 void Z_platformZ_reboot(struct Z_platform_instance_t *p) { (void)p; psci_system_reset(); }

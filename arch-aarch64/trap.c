@@ -52,7 +52,8 @@ static const char *exception_class_name(uint32_t ec) {
     }
 }
 
-static void handle_irq(void) {
+/* frame: the interrupted kernel context; NULL when the IRQ came from user code (EL0) */
+static void handle_irq(const struct exception_frame *frame) {
     for (;;) {
         uint32_t iar = gic_acknowledge();
         uint32_t intid = iar & 0x3ff;
@@ -60,6 +61,8 @@ static void handle_irq(void) {
         irq_total++;
         if (intid == INTID_VIRTUAL_TIMER) {
             timer_handle_interrupt();
+        } else if (intid == INTID_PHYSICAL_TIMER) {
+            prof_sample(frame ? frame->elr : 0, frame ? frame->x[29] : 0, frame == 0);
         } else if (intid == INTID_UART) {
             uart_handle_interrupt();
         } else if (intid >= INTID_VIRTIO_MMIO_FIRST && intid < INTID_VIRTIO_MMIO_FIRST + VIRTIO_MMIO_SLOTS) {
@@ -73,10 +76,10 @@ static void handle_irq(void) {
 }
 
 /* The IRQ taken while a user process ran (user_entry.S), after TTBR0 is the kernel's again. */
-void exception_handle_irq(void) { handle_irq(); }
+void exception_handle_irq(void) { handle_irq(0); }
 
 void exception_dispatch(uint64_t kind, struct exception_frame *frame) {
-    if (kind == 5 || kind == 9) { handle_irq(); return; }
+    if (kind == 5 || kind == 9) { handle_irq(kind == 5 ? frame : 0); return; }
     uint64_t esr, far;
     __asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
     __asm__ volatile("mrs %0, far_el1" : "=r"(far));

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CompareRow, markdownTable, ratioChartSvg, formatNumber } from "./linux/compare.ts";
+import { parseFolded, topSelf } from "../host/profile/flamegraph.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -65,6 +66,49 @@ export function renderReport(opts: { compare: CompareFile | null; results: Resul
   return out.join("\n");
 }
 
+/**
+ * The flame graphs `make profile` left in build/profile/ (NAME.folded, NAME.svg, NAME.txt's
+ * first line is the command; NAME.overhead.json when OVERHEAD was given), copied to docs/perf/.
+ */
+export function profilesSection(dir: string, docsDir: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".folded")).map((f) => f.slice(0, -7)).sort();
+  const overheadFile = path.join(dir, "overhead.json");
+  if (names.length === 0 && !fs.existsSync(overheadFile)) return undefined;
+  const out = ["## Profiles (`make profile`)", ""];
+  if (fs.existsSync(overheadFile)) {
+    const o = JSON.parse(fs.readFileSync(overheadFile, "utf8"));
+    out.push(`Profiler overhead at ${o.hz} Hz (\`make profile-overhead\`, ${fs.statSync(overheadFile).mtime.toISOString()}): ` +
+      `${o.overhead_pct.toFixed(2)}% of guest instructions; ${o.what}; ${o.rounds} alternating rounds each, ` +
+      `sums ${o.on_ns.map((v: number) => v.toFixed(1)).join(", ")} ns profiled vs ${o.off_ns.map((v: number) => v.toFixed(1)).join(", ")} ns plain, samples per profiled run ${o.samples.join(", ")}.`, "");
+  }
+  fs.mkdirSync(path.join(docsDir, "perf"), { recursive: true });
+  for (const n of names) {
+    const stacks = parseFolded(fs.readFileSync(path.join(dir, `${n}.folded`), "utf8"));
+    const samples = stacks.reduce((a, b) => a + b.count, 0);
+    const txt = path.join(dir, `${n}.txt`);
+    const cmd = fs.existsSync(txt) ? fs.readFileSync(txt, "utf8").split("\n")[0].replace(/^\$ /, "") : "?";
+    const when = fs.statSync(path.join(dir, `${n}.folded`)).mtime.toISOString();
+    out.push(`### ${n}`, "", `\`${cmd}\`, ${samples} samples, profiled ${when}.`, "");
+    if (fs.existsSync(path.join(dir, `${n}.svg`))) {
+      fs.copyFileSync(path.join(dir, `${n}.svg`), path.join(docsDir, "perf", `${n}.svg`));
+      out.push(`![flame graph ${n}](perf/${n}.svg)`, "");
+    }
+    out.push("| function | self % | total % |", "| --- | ---: | ---: |");
+    for (const [f, self, total] of topSelf(stacks, 8)) {
+      out.push(`| ${f.replace(/\|/g, "\\|")} | ${((100 * self) / samples).toFixed(1)} | ${((100 * total) / samples).toFixed(1)} |`);
+    }
+    const ov = path.join(dir, `${n}.overhead.json`);
+    if (fs.existsSync(ov)) {
+      const o = JSON.parse(fs.readFileSync(ov, "utf8"));
+      out.push("", `Overhead at ${o.hz} Hz: ${o.overhead_pct.toFixed(1)}% (median ${o.median_on_ms.toFixed(0)} ms profiled vs ${o.median_off_ms.toFixed(0)} ms plain, ${o.rounds} alternating rounds each)` +
+        (typeof o.per_sample_us === "number" ? `; ${o.per_sample_us.toFixed(1)} us per sample, ${o.overhead_pct_at_default_hz.toFixed(2)}% at ${o.default_hz} Hz.` : "."));
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const opt = (n: string, d: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
@@ -84,9 +128,7 @@ function main(): void {
   const results = readResults(resultsFile);
   const resultsMeta = results.length === 0 ? "" :
     `From \`build/bench/results.jsonl\` written ${fs.statSync(resultsFile).mtime.toISOString()} (${results.length} lines).`;
-  // the profiler's flame graphs, when make profile wrote a summary for the docs
-  const profileSummary = path.join(ROOT, "build/profile/summary.md");
-  const extra = fs.existsSync(profileSummary) ? fs.readFileSync(profileSummary, "utf8") : undefined;
+  const extra = profilesSection(path.join(ROOT, "build/profile"), docsDir);
   fs.writeFileSync(outFile, renderReport({ compare, results, resultsMeta, chart, extra }));
   console.log(`wrote ${path.relative(ROOT, outFile)}${chart ? " and " + path.relative(ROOT, path.join(docsDir, chart)) : ""}`);
 }

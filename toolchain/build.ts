@@ -16,6 +16,7 @@ import { buildSystemDisk, SYSTEM_DISK_INPUTS, ExtraFile } from "../images/system
 import { patchWasm2cOutput } from "./wasm2c-patch.ts";
 import { userPrograms, userHeaders, userCompileArgs, compileUserProgram, fetchBusybox, glibcPrograms, glibcCompileArgs,
   compileGlibcProgram, jsPrograms, compileJsProgram, fetchPorffor, PORFFOR_VERSION } from "./userspace.ts";
+import { writeSymbolFile } from "./symbols.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD = path.join(ROOT, "build");
@@ -29,6 +30,10 @@ export const ARTIFACTS = {
   kernelC: path.join(GEN, "kernel.c"),
   efi: path.join(BUILD, "BOOTAA64.EFI"),
   map: path.join(BUILD, "BOOTAA64.map"),
+  /** lld's own map format: lists static functions too (toolchain/symbols.ts reads it) */
+  lldmap: path.join(BUILD, "BOOTAA64.lldmap"),
+  /** the profiler's symbol table, /boot/kernel.sym on the system disk */
+  symbols: path.join(BUILD, "kernel.sym"),
   esp: path.join(BUILD, "esp.img"),
   disk: path.join(BUILD, "disk.img"),
 };
@@ -117,6 +122,8 @@ const WASM_FEATURES = ["--enable-bulk-memory", "--enable-sign-ext", "--enable-no
 const CLANG_FLAGS = [
   "--target=aarch64-unknown-windows", "-ffreestanding", "-nostdlib", "-nostdlibinc",
   "-fno-stack-protector", "-mno-stack-arg-probe", "-O2", "-fno-math-errno",
+  // frame records on every call: the profiler (arch-aarch64/prof.c) walks x29 for call chains
+  "-fno-omit-frame-pointer",
   "-Wall", "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unused-but-set-variable",
   "-I", "arch-aarch64/include", "-I", "build/gen", // kernel.h, and wasm-rt.h copied from wabt
   "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-DWASM_RT_MAX_CALL_STACK_DEPTH=4000",
@@ -142,13 +149,15 @@ export function buildKernel(): void {
   fs.mkdirSync(GEN, { recursive: true });
   fs.mkdirSync(OBJ, { recursive: true });
   const lock = path.join(ROOT, "package-lock.json");
-  const ascArgs = [...kernelEntries().map((f) => path.relative(ROOT, f)), "-o", ARTIFACTS.wasm, ...ASC_FLAGS,
+  // --debug: the name section, so the profiler names functions as AssemblyScript does (same code)
+  const ascArgs = [...kernelEntries().map((f) => path.relative(ROOT, f)), "-o", ARTIFACTS.wasm, ...ASC_FLAGS, "--debug",
     "--memoryBase", String(BUDDY_WINDOW), "--initialMemory", String(TOTAL_PAGES),
     "--maximumMemory", String(TOTAL_PAGES)];
   step("asc: kernel/**/*.ts -> kernel.wasm", [...kernelSources(), lock], [ARTIFACTS.wasm], ascArgs.join(" "),
     () => run(ASC, ascArgs));
 
-  const optArgs = ["-O3", ...WASM_FEATURES, ARTIFACTS.wasm, "-o", ARTIFACTS.optWasm];
+  // -g keeps the name section through the optimiser (names only: the code is the same)
+  const optArgs = ["-O3", "-g", ...WASM_FEATURES, ARTIFACTS.wasm, "-o", ARTIFACTS.optWasm];
   step("wasm-opt -O3 -> kernel.opt.wasm", [ARTIFACTS.wasm], [ARTIFACTS.optWasm], optArgs.join(" "),
     () => run("wasm-opt", optArgs));
 
@@ -172,8 +181,11 @@ export function buildKernel(): void {
     objects.push(obj);
   }
 
-  const linkArgs = [...linkerFlags(EFI_LINK_ARGS), `-out:${ARTIFACTS.efi}`, `-map:${ARTIFACTS.map}`, ...objects];
-  step("lld-link -> BOOTAA64.EFI", [...objects, EFI_LINK_ARGS], [ARTIFACTS.efi], linkArgs.join(" "), () => run("lld-link", linkArgs));
+  const linkArgs = [...linkerFlags(EFI_LINK_ARGS), `-out:${ARTIFACTS.efi}`, `-map:${ARTIFACTS.map}`,
+    `-lldmap:${ARTIFACTS.lldmap}`, ...objects];
+  step("lld-link -> BOOTAA64.EFI", [...objects, EFI_LINK_ARGS], [ARTIFACTS.efi, ARTIFACTS.lldmap], linkArgs.join(" "), () => run("lld-link", linkArgs));
+  step("symbols -> kernel.sym (link map + wasm names)", [ARTIFACTS.lldmap, ARTIFACTS.optWasm, path.join(ROOT, "toolchain/symbols.ts")],
+    [ARTIFACTS.symbols], "symbols v1", () => writeSymbolFile(ARTIFACTS.lldmap, ARTIFACTS.optWasm, ARTIFACTS.symbols));
 }
 
 export function buildEsp(): void {
@@ -225,7 +237,7 @@ export function buildDisk(extras: ExtraFile[] = []): void {
 export function buildAll(): void {
   buildKernel();
   buildEsp();
-  buildDisk(buildUserspace());
+  buildDisk([...buildUserspace(), { source: ARTIFACTS.symbols, diskPath: "boot/kernel.sym", mode: 0o644 }]);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

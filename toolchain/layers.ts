@@ -7,7 +7,7 @@
 //   2  block/, drivers/
 //   3  fs/, sched/
 //   4  ai/
-//   5  llm/, net/, proc/ (one level above ai, below the shell)
+//   5  llm/, net/, proc/, prof/ (one level above ai, below the shell)
 //   6  shell/
 //   7  init.ts, main.ts (the wiring: kernel/init.ts ties the layers together)
 // (ai/trace.ts, the decision trace, is placed at layer 3, net/nic.ts, the network-card
@@ -27,7 +27,7 @@ const LAYERS: Record<string, number> = {
   block: 2, drivers: 2,
   fs: 3, sched: 3,
   ai: 4,
-  llm: 5, net: 5, proc: 5,
+  llm: 5, net: 5, proc: 5, prof: 5,
   shell: 6,
   "init.ts": 7, "main.ts": 7,
 };

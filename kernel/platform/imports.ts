@@ -36,6 +36,29 @@
 // @ts-ignore: decorator
 @external("platform", "irq_disable") export declare function irq_disable(intid: u32): void;
 
+// ---- CRC-32C in hardware (ARMv8 CRC32 instructions; software on Node and the fuzzer) ----
+/** Raw CRC-32C (no inversion) of len bytes at ptr, continuing from crc. */
+// @ts-ignore: decorator
+@external("platform", "crc32c_update") export declare function crc32c_update(crc: u32, ptr: usize, len: usize): u32;
+
+// ---- the sampling profiler (arch-aarch64/prof.c) ----
+/** Starts sampling at hz (1..20000) with a fresh buffer; 0 when hz is out of range. */
+// @ts-ignore: decorator
+@external("platform", "prof_start") export declare function prof_start(hz: u32): u32;
+// @ts-ignore: decorator
+@external("platform", "prof_stop") export declare function prof_stop(): void;
+/** Records in the buffer since the last start. */
+// @ts-ignore: decorator
+@external("platform", "prof_samples") export declare function prof_samples(): u32;
+/** Samples lost because the buffer was full. */
+// @ts-ignore: decorator
+@external("platform", "prof_dropped") export declare function prof_dropped(): u32;
+// @ts-ignore: decorator
+@external("platform", "prof_used_words") export declare function prof_used_words(): u32;
+/** Word i of the buffer: records [n, pc, ret1..ret(n-1)] of image-relative addresses (0xffffffff: user code). */
+// @ts-ignore: decorator
+@external("platform", "prof_word") export declare function prof_word(i: u32): u32;
+
 // ---- power (PSCI) ----
 // @ts-ignore: decorator
 @external("platform", "power_off") export declare function power_off(): void;

@@ -19,6 +19,13 @@ export class HostPlatform {
   fixedCounter: bigint | null = null;
   ticks = 0n;
   poweredOff = false;
+  /** Profiler samples a test plants: each [pc, ret1, ...] as image-relative addresses. */
+  profRecords: number[][] = [];
+  profDropped = 0;
+  profRunning = false;
+  profWords(): number[] {
+    return this.profRecords.flatMap((r) => [r.length, ...r]);
+  }
   rebooted = false;
   /** What the kernel registered for the panic path's report (incident_area), if anything. */
   incidentArea: { base: bigint; sector: bigint } | null = null;
@@ -105,6 +112,21 @@ export class HostPlatform {
           self.onIrqEnable?.(intid);
         },
         irq_disable(intid: number) { self.enabledIrqs.delete(intid); },
+        // CRC-32C (raw): the target uses the CPU's crc32c instructions (arch-aarch64/imports.c)
+        crc32c_update(crc: number, ptr: number, len: number): number {
+          return crc32cRaw(crc, mem(), ptr, len);
+        },
+        // the profiler: tests fill profRecords ([pc, ret1, ...] each); start/stop only switch
+        prof_start(hz: number): number {
+          if (hz < 1 || hz > 20000) return 0;
+          self.profRunning = true;
+          return 1;
+        },
+        prof_stop() { self.profRunning = false; },
+        prof_samples: () => self.profRecords.length,
+        prof_dropped: () => self.profDropped,
+        prof_used_words: () => self.profWords().length,
+        prof_word: (i: number) => self.profWords()[i] ?? 0,
         power_off() { self.poweredOff = true; },
         reboot() { self.rebooted = true; },
         incident_area(base: bigint, sector: bigint) { self.incidentArea = { base, sector }; },
@@ -148,4 +170,22 @@ export class HostPlatform {
       },
     };
   }
+}
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+/** Raw CRC-32C (no inversion) of bytes[ptr, ptr + len), continuing from crc. */
+export function crc32cRaw(crc: number, bytes: Uint8Array, ptr: number, len: number): number {
+  if (ptr + len > bytes.length) throw new Error(`crc32c_update: ${ptr}+${len} outside linear memory`);
+  let c = crc >>> 0;
+  for (let i = ptr, end = ptr + len; i < end; i++) c = CRC32C_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return c >>> 0;
 }

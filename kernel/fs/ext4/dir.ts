@@ -131,6 +131,9 @@ export function readDirBlock(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlo
   return 0;
 }
 
+/** The epoch bits of a checked-block memo entry (below the kind at bit 36 and the inode at 40). */
+const MEMO_EPOCH_MASK: u64 = (<u64>1 << 36) - 1;
+
 function classifyAndCheck(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlock, expectIndex: bool): i32 {
   const bs = vol.blockSize;
   const p = out.block!.data;
@@ -143,7 +146,10 @@ function classifyAndCheck(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlock,
   }
   const key = out.physical;
   const validated = vol.checkedDirBlocks;
-  const memo = validated.has(key) && validated.get(key) == vol.epoch + (<u64>dir.ino << 40) + (<u64>out.kind << 36);
+  // the memo: checked at an epoch no older than the block's last change, for this directory and kind
+  const tag = (<u64>dir.ino << 40) + (<u64>out.kind << 36);
+  const stamp = validated.has(key) ? validated.get(key) : 0;
+  const memo = stamp != 0 && (stamp & ~MEMO_EPOCH_MASK) == tag && (stamp & MEMO_EPOCH_MASK) >= vol.changedSince(key);
   if (out.kind != DirBlockKind.Leaf) {
     out.end = bs;
     // an empty leaf (no checksums) looks like an index node: only check what must be one
@@ -168,7 +174,7 @@ function classifyAndCheck(vol: Ext4Volume, dir: Inode, lblk: u64, out: DirBlock,
   if (!memo) {
     if (validated.size > 4096) validated.clear();
     if (validated.size >= CHECKED_BLOCKS_MEMO_LIMIT) validated.clear(); // bounded: a memo, not a record
-    validated.set(key, vol.epoch + (<u64>dir.ino << 40) + (<u64>out.kind << 36));
+    validated.set(key, (vol.epoch & MEMO_EPOCH_MASK) + tag);
   }
   return 0;
 }

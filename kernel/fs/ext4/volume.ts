@@ -37,6 +37,12 @@ export class Ext4Volume {
   epoch: u64 = 0;
   /** Directory blocks already checked: physical block -> epoch + inode + kind (dir.ts). */
   checkedDirBlocks: Map<u64, u64> = new Map<u64, u64>();
+  /**
+   * Physical block -> the epoch of its last change (dirty()). A directory block's memo holds
+   * while the block itself is unchanged: the profiler found `bench fs create` re-verifying the
+   * checksum of every block of a directory on every lookup, since each create bumped the epoch.
+   */
+  changedAt: Map<u64, u64> = new Map<u64, u64>();
   /** Extent blocks already verified: physical block -> (epoch << 32) | inode (extent.ts). */
   checkedExtentBlocks: Map<u64, u64> = new Map<u64, u64>();
   /** Open handles per inode (Ext4Fs.openRef/closeRef): a file unlinked while open becomes an orphan (names.ts). */
@@ -140,8 +146,19 @@ export class Ext4Volume {
     return b;
   }
 
+  /** The epoch at which block n last changed (0: not since the memos started over). */
+  changedSince(n: u64): u64 {
+    return this.changedAt.has(n) ? this.changedAt.get(n) : 0;
+  }
+
   private dirty(b: CachedBlock): void {
     this.epoch++;
+    if (this.changedAt.size >= CHECKED_BLOCKS_MEMO_LIMIT) {
+      // bounded: forgetting changes means forgetting what was checked after them
+      this.changedAt.clear();
+      this.checkedDirBlocks.clear();
+    }
+    this.changedAt.set(b.block, this.epoch);
     if (this.journal != null && this.journal!.live) this.journal!.addMetadata(b);
     else this.cache.markDirty(b);
   }
@@ -332,6 +349,7 @@ export class Ext4Volume {
   forgetAllInodes(): void {
     this.inodes.clear();
     this.checkedDirBlocks.clear();
+    this.changedAt.clear();
     this.checkedExtentBlocks.clear();
   }
 
