@@ -6,8 +6,8 @@
 //   attention  the scheduler's picks in which the attention model scored the candidates
 //              (scheduler.attentionScoredLatency, counter-timed around policy.pick())
 //   oom        each live OOM prediction: features + model (oom/predictor.inferenceLatency)
-//   llm        the "latency_ms" (or "latency_us") feature of llm decisions in the trace; none
-//              until `llmctl infer` records them
+//   llm        each `llmctl infer` answer, when it calls recordLlmLatency() (latency.ts); else
+//              a "latency_ms" (or "latency_us") feature of llm decisions in the trace; none until then
 // Decision follow rate: the share of AI suggestions that were acted on, per subsystem, over the
 // decisions held in the trace ring:
 //   attention  picks the model made (confidence 1) vs all traced picks; the others were taken
@@ -15,8 +15,8 @@
 //   oom        predictions at or above the action threshold (the model says "compact") that ran
 //              a compaction; the rest were held back by the cooldown, a free 4 MiB block or
 //              auto-compaction off
-//   llm        suggestions whose command was executed (the decision has an outcome: its exit
-//              status) vs all llm decisions
+//   llm        llm decisions that suggested a command (output != 0, the index of "none") whose
+//              command ran (the decision has an outcome: its exit status)
 // OOM accuracy: over the OOM decisions in the trace whose outcome is resolved (an OOM followed
 // within 10 s or not): predicted positive = confidence >= the warning threshold.
 // Scheduler change: the attention (AI) and heuristic buckets of window.ts against the fair
@@ -24,6 +24,7 @@
 import * as trace from "../trace";
 import { attentionScoredLatency } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
+import { llmInferenceLatency } from "./latency";
 import { percentile } from "../../lib/stats";
 import { predictor, inferenceLatency } from "../oom/predictor";
 import { ACTION_COMPACT } from "../oom/actions";
@@ -116,7 +117,8 @@ function latencyFeature(id: u64): i32 {
 }
 
 function llmLatency(llm: i32): LatencyStat {
-  const stat = new LatencyStat("llm", "latency feature of llm decisions in the trace");
+  if (llmInferenceLatency.count > 0) return fromRing(new LatencyStat("llm", "llmctl infer answers (prompt + generation)"), llmInferenceLatency);
+  const stat = new LatencyStat("llm", "llmctl infer answers (none recorded yet)");
   if (llm < 0) return stat;
   const values = new Array<f64>(0);
   for (let id = trace.oldestTraceId(); id <= trace.newestTraceId(); id++) {
@@ -152,7 +154,7 @@ export function buildReport(): ImpactReport {
 
   const sched = new FollowStat("attention", "picks made by the model / all traced picks (the rest: starvation bound)");
   const oomF = new FollowStat("oom", "compactions run / predictions at or above the action threshold");
-  const llmF = new FollowStat("llm", "suggestions executed (outcome known) / llm decisions");
+  const llmF = new FollowStat("llm", "suggested commands that ran (outcome known) / llm decisions with a command");
   const schedSub = subsystemIndex("sched"), oomSub = subsystemIndex("oom");
   const act = predictor.policy.actionThreshold;
   const warn = predictor.policy.warningThreshold;
@@ -178,7 +180,7 @@ export function buildReport(): ImpactReport {
         else if (happened) r.oom.falseNegative++;
         else r.oom.trueNegative++;
       }
-    } else if (s == llm && llm >= 0) {
+    } else if (s == llm && llm >= 0 && trace.traceOutput(id) != 0) {
       llmF.suggestions++;
       if (trace.traceResolved(id)) llmF.followed++;
     }

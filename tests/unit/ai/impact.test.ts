@@ -121,6 +121,14 @@ describe("autoctl: AI impact metrics", function () {
     assert.equal(r.latency_us.oom.n, 5);
     assert.equal(r.latency_us.oom.p50, 30);
     assert.equal(r.latency_us.oom.p99, 1000);
+    k.exports.llmDecision(0, -1); // no command suggested: not a suggestion
+    k.exports.llmDecision(3, 0); // suggested, ran with status 0
+    k.exports.llmDecision(5, -1); // suggested, declined
+    k.exports.llmLatencySample(250000);
+    const r2 = report();
+    assert.deepEqual([r2.follow_rate.llm.suggestions, r2.follow_rate.llm.followed], [2, 1]);
+    assert.ok(Math.abs(r2.latency_us.llm.p50 - 250000) < 1, JSON.stringify(r2.latency_us.llm));
+    assert.ok(Math.abs(r2.follow_rate.overall - 2 / 4) < 1e-9, "oom 1 of 2 + llm 1 of 2");
     assert.match(run("autoctl ai-metrics").out, /OOM prediction accuracy \(resolved outcomes, warning at 80%\): 50\.0% of 4 \(tp 1, fp 1, tn 1, fn 1\)/);
   });
 
