@@ -7,8 +7,9 @@
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
+#   make dashboard    boot SIS and serve the web dashboard on 127.0.0.1 (DASHBOARD_PORT=n)
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench crash-test fuzz fuzz-coverage clean
+.PHONY: all deps image qemu dashboard test test-unit test-target bench crash-test fuzz fuzz-coverage clean
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -26,6 +27,9 @@ image: deps
 
 qemu: image
 	@$(TSX) host/run-qemu.ts
+
+dashboard: image
+	@$(TSX) host/dashboard/main.ts
 
 test: image
 	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS) $(FUZZ_TESTS)
