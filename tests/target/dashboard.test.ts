@@ -4,7 +4,8 @@
 // (or the kernel's clear error when no model/infer is there) and Execute runs a suggested command;
 // files with spaces and Unicode are created, viewed and deleted; paths outside and a huge upload
 // are refused; one crash run ends "recovered, clean" with e2fsck exit 0 while a second request is
-// refused; the page shows "reconnecting" during the reboot and comes back. Screenshots go to
+// refused; a file synced before the cut is still there; the page shows "reconnecting" during the
+// reboot and comes back. Screenshots go to
 // build/dashboard-*.png. Skipped (with a message) only when /usr/bin/chromium is absent.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -67,7 +68,10 @@ describe("dashboard (chromium + QEMU)", function () {
     assert.match(v, /^\d+(\.\d+)? (µs|ms)$/);
     const w = await page.textContent('.card[data-metric="Window"] .value');
     assert.match(w, /^\d+ s$/);
-    await page.screenshot({ path: shot("overview"), fullPage: true });
+    // give the AI cards something to measure: the attention policy under a mixed workload
+    await page.click('[data-action="attention"]');
+    await page.waitForFunction(() => /policy/.test(document.getElementById("control-msg")!.textContent ?? ""), null, { timeout: 30000 });
+    await page.click('[data-action="workload"]');
   });
 
   it("answers a question (or shows the kernel's error) and Execute runs the suggestion", async () => {
@@ -117,9 +121,14 @@ describe("dashboard (chromium + QEMU)", function () {
     assert.deepEqual(refused.map((x: any) => x[0]), [400, 400, 400, 413]);
     assert.match(refused[0][1], /'\.\.' is not allowed/);
     assert.match(refused[3][1], /too large/);
+    await page.screenshot({ path: shot("overview"), fullPage: true });
   });
 
   it("cuts the power mid-write: SIS recovers, verify and e2fsck clean, the file whole or absent; runs serialised", async () => {
+    // a file saved through the file manager (PUT fsyncs it) before the cut must survive it
+    const saved = await page.evaluate(async () => (await fetch("/api/files?path=/synced%20before%20the%20cut.txt",
+      { method: "PUT", body: "kept ✓" })).status);
+    assert.equal(saved, 200);
     await page.click("#crash");
     // a second request while the run is in progress is refused, not started
     const second = await page.evaluate(async () => {
@@ -140,6 +149,8 @@ describe("dashboard (chromium + QEMU)", function () {
     const seen = await page.evaluate(() => (window as any).statesSeen);
     assert.ok(seen.includes("reconnecting"), `states seen: ${seen}`);
     assert.match(await page.textContent("#crash-history tbody tr td:last-child"), /recovered, clean/);
+    const kept = await page.evaluate(async () => (await (await fetch("/api/files?path=/synced%20before%20the%20cut.txt")).json()).text);
+    assert.equal(kept, "kept ✓", "what was synced before the cut is still there");
     console.log(`      crash run: cut ${run.cutAfterMs} ms (${run.phase}), replay ${run.replayedTransactions} tx in ${run.replayMs} ms, reboot ${run.rebootMs} ms, file ${run.file}`);
     await page.screenshot({ path: shot("crash"), fullPage: true });
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);

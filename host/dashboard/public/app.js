@@ -179,6 +179,9 @@ $("ask-form").addEventListener("submit", async (ev) => {
     $("suggestion").hidden = false;
   }
 });
+for (const c of document.querySelectorAll(".chip")) {
+  c.addEventListener("click", () => { $("question").value = c.textContent; $("ask-form").requestSubmit(); });
+}
 $("execute").addEventListener("click", async () => {
   if (!suggested) return;
   $("execute").disabled = true;
