@@ -5,7 +5,8 @@
 // files with spaces and Unicode are created, viewed and deleted; paths outside and a huge upload
 // are refused; one crash run ends "recovered, clean" with e2fsck exit 0 while a second request is
 // refused; a file synced before the cut is still there; the page shows "reconnecting" during the
-// reboot and comes back. Screenshots go to
+// reboot and comes back; QEMU killed mid-request gives a clear 503, "down" on the page, and a new
+// boot brings everything back. Screenshots go to
 // build/dashboard-*.png. Skipped (with a message) only when /usr/bin/chromium is absent.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -153,6 +154,25 @@ describe("dashboard (chromium + QEMU)", function () {
     assert.equal(kept, "kept ✓", "what was synced before the cut is still there");
     console.log(`      crash run: cut ${run.cutAfterMs} ms (${run.phase}), replay ${run.replayedTransactions} tx in ${run.replayMs} ms, reboot ${run.rebootMs} ms, file ${run.file}`);
     await page.screenshot({ path: shot("crash"), fullPage: true });
+  });
+
+  it("SIS gone mid-request: a clear 503, the page says so, and everything works again after a new boot", async () => {
+    const pending = page.evaluate(async () => {
+      const r = await fetch("/api/files?path=/crash/payload.bin");
+      return [r.status, (await r.json()).error];
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    machine.session!.kill(); // QEMU gone (only the process this test started)
+    const [status, error] = await pending;
+    assert.ok(status === 503 || status === 200, `status ${status}`); // 200: the read finished first
+    if (status === 503) assert.match(error, /SIS (is not running|did not answer)/);
+    await page.waitForSelector("#conn[data-state=down]", { timeout: 15000 });
+    const refused = await page.evaluate(async () => (await fetch("/api/files?path=/")).status);
+    assert.equal(refused, 503);
+    await machine.start();
+    await page.waitForSelector("#conn[data-state=up]", { timeout: 30000 });
+    const back = await page.evaluate(async () => (await (await fetch("/api/files?path=/synced%20before%20the%20cut.txt")).json()).text);
+    assert.equal(back, "kept ✓");
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   });
 });
