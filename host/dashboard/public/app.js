@@ -281,7 +281,7 @@ function renderRun(r) {
     ["Journal replay", r.replayMs == null ? "nothing to replay" : `${r.replayedTransactions} transaction${r.replayedTransactions === 1 ? "" : "s"}`, r.replayMs == null ? "the journal was clean" : `${r.replayedBlocks} blocks in ${r.replayMs} ms`],
     ["Reboot to API", (r.rebootMs / 1000).toFixed(2) + " s", "system_reset to the prompt and API"],
     ["fsctl verify", r.verify.status === 0 ? "clean" : "problems", r.verify.output.split("\n")[0]],
-    ["e2fsck -fn (host)", "exit " + r.fsck.exit, r.fsck.output.split("\n").slice(-1)[0]],
+    ["e2fsck -fn (host)", "exit " + r.fsck.exit, r.fsck.output.split("\n").find((l) => / files \(/.test(l)) || r.fsck.output.split("\n").slice(-1)[0]],
     ["File", r.file, r.fileDetail],
   ];
   const wrap = document.createElement("div");
