@@ -162,15 +162,24 @@ export class Machine {
   /** GET /metrics (not queued: it does not use the shell). */
   async metrics(): Promise<string> {
     const r = await this.request("/metrics", {}, 5000);
-    return r.text();
+    try {
+      return await r.text();
+    } catch (e) {
+      throw new ApiError(`/metrics cut off: ${(e as Error).message}`, 503);
+    }
   }
 
   files(method: string, p: string, body?: Buffer, extra = ""): Promise<{ status: number; json?: any; bytes?: Buffer }> {
     return this.serial(async () => {
       const r = await this.request(`/api/files?path=${encodeURIComponent(p)}${extra}`, { method, body }, 30000);
       const type = r.headers.get("content-type") ?? "";
-      if (type.startsWith("application/json")) return { status: r.status, json: await r.json() };
-      return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()) };
+      try {
+        if (type.startsWith("application/json")) return { status: r.status, json: await r.json() };
+        return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()) };
+      } catch (e) {
+        this.reconnect(`answer cut off: ${(e as Error).message}`);
+        throw new ApiError(`SIS did not answer completely (${(e as Error).message}); reconnecting`, 503);
+      }
     });
   }
 

@@ -11,7 +11,8 @@
 //   POST /api/files?path=P&op=mkdir, DELETE /api/files?path=P
 //   POST /api/crash             one "crash during write" run (409 while one is in progress)
 //   POST /api/control {action}  "fair" | "attention" | "heuristic" (schedctl policy) or "workload"
-//                               (stresstest mixed for 20 s): so the AI cards have something to measure
+//                               (stresstest mixed for 20 s) or "oom" (crashctl run: a live OOM
+//                               episode): so the charts and AI cards have something to measure
 //   WS   /ws                    {type: "hello"|"point"|"state"|"metrics"|"crash", ...}
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -36,6 +37,7 @@ const STATIC: Record<string, [string, string]> = {
 const CONTROLS: Record<string, string> = {
   fair: "schedctl policy fair", attention: "schedctl policy attention", heuristic: "schedctl policy heuristic",
   workload: "stresstest mixed --seconds 20",
+  oom: "crashctl run --seed 7", // a live OOM episode (kernel/ai/oom): the predictor's confidence moves
 };
 
 /** "" when `p` may be used on the system disk, else the reason (checked again by SIS). */

@@ -52,6 +52,7 @@ describe("dashboard (chromium + QEMU)", function () {
     await browser?.close();
     await server?.close();
     await machine?.stop();
+    if (machine) fs.rmSync(machine.workDir, { recursive: true, force: true }); // the disk copy (64 MiB)
   });
 
   it("loads without script errors, shows SIS up and charts receiving points", async () => {
@@ -69,6 +70,12 @@ describe("dashboard (chromium + QEMU)", function () {
     assert.match(v, /^\d+(\.\d+)? (µs|ms)$/);
     const w = await page.textContent('.card[data-metric="Window"] .value');
     assert.match(w, /^\d+ s$/);
+    // autoctl export-metrics writes the same report as JSON on ext4
+    const ex = await machine.shell("autoctl export-metrics /ai-metrics.json");
+    assert.equal(ex.status, 0, ex.output);
+    const doc = JSON.parse((await machine.files("GET", "/ai-metrics.json")).bytes!.toString("utf8"));
+    assert.equal(doc.format, "sis-ai-metrics");
+    assert.ok(doc.latency_us.oom.n > 0);
     // give the AI cards something to measure: the attention policy under a mixed workload
     await page.click('[data-action="attention"]');
     await page.waitForFunction(() => /policy/.test(document.getElementById("control-msg")!.textContent ?? ""), null, { timeout: 30000 });
