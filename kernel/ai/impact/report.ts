@@ -20,7 +20,11 @@
 // OOM accuracy: over the OOM decisions in the trace whose outcome is resolved (an OOM followed
 // within 10 s or not): predicted positive = confidence >= the warning threshold.
 // Scheduler change: the attention (AI) and heuristic buckets of window.ts against the fair
-// bucket (the baseline), as ratios - 1: context switches per CPU-second, mean turnaround.
+// bucket (the baseline), as ratios - 1: context switches per CPU-second (only with at least
+// MIN_CPU_US of dispatched CPU time on both sides: an idle stretch of periodic tasks is no
+// baseline), mean turnaround (at least MIN_TASKS finished tasks on both sides). The windows see
+// whatever ran: compare like with like (the same `stresstest` under each policy, after
+// `autoctl reset-baseline`).
 import * as trace from "../trace";
 import { attentionScoredLatency } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
@@ -136,11 +140,18 @@ function llmLatency(llm: i32): LatencyStat {
   return stat;
 }
 
+/** Less than this much dispatched CPU time on either side is too little to compare (an idle stretch). */
+export const MIN_CPU_US: u64 = 200_000;
+/** Fewer finished tasks than this on either side: no turnaround comparison. */
+export const MIN_TASKS: u64 = 3;
+
 function change(ai: PolicyBucket, base: PolicyBucket, into: SchedChange): void {
   const a = ai.switchesPerCpuSecond(), b = base.switchesPerCpuSecond();
-  into.switchesChange = isFinite(a) && isFinite(b) && b > 0 ? a / b - 1 : NaN;
+  const enoughCpu = ai.cpuUs >= MIN_CPU_US && base.cpuUs >= MIN_CPU_US;
+  into.switchesChange = enoughCpu && isFinite(a) && isFinite(b) && b > 0 ? a / b - 1 : NaN;
   const ta = ai.meanTurnaroundUs(), tb = base.meanTurnaroundUs();
-  into.turnaroundChange = isFinite(ta) && isFinite(tb) && tb > 0 ? ta / tb - 1 : NaN;
+  const enoughTasks = ai.tasksFinished >= MIN_TASKS && base.tasksFinished >= MIN_TASKS;
+  into.turnaroundChange = enoughTasks && isFinite(ta) && isFinite(tb) && tb > 0 ? ta / tb - 1 : NaN;
 }
 
 export function buildReport(): ImpactReport {
