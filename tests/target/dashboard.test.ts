@@ -104,7 +104,7 @@ describe("dashboard (chromium + QEMU)", function () {
     await page.screenshot({ path: shot("question"), fullPage: true });
   });
 
-  it("creates, views and deletes a file named with spaces and Unicode; refuses paths outside and huge uploads", async () => {
+  it("creates, views, uploads, browses and deletes files named with spaces and Unicode; refuses paths outside and huge uploads", async () => {
     const name = "grüße aus SIS ✓.txt";
     await page.waitForSelector('#listing tr[data-name="crash"]', { timeout: 30000 });
     await page.fill("#new-name", name);
@@ -116,6 +116,18 @@ describe("dashboard (chromium + QEMU)", function () {
     await page.screenshot({ path: shot("files"), fullPage: true });
     await page.click(`#listing tr[data-name="${name}"] button`);
     await page.waitForSelector(`#listing tr[data-name="${name}"]`, { state: "detached", timeout: 30000 });
+    // browse into /crash and upload a small file there through the file input
+    await page.click('#listing tr[data-name="crash"] a');
+    await page.waitForSelector('#listing tr[data-name="payload.bin"]', { timeout: 30000 });
+    assert.equal(await page.textContent("#cwd"), "/crash");
+    await page.setInputFiles("#upload", { name: "notes ünïcode.txt", mimeType: "text/plain", buffer: Buffer.from("uploaded ✓\n") });
+    await page.waitForSelector('#listing tr[data-name="notes ünïcode.txt"]', { timeout: 30000 });
+    const up = await machine.files("GET", "/crash/notes ünïcode.txt");
+    assert.equal(up.bytes!.toString("utf8"), "uploaded ✓\n");
+    await page.setInputFiles("#upload", { name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(1 << 20) });
+    await page.waitForFunction(() => /limited to 60 KiB/.test(document.getElementById("file-msg")!.textContent ?? ""), null, { timeout: 10000 });
+    await page.click("#up");
+    await page.waitForSelector('#listing tr[data-name="crash"]', { timeout: 30000 });
     const refused = await page.evaluate(async () => {
       const out: any[] = [];
       for (const p of ["/../etc/passwd", "relative.txt", "/tmp/x"]) {
