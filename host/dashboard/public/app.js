@@ -140,10 +140,12 @@ function renderCards(r) {
   cards.push(card("OOM accuracy", o.resolved ? fmt.pct(o.accuracy) : null,
     o.resolved ? `${o.resolved} resolved · tp ${o.tp} fp ${o.fp} tn ${o.tn} fn ${o.fn}` : "no resolved OOM predictions yet"));
   const s = r.scheduler;
-  cards.push(card("AI sched: context switches", fmt.signed(s.attention_vs_fair.context_switches_change),
-    `vs fair per CPU-second · turnaround ${fmt.signed(s.attention_vs_fair.turnaround_change) ?? "no data"}`));
-  cards.push(card("Heuristic: context switches", fmt.signed(s.heuristic_vs_fair.context_switches_change),
-    `vs fair · turnaround ${fmt.signed(s.heuristic_vs_fair.turnaround_change) ?? "no data"}`));
+  const need = "run the workload under fair and under this policy (200 CPU-ms each)";
+  for (const [p, label] of [["attention", "AI sched: context switches"], ["heuristic", "Heuristic: context switches"]]) {
+    const c = s[`${p}_vs_fair`];
+    cards.push(card(label, fmt.signed(c.context_switches_change), c.context_switches_change == null ? need
+      : `vs fair per CPU-second · turnaround ${fmt.signed(c.turnaround_change) ?? "no data"}`));
+  }
   const c = r.compaction;
   cards.push(card("Freed by AI compaction", c.count ? fmt.bytes(c.largest_block_gain_bytes) : null,
     c.count ? `${c.count} runs · largest block ${fmt.bytes(c.largest_block_before_bytes)} → ${fmt.bytes(c.largest_block_after_bytes)}` : "no predictor compaction in this window"));
