@@ -141,6 +141,14 @@ describe("dashboard (chromium + QEMU)", function () {
     assert.deepEqual(refused.map((x: any) => x[0]), [400, 400, 400, 413]);
     assert.match(refused[0][1], /'\.\.' is not allowed/);
     assert.match(refused[3][1], /too large/);
+    // SIS checks again by itself (/api/files without the dashboard in front), and wants the token
+    for (const [p, msg] of [["/../etc/passwd", /'\.\.' is not allowed/], ["relative", /absolute/], ["/tmp/x", /not on the system disk/]] as const) {
+      const r = await machine.files("GET", p);
+      assert.equal(r.status, 400, p);
+      assert.match(r.json.error, msg, p);
+    }
+    const noToken = await fetch(`http://127.0.0.1:${machine.port}/api/files?path=/etc/api-token`);
+    assert.equal(noToken.status, 401);
     await page.screenshot({ path: shot("overview"), fullPage: true });
   });
 
