@@ -3,7 +3,8 @@
 // then the report says what each policy changed against fair (context switches per CPU-second,
 // mean turnaround), measured by the kernel's own window (kernel/ai/impact), with the inference
 // latencies of the attention model and the OOM model.
-//   impact.attention_vs_fair / impact.heuristic_vs_fair   ratios - 1 (negative = fewer / shorter)
+//   impact.{attention,heuristic}_vs_fair.{context_switches,turnaround}   value = ratio - 1
+//                                                         (negative = fewer / shorter)
 //   impact.latency.attention / impact.latency.oom         us, p50 / p99 from the kernel's rings
 // Run: `make bench` (all) or `node_modules/.bin/tsx bench/run.ts impact`.
 import { QemuSession } from "../host/qemu.ts";
@@ -26,19 +27,19 @@ export async function run(): Promise<BenchResult[]> {
     const sched = r.scheduler;
     const results: BenchResult[] = [];
     for (const p of ["attention", "heuristic"]) {
-      results.push({
-        name: `impact.${p}_vs_fair`, unit: "ratio-1", where: "qemu", workload: `stresstest mixed --seconds ${SECONDS} --seed ${SEED}`,
-        context_switches_change: sched[`${p}_vs_fair`].context_switches_change, turnaround_change: sched[`${p}_vs_fair`].turnaround_change,
-        switches_per_cpu_s: sched[p].switches_per_cpu_s, fair_switches_per_cpu_s: sched.fair.switches_per_cpu_s,
-        turnaround_mean_ms: sched[p].turnaround_mean_ms, fair_turnaround_mean_ms: sched.fair.turnaround_mean_ms,
-        tasks: sched[p].tasks_finished, fair_tasks: sched.fair.tasks_finished,
-      });
+      const c = sched[`${p}_vs_fair`];
+      const workload = `stresstest mixed --seconds ${SECONDS} --seed ${SEED}`;
+      results.push({ name: `impact.${p}_vs_fair.context_switches`, unit: "ratio-1", where: "qemu", value: c.context_switches_change,
+        workload, per_cpu_s: sched[p].switches_per_cpu_s, fair_per_cpu_s: sched.fair.switches_per_cpu_s });
+      results.push({ name: `impact.${p}_vs_fair.turnaround`, unit: "ratio-1", where: "qemu", value: c.turnaround_change,
+        workload, mean_ms: sched[p].turnaround_mean_ms, fair_mean_ms: sched.fair.turnaround_mean_ms,
+        n: sched[p].tasks_finished, fair_n: sched.fair.tasks_finished });
     }
     for (const sub of ["attention", "oom"]) {
       const l = r.latency_us[sub];
       results.push({ name: `impact.latency.${sub}`, unit: "us", where: "qemu", n: l.n, p50: l.p50, p99: l.p99 });
     }
-    results.push({ name: "impact.follow_rate", unit: "share", where: "qemu", overall: r.follow_rate.overall,
+    results.push({ name: "impact.follow_rate", unit: "share", where: "qemu", value: r.follow_rate.overall,
       attention: r.follow_rate.attention.rate, attention_n: r.follow_rate.attention.suggestions });
     return results;
   } finally {
