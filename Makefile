@@ -12,8 +12,9 @@
 #   make mutants      plant journaling bugs (tests/unit/fs/mutate.ts) and allocator bugs (tests/unit/mm/mutate.ts): each must be caught
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
+#   make dashboard    boot SIS and serve the web dashboard on 127.0.0.1 (DASHBOARD_PORT=n)
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants profile profile-overhead
+.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants profile profile-overhead dashboard
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -31,6 +32,9 @@ image: deps
 
 qemu: image
 	@$(TSX) host/run-qemu.ts
+
+dashboard: image
+	@$(TSX) host/dashboard/main.ts
 
 test: image
 	@$(MOCHA) $(UNIT_TESTS) $(TARGET_TESTS) $(FUZZ_TESTS)

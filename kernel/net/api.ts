@@ -12,7 +12,7 @@ import { MetricsWriter } from "./metrics";
 import { writeKernelMetrics } from "./kernel_metrics";
 import { writeNetMetrics } from "./net_metrics";
 import { listenTcp } from "./socket";
-import { ipToString, macToString, bytesToAscii } from "./bytes";
+import { ipToString, macToString } from "./bytes";
 import { stateName } from "./tcp";
 import { netStack, netDevice, dhcpClient, registerNetService } from "./init";
 import { Random } from "../lib/random";
@@ -148,7 +148,7 @@ function unauthorized(): HttpResponse {
 
 function runShell(req: HttpRequest): HttpResponse {
   if (!authorized(req)) return unauthorized();
-  const body = bytesToAscii(req.body, 0, req.body.length);
+  const body = String.UTF8.decode(req.body.slice().buffer); // a command may name files in UTF-8
   let line: string | null = body;
   const trimmed = body.trim();
   if (trimmed.startsWith("{")) line = jsonCommandField(trimmed);

@@ -56,7 +56,12 @@ export function pathProblem(path: string): string {
     if (parts[i] == "..") return "'..' is not allowed: paths stay on the system disk";
     if (parts[i].length == 0 && i < parts.length - 1) return "empty path segment";
   }
-  const m = vfs.mountOf(path);
+  // a file that does not exist yet belongs to its directory's mount
+  let m = vfs.mountOf(path);
+  if (m == null) {
+    const slash = path.lastIndexOf("/");
+    m = vfs.mountOf(slash <= 0 ? "/" : path.substring(0, slash));
+  }
   if (m == null || m!.path != "/") return "not on the system disk (mounted at " + (m == null ? "?" : m!.path) + ")";
   return "";
 }

@@ -8,7 +8,7 @@
 //    "compaction":{"count":..,"unmeasured":..,"largest_block_before_bytes":..,"largest_block_after_bytes":..,
 //                  "largest_block_gain_bytes":..,"free_gain_bytes":..}}
 import { fixed, bytes } from "../../lib/format";
-import { ImpactReport, LatencyStat, FollowStat, SchedChange } from "./report";
+import { ImpactReport, LatencyStat, FollowStat, SchedChange, MIN_CPU_US, MIN_TASKS } from "./report";
 import { PolicyBucket, BUCKET_NAMES } from "./window";
 
 function num(v: f64, d: i32 = 3): string {
@@ -111,6 +111,8 @@ export function reportText(r: ImpactReport): Array<string> {
       "/CPU-s), " + b.tasksFinished.toString() + " tasks finished, mean turnaround " +
       (b.tasksFinished > 0 ? fixed(b.meanTurnaroundUs() / 1000, 1) + " ms" : "-"));
   }
+  out.push("  (a comparison needs " + fixed(<f64>MIN_CPU_US / 1000, 0) + " CPU-ms and " + MIN_TASKS.toString() +
+    " finished tasks under each policy; run the same workload under each after autoctl reset-baseline)");
   out.push("  attention vs fair: context switches " + signedPct(r.ai.switchesChange) + ", turnaround " + signedPct(r.ai.turnaroundChange));
   out.push("  heuristic vs fair: context switches " + signedPct(r.heuristic.switchesChange) + ", turnaround " + signedPct(r.heuristic.turnaroundChange));
   if (r.mixedTasks > 0) out.push("  (" + r.mixedTasks.toString() + " tasks ran under two policies: not counted)");

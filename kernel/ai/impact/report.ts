@@ -6,8 +6,8 @@
 //   attention  the scheduler's picks in which the attention model scored the candidates
 //              (scheduler.attentionScoredLatency, counter-timed around policy.pick())
 //   oom        each live OOM prediction: features + model (oom/predictor.inferenceLatency)
-//   llm        the "latency_ms" (or "latency_us") feature of llm decisions in the trace; none
-//              until `llmctl infer` records them
+//   llm        each `llmctl infer` answer, when it calls recordLlmLatency() (latency.ts); else
+//              a "latency_ms" (or "latency_us") feature of llm decisions in the trace; none until then
 // Decision follow rate: the share of AI suggestions that were acted on, per subsystem, over the
 // decisions held in the trace ring:
 //   attention  picks the model made (confidence 1) vs all traced picks; the others were taken
@@ -15,15 +15,20 @@
 //   oom        predictions at or above the action threshold (the model says "act") whose remedy ran
 //              a compaction; the rest were held back by the cooldown, a free 4 MiB block or
 //              auto-compaction off
-//   llm        suggestions whose command was executed (the decision has an outcome: its exit
-//              status) vs all llm decisions
+//   llm        llm decisions that suggested a command (output != 0, the index of "none") whose
+//              command ran (the decision has an outcome: its exit status)
 // OOM accuracy: over the OOM decisions in the trace whose outcome is resolved (an OOM followed
 // within 10 s or not): predicted positive = confidence >= the warning threshold.
 // Scheduler change: the attention (AI) and heuristic buckets of window.ts against the fair
-// bucket (the baseline), as ratios - 1: context switches per CPU-second, mean turnaround.
+// bucket (the baseline), as ratios - 1: context switches per CPU-second (only with at least
+// MIN_CPU_US of dispatched CPU time on both sides: an idle stretch of periodic tasks is no
+// baseline), mean turnaround (at least MIN_TASKS finished tasks on both sides). The windows see
+// whatever ran: compare like with like (the same `stresstest` under each policy, after
+// `autoctl reset-baseline`).
 import * as trace from "../trace";
 import { attentionScoredLatency } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
+import { llmInferenceLatency } from "./latency";
 import { percentile } from "../../lib/stats";
 import { predictor, inferenceLatency } from "../oom/predictor";
 import { isRemedy } from "../oom/actions";
@@ -116,7 +121,8 @@ function latencyFeature(id: u64): i32 {
 }
 
 function llmLatency(llm: i32): LatencyStat {
-  const stat = new LatencyStat("llm", "latency feature of llm decisions in the trace");
+  if (llmInferenceLatency.count > 0) return fromRing(new LatencyStat("llm", "llmctl infer answers (prompt + generation)"), llmInferenceLatency);
+  const stat = new LatencyStat("llm", "llmctl infer answers (none recorded yet)");
   if (llm < 0) return stat;
   const values = new Array<f64>(0);
   for (let id = trace.oldestTraceId(); id <= trace.newestTraceId(); id++) {
@@ -134,11 +140,18 @@ function llmLatency(llm: i32): LatencyStat {
   return stat;
 }
 
+/** Less than this much dispatched CPU time on either side is too little to compare (an idle stretch). */
+export const MIN_CPU_US: u64 = 200_000;
+/** Fewer finished tasks than this on either side: no turnaround comparison. */
+export const MIN_TASKS: u64 = 3;
+
 function change(ai: PolicyBucket, base: PolicyBucket, into: SchedChange): void {
   const a = ai.switchesPerCpuSecond(), b = base.switchesPerCpuSecond();
-  into.switchesChange = isFinite(a) && isFinite(b) && b > 0 ? a / b - 1 : NaN;
+  const enoughCpu = ai.cpuUs >= MIN_CPU_US && base.cpuUs >= MIN_CPU_US;
+  into.switchesChange = enoughCpu && isFinite(a) && isFinite(b) && b > 0 ? a / b - 1 : NaN;
   const ta = ai.meanTurnaroundUs(), tb = base.meanTurnaroundUs();
-  into.turnaroundChange = isFinite(ta) && isFinite(tb) && tb > 0 ? ta / tb - 1 : NaN;
+  const enoughTasks = ai.tasksFinished >= MIN_TASKS && base.tasksFinished >= MIN_TASKS;
+  into.turnaroundChange = enoughTasks && isFinite(ta) && isFinite(tb) && tb > 0 ? ta / tb - 1 : NaN;
 }
 
 export function buildReport(): ImpactReport {
@@ -152,7 +165,7 @@ export function buildReport(): ImpactReport {
 
   const sched = new FollowStat("attention", "picks made by the model / all traced picks (the rest: starvation bound)");
   const oomF = new FollowStat("oom", "remedies run / predictions at or above the action threshold");
-  const llmF = new FollowStat("llm", "suggestions executed (outcome known) / llm decisions");
+  const llmF = new FollowStat("llm", "suggested commands that ran (outcome known) / llm decisions with a command");
   const schedSub = subsystemIndex("sched"), oomSub = subsystemIndex("oom");
   const act = predictor.policy.actionThreshold;
   const warn = predictor.policy.warningThreshold;
@@ -178,7 +191,7 @@ export function buildReport(): ImpactReport {
         else if (happened) r.oom.falseNegative++;
         else r.oom.trueNegative++;
       }
-    } else if (s == llm && llm >= 0) {
+    } else if (s == llm && llm >= 0 && trace.traceOutput(id) != 0) {
       llmF.suggestions++;
       if (trace.traceResolved(id)) llmF.followed++;
     }

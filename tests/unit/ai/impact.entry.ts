@@ -4,7 +4,8 @@
 import { Task, StepResult } from "../../../kernel/sched/task";
 import { spawnTask, runScheduler, installLearnedPolicy, setPolicy } from "../../../kernel/sched/scheduler";
 import { attentionPolicy } from "../../../kernel/ai/attention_policy";
-import { recordDecision, resolveOutcome } from "../../../kernel/ai/trace";
+import { recordDecision, resolveOutcome, registerTraceSubsystem } from "../../../kernel/ai/trace";
+import { recordLlmLatency } from "../../../kernel/ai/impact/latency";
 import { OOM_TRACE } from "../../../kernel/ai/oom/tracing";
 import { predictor, inferenceLatency } from "../../../kernel/ai/oom/predictor";
 import { proactiveCompact } from "../../../kernel/ai/oom/actions";
@@ -63,6 +64,13 @@ export function oomDecision(p: f64, action: i32, outcome: f64): void {
   if (outcome >= 0) resolveOutcome(id, outcome);
 }
 export function oomLatencySample(us: i32): void { inferenceLatency.record(usToTicks(<u64>us)); }
+export function llmLatencySample(us: i32): void { recordLlmLatency(usToTicks(<u64>us)); }
+const LLM = registerTraceSubsystem("llm", ["free_mib"], "command", "action");
+/** An llm decision: command index (0 = none); exit status < 0 = it did not run. */
+export function llmDecision(command: i32, exitStatus: f64): void {
+  const id = recordDecision(LLM, 1, new StaticArray<f64>(1), 1, <f64>command, 0.9, 0);
+  if (exitStatus >= 0) resolveOutcome(id, exitStatus);
+}
 
 /** A real full compaction, handed over the way predict() does (lastCompaction, compactions++). */
 let lastGain: f64 = 0;

@@ -64,15 +64,25 @@ describe("autoctl: AI impact metrics", function () {
     assert.equal(run("autoctl").status, 0, "the bare command runs ai-metrics");
   });
 
+  it("compares nothing against a baseline too short to mean anything", async () => {
+    await fresh();
+    workload(10); // 30 ms of CPU under fair: below the 200 ms minimum
+    k.exports.policy("heuristic");
+    workload(100);
+    const r = report();
+    assert.equal(r.scheduler.heuristic_vs_fair.context_switches_change, null);
+    assert.ok(r.scheduler.heuristic_vs_fair.turnaround_change !== null, "3 tasks on each side: turnaround compares");
+  });
+
   it("attributes switches and turnaround to the policy in use; ratios against fair from those numbers", async () => {
     await fresh();
-    workload(30);
+    workload(100);
     assert.equal(k.exports.bucketTasks(FAIR), 3);
     assert.equal(k.exports.policy("heuristic"), true);
-    workload(30);
+    workload(100);
     assert.equal(k.exports.bucketTasks(HEURISTIC), 3);
     assert.equal(k.exports.policy("attention"), true);
-    workload(30);
+    workload(100);
     assert.equal(k.exports.bucketTasks(ATTENTION), 3);
     const r = report();
     const perCpu = (b: number) => k.exports.bucketSwitches(b) / (k.exports.bucketCpuUs(b) / 1e6);
@@ -86,7 +96,7 @@ describe("autoctl: AI impact metrics", function () {
     // and the first tasks finish earlier (lower mean turnaround)
     assert.ok(r.scheduler.heuristic_vs_fair.context_switches_change < -0.5, JSON.stringify(r.scheduler));
     assert.ok(r.scheduler.heuristic_vs_fair.turnaround_change < 0, JSON.stringify(r.scheduler));
-    assert.ok(r.scheduler.fair.turnaround_mean_ms > 60, "3 x 30 ms tasks interleaved end near 90 ms");
+    assert.ok(r.scheduler.fair.turnaround_mean_ms > 200, "3 x 100 ms tasks interleaved end near 300 ms");
     assert.ok(r.latency_us.attention.n > 0, "the attention model scored picks");
     assert.ok(r.follow_rate.attention.suggestions > 0);
     assert.ok(r.follow_rate.attention.rate > 0.5);
@@ -121,6 +131,14 @@ describe("autoctl: AI impact metrics", function () {
     assert.equal(r.latency_us.oom.n, 5);
     assert.equal(r.latency_us.oom.p50, 30);
     assert.equal(r.latency_us.oom.p99, 1000);
+    k.exports.llmDecision(0, -1); // no command suggested: not a suggestion
+    k.exports.llmDecision(3, 0); // suggested, ran with status 0
+    k.exports.llmDecision(5, -1); // suggested, declined
+    k.exports.llmLatencySample(250000);
+    const r2 = report();
+    assert.deepEqual([r2.follow_rate.llm.suggestions, r2.follow_rate.llm.followed], [2, 1]);
+    assert.ok(Math.abs(r2.latency_us.llm.p50 - 250000) < 1, JSON.stringify(r2.latency_us.llm));
+    assert.ok(Math.abs(r2.follow_rate.overall - 2 / 4) < 1e-9, "oom 1 of 2 + llm 1 of 2");
     assert.match(run("autoctl ai-metrics").out, /OOM prediction accuracy \(resolved outcomes, warning at 80%\): 50\.0% of 4 \(tp 1, fp 1, tn 1, fn 1\)/);
   });
 
