@@ -14,7 +14,7 @@ import { pollOnce } from "../../sched/wait";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
 import { parseTargets, targetsString, MAX_RANK } from "../../llm/lora/adapter";
 import { parseDataset, Dataset, MAX_TRAIN_TOKENS, MAX_DATA_BYTES } from "../../llm/lora/dataset";
-import { FinetuneJob, FinetuneOptions, JOB_RUNNING, JOB_DONE } from "../../llm/lora/finetune";
+import { FinetuneJob, FinetuneOptions, JOB_RUNNING, JOB_DONE, JOB_CANCELLED } from "../../llm/lora/finetune";
 import { FinetuneTask, summaryLine } from "../../llm/lora/finetune_task";
 import { readAdapter, AdapterMeta } from "../../llm/lora/adapter_file";
 import { activeAdapter, activate, deactivate, mergeActive, mergedAdapterName } from "../../llm/lora/active";
@@ -154,7 +154,7 @@ function finetune(args: Array<string>): i32 {
     }
   }
   leaveNestedLoop();
-  if (job.state == JOB_RUNNING || !t.finished) { job.cancel(); printError("finetune " + name + ": interrupted; nothing saved"); return 130; }
+  if (job.state == JOB_RUNNING || job.state == JOB_CANCELLED || !t.finished) { job.cancel(); printError("finetune " + name + ": interrupted; nothing saved"); return 130; }
   if (job.state != JOB_DONE) { printError(summaryLine(t)); return 1; }
   println(summaryLine(t));
   return 0;
