@@ -199,6 +199,15 @@ describe("llm lora: llmctl finetune / adapter / eval on Node", function () {
     assert.match(sh("llmctl finetune-cancel").out, /no fine-tune is running/);
   });
 
+  it("Ctrl-C during --wait stops the run: status 130, nothing saved", () => {
+    k.platform.type("\x03");
+    const r = sh("llmctl finetune /data/train.json stopped --epochs 100 --wait");
+    assert.equal(r.status, 130, r.out);
+    assert.match(r.out, /interrupted; nothing saved/);
+    assert.equal(read("/models/stopped.safetensors"), null);
+    assert.equal(JSON.parse(sh("llmctl finetune-status --json").out).state, "cancelled");
+  });
+
   it("a full disk: the save fails with one line, no file or temporary file left", () => {
     assert.equal(k.exports.mountTmpfs("/models", 8192), 0);
     const r = sh("llmctl finetune /data/train.json full --epochs 1 --wait");
