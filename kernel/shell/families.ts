@@ -15,6 +15,8 @@ import { padRight } from "../lib/format";
 import { printable } from "./shell";
 
 class Subcommand {
+  /** Non-empty: this entry runs only when its arguments contain this option (two files share a name). */
+  option: string = "";
   constructor(public name: string, public summary: string, public usage: string,
     public handler: (args: Array<string>) => i32) {}
 }
@@ -37,6 +39,18 @@ function familyOf(name: string): Family {
 export function registerSubcommand(family: string, name: string, summary: string, usage: string,
   handler: (args: Array<string>) => i32): void {
   familyOf(family).subs.push(new Subcommand(name, summary, usage, handler));
+}
+
+/**
+ * A subcommand that takes over FAMILY NAME when its arguments contain `option` (`llmctl eval
+ * --adapter NAME` is LoRA's evaluation, plain `llmctl eval` the domain model's). --help of
+ * NAME prints every entry's usage.
+ */
+export function registerSubcommandWhen(family: string, name: string, option: string, summary: string, usage: string,
+  handler: (args: Array<string>) => i32): void {
+  const s = new Subcommand(name, summary, usage, handler);
+  s.option = option;
+  familyOf(family).subs.push(s);
 }
 
 function sortedSubs(family: string): Array<Subcommand> {
@@ -84,14 +98,17 @@ function runFamily(family: string, args: Array<string>): i32 {
     rest = args.slice(1);
   }
   const subs = f.subs;
-  for (let i = 0; i < subs.length; i++) {
-    if (subs[i].name != name) continue;
-    if (rest.length == 1 && (rest[0] == "--help" || rest[0] == "-h")) {
-      println(subs[i].usage);
-      return 0;
-    }
-    return subs[i].handler(rest);
+  if (rest.length == 1 && (rest[0] == "--help" || rest[0] == "-h")) {
+    let found = false;
+    for (let i = 0; i < subs.length; i++) if (subs[i].name == name) { println(subs[i].usage); found = true; }
+    if (found) return 0;
   }
+  // an entry bound to an option it finds in the arguments wins, then the plain entry, then any
+  for (let i = 0; i < subs.length; i++) {
+    if (subs[i].name == name && subs[i].option.length > 0 && rest.includes(subs[i].option)) return subs[i].handler(rest);
+  }
+  for (let i = 0; i < subs.length; i++) if (subs[i].name == name && subs[i].option.length == 0) return subs[i].handler(rest);
+  for (let i = 0; i < subs.length; i++) if (subs[i].name == name) return subs[i].handler(rest);
   printError("unknown " + family + " subcommand '" + printable(name, 40) + "' (try '" + family + " --help')");
   return 1;
 }

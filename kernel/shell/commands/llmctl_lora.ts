@@ -2,7 +2,7 @@
 // the loaded model inside the kernel (kernel/llm/lora/). The fine-tune runs as a background
 // kernel task; adapters are safetensors files in /models; the active adapter is applied to
 // the loaded model's weights, so generate (and infer) use it.
-import { registerSubcommand } from "../families";
+import { registerSubcommand, registerSubcommandWhen } from "../families";
 import { Options } from "../args";
 import { println, printError } from "../../platform/console";
 import { fixed } from "../../lib/format";
@@ -14,7 +14,7 @@ import { pollOnce } from "../../sched/wait";
 import { enterNestedLoop, leaveNestedLoop } from "../../sched/announce";
 import { parseTargets, targetsString, MAX_RANK } from "../../llm/lora/adapter";
 import { parseDataset, Dataset, MAX_TRAIN_TOKENS, MAX_DATA_BYTES } from "../../llm/lora/dataset";
-import { FinetuneJob, FinetuneOptions, JOB_RUNNING, JOB_DONE } from "../../llm/lora/finetune";
+import { FinetuneJob, FinetuneOptions, JOB_RUNNING, JOB_DONE, JOB_CANCELLED } from "../../llm/lora/finetune";
 import { FinetuneTask, summaryLine } from "../../llm/lora/finetune_task";
 import { readAdapter, AdapterMeta } from "../../llm/lora/adapter_file";
 import { activeAdapter, activate, deactivate, mergeActive, mergedAdapterName } from "../../llm/lora/active";
@@ -45,7 +45,7 @@ registerSubcommand("llmctl", "adapter", "LoRA adapters: load NAME | unload | lis
   "  unload  restore the base weights exactly\n" +
   "  list    adapters in /models with rank, targets, final loss, and which is active\n" +
   "  merge   keep the active adapter in the loaded model's weights for good (until it is reloaded)", adapter);
-registerSubcommand("llmctl", "eval", "held-out accuracy of the base model and with an adapter",
+registerSubcommandWhen("llmctl", "eval", "--adapter", "held-out accuracy of the base model and with an adapter",
   "llmctl eval --adapter NAME [--data FILE] [--base FILE] [--json]\n" +
   "  Greedy answers of the base model, then with the adapter, on FILE (default /models/finetune-test.json,\n" +
   "  held out from training) and on the base task's own held-out questions (--base, default\n" +
@@ -156,7 +156,7 @@ function finetune(args: Array<string>): i32 {
     }
   }
   leaveNestedLoop();
-  if (job.state == JOB_RUNNING || !t.finished) { job.cancel(); printError("finetune " + name + ": interrupted; nothing saved"); return 130; }
+  if (job.state == JOB_RUNNING || job.state == JOB_CANCELLED || !t.finished) { job.cancel(); printError("finetune " + name + ": interrupted; nothing saved"); return 130; }
   if (job.state != JOB_DONE) { printError(summaryLine(t)); return 1; }
   println(summaryLine(t));
   return 0;

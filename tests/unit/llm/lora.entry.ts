@@ -5,6 +5,9 @@ import { MemoryFileReader } from "../../../kernel/fs/file_reader";
 import { loadModel, unloadModel, loadedModel } from "../../../kernel/llm/engine";
 import { Adapter, parseTargets } from "../../../kernel/llm/lora/adapter";
 import { LoraTrainer } from "../../../kernel/llm/lora/train";
+import { answer } from "../../../kernel/llm/lora/evaluate";
+import { activate, deactivate } from "../../../kernel/llm/lora/active";
+import { AdapterMeta } from "../../../kernel/llm/lora/adapter_file";
 import { mountRootAtBoot } from "../../../kernel/fs/mounting";
 import * as vfs from "../../../kernel/fs/vfs";
 import { mount } from "../../../kernel/fs/namespace";
@@ -89,3 +92,41 @@ export function loraLoss(tokens: u32, T: i32, first: i32, backward: bool): f64 {
 }
 export function loraAdam(lr: f32): void { adapter!.adamStep(lr, 1.0); }
 function memory_load_u8(p: usize): u8 { return load<u8>(p); }
+
+/** Mean cross-entropy of tokens[first..] by the engine's own forward pass (one token at a time). */
+export function engineLoss(tokens: u32, T: i32, first: i32): f64 {
+  const m = loadedModel()!.model;
+  const V = m.config.vocab;
+  let loss: f64 = 0;
+  for (let t = 0; t < T - 1; t++) {
+    m.forward(tokens + (<usize>t << 2), 1, t);
+    if (t < first - 1) continue;
+    let max: f64 = -Infinity;
+    for (let i = 0; i < V; i++) max = Math.max(max, <f64>load<f32>(m.logits + (<usize>i << 2)));
+    let sum: f64 = 0;
+    for (let i = 0; i < V; i++) sum += Math.exp(<f64>load<f32>(m.logits + (<usize>i << 2)) - max);
+    const target = load<i32>(tokens + (<usize>(t + 1) << 2));
+    loss += Math.log(sum) + max - <f64>load<f32>(m.logits + (<usize>target << 2));
+  }
+  return loss / <f64>(T - first);
+}
+/** Applies the test's adapter to the model's weights (as `llmctl adapter load` does); the adapter moves there. */
+export function loraActivate(): void {
+  const lm = loadedModel()!;
+  activate("test", "", lm, adapter!, new AdapterMeta());
+  trainer!.free();
+  adapter = null; trainer = null;
+}
+export function loraDeactivate(): bool { return deactivate(); }
+/** Token ids (csv) of text by the loaded tokenizer. */
+export function encodeCsv(text: string, bos: bool): string {
+  const a = loadedModel()!.tokenizer!.encode(text, bos);
+  let s = "";
+  for (let i = 0; i < a.length; i++) s += (i > 0 ? "," : "") + a[i].toString();
+  return s;
+}
+/** The loaded model's greedy answer to a prompt (text), as llmctl eval computes it. */
+export function answerText(prompt: string, maxTokens: i32): string {
+  const lm = loadedModel()!;
+  return answer(lm, lm.tokenizer!.encode(prompt, true), maxTokens);
+}

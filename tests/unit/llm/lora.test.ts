@@ -167,8 +167,18 @@ describe("llm lora: backward pass against a float64 reference and finite differe
     let loss = l0;
     for (let step = 0; step < 40; step++) { k.exports.loraAdam(0.05); loss = kernelLoss(k, tokens, 5, true); }
     assert.ok(loss < 0.85 * l0, `40 Adam steps: loss ${l0} -> ${loss}`);
-    k.exports.loraFree();
+    // the adapter folded into the weights (llmctl adapter load) gives the training forward's loss
+    const tp = put(k, new Uint8Array(new Int32Array(tokens).buffer));
+    const trained = k.exports.loraLoss(tp, tokens.length, 5, false);
+    const engineBase = k.exports.engineLoss(tp, tokens.length, 5);
+    k.exports.loraActivate();
     assert.equal(k.exports.memFreePages(), free0, "the training workspace's pages are returned");
+    const merged = k.exports.engineLoss(tp, tokens.length, 5);
+    assert.ok(Math.abs(merged - trained) <= 1e-4 * trained, `engine with the adapter ${merged} vs training forward ${trained}`);
+    assert.ok(Math.abs(engineBase - base) <= 1e-4 * base);
+    assert.equal(k.exports.loraDeactivate(), true);
+    assert.equal(k.exports.engineLoss(tp, tokens.length, 5), engineBase, "unloading restores the base weights bit for bit");
+    k.exports.hostFree(tp);
     k.exports.hostFree(ck);
     assert.equal(k.exports.unload(), true);
   });

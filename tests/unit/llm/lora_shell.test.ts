@@ -66,6 +66,14 @@ describe("llm lora: llmctl finetune / adapter / eval on Node", function () {
     write("/data/train.json", data);
   });
 
+  it("help: llmctl --help names the LoRA subcommands, each has its own usage", () => {
+    assert.match(sh("llmctl --help").out, /finetune, finetune-status, finetune-cancel, adapter, eval --adapter/);
+    assert.match(sh("llmctl finetune --help").out, /^llmctl finetune DATA NAME \[--epochs N\]/m);
+    assert.match(sh("llmctl adapter --help").out, /llmctl adapter load NAME\|FILE/);
+    assert.match(sh("llmctl eval --help").out, /llmctl eval --adapter NAME/);
+    assert.match(sh("llmctl adapter bogus").out, /unknown subcommand 'bogus'/);
+  });
+
   it("refuses to fine-tune without a model", () => {
     const r = sh("llmctl finetune /data/train.json t0 --wait");
     assert.equal(r.status, 1);
@@ -198,6 +206,15 @@ describe("llm lora: llmctl finetune / adapter / eval on Node", function () {
     assert.equal(JSON.parse(sh("llmctl finetune-status --json").out).state, "cancelled");
     assert.equal(read("/models/bg.safetensors"), null);
     assert.match(sh("llmctl finetune-cancel").out, /no fine-tune is running/);
+  });
+
+  it("Ctrl-C during --wait stops the run: status 130, nothing saved", () => {
+    k.platform.type("\x03");
+    const r = sh("llmctl finetune /data/train.json stopped --epochs 100 --wait");
+    assert.equal(r.status, 130, r.out);
+    assert.match(r.out, /interrupted; nothing saved/);
+    assert.equal(read("/models/stopped.safetensors"), null);
+    assert.equal(JSON.parse(sh("llmctl finetune-status --json").out).state, "cancelled");
   });
 
   it("a full disk: the save fails with one line, no file or temporary file left", () => {
