@@ -25,7 +25,9 @@ const USAGE = "llmctl load CHECKPOINT [--tokenizer FILE] | status [--json] |\n" 
   "            end of the context or a sampled BOS; Ctrl-C stops it. The last line is\n" +
   "            'N tokens in X ms (Y tok/s); prompt M tokens in Z ms'. --json prints one JSON\n" +
   "            object (token ids, text, times) instead.\n" +
-  "  unload    free the model's pages";
+  "  unload    free the model's pages\n" +
+  "  infer, auto-execute, eval: questions about the live system to the domain model\n" +
+  "            (llmctl infer --help; kernel/shell/commands/llmctl_infer.ts)";
 
 registerFamily("llmctl", "in-kernel language model: load, status, generate, unload", USAGE);
 registerSubcommand("llmctl", "load", "read a checkpoint (and a tokenizer) into pages",
