@@ -4,12 +4,14 @@
 #   make test         unit tests on Node, then target tests in QEMU
 #   make test-unit    only the Node tests (seconds)
 #   make bench        benchmarks, JSON lines
+#   make bench-linux  the same workloads on Debian's arm64 Linux 6.1 and SIS, alternating (ROUNDS=n): build/bench/compare.*
+#   make report       docs/PERFORMANCE.md from build/bench/results.jsonl and compare.json
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make model        regenerate the domain corpus, train (host PyTorch), export and evaluate images/rootfs/models/sis-qa.*
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench crash-test fuzz fuzz-coverage model clean
+.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage model clean
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -39,6 +41,12 @@ test-target: image
 
 bench: image
 	@$(TSX) bench/run.ts
+
+bench-linux: image
+	@$(TSX) bench/linux/run.ts --rounds $(or $(ROUNDS),3)
+
+report: deps
+	@$(TSX) bench/report.ts
 
 crash-test: image
 	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)

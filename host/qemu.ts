@@ -39,6 +39,11 @@ export interface QemuConfig {
    * port 80 (`-netdev user,hostfwd=tcp:127.0.0.1:PORT-:80`). Absent: no network device.
    */
   net?: { port: number };
+  /**
+   * Boot a Linux kernel instead of SIS (make bench-linux): the same firmware loads it through
+   * QEMU's fw_cfg (-kernel/-initrd/-append) and the ESP is not attached.
+   */
+  linux?: { kernel: string; initrd: string; append: string };
   /** Directory for the firmware variable copy and sockets. */
   workDir: string;
 }
@@ -52,8 +57,9 @@ export function qemuArgs(config: QemuConfig): string[] {
     "-nodefaults", "-no-user-config", "-boot", "menu=on,splash-time=0",
     "-drive", `if=pflash,format=raw,readonly=on,file=${FIRMWARE_CODE}`,
     "-drive", `if=pflash,format=raw,file=${vars}`,
-    "-drive", `if=none,id=esp,format=raw,file=${esp}`,
-    "-device", "virtio-blk-pci,drive=esp,bootindex=0",
+    ...(config.linux
+      ? ["-kernel", config.linux.kernel, "-initrd", config.linux.initrd, "-append", config.linux.append]
+      : ["-drive", `if=none,id=esp,format=raw,file=${esp}`, "-device", "virtio-blk-pci,drive=esp,bootindex=0"]),
     "-global", "virtio-mmio.force-legacy=false",
   ];
   const disks = [
@@ -84,6 +90,8 @@ export function splitArgs(s: string | undefined): string[] {
 export interface SessionOptions extends Partial<QemuConfig> {
   /** Print the serial output to stdout as it arrives (debugging). */
   echo?: boolean;
+  /** The shell prompt run() waits for (default PROMPT; the Linux guest's is "linux> "). */
+  prompt?: string;
 }
 
 export class QemuSession {
@@ -102,6 +110,7 @@ export class QemuSession {
   readonly workDir: string;
   readonly startedAt = Date.now();
   qemuStderr = "";
+  prompt = PROMPT;
 
   private constructor(proc: ChildProcess, workDir: string, echo: boolean) {
     this.proc = proc;
@@ -129,6 +138,7 @@ export class QemuSession {
     ];
     const proc = spawn("qemu-system-aarch64", args, { stdio: ["ignore", "ignore", "pipe"] });
     const session = new QemuSession(proc, workDir, options.echo ?? false);
+    if (options.prompt) session.prompt = options.prompt;
     try {
       session.serial = await connectWhenReady(serialPath, session);
       session.qmpSocket = await connectWhenReady(qmpPath, session);
@@ -218,7 +228,7 @@ export class QemuSession {
 
   /** Waits for the first prompt after boot. */
   async waitForPrompt(timeoutMs = 60000, from = 0): Promise<void> {
-    await this.waitFor(PROMPT, timeoutMs, from);
+    await this.waitFor(this.prompt, timeoutMs, from);
   }
 
   /** Types on the serial line: a string goes as UTF-8 (as a terminal sends it), a Buffer as is. */
@@ -235,8 +245,9 @@ export class QemuSession {
     this.type(command + "\r");
     const echoEnd = await this.waitFor("\r\n", timeoutMs, start);
     const outputStart = echoEnd.index! + 2;
-    await this.waitFor(/sis> $/, timeoutMs, outputStart);
-    const promptAt = this.serialLog.length - PROMPT.length;
+    // busybox's line editor follows its prompt with a cursor-position query (ESC [6n)
+    const m = await this.waitFor(new RegExp(escapeRegExp(this.prompt) + "(\x1b\\[6n)?$"), timeoutMs, outputStart);
+    const promptAt = m.index!;
     return this.serialLog.slice(outputStart, promptAt).replace(/\r\n/g, "\n");
   }
 

@@ -20,6 +20,7 @@ import { attentionPolicy } from "./ai/attention_policy";
 import { setFileWriter } from "./ai/export_sink";
 import { setModelFileReader } from "./ai/oom/model_file";
 import { startOomPredictor, loadSavedOomModel } from "./ai/oom/predictor";
+import { startImpactWindow } from "./ai/impact/window";
 import { startNetwork } from "./net/init";
 import { startApi, setCommandRunner } from "./net/api";
 import { consoleShell } from "./shell/shell";
@@ -74,6 +75,7 @@ export function bootKernel(kmainTicks: u64): void {
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)
   if (memoryReady()) registerPeriodicTask("memstat", SAMPLE_INTERVAL_US, pollMemoryStats); // the 100 ms sampler (mm/stats.ts)
   startOomPredictor(); // the task "oompredict": OOM prediction every 100 ms (kernel/ai/oom)
+  startImpactWindow(); // the task "aimetrics": per-policy scheduler and compaction accounting (autoctl, kernel/ai/impact)
   banner(kmainTicks);
   probeDisks();
   registerPeriodicTask("fscommit", COMMIT_CHECK_US, pollFileSystems); // each journal's 5 s commit timer

@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUDDY_WINDOW, HEAP_BYTES, TOTAL_PAGES, AS_STACK_BYTES } from "./layout.ts";
 import { buildSystemDisk, SYSTEM_DISK_INPUTS, ExtraFile } from "../images/system-disk.ts";
-import { userPrograms, userHeaders, userCompileArgs, compileUserProgram, fetchBusybox } from "./userspace.ts";
+import { userPrograms, userHeaders, userCompileArgs, compileUserProgram, fetchBusybox, glibcPrograms, glibcCompileArgs,
+  compileGlibcProgram, jsPrograms, compileJsProgram, fetchPorffor, PORFFOR_VERSION } from "./userspace.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD = path.join(ROOT, "build");
@@ -184,12 +185,22 @@ export function buildEsp(): void {
   });
 }
 
-/** userspace/*.c -> build/userspace/*, and busybox: the files /bin gets on the system disk. */
+/** userspace/*.c, userspace/glibc/*.c, userspace/js/*.js -> build/userspace/*, and busybox: the files /bin gets on the system disk. */
 export function buildUserspace(): ExtraFile[] {
   const extras: ExtraFile[] = [];
   for (const p of userPrograms(ROOT, BUILD)) {
     step(`clang ${path.relative(ROOT, p.source)} (user program)`, [p.source, ...userHeaders(ROOT)], [p.output],
       userCompileArgs(p).join(" "), () => compileUserProgram(p));
+    extras.push({ source: p.output, diskPath: p.diskPath, mode: 0o755 });
+  }
+  for (const p of glibcPrograms(ROOT, BUILD)) {
+    step(`gcc ${path.relative(ROOT, p.source)} (glibc program)`, [p.source], [p.output],
+      glibcCompileArgs(p).join(" "), () => compileGlibcProgram(p));
+    extras.push({ source: p.output, diskPath: p.diskPath, mode: 0o755 });
+  }
+  for (const p of jsPrograms(ROOT, BUILD)) {
+    step(`porf ${path.relative(ROOT, p.source)} (JavaScript program)`, [p.source], [p.output],
+      `porffor ${PORFFOR_VERSION} c, arena 256 MiB, gcc -static -O2`, () => compileJsProgram(fetchPorffor(BUILD), p));
     extras.push({ source: p.output, diskPath: p.diskPath, mode: 0o755 });
   }
   const busybox = fetchBusybox(ROOT, BUILD);

@@ -4,7 +4,7 @@
 set -e
 cd "$(dirname "$0")/.."
 
-PACKAGES="qemu-system-arm qemu-efi-aarch64 clang lld wabt binaryen mtools e2fsprogs dosfstools curl libclang-rt-14-dev"
+PACKAGES="qemu-system-arm qemu-efi-aarch64 clang lld wabt binaryen mtools e2fsprogs dosfstools curl libclang-rt-14-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 missing=""
 need() { # need <package> <file or command>
   case "$2" in
@@ -22,6 +22,8 @@ need mtools mformat
 need e2fsprogs debugfs
 need dosfstools mkfs.vfat
 need curl curl # tests/target/net.test.ts: a real HTTP client
+need gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc # userspace/glibc, userspace/js: static glibc programs
+need libc6-dev-arm64-cross /usr/aarch64-linux-gnu/lib/libc.a
 need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a # make fuzz
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//;s/ *$//')
 

@@ -49,6 +49,11 @@ export class TrainerTask extends Task {
 
 let trainer: TrainerTask | null = null;
 
+/** Batches the ai-trainer task has trained and published (0 before it was spawned). */
+export function trainerBatches(): u64 {
+  return trainer != null ? trainer!.batches : 0;
+}
+
 export function ensureTrainer(): void {
   if (trainer != null) return;
   trainer = new TrainerTask();

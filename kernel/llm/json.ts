@@ -30,6 +30,8 @@ export class JsonValue {
 }
 
 export let jsonError: string = "";
+/** Byte offset of the last failure (-1 = none), for callers that report line:column. */
+export let jsonErrorAt: i32 = -1;
 
 class Parser {
   pos: i32 = 0;
@@ -45,7 +47,7 @@ class Parser {
     }
   }
   fail(what: string): JsonValue | null {
-    if (jsonError.length == 0) jsonError = what + " at byte " + this.pos.toString();
+    if (jsonError.length == 0) { jsonError = what + " at byte " + this.pos.toString(); jsonErrorAt = this.pos; }
     return null;
   }
 
@@ -204,10 +206,11 @@ class Parser {
 /** Parses n bytes at p as one JSON value (trailing spaces allowed); null + jsonError on failure. */
 export function parseJson(p: usize, n: i32): JsonValue | null {
   jsonError = "";
+  jsonErrorAt = -1;
   const parser = new Parser(p, n);
   const v = parser.value(0);
   if (v == null) return null;
   parser.skipSpace();
-  if (parser.pos != n) { jsonError = "trailing bytes at byte " + parser.pos.toString(); return null; }
+  if (parser.pos != n) { jsonError = "trailing bytes at byte " + parser.pos.toString(); jsonErrorAt = parser.pos; return null; }
   return v;
 }

@@ -4,6 +4,7 @@
 //   POST /api/shell    runs one shell command; body = the command line (or {"command": "..."});
 //                      answers {"command", "status", "output"}. Needs Authorization: Bearer TOKEN.
 //   GET  /api/bytes?n=N  N bytes of a pattern (throughput measurements)
+//   GET|PUT|DELETE|POST /api/files?path=P   the system disk's files (files_api.ts; needs the token)
 // TOKEN is 32 hex digits drawn at boot from the counter (kernel/lib/random), printed on the
 // console and written to /etc/api-token. Anything that changes state requires it: 401 without.
 import { HttpHandler, HttpRequest, HttpResponse, HttpServer, utf8 } from "./http";
@@ -22,6 +23,7 @@ import { liveTasks } from "../sched/scheduler";
 import { mountTable } from "../fs/vfs";
 import { makeDirectory } from "../fs/vfs";
 import { writeTextFile } from "../fs/files";
+import { handleFiles } from "./files_api";
 
 export const API_PORT: u32 = 80;
 export let apiToken: string = "";
@@ -138,12 +140,14 @@ function stateJson(): string {
     shellRequests.toString() + "}}";
 }
 
+function unauthorized(): HttpResponse {
+  const r = HttpResponse.json(401, "{\"error\":\"missing or wrong bearer token (see /etc/api-token)\"}");
+  r.headers = "WWW-Authenticate: Bearer\r\n";
+  return r;
+}
+
 function runShell(req: HttpRequest): HttpResponse {
-  if (!authorized(req)) {
-    const r = HttpResponse.json(401, "{\"error\":\"missing or wrong bearer token (see /etc/api-token)\"}");
-    r.headers = "WWW-Authenticate: Bearer\r\n";
-    return r;
-  }
+  if (!authorized(req)) return unauthorized();
   const body = bytesToAscii(req.body, 0, req.body.length);
   let line: string | null = body;
   const trimmed = body.trim();
@@ -198,6 +202,7 @@ export class ApiHandler extends HttpHandler {
       if (req.method != "POST") return HttpResponse.text(405, "use POST\n");
       return runShell(req);
     }
+    if (p == "/api/files") return authorized(req) ? handleFiles(req) : unauthorized();
     if (p == "/api/bytes") {
       if (req.method != "GET") return HttpResponse.text(405, "use GET\n");
       return patternBytes(req);

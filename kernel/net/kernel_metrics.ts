@@ -15,6 +15,7 @@ import { LatencyRing } from "../sched/latency";
 import { traceCount, traceSubsystemCount, subsystemName, subsystemRecorded, subsystemResolved, subsystemLostUnresolved } from "../ai/trace";
 import { predictor } from "../ai/oom/predictor";
 import { ticksToNs } from "../platform/time";
+import { writeImpactMetrics } from "./impact_metrics";
 
 const DECISION_BOUNDS_US: StaticArray<f64> = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const fairHistogram = new RingHistogram(DECISION_BOUNDS_US);
@@ -104,5 +105,6 @@ export function writeKernelMetrics(w: MetricsWriter): void {
   w.counter("sis_oom_warnings_total", "OOM warnings raised", <f64>predictor.warnings);
   w.counter("sis_oom_compactions_total", "Compactions the predictor started", <f64>predictor.compactions);
   w.gauge("sis_oom_confidence", "Confidence of the latest prediction", predictor.confidence);
+  // the AI impact report (autoctl ai-metrics)
+  writeImpactMetrics(w);
 }
-

@@ -35,7 +35,8 @@ export function sysBrk(p: Process, addr: u64): i64 {
 
 export function sysMmap(p: Process, addr: u64, length: u64, prot: u32, flags: u32, fd: i32, offset: u64): i64 {
   const s = p.space;
-  if (length == 0 || length > USER_TOP) return err(EINVAL);
+  if (length == 0) return err(EINVAL);
+  if (length > USER_TOP) return err(ENOMEM); // as Linux for a length beyond the user range
   if ((offset & (PAGE - 1)) != 0) return err(EINVAL);
   const len = (length + PAGE - 1) & ~(PAGE - 1);
   const MAP_SHARED: u32 = 1, MAP_PRIVATE: u32 = 2, MAP_FIXED: u32 = 0x10, MAP_ANON: u32 = 0x20;

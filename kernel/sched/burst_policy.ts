@@ -43,6 +43,8 @@ export const EMA_ALPHA: f64 = 0.5;
 export const FIRST_BURST_US: f64 = 5000;
 /** A slice is not ended for an I/O completion before it ran this long (completions are served in batches). */
 export const IO_PREEMPT_AFTER_US: u64 = 1000;
+/** Expected I/O completions this close after the first one due are served with it (one interruption). */
+export const IO_COALESCE_US: u64 = 1000;
 export const SWITCH_MARGIN: f64 = 0.5;
 /** log2(1 + HORIZON_US): the scale of the model's features and target. */
 export const LOG_HORIZON: f64 = Math.log2(1 + HORIZON_US);

@@ -15,7 +15,7 @@
 // charge the measured slice -> act on the step's result -> policy.observe() (learning).
 import { Task, TaskState, StepResult, TaskObserver } from "./task";
 import { FairPolicy, DispatchOutcome } from "./fair";
-import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN, IO_PREEMPT_AFTER_US } from "./burst_policy";
+import { BurstPolicy, burstAfterDispatch, SWITCH_MARGIN, IO_PREEMPT_AFTER_US, IO_COALESCE_US } from "./burst_policy";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/trace";
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
@@ -43,6 +43,14 @@ let policy: FairPolicy = fairPolicy;
 /** Policy switches, traced (subsystem "sched-policy": from, to, runnable and live tasks then). */
 export const POLICY_TRACE = registerTraceSubsystem("sched-policy", ["from", "to", "runnable", "tasks"], "switched", "policy");
 export let policySwitches: u64 = 0;
+/** Counter time of the last policy switch (0: none since boot); kernel/ai/impact attributes task lifetimes by it. */
+export let lastPolicySwitchAt: u64 = 0;
+/** Called with every task that exits (kernel/ai/impact measures turnaround through it); one listener. */
+export type ExitListener = (task: Task, now: u64) => void;
+let exitListener: ExitListener | null = null;
+export function setExitListener(l: ExitListener | null): void {
+  exitListener = l;
+}
 export const POLICY_NAMES: StaticArray<string> = ["fair", "attention", "heuristic"];
 
 /** Counters since boot. */
@@ -57,7 +65,10 @@ export class SchedulerCounters {
 }
 export const counters = new SchedulerCounters();
 
-/** Decision latency of each policy: policy.pick() with two or more candidates, counter-timed. */
+/**
+ * Decision latency of each policy: policy.pick() with two or more candidates, counter-timed;
+ * the last 4096 picks, each with its candidate count and interrupt flag (latency.ts).
+ */
 export const fairDecisionLatency = new LatencyRing(4096);
 export const heuristicDecisionLatency = new LatencyRing(4096);
 export const attentionDecisionLatency = new LatencyRing(4096);
@@ -65,7 +76,8 @@ export const attentionDecisionLatency = new LatencyRing(4096);
 export const attentionScoredLatency = new LatencyRing(4096);
 /**
  * The subset of attentionScoredLatency with no interrupt between the two irq_count() reads
- * around the timed pick (so none inside it), and how many scored picks had one.
+ * around the timed pick (so none inside it), and how many scored picks had one since the last
+ * clearDecisionLatency() (totals, not the window: the rings' own counts are the window's).
  */
 export const attentionScoredNoIrqLatency = new LatencyRing(4096);
 export let attentionScoredInterrupted: u64 = 0;
@@ -127,6 +139,7 @@ export function setPolicy(name: string): bool {
   policy = to;
   if (from !== to) {
     policySwitches++;
+    lastPolicySwitchAt = nowTicks();
     const f = new StaticArray<f64>(4);
     f[0] = <f64>policyIndex(from);
     f[1] = <f64>policyIndex(to);
@@ -278,6 +291,8 @@ function finish(task: Task, now: u64): void {
   }
   counters.exited++;
   if (task.observer != null) task.observer!.onExit(task);
+  const l = exitListener;
+  if (l != null) l(task, now);
   const req = task.waitRequest;
   if (req != null && !req.done) return; // a zombie until the device is done with its buffer
   task.waitRequest = null;
@@ -328,13 +343,17 @@ export function runScheduler(): bool {
   const t1 = nowTicks();
   const irq1 = irq_count();
   // only real choices (two or more runnable tasks) count as decisions
+  // (each sample carries its candidate count and whether an interrupt landed inside, so the
+  // figures derived from a ring all describe its window)
   if (runqueue.length >= 2) {
-    (p.learned ? attentionDecisionLatency : p === heuristicPolicy ? heuristicDecisionLatency : fairDecisionLatency).record(t1 - t0);
+    const interrupted = irq1 != irq0;
+    (p.learned ? attentionDecisionLatency : p === heuristicPolicy ? heuristicDecisionLatency : fairDecisionLatency)
+      .record(t1 - t0, runqueue.length, interrupted);
     if (p.learned && p.lastPickScored) {
-      attentionScoredLatency.record(t1 - t0);
+      attentionScoredLatency.record(t1 - t0, runqueue.length, interrupted);
       attentionScoredPicks++;
-      if (irq1 != irq0) attentionScoredInterrupted++;
-      else attentionScoredNoIrqLatency.record(t1 - t0);
+      if (interrupted) attentionScoredInterrupted++;
+      else attentionScoredNoIrqLatency.record(t1 - t0, runqueue.length, false);
     }
   }
 
@@ -433,15 +452,30 @@ function capAtWakeups(task: Task, quantum: u64, now: u64, p: FairPolicy): u64 {
     const s = unchecked(sleepers[i]);
     if (s.wakeAt < end && s.arrivedAt != 0 && bp.keyOf(s) < limit) end = s.wakeAt;
   }
+  // I/O completions: the slice ends when the first expected one is due, extended to the
+  // others due within IO_COALESCE_US of it (they are served together: one interruption of
+  // the running task for several completions, fewer context switches)
+  let first = u64.MAX_VALUE;
   for (let i = 0; i < taskList.length; i++) {
     const b = unchecked(taskList[i]);
     if (b.state != TaskState.Blocked || b.waitRequest == null || bp.keyOf(b) >= limit) continue;
-    let at = b.waitRequest!.expectedAt;
-    if (at != 0 && at < ioFloor) at = ioFloor;
+    const at = b.waitRequest!.expectedAt;
     if (at == 0) {
       const fq = now + fairPolicy.quantumTicks(task, runqueue);
       if (fq < end) end = fq;
-    } else if (at < end) end = at;
+    } else if (at < first) first = at;
+  }
+  if (first != u64.MAX_VALUE) {
+    let last = first;
+    const window = first + usToTicks(IO_COALESCE_US);
+    for (let i = 0; i < taskList.length; i++) {
+      const b = unchecked(taskList[i]);
+      if (b.state != TaskState.Blocked || b.waitRequest == null || bp.keyOf(b) >= limit) continue;
+      const at = b.waitRequest!.expectedAt;
+      if (at > last && at <= window) last = at;
+    }
+    if (last < ioFloor) last = ioFloor;
+    if (last < end) end = last;
   }
   const floor = now + usToTicks(100);
   if (end < floor) end = floor;

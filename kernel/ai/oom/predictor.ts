@@ -23,7 +23,8 @@ import { queueAnnouncement } from "../../sched/announce";
 import { historyLength, historySample, samplesTaken, SAMPLE_INTERVAL_US } from "../../mm/stats";
 import { oomLogLength, oomLogEvent } from "../../mm/reclaim";
 import { CompactResult } from "../../mm/compact";
-import { nowUs } from "../../platform/time";
+import { nowUs, nowTicks } from "../../platform/time";
+import { LatencyRing } from "../../sched/latency";
 import { fixed } from "../../lib/format";
 import { resolveOutcome } from "../trace";
 import { SampleWindow, computeFeatures, FEATURE_COUNT } from "./features";
@@ -99,6 +100,8 @@ export class OomPredictor {
 }
 
 export const predictor = new OomPredictor();
+/** Time of each live inference (features + model), counter ticks (autoctl ai-metrics reads it). */
+export const inferenceLatency = new LatencyRing(1024);
 
 /** Chooses the model in use; -EINVAL for the learned model while it is untrained. */
 export function useModel(kind: i32): i32 {
@@ -184,9 +187,11 @@ export function predictorTick(): void {
 }
 
 function predict(now: u64): void {
+  const t0 = nowTicks();
   computeFeatures(predictor.window, predictor.features);
   const learned = predictor.model == MODEL_LEARNED && predictor.learned.trained;
   const p = learned ? predictor.learned.predict(predictor.features) : heuristicConfidence(predictor.features);
+  inferenceLatency.record(nowTicks() - t0);
   predictor.confidence = p;
   predictor.lastPredictionUs = now;
   predictor.predictions++;

@@ -9,7 +9,6 @@ import { printable } from "../shell";
 import {
   useAttention, setPolicy, heuristicDecisionLatency, heuristicPolicy, policySwitches, attentionEnabled, activePolicy, liveTasks, counters,
   fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency, attentionScoredNoIrqLatency,
-  attentionScoredInterrupted, attentionScoredPicks,
 } from "../../sched/scheduler";
 import { Task, TaskState } from "../../sched/task";
 import { LatencyRing } from "../../sched/latency";
@@ -33,8 +32,11 @@ const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer
 
 function latencyLine(name: string, r: LatencyRing): string {
   if (r.count == 0) return "  " + name + ": no decisions yet";
-  return "  " + name + ": p50 " + fixed(r.percentileUs(50), 2) + " us, p99 " + fixed(r.percentileUs(99), 2) +
-    " us (last " + r.count.toString() + " of " + r.total.toString() + ")";
+  // every figure from the same window: the ring's last `count` picks
+  const p99 = r.count >= 100 ? "p99 " : "max ";
+  return "  " + name + ": p50 " + fixed(r.percentileUs(50), 2) + " us, " + p99 + fixed(r.percentileUs(99), 2) +
+    " us over the last " + r.count.toString() + " picks (" + r.total.toString() + " since boot): " +
+    fixed(r.candidatesMean(), 1) + " candidates on average, " + r.interruptedCount().toString() + " interrupted";
 }
 
 function errorLine(name: string, e: PredictionError): string {
@@ -154,8 +156,7 @@ function stats(args: Array<string>): i32 {
   println("decision latency (policy pick with 2+ runnable tasks, counter-timed):");
   println(latencyLine("attention", attentionDecisionLatency));
   println(latencyLine("  of which the model scored candidates", attentionScoredLatency));
-  println(latencyLine("    of those, no interrupt inside", attentionScoredNoIrqLatency) + "; " +
-    attentionScoredInterrupted.toString() + " of " + attentionScoredPicks.toString() + " had one");
+  println(latencyLine("    of those, no interrupt inside", attentionScoredNoIrqLatency));
   println(latencyLine("heuristic", heuristicDecisionLatency));
   println(latencyLine("fair", fairDecisionLatency));
   // prediction error of the remaining burst, both predictors on the same examples

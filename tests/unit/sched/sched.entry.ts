@@ -5,6 +5,7 @@ import { Task, StepResult, TaskState } from "../../../kernel/sched/task";
 import { Event } from "../../../kernel/sched/event";
 import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, installLearnedPolicy, setPolicy, counters } from "../../../kernel/sched/scheduler";
 import { attentionPolicy } from "../../../kernel/ai/attention_policy";
+import { trainerBatches } from "../../../kernel/ai/trainer";
 import { modelError, modelErrorCurve, heuristicErrorCurve, heuristicError, clearPredictionErrors } from "../../../kernel/sched/burst_policy";
 import { Random } from "../../../kernel/lib/random";
 import { registerPeriodicTask } from "../../../kernel/sched/periodic";
@@ -239,6 +240,10 @@ export function maxWaitUs(id: i32): f64 { return <f64>ticksToUs(task(id).maxWait
 export function predictedUs(id: i32): f64 { return task(id).predictedUs; }
 export function burstEmaUs(id: i32): f64 { return task(id).burstEmaUs; }
 export function modelUpdates(): i32 { return <i32>attentionPolicy.model.updates; }
+export function modelVersion(): i32 { return <i32>attentionPolicy.model.version; }
+export function trainedByTask(): i32 { return <i32>trainerBatches(); }
+/** One weight of the model (index 0..52). */
+export function weightAt(i: i32): f64 { return attentionPolicy.model.params[i]; }
 export function lossCount(): i32 { return attentionPolicy.model.lossHistory.length; }
 export function lossAt(i: i32): f64 { return attentionPolicy.model.lossHistory[i]; }
 export function curveCount(): i32 { return modelErrorCurve.length; }
@@ -254,3 +259,4 @@ export function weightSum(): f64 {
   return s;
 }
 export function resetModel(): void { attentionPolicy.model.resetWeights(); clearPredictionErrors(); }
+
