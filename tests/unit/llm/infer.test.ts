@@ -9,12 +9,13 @@ import type { KernelModule } from "../../host/compile.ts";
 import { SHAPES, randomWeights, checkpointBytes, makeTokenizer } from "../../../host/llm-models.ts";
 import { loadInfer, loadDomainModel, evalItems, ask, score } from "./infer_harness.ts";
 
-// measured (README): model correct-for-state / actionable on the first EVAL_N held-out items;
+// measured (README): model correct-for-state 56.7% / actionable 87.5% on the first EVAL_N held-out
+// items, keyword baseline 47.5% / 74.2% (greedy, so exact on Node);
 // guards a margin below
 const EVAL_N = 120;
-const GUARD_CORRECT = 35;
-const GUARD_ACTIONABLE = 75;
-const GUARD_OVER_KEYWORD = -12;
+const GUARD_CORRECT = 48;
+const GUARD_ACTIONABLE = 78;
+const GUARD_OVER_KEYWORD = 3;
 
 const STATE = "mem 812/956 frag 20 big 4M oom 3 ev 0 sched fair run 2 sw 400 vda 41 hit 97 fs rw net up uptime 12m tasks 9 trace 10";
 
