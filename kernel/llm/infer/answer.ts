@@ -11,7 +11,7 @@ import { checkpoint } from "../../sched/checkpoint";
 import { nowTicks, ticksToUs } from "../../platform/time";
 
 export const MAX_QUESTION_CHARS: i32 = 300;
-export const MAX_ANSWER_TOKENS: i32 = 40;
+export const MAX_ANSWER_TOKENS: i32 = 56;
 export const MARKER = "Suggested command:";
 /** Pieces the domain tokenizer has as single tokens; a vocabulary without them does not fit. */
 const REQUIRED_PIECES: string[] = [" mem", " frag", " oom", " sched", " Suggested", " command:"];
