@@ -14,13 +14,15 @@
 // A PROT_NONE page keeps its frame with bit 0 clear and bit 58 set.
 //
 // Pages are mapped lazily: a region reserves addresses and a fault inside it maps a zeroed
-// page (stack growth, bss, brk, anonymous mmap). fork copies every present page (no
-// copy-on-write). The kernel reads and writes user memory only through copyIn/copyOut and
+// page (stack growth, bss, brk, anonymous mmap). A program's read-only segments are frames
+// of the program image cache (text_cache.ts), shared between processes and never freed or
+// written here. fork shares those and copies every other present page (no copy-on-write). The kernel reads and writes user memory only through copyIn/copyOut and
 // friends, which walk these tables and honour the EL0 permissions: a bad pointer is EFAULT.
 import { allocPagesZeroed, freePages } from "../mm/pages";
 import { ramPhysBase } from "../platform/dma";
 import { user_page_attributes } from "./user_imports";
 import { PAGE, USER_BASE, USER_TOP } from "./layout";
+import { ImageEntry, isSharedFrame } from "./text_cache";
 
 export const PROT_READ: u32 = 1;
 export const PROT_WRITE: u32 = 2;
@@ -56,6 +58,8 @@ export class AddressSpace {
   mmapNext: u64 = 0;
   /** Set when pages were written that may hold code: the next entry syncs the I-cache. */
   codeChanged: bool = true;
+  /** Program images whose shared frames this space may map (each holds one use). */
+  images: Array<ImageEntry> = new Array<ImageEntry>(0);
 
   constructor() {
     this.l2 = allocPagesZeroed(0);
@@ -63,6 +67,41 @@ export class AddressSpace {
   }
 
   l2Phys(): u64 { return physOf(this.l2); }
+
+  /** Takes a use of a cached program image, given back by destroy(). */
+  holdImage(e: ImageEntry): void {
+    e.users++;
+    this.images.push(e);
+  }
+
+  /** Maps the shared, read-only cache frame `frame` at `va`; false when out of memory. */
+  mapShared(va: u64, frame: usize, prot: u32): bool {
+    if ((prot & PROT_WRITE) != 0) return false; // a shared frame is never writable
+    const slot = this.slotOf(va, true);
+    if (slot == 0) return false;
+    const existing = load<u64>(slot);
+    if ((existing & PHYS_MASK) != 0) this.releaseFrame(linearOf(existing));
+    else this.pages++;
+    store<u64>(slot, this.descriptor(physOf(frame), prot));
+    if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
+    return true;
+  }
+
+  /** Gives the page at `va` a private copy if it maps a shared frame; false when out of memory. */
+  private makePrivate(slot: usize): bool {
+    const e = load<u64>(slot);
+    if ((e & PHYS_MASK) == 0 || !isSharedFrame(linearOf(e))) return true;
+    const copy = allocPagesZeroed(0);
+    if (copy == 0) return false;
+    memory.copy(copy, linearOf(e), <usize>PAGE);
+    store<u64>(slot, (e & ~PHYS_MASK) | physOf(copy));
+    return true;
+  }
+
+  /** Frees a frame this space owns (a shared frame belongs to the image cache). */
+  private releaseFrame(frame: usize): void {
+    if (!isSharedFrame(frame)) freePages(frame, 0);
+  }
 
   // ---- regions ----
   findRegion(va: u64): Region | null {
@@ -116,6 +155,7 @@ export class AddressSpace {
     for (let va = start; va < end; va += PAGE) {
       const slot = this.slotOf(va, false);
       if (slot == 0) continue;
+      if ((prot & PROT_WRITE) != 0 && !this.makePrivate(slot)) continue; // no memory: stays read-only
       const e = load<u64>(slot);
       if ((e & PHYS_MASK) == 0) continue;
       store<u64>(slot, this.descriptor(e & PHYS_MASK, prot));
@@ -187,7 +227,7 @@ export class AddressSpace {
     const e = load<u64>(slot);
     if ((e & PHYS_MASK) == 0) return;
     store<u64>(slot, 0);
-    freePages(linearOf(e), 0);
+    this.releaseFrame(linearOf(e));
     this.pages--;
   }
 
@@ -255,6 +295,8 @@ export class AddressSpace {
     let done: u64 = 0;
     while (done < length) {
       const a = va + done;
+      const slot = this.slotOf(a & ~(PAGE - 1), false);
+      if (slot != 0 && !this.makePrivate(slot)) return false;
       let frame = this.frameOf(a & ~(PAGE - 1));
       if (frame == 0) {
         const r = this.findRegion(a);
@@ -303,7 +345,7 @@ export class AddressSpace {
     return null;
   }
 
-  /** A copy of this address space: same regions, every present page copied (no copy-on-write). */
+  /** A copy of this address space: same regions, shared image frames shared, every other present page copied. */
   fork(): AddressSpace | null {
     const child = new AddressSpace();
     if (child.l2 == 0) return null;
@@ -314,6 +356,7 @@ export class AddressSpace {
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.mmapNext = this.mmapNext;
+    for (let i = 0; i < this.images.length; i++) child.holdImage(this.images[i]);
     for (let i: u64 = 0; i < 512; i++) {
       const e2 = load<u64>(this.l2 + <usize>(i << 3));
       if ((e2 & 3) != 3) continue;
@@ -323,6 +366,10 @@ export class AddressSpace {
         if ((e & PHYS_MASK) == 0) continue;
         const va = (i << 21) | (j << 12);
         const prot = <u32>((e >> SW_PROT_SHIFT) & 7);
+        if (isSharedFrame(linearOf(e))) {
+          if (!child.mapShared(va, linearOf(e), prot)) { child.destroy(); return null; }
+          continue;
+        }
         const frame = child.mapNewPage(va, prot);
         if (frame == 0) { child.destroy(); return null; }
         memory.copy(frame, linearOf(e), <usize>PAGE);
@@ -340,7 +387,7 @@ export class AddressSpace {
       const l3 = linearOf(e2);
       for (let j: u64 = 0; j < 512; j++) {
         const e = load<u64>(l3 + <usize>(j << 3));
-        if ((e & PHYS_MASK) != 0) { freePages(linearOf(e), 0); this.pages--; }
+        if ((e & PHYS_MASK) != 0) { this.releaseFrame(linearOf(e)); this.pages--; }
       }
       freePages(l3, 0);
       this.tables--;
@@ -349,5 +396,7 @@ export class AddressSpace {
     this.tables--;
     this.l2 = 0;
     this.regions = new Array<Region>(0);
+    for (let i = 0; i < this.images.length; i++) this.images[i].users--;
+    this.images = new Array<ImageEntry>(0);
   }
 }

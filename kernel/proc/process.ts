@@ -14,7 +14,9 @@
 // freed) -> reaped by wait4 of the parent, or at once when nobody will wait (parent 0 and
 // not in the foreground). Orphans are handed to pid 0.
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "./addrspace";
-import { parseElf, ElfImage, PF_R, PF_W, PF_X } from "./elf";
+import { parseElf } from "./elf";
+import { imageKey } from "./text_cache";
+import { loadSegments } from "./load_segments";
 import { VfsFileReader } from "../fs/file_reader";
 import { buildStack } from "./stack";
 import { PAGE, STACK_TOP, STACK_MAX, MMAP_TOP, SIGRETURN_CODE } from "./layout";
@@ -163,14 +165,6 @@ export class LoadResult {
   sp: u64 = 0;
 }
 
-function segmentProt(flags: u32): u32 {
-  let p: u32 = 0;
-  if ((flags & PF_R) != 0) p |= PROT_READ;
-  if ((flags & PF_W) != 0) p |= PROT_WRITE;
-  if ((flags & PF_X) != 0) p |= PROT_EXEC;
-  return p;
-}
-
 function fail(r: LoadResult, error: i32, reason: string): LoadResult {
   r.error = error;
   r.reason = reason;
@@ -195,7 +189,7 @@ export function loadProgram(path: string, argv: Array<string>, envp: Array<strin
   const space = new AddressSpace();
   r.space = space;
   if (space.l2 == 0) { vfs.close(h); return fail(r, -ENOMEM, "out of memory"); }
-  const err = loadSegments(space, image, h);
+  const err = loadSegments(space, image, src, imageKey(st));
   vfs.close(h);
   if (err.length > 0) return fail(r, err == "out of memory" ? -ENOMEM : -ENOEXEC, err);
   space.addRegion(STACK_TOP - STACK_MAX, STACK_TOP, PROT_READ | PROT_WRITE, "stack");
@@ -212,29 +206,6 @@ export function loadProgram(path: string, argv: Array<string>, envp: Array<strin
   r.entry = image.entry;
   r.sp = layout.sp;
   return r;
-}
-
-function loadSegments(space: AddressSpace, image: ElfImage, handle: i32): string {
-  for (let i = 0; i < image.segments.length; i++) {
-    const s = image.segments[i];
-    const start = s.vaddr & ~(PAGE - 1);
-    const end = (s.vaddr + s.memsz + PAGE - 1) & ~(PAGE - 1);
-    const prot = segmentProt(s.flags);
-    space.addRegion(start, end, prot, i == 0 ? "text" : "data");
-    // file bytes go straight into the page frames; the rest of memsz (bss) stays zero
-    let done: u64 = 0;
-    while (done < s.filesz) {
-      const va = s.vaddr + done;
-      const frame = space.mapNewPage(va & ~(PAGE - 1), prot);
-      if (frame == 0) return "out of memory";
-      const inPage = PAGE - (va & (PAGE - 1));
-      const n = s.filesz - done < inPage ? s.filesz - done : inPage;
-      const got = vfs.readAt(handle, s.offset + done, frame + <usize>(va & (PAGE - 1)), <u32>n);
-      if (got != <i64>n) return "cannot read segment " + i.toString() + " (I/O error or short file)";
-      done += n;
-    }
-  }
-  return "";
 }
 
 /** Puts a freshly loaded program into `p`: new space, registers reset, entry and stack set. */

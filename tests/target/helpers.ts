@@ -1,5 +1,7 @@
 // Shared by the target tests: boot a session per suite, print the serial log of failures.
+import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { QemuSession, SessionOptions, ROOT, logTail } from "../../host/qemu.ts";
 
@@ -39,4 +41,13 @@ export function scratchCopy(source: string, name: string): string {
   fs.copyFileSync(source, copy);
   process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   return copy;
+}
+
+/** Syncs, powers SIS off and checks the disk image with e2fsck -fn (which must find it clean). */
+export async function powerOffAndFsck(session: QemuSession, image: string): Promise<void> {
+  assert.equal(await session.run("sync"), "");
+  session.type("poweroff\r");
+  assert.equal(await session.waitExit(30000), 0);
+  const fsck = spawnSync("e2fsck", ["-fn", image], { encoding: "utf8" });
+  assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
 }

@@ -6,9 +6,8 @@
 // prints each line with the start of its output.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { ROOT } from "../../host/qemu.ts";
-import { bootForSuite, scratchCopy } from "./helpers.ts";
+import { bootForSuite, scratchCopy, powerOffAndFsck } from "./helpers.ts";
 import { xorshift32 } from "../host/rng.ts";
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 1);
@@ -65,9 +64,6 @@ describe("target: hostile input (seeded random command lines)", function () {
       assert.doesNotMatch(await s.run(line, 30000), /KERNEL PANIC|\*\*\*/, line);
     }
     assert.match(await s.run("fsctl verify /", 60000), /clean: no inconsistencies/);
-    s.type("poweroff\r");
-    assert.equal(await s.waitExit(30000), 0);
-    const fsck = spawnSync("e2fsck", ["-fn", disk], { encoding: "utf8" });
-    assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
+    await powerOffAndFsck(s, disk);
   });
 });

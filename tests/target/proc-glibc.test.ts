@@ -4,9 +4,9 @@
 // Porffor whose output must equal Node's for the same source.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { ROOT } from "../../host/qemu.ts";
-import { bootForSuite, scratchCopy } from "./helpers.ts";
+import { bootForSuite, scratchCopy, powerOffAndFsck } from "./helpers.ts";
 
 describe("target: glibc and JavaScript programs", function () {
   this.timeout(120000);
@@ -52,10 +52,6 @@ describe("target: glibc and JavaScript programs", function () {
   it("leaves the file system clean after the conformance and hostile programs: fsctl verify, e2fsck -fn", async () => {
     const s = qemu.get();
     assert.match(await s.run("fsctl verify /"), /clean: no inconsistencies/);
-    assert.equal(await s.run("sync"), "");
-    s.type("poweroff\r");
-    assert.equal(await s.waitExit(30000), 0);
-    const fsck = spawnSync("e2fsck", ["-fn", systemDisk], { encoding: "utf8" });
-    assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
+    await powerOffAndFsck(s, systemDisk);
   });
 });

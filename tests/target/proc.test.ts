@@ -3,9 +3,9 @@
 // shell answers) and Ctrl-C ends it; busybox applets and sh pipelines work on ext4.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { spawnSync, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { ROOT } from "../../host/qemu.ts";
-import { bootForSuite, scratchCopy } from "./helpers.ts";
+import { bootForSuite, scratchCopy, powerOffAndFsck } from "./helpers.ts";
 
 describe("target: user processes", function () {
   this.timeout(90000);
@@ -83,11 +83,7 @@ describe("target: user processes", function () {
   it("leaves the file system clean: fsctl verify, then e2fsck -fn after poweroff", async () => {
     const s = qemu.get();
     assert.match(await s.run("fsctl verify /"), /clean: no inconsistencies/);
-    assert.equal(await s.run("sync"), "");
-    s.type("poweroff\r");
-    assert.equal(await s.waitExit(30000), 0);
-    const fsck = spawnSync("e2fsck", ["-fn", systemDisk], { encoding: "utf8" });
-    assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
+    await powerOffAndFsck(s, systemDisk);
     const f = execFileSync("debugfs", ["-R", "cat /ptest/f.txt", systemDisk], { stdio: ["ignore", "pipe", "ignore"] });
     assert.equal(f.toString(), "hello\nx\n");
   });

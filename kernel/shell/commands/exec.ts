@@ -15,6 +15,7 @@ import { SIGTERM, SIGKILL } from "../../proc/signals";
 import { fixed } from "../../lib/format";
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { printable } from "../shell";
+import { textCacheEntries, textCachePages, textCacheHits, textCacheMisses } from "../../proc/text_cache";
 
 const DEFAULT_ENV = ["PATH=/bin:/sbin:/usr/bin", "HOME=/", "TERM=vt100", "SHELL=/bin/sh", "USER=root"];
 
@@ -144,6 +145,8 @@ registerCommand("procctl", "user processes: list, run, kill, system-call counts"
       println("processes started " + processesStarted.toString() + ", forks " + forkCount.toString() + " (refused at the limit " +
         forkRefused.toString() + "), execs " + execCount.toString() + ", user traps " + userTraps.toString() + " (IRQs " +
         userIrqs.toString() + ", page faults served " + userFaultsHandled.toString() + ")");
+      println("program image cache: " + textCacheEntries().toString() + " programs, " + (textCachePages() * 4).toString() +
+        " KiB, hits " + textCacheHits.toString() + ", misses " + textCacheMisses.toString());
       return 0;
     }
     printError("unknown subcommand '" + printable(sub, 40) + "' (list, run, kill, syscalls, stats)");

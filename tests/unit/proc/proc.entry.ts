@@ -7,6 +7,8 @@ import { MemoryFileReader } from "../../../kernel/fs/file_reader";
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../../kernel/proc/addrspace";
 import { buildStack } from "../../../kernel/proc/stack";
 import { STACK_TOP, STACK_MAX } from "../../../kernel/proc/layout";
+import { loadSegments } from "../../../kernel/proc/load_segments";
+import { textCachePages, textCacheEntries, textCacheHits, shrinkTextCache } from "../../../kernel/proc/text_cache";
 
 export function memInit(): void { initMemory(); }
 export function freePages(): u32 { return freePagesNow(); }
@@ -67,3 +69,18 @@ export function stackBuild(i: i32, argv: string, envp: string, execfn: string): 
 }
 export const RX: u32 = PROT_READ | PROT_EXEC;
 export const RW: u32 = PROT_READ | PROT_WRITE;
+
+// ---- the program image cache (kernel/proc/text_cache.ts, load_segments.ts)
+/** Loads the ELF at [p, p + n) into space i through the image cache as file version `version`; "" or the error. */
+export function asLoadImage(i: i32, p: usize, n: u32, version: i32): string {
+  const key = "test:" + version.toString();
+  const src = new MemoryFileReader(p, <u64>n);
+  const image = parseElf(src);
+  if (image.error.length > 0) return image.error;
+  return loadSegments(sp(i), image, src, key);
+}
+export function asFrame(i: i32, va: u64): usize { return sp(i).frameOf(va); }
+export function cachePages(): i32 { return textCachePages(); }
+export function cacheEntries(): i32 { return textCacheEntries(); }
+export function cacheHits(): u64 { return textCacheHits; }
+export function cacheShrink(keep: i32): i32 { return shrinkTextCache(keep); }

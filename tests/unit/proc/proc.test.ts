@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadKernelModule, KernelModule } from "../../host/compile.ts";
 import { ROOT, BUILD } from "../../../toolchain/build.ts";
-import { userPrograms, compileUserProgram, fetchBusybox } from "../../../toolchain/userspace.ts";
+import { userPrograms, compileUserProgram, fetchBusybox, glibcPrograms, compileGlibcProgram } from "../../../toolchain/userspace.ts";
 import { Rng } from "../../crash/rng.ts";
 
 const ENTRY = "tests/unit/proc/proc.entry.ts";
@@ -204,6 +204,75 @@ describe("proc: address spaces", function () {
   });
 });
 
+describe("proc: the program image cache", function () {
+  this.timeout(60000);
+
+  it("shares read-only segments between processes, copies writable ones, and gives back every page", () => {
+    const g = glibcPrograms(ROOT, BUILD).find((u) => path.basename(u.output) === "hello")!;
+    if (!fs.existsSync(g.output) || fs.statSync(g.output).mtimeMs < fs.statSync(g.source).mtimeMs) compileGlibcProgram(g);
+    const e = k.exports;
+    const bytes = fs.readFileSync(g.output);
+    const p = put(bytes);
+    assert.equal(e.elfParse(p, bytes.length), "");
+    const segs = Array.from({ length: e.elfSegments() }, (_, i) => ({
+      vaddr: e.elfSegment(i, 0), memsz: e.elfSegment(i, 1), filesz: e.elfSegment(i, 3), flags: Number(e.elfSegment(i, 4)) }));
+    const ro = segs.find((s) => (s.flags & 2) === 0 && (s.flags & 1) !== 0)!; // PF_R without PF_W
+    const rw = segs.find((s) => (s.flags & 2) !== 0)!;
+    assert.ok(ro && rw, "glibc hello has a read-only and a writable segment");
+    const roPage = (ro.vaddr + 0x1000n) & ~0xfffn; // a page of the read-only segment no other segment touches
+    const rwPage = rw.vaddr & ~0xfffn;
+    const free0 = e.freePages();
+    const hits0 = Number(e.cacheHits());
+    const a = e.asNew(), b = e.asNew();
+    assert.equal(e.asLoadImage(a, p, bytes.length, 1), "");
+    const cached = e.cachePages();
+    assert.ok(cached > 100, `${cached} cached pages`);
+    assert.equal(e.asLoadImage(b, p, bytes.length, 1), "");
+    assert.equal(Number(e.cacheHits()), hits0 + 1, "the second exec is a hit");
+    assert.equal(e.cachePages(), cached, "and reads nothing new");
+    assert.equal(e.asFrame(a, roPage), e.asFrame(b, roPage), "read-only pages are one shared frame");
+    assert.notEqual(e.asFrame(a, rwPage), e.asFrame(b, rwPage), "writable pages are private");
+    assert.deepEqual(readUser(a, rwPage, 64), readUser(b, rwPage, 64), "with the same contents");
+    const original = readUser(a, roPage, 16)!;
+    assert.equal(original.equals(bytes.subarray(Number(roPage - ro.vaddr) + Number(segOffset(e, segs.indexOf(ro))), Number(roPage - ro.vaddr) + Number(segOffset(e, segs.indexOf(ro))) + 16)), true,
+      "the shared page holds the file's bytes");
+    // mprotect(PROT_WRITE) on a shared page gives that process a private copy; the other keeps the original
+    e.asProtect(b, roPage, roPage + 0x1000n, 3);
+    assert.notEqual(e.asFrame(a, roPage), e.asFrame(b, roPage));
+    const junk = put(Buffer.alloc(16, 0x5a));
+    assert.equal(e.asCopyOut(b, roPage, junk, 16n), true);
+    assert.deepEqual(readUser(a, roPage, 16), original, "a write through the copy never reaches the cache");
+    // fork shares the cached frames too
+    const c = e.asFork(a);
+    assert.equal(e.asFrame(c, roPage), e.asFrame(a, roPage));
+    for (const s of [a, b, c]) e.asDestroy(s);
+    assert.equal(e.freePages(), free0 - cached, "destroy frees private pages; the cache keeps its own");
+    assert.equal(e.cacheShrink(0), cached, "an unused image is freed");
+    assert.equal(e.freePages(), free0);
+    e.release(p);
+    e.release(junk);
+  });
+
+  it("reads the file again when its version changes, and never frees an image in use", () => {
+    const e = k.exports;
+    const p = put(hello);
+    const free0 = e.freePages();
+    const a = e.asNew();
+    assert.equal(e.asLoadImage(a, p, hello.length, 7), "");
+    const one = e.cachePages();
+    const b = e.asNew();
+    assert.equal(e.asLoadImage(b, p, hello.length, 8), "", "a new mtime or size is a new version");
+    assert.equal(e.cachePages(), 2 * one);
+    e.asDestroy(b);
+    assert.equal(e.cacheShrink(0), one, "only the unused version is freed");
+    assert.equal(e.cacheEntries() >= 1, true);
+    e.asDestroy(a);
+    assert.equal(e.cacheShrink(0), one);
+    assert.equal(e.freePages(), free0);
+    e.release(p);
+  });
+});
+
 describe("proc: the initial stack", function () {
   this.timeout(60000);
 
@@ -247,3 +316,5 @@ describe("proc: the initial stack", function () {
   });
 });
 });
+
+function segOffset(e: any, i: number): bigint { return e.elfSegment(i, 2); }
