@@ -13,8 +13,9 @@
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make dashboard    boot SIS and serve the web dashboard on 127.0.0.1 (DASHBOARD_PORT=n)
+#   make model        regenerate the domain corpus, train (host PyTorch), export and evaluate images/rootfs/models/sis-qa.*
 #   make clean        remove build/
-.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants profile profile-overhead dashboard
+.PHONY: all deps image qemu test test-unit test-target bench bench-linux report crash-test fuzz fuzz-coverage clean mutants profile profile-overhead dashboard model
 
 TSX := node_modules/.bin/tsx
 MOCHA := node_modules/.bin/mocha
@@ -72,6 +73,17 @@ fuzz: deps
 
 fuzz-coverage: deps
 	@$(TSX) tests/fuzz/coverage.ts $(if $(TARGET),--target $(TARGET),)
+
+# Host-only: Debian's python3-torch trains (no npm training library installs without a binary
+# download); libopenblas makes its matrix products ~10x faster than the reference BLAS.
+# Not part of deps/test: the trained model is committed. MODEL_MINUTES (default 40) bounds the
+# training time on a loaded machine (0: MODEL_STEPS steps); MODEL_INIT continues a checkpoint.
+PYTHON := /usr/bin/python3
+model: deps
+	@$(PYTHON) -c 'import torch' 2>/dev/null || apt-get install -y python3-torch libopenblas0-pthread
+	@$(TSX) host/model/corpus.ts 80000
+	@MODEL_MINUTES=$${MODEL_MINUTES:-40} MODEL_STEPS=$${MODEL_STEPS:-8000} nice -n 5 $(PYTHON) host/model/train.py
+	@$(TSX) host/model/evaluate.ts
 
 clean:
 	rm -rf build

@@ -112,6 +112,13 @@ export function resolveOutcome(id: u64, outcome: f64): bool {
   return true;
 }
 
+/** Sets the action of a decision taken after it was recorded (llm: executed, declined...). */
+export function setTraceAction(id: u64, action: i64): bool {
+  if (!traceExists(id)) return false;
+  actions[slotOf(id)] = action;
+  return true;
+}
+
 export function traceExists(id: u64): bool {
   if (id == 0 || id >= nextId || id < clearedBefore) return false;
   return ids[slotOf(id)] == id;

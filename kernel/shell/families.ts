@@ -131,3 +131,16 @@ const FAMILY_USAGE = "@family";
 export function usageText(c: Command): string {
   return c.usage == FAMILY_USAGE ? familyUsage(c.name) : c.usage;
 }
+
+/** True when `family` is a family with subcommand `name` (suggested commands are checked with it). */
+export function hasSubcommand(family: string, name: string): bool {
+  if (!families.has(family)) return false;
+  const subs = families.get(family).subs;
+  for (let i = 0; i < subs.length; i++) if (subs[i].name == name) return true;
+  return false;
+}
+
+/** True when `name` is a command family (it takes a subcommand). */
+export function isFamily(name: string): bool {
+  return families.has(name) && families.get(name).subs.length > 0;
+}

@@ -32,6 +32,8 @@ const USAGE = "llmctl load CHECKPOINT [--tokenizer FILE] | status [--json] |\n" 
   "            'N tokens in X ms (Y tok/s); prompt M tokens in Z ms'. --json prints one JSON\n" +
   "            object (token ids, text, times) instead.\n" +
   "  unload    free the model's pages\n" +
+  "  infer, auto-execute, eval: questions about the live system to the domain model\n" +
+  "            (llmctl infer --help; kernel/shell/commands/llmctl_infer.ts)\n" +
   "LoRA (kernel/llm/lora): finetune, finetune-status, finetune-cancel, adapter, eval --adapter\n" +
   "  ('llmctl finetune --help' and so on).";
 

@@ -40,7 +40,7 @@ function list(args: Array<string>): i32 {
   const rows = new Array<Array<string>>(0);
   rows.push(["ID", "TIME(ms)", "SUBSYSTEM", "VER", "OUTPUT", "ACTION", "CONF", "OUTCOME"]);
   let from = oldest;
-  if (newest + 1 - <u64>recent > from) from = newest + 1 - <u64>recent;
+  if (newest + 1 > <u64>recent && newest + 1 - <u64>recent > from) from = newest + 1 - <u64>recent; // (no u64 underflow)
   for (let id = from; id <= newest; id++) {
     if (!trace.traceExists(id)) continue;
     rows.push([id.toString(), fixed(<f64>trace.traceTimeUs(id) / 1000, 3), trace.traceSubsystemName(id),
