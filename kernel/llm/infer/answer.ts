@@ -9,6 +9,7 @@ import { promptText } from "./state";
 import { slotValues, fillSlots } from "./slots";
 import { checkpoint } from "../../sched/checkpoint";
 import { nowTicks, ticksToUs } from "../../platform/time";
+import { recordLlmLatency } from "../../ai/impact/latency";
 
 export const MAX_QUESTION_CHARS: i32 = 300;
 export const MAX_ANSWER_TOKENS: i32 = 56;
@@ -134,5 +135,6 @@ export function infer(lm: LoadedModel, state: string, question: string): InferRe
     r.answer = fillSlots(r.text, slotValues(state));
   }
   r.latencyUs = ticksToUs(nowTicks() - t0);
+  recordLlmLatency(nowTicks() - t0); // autoctl ai-metrics: the LLM's inference latency
   return r;
 }
