@@ -8,34 +8,23 @@
 // Numbers are finite decimals (6 places) or null.
 import * as trace from "./trace";
 import { fixed } from "../lib/format";
+import { jsonString } from "../lib/json_string";
 
 function num(v: f64): string {
   return isFinite(v) ? fixed(v, 6) : "null";
 }
 
-function str(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34) out += "\\\"";
-    else if (c == 92) out += "\\\\";
-    else if (c < 32) out += "\\u00" + (c < 16 ? "0" : "1") + "0123456789abcdef".charAt(c & 15);
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
-}
-
 export function traceEntryJson(id: u64): string {
   let s = "{\"id\":" + id.toString() + ",\"time_us\":" + trace.traceTimeUs(id).toString() +
-    ",\"subsystem\":" + str(trace.traceSubsystemName(id)) + ",\"model_version\":" + trace.traceVersion(id).toString() +
+    ",\"subsystem\":" + jsonString(trace.traceSubsystemName(id)) + ",\"model_version\":" + trace.traceVersion(id).toString() +
     ",\"features\":{";
   const n = trace.traceFeatureCount(id);
   for (let i = 0; i < n; i++) {
     if (i > 0) s += ",";
-    s += str(trace.traceFeatureName(id, i)) + ":" + num(trace.traceFeature(id, i));
+    s += jsonString(trace.traceFeatureName(id, i)) + ":" + num(trace.traceFeature(id, i));
   }
-  s += "},\"output_name\":" + str(trace.traceOutputName(id)) + ",\"output\":" + num(trace.traceOutput(id)) +
-    ",\"action_name\":" + str(trace.traceActionName(id)) + ",\"action\":" + trace.traceAction(id).toString() +
+  s += "},\"output_name\":" + jsonString(trace.traceOutputName(id)) + ",\"output\":" + num(trace.traceOutput(id)) +
+    ",\"action_name\":" + jsonString(trace.traceActionName(id)) + ",\"action\":" + trace.traceAction(id).toString() +
     ",\"confidence\":" + num(trace.traceConfidence(id));
   if (trace.traceResolved(id)) {
     s += ",\"outcome\":" + num(trace.traceOutcome(id)) + ",\"resolved_us\":" + trace.traceResolvedUs(id).toString();

@@ -24,6 +24,7 @@ import { mountTable } from "../fs/vfs";
 import { makeDirectory } from "../fs/vfs";
 import { writeTextFile } from "../fs/files";
 import { handleFiles } from "./files_api";
+import { jsonString } from "../lib/json_string";
 
 export const API_PORT: u32 = 80;
 export let apiToken: string = "";
@@ -40,21 +41,6 @@ let runCommand: CommandRunner = noShell;
 /** The shell behind POST /api/shell (kernel/init.ts wires the console's shell in). */
 export function setCommandRunner(runner: CommandRunner): void {
   runCommand = runner;
-}
-
-export function jsonString(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34) out += "\\\"";
-    else if (c == 92) out += "\\\\";
-    else if (c == 10) out += "\\n";
-    else if (c == 13) out += "\\r";
-    else if (c == 9) out += "\\t";
-    else if (c < 32) out += "\\u00" + (c < 16 ? "0" : "") + c.toString(16);
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
 }
 
 /** The "command" string of a small JSON object, or null when absent or malformed. */

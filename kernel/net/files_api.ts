@@ -12,6 +12,7 @@ import { HttpRequest, HttpResponse } from "./http";
 import * as vfs from "../fs/vfs";
 import { Stat, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } from "../fs/types";
 import { errorMessage, ENOENT, EEXIST, ENOTEMPTY, ENOSPC, EISDIR, ENOTDIR } from "../lib/errors";
+import { jsonString } from "../lib/json_string";
 
 export const MAX_FILE_BYTES: u64 = 4 << 20;
 export const MAX_PATH: i32 = 1024;
@@ -66,20 +67,8 @@ export function pathProblem(path: string): string {
   return "";
 }
 
-function jsonStr(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34) out += "\\\"";
-    else if (c == 92) out += "\\\\";
-    else if (c < 32) out += "\\u00" + (c < 16 ? "0" : "1") + "0123456789abcdef".charAt(c & 15);
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
-}
-
 function fail(status: i32, message: string): HttpResponse {
-  return HttpResponse.json(status, "{\"error\":" + jsonStr(message) + "}");
+  return HttpResponse.json(status, "{\"error\":" + jsonString(message) + "}");
 }
 
 function fsFail(code: i32, path: string): HttpResponse {
@@ -104,10 +93,10 @@ function listing(path: string): HttpResponse {
     if (name == "." || name == "..") continue;
     const full = (path.endsWith("/") ? path : path + "/") + name;
     const e = vfs.stat(full, false, st);
-    s += (n++ > 0 ? "," : "") + "{\"name\":" + jsonStr(name) + ",\"type\":" + jsonStr(e < 0 ? "other" : typeName(st.mode)) +
+    s += (n++ > 0 ? "," : "") + "{\"name\":" + jsonString(name) + ",\"type\":" + jsonString(e < 0 ? "other" : typeName(st.mode)) +
       ",\"size\":" + (e < 0 ? "0" : st.size.toString()) + "}";
   }
-  return HttpResponse.json(200, "{\"path\":" + jsonStr(path) + ",\"entries\":[" + s + "]}");
+  return HttpResponse.json(200, "{\"path\":" + jsonString(path) + ",\"entries\":[" + s + "]}");
 }
 
 function readWhole(path: string, st: Stat): HttpResponse {
@@ -142,7 +131,7 @@ function put(path: string, body: Uint8Array): HttpResponse {
   const e = vfs.fsync(fd);
   vfs.close(fd);
   if (e < 0) return fsFail(e, path);
-  return HttpResponse.json(200, "{\"path\":" + jsonStr(path) + ",\"bytes\":" + body.length.toString() + "}");
+  return HttpResponse.json(200, "{\"path\":" + jsonString(path) + ",\"bytes\":" + body.length.toString() + "}");
 }
 
 export function handleFiles(req: HttpRequest): HttpResponse {
@@ -165,12 +154,12 @@ export function handleFiles(req: HttpRequest): HttpResponse {
     if (e < 0) return fsFail(e, path);
     const r = (st.mode & S_IFMT) == S_IFDIR ? vfs.removeDirectory(path) : vfs.removeFile(path);
     if (r < 0) return fsFail(r, path);
-    return HttpResponse.json(200, "{\"removed\":" + jsonStr(path) + "}");
+    return HttpResponse.json(200, "{\"removed\":" + jsonString(path) + "}");
   }
   if (req.method == "POST" && req.queryValue("op", "") == "mkdir") {
     const r = vfs.makeDirectory(path, 0o755);
     if (r < 0) return fsFail(r, path);
-    return HttpResponse.json(200, "{\"created\":" + jsonStr(path) + "}");
+    return HttpResponse.json(200, "{\"created\":" + jsonString(path) + "}");
   }
   return fail(405, "use GET, PUT, DELETE or POST ?op=mkdir");
 }

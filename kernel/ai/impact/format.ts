@@ -10,33 +10,24 @@
 import { fixed, bytes } from "../../lib/format";
 import { ImpactReport, LatencyStat, FollowStat, SchedChange, MIN_CPU_US, MIN_TASKS } from "./report";
 import { PolicyBucket, BUCKET_NAMES } from "./window";
+import { jsonString } from "../../lib/json_string";
 
 function num(v: f64, d: i32 = 3): string {
   return isFinite(v) ? fixed(v, d) : "null";
 }
 
-function str(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34 || c == 92) out += "\\" + String.fromCharCode(c);
-    else if (c >= 32) out += String.fromCharCode(c);
-  }
-  return out + "\"";
-}
-
 function latencyJson(l: LatencyStat): string {
-  return str(l.name) + ":{\"n\":" + l.n.toString() + ",\"p50\":" + num(l.p50Us) + ",\"p99\":" + num(l.p99Us) +
-    ",\"source\":" + str(l.source) + "}";
+  return jsonString(l.name) + ":{\"n\":" + l.n.toString() + ",\"p50\":" + num(l.p50Us) + ",\"p99\":" + num(l.p99Us) +
+    ",\"source\":" + jsonString(l.source) + "}";
 }
 
 function followJson(f: FollowStat): string {
-  return str(f.name) + ":{\"suggestions\":" + f.suggestions.toString() + ",\"followed\":" + f.followed.toString() +
-    ",\"rate\":" + num(f.rate(), 4) + ",\"definition\":" + str(f.definition) + "}";
+  return jsonString(f.name) + ":{\"suggestions\":" + f.suggestions.toString() + ",\"followed\":" + f.followed.toString() +
+    ",\"rate\":" + num(f.rate(), 4) + ",\"definition\":" + jsonString(f.definition) + "}";
 }
 
 function bucketJson(name: string, b: PolicyBucket): string {
-  return str(name) + ":{\"wall_s\":" + num(<f64>b.wallUs / 1e6) + ",\"cpu_s\":" + num(<f64>b.cpuUs / 1e6, 4) +
+  return jsonString(name) + ":{\"wall_s\":" + num(<f64>b.wallUs / 1e6) + ",\"cpu_s\":" + num(<f64>b.cpuUs / 1e6, 4) +
     ",\"dispatches\":" + b.dispatches.toString() + ",\"context_switches\":" + b.contextSwitches.toString() +
     ",\"switches_per_cpu_s\":" + num(b.switchesPerCpuSecond(), 1) + ",\"tasks_finished\":" + b.tasksFinished.toString() +
     ",\"turnaround_mean_ms\":" + num(b.meanTurnaroundUs() / 1000) + "}";
@@ -47,7 +38,7 @@ function changeJson(c: SchedChange): string {
 }
 
 export function reportJson(r: ImpactReport): string {
-  let s = "{\"format\":\"sis-ai-metrics\",\"version\":1,\"window_s\":" + num(r.windowSeconds) + ",\"policy\":" + str(r.policyNow);
+  let s = "{\"format\":\"sis-ai-metrics\",\"version\":1,\"window_s\":" + num(r.windowSeconds) + ",\"policy\":" + jsonString(r.policyNow);
   s += ",\"latency_us\":{";
   for (let i = 0; i < r.latency.length; i++) s += (i > 0 ? "," : "") + latencyJson(r.latency[i]);
   s += "},\"follow_rate\":{\"overall\":" + num(r.overallFollowRate(), 4);

@@ -24,6 +24,7 @@ import { traceInfer, resolveInfer, ACTION_EXECUTED, ACTION_DECLINED, ACTION_AUTO
 import { snapshotState } from "../system_state";
 import { ALLOWLIST, DEFAULT_MODEL, commandProblem, allowlisted, ensureDomainModel, autoExecute, setAutoExecute } from "../suggested";
 import { runEval } from "../infer_eval";
+import { jsonString } from "../../lib/json_string";
 
 const USAGE = "llmctl infer [--json] [--model domain|keyword] QUESTION\n" +
   "  Asks the domain model about the live system: a snapshot of memory, fragmentation, the OOM\n" +
@@ -60,17 +61,6 @@ function autoCommand(args: Array<string>): i32 {
   setAutoExecute(args[0] == "on");
   println("auto-execute " + args[0]);
   return 0;
-}
-
-function jsonString(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34 || c == 92) out += "\\" + String.fromCharCode(c);
-    else if (c < 32) out += "\\u00" + (c < 16 ? "0" : "") + c.toString(16);
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
 }
 
 /** Reads y/N from the console (echoed); anything but y/yes, Ctrl-C or 60 s of silence is no. */

@@ -9,6 +9,7 @@ import { printTable } from "../output";
 import * as vfs from "../../fs/vfs";
 import * as profiler from "../../prof/profiler";
 import { SYMBOL_FILE } from "../../prof/symbols";
+import { jsonString } from "../../lib/json_string";
 
 const USAGE = "profctl start [--hz N] | stop | status | report [--top N] [--json] | export PATH" +
   "\n  start    sample the interrupted PC and frame-pointer call chain N times a second (default " +
@@ -56,17 +57,6 @@ function readable(cmd: string): bool {
   if (profiler.isRunning()) { printError(cmd + ": still running (profctl stop first)"); return false; }
   if (!profiler.hasRun()) { printError(cmd + ": no samples (profctl start, run something, profctl stop)"); return false; }
   return true;
-}
-
-function jsonString(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34 || c == 92) out += "\\" + String.fromCharCode(c);
-    else if (c < 32) out += " ";
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
 }
 
 function pct(c: i32, n: i32): string {
