@@ -7,7 +7,7 @@
 // runs one shell request at a time (503 otherwise) and a request is synchronous in the kernel.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { QemuSession, ROOT, freePort } from "../qemu.ts";
 
@@ -72,6 +72,10 @@ export class Machine {
     }
     fs.writeFileSync(payload, buf);
     this.payloadSha = sha256(buf);
+    // debugfs writes around the journal: a copy whose journal still holds committed transactions
+    // (an earlier session killed before its checkpoint) must be recovered first, or SIS's replay at
+    // mount would put the old metadata back over debugfs's changes
+    recoverJournal(this.disk);
     execFileSync("debugfs", ["-w", "-R", "mkdir /crash", this.disk], { stdio: "ignore" });
     execFileSync("debugfs", ["-w", "-R", `write ${payload} ${PAYLOAD_PATH}`, this.disk], { stdio: "ignore" });
   }
@@ -101,7 +105,7 @@ export class Machine {
     this.bootCount++;
     for (;;) {
       try {
-        const r = await fetch(`http://127.0.0.1:${this.port}/api/state`, { signal: AbortSignal.timeout(3000) });
+        const r = await fetch(`http://127.0.0.1:${this.port}/api/state`, { headers: { connection: "close" }, signal: AbortSignal.timeout(3000) });
         if (r.ok) break;
       } catch { /* not yet */ }
       if (Date.now() - t0 > timeoutMs) throw new Error("the API did not answer after boot");
@@ -123,7 +127,10 @@ export class Machine {
     if (this.state !== "up") throw new ApiError(`SIS is ${this.state}${this.detail ? ": " + this.detail : ""}; try again in a moment`, 503);
     try {
       return await fetch(`http://127.0.0.1:${this.port}${pathAndQuery}`, {
-        ...init, headers: { authorization: `Bearer ${this.token}`, ...(init.headers ?? {}) }, signal: AbortSignal.timeout(timeoutMs),
+        // connection: close: a pooled keep-alive socket outlives a reboot of SIS, and a request sent
+        // on it after the reboot was never answered (the dashboard test's crash run hung on it)
+        ...init, headers: { authorization: `Bearer ${this.token}`, connection: "close", ...(init.headers ?? {}) },
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
       this.reconnect(`request failed: ${(e as Error).message}`);
@@ -138,7 +145,7 @@ export class Machine {
     const probe = async () => {
       while (this.state === "reconnecting") {
         try {
-          const r = await fetch(`http://127.0.0.1:${this.port}/api/state`, { signal: AbortSignal.timeout(3000) });
+          const r = await fetch(`http://127.0.0.1:${this.port}/api/state`, { headers: { connection: "close" }, signal: AbortSignal.timeout(3000) });
           if (r.ok) { this.setState("up"); return; }
         } catch { /* still gone */ }
         await sleep(500);
@@ -207,4 +214,10 @@ export function sha256(b: Buffer): string {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** e2fsck -fy: replays a pending journal and repairs; exit 0 (clean) or 1 (fixed) is fine. */
+function recoverJournal(image: string): void {
+  const r = spawnSync("e2fsck", ["-fy", image], { encoding: "utf8" });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`e2fsck -fy ${image} exited ${r.status}: ${(r.stdout + r.stderr).trim().slice(-300)}`);
 }
