@@ -147,14 +147,12 @@ function trend(w: SampleWindow, slots: i32): f64 {
   return relative * <f64>SLOTS_PER_SECOND / <f64>age;
 }
 
-/** Least-squares slope of the fragmentation ratio over up to `slots` + 1 samples, per second. */
-function fragmentationSlope(w: SampleWindow, slots: i32): f64 {
-  const n = min(slots + 1, w.count);
-  if (n < 2) return 0;
+/** Least-squares slope of the newest `n` samples of `series` (n >= 2), per slot; 0 when flat in x. */
+function slopePerSlot(w: SampleWindow, series: StaticArray<f64>, n: i32): f64 {
   let sx: f64 = 0, sy: f64 = 0, sxx: f64 = 0, sxy: f64 = 0;
   for (let k = 0; k < n; k++) {
     const x = <f64>(-k); // slots relative to now
-    const y = unchecked(w.fragmentation[w.index(k)]);
+    const y = unchecked(series[w.index(k)]);
     sx += x;
     sy += y;
     sxx += x * x;
@@ -162,8 +160,14 @@ function fragmentationSlope(w: SampleWindow, slots: i32): f64 {
   }
   const nf = <f64>n;
   const den = nf * sxx - sx * sx;
-  if (den == 0) return 0;
-  return (nf * sxy - sx * sy) / den * <f64>SLOTS_PER_SECOND;
+  return den != 0 ? (nf * sxy - sx * sy) / den : 0;
+}
+
+/** Least-squares slope of the fragmentation ratio over up to `slots` + 1 samples, per second. */
+function fragmentationSlope(w: SampleWindow, slots: i32): f64 {
+  const n = min(slots + 1, w.count);
+  if (n < 2) return 0;
+  return slopePerSlot(w, w.fragmentation, n) * <f64>SLOTS_PER_SECOND;
 }
 
 /** Fills out[0..FEATURE_COUNT) from the window (all zeros when it is empty). */
@@ -222,18 +226,7 @@ function pressureFeatures(w: SampleWindow, out: StaticArray<f64>): void {
   const n = min(10 * SLOTS_PER_SECOND + 1, w.count);
   let eta: f64 = 60;
   if (n >= 2) {
-    let sx: f64 = 0, sy: f64 = 0, sxx: f64 = 0, sxy: f64 = 0;
-    for (let k = 0; k < n; k++) {
-      const x = <f64>(-k);
-      const y = unchecked(w.avail[w.index(k)]);
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      sxy += x * y;
-    }
-    const nf = <f64>n;
-    const den = nf * sxx - sx * sx;
-    const slope = den != 0 ? (nf * sxy - sx * sy) / den : 0;
+    const slope = slopePerSlot(w, w.avail, n);
     if (slope < 0) eta = min(60.0, avail / -slope / <f64>SLOTS_PER_SECOND);
   }
   out[F_EXHAUST_ETA] = eta / 60.0;
