@@ -183,6 +183,15 @@ function shellSeeds(): Buffer[] {
     "a\tb", "\"a \\\"b\\\" c\"", "/mnt/etc/motd /nope"];
   const seeds: Buffer[] = [];
   for (const c of commands) for (const a of args) seeds.push(Buffer.from(`${c} ${a}`.trim(), "utf8"));
+  // two-word combinations and odd spacing, so every command also sees several arguments
+  const next = rng(23);
+  for (let i = 0; i < 300; i++) {
+    const c = commands[next() % commands.length];
+    const a = args[next() % args.length];
+    const b = args[next() % args.length];
+    const gap = [" ", "  ", "\t", " \t "][next() % 4];
+    seeds.push(Buffer.from(`${gap}${c}${gap}${a}${gap}${b}${next() % 3 == 0 ? gap : ""}`, "utf8"));
+  }
   seeds.push(Buffer.from("echo " + "w ".repeat(300)));
   seeds.push(Buffer.from([0x6c, 0x73, 0x20, 0xff, 0xfe]));
   return seeds;

@@ -24,4 +24,18 @@ describe("fuzz smoke run (make fuzz)", function () {
       assert.deepEqual(result.crashes, [], `${target} crashed`);
     }
   });
+
+  // Every fixed crash (tests/fuzz/regressions/TARGET/NAME), through the native binary just built:
+  // libFuzzer runs the file once and exits non-zero on a trap, abort or sanitizer error.
+  const dir = path.join(ROOT, "tests/fuzz/regressions");
+  for (const target of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
+    for (const name of fs.readdirSync(path.join(dir, target)).sort()) {
+      it(`regression ${target}/${name} runs without a crash natively`, () => {
+        const native = path.join(ROOT, "build/fuzz/bin", target);
+        assert.ok(fs.existsSync(native), `${native} was not built by the smoke run`);
+        const r = spawnSync(native, [path.join(dir, target, name)], { stdio: ["ignore", "pipe", "pipe"] });
+        assert.equal(r.status, 0, `${target}/${name} crashed natively:\n${String(r.stderr).slice(-2000)}`);
+      });
+    }
+  }
 });
