@@ -154,6 +154,37 @@ function vfsSeeds(): Buffer[] {
       else seeds.push(vfsRecord(op, p, undefined, [3, 7]));
     }
   }
+  // scripted sequences for the corners of resolution: walks relative to a working directory, chains
+  // of links (relative, absolute, through a mount, longer than MAX_SYMLINKS), ".." and "." as the
+  // last component of a parent lookup, trailing slashes on files and links
+  const b = (x: string) => Buffer.from(x, "utf8");
+  const rec = (op: number, x: string, y?: string) => vfsRecord(op, b(x), y === undefined ? undefined : b(y), [5, 9]);
+  const chain = (n: number, absolute: boolean): Buffer[] => {
+    const out = [rec(4, "/tmp/c")];
+    for (let i = 1; i <= n; i++) out.push(rec(8, absolute ? `/tmp/c/l${i - 1}` : `l${i - 1}`, `/tmp/c/l${i}`));
+    return out;
+  };
+  const scripts: Buffer[][] = [
+    [rec(10, "/mnt/dir"), rec(0, "a"), rec(0, "./a"), rec(0, "../dir/a"), rec(0, "../../.."), rec(5, "a", "b"), rec(4, "new"),
+      rec(3, "new/f"), rec(11, "."), rec(10, ".."), rec(11, "dir"), rec(7, "dir/new"), rec(0, "dir/b/")],
+    [rec(10, "/tmp"), rec(8, "file", "rel"), rec(0, "rel"), rec(0, "rel/"), rec(1, "rel/"), rec(9, "rel"), rec(6, "rel/"),
+      rec(10, "up"), rec(0, "dir/a"), rec(0, ".."), rec(10, "../.."), rec(0, "tmp/file")],
+    [...chain(20, false), rec(0, "/tmp/c/l20"), rec(1, "/tmp/c/l20"), rec(0, "/tmp/c/l20/")],
+    [...chain(22, true), rec(0, "/tmp/c/l22"), rec(2, "/tmp/c/l22")],
+    [rec(8, "/mnt/dir", "/tmp/m"), rec(0, "/tmp/m/a"), rec(0, "/tmp/m/../dir/a"), rec(0, "/tmp/m/.."), rec(8, "/tmp/m/a", "/mnt/ma"),
+      rec(0, "/mnt/ma"), rec(5, "/mnt/ma", "/tmp/ma"), rec(0, "/tmp/ma"), rec(12, "/tmp/ma", "/tmp/hard")],
+    [rec(4, "/tmp/.."), rec(4, "/tmp/."), rec(5, "/tmp/..", "/tmp/x"), rec(5, "/tmp/file", "/tmp/."), rec(6, "/mnt/.."),
+      rec(7, "/mnt/dir/."), rec(8, "x", "/tmp/.."), rec(12, "/tmp/file", "/mnt/.."), rec(3, "/"), rec(4, "/"), rec(5, "/", "/tmp/r")],
+    [rec(0, "/tmp/file/"), rec(0, "/tmp/file/."), rec(0, "/tmp/file/.."), rec(0, "/tmp/link/"), rec(0, "/tmp/file/x"),
+      rec(4, "/tmp/file/x"), rec(0, "/mnt/etc/motd/"), rec(0, "/tmp/up/"), rec(0, "/tmp/up/.."), rec(0, "/tmp/up/../tmp/up/dir")],
+    [rec(8, "/" + "q".repeat(4094), "/tmp/longlink"), rec(0, "/tmp/longlink"), rec(0, "/tmp/longlink/x"),
+      rec(8, "y/".repeat(2047), "/tmp/deeplink"), rec(0, "/tmp/deeplink"), rec(8, "../".repeat(50) + "mnt/dir", "/tmp/dots"),
+      rec(0, "/tmp/dots/a")],
+    [rec(4, "/tmp/d"), rec(10, "/tmp/d"), rec(7, "/tmp/d"), rec(0, "."), rec(0, ".."), rec(3, "f"), rec(11, "."), rec(10, "/")],
+  ];
+  for (const script of scripts) {
+    for (let k = 1; k <= script.length; k++) seeds.push(Buffer.concat(script.slice(0, Math.min(24, k))));
+  }
   // short sequences: create, write, rename, link, remove over both file systems
   const next = rng(19);
   for (let i = 0; i < 400; i++) {

@@ -18,7 +18,8 @@ import { MAX_LEN } from "./run.ts";
 import { ROOT, kernelSources } from "../../toolchain/build.ts";
 
 const OUT = path.join(FUZZ_BUILD, "coverage");
-/** The path-resolution functions of kernel/fs/vfs.ts (what the issue's 80% goal is about). */
+/** The path-resolution functions, in kernel/fs/namespace.ts since the VFS was split (what the issue's 80% goal is about). */
+export const PATH_RESOLUTION_FILE = "kernel/fs/namespace.ts";
 export const PATH_RESOLUTION = ["walk", "splitReversed", "parentOf", "readLinkOf", "crossMounts", "mountedOn", "resolve",
   "resolveParent", "fail", "utf8Length"];
 
@@ -76,6 +77,44 @@ function functions(profdata: string, binary: string, modules: [string, string][]
   return out;
 }
 
+/**
+ * Branch outcomes of the kernel's own logic in the given functions: llvm-cov counts every branch of
+ * the generated C, including two kinds AssemblyScript's runtime adds to every function, which no
+ * input can take both ways: the shadow-stack overflow check in each prologue (`__stack_pointer <
+ * base` -> abort) and the garbage collector's write barrier (`if (value) __link(...)`, taken one
+ * way whenever the stored value is never null). Those are left out here; everything else counts.
+ */
+function logicBranches(profdata: string, binary: string, cNames: Set<string>): Map<string, [number, number]> {
+  const json = JSON.parse(execFileSync("llvm-cov", ["export", "-format=text", "-skip-expansions", `-instr-profile=${profdata}`,
+    binary, TARGETS_C], { maxBuffer: 1 << 30 }).toString());
+  const source = fs.readFileSync(TARGETS_C, "utf8").split("\n");
+  // the stack base every prologue compares __stack_pointer with (a constant of this build)
+  const base = /___stack_pointer;\n\s*w2c_i1 = (\d+)u;\n\s*w2c_i0 = \(u32\)\(\(s32\)w2c_i0 < \(s32\)w2c_i1\);/
+    .exec(source.join("\n"))?.[1];
+  if (!base) throw new Error("coverage: no shadow-stack check found in the generated C");
+  const stackCheck = new RegExp(`w2c_i(\\d+) = ${base}u;\\n\\s*w2c_i(\\d+) = \\(u32\\)\\(\\(s32\\)w2c_i\\d+ < \\(s32\\)w2c_i\\1\\);$`);
+  const runtimeCheck = (line: number): boolean => {
+    const text = source[line - 1] ?? "";
+    const before = source.slice(Math.max(0, line - 3), line - 1).join("\n");
+    if (/^\s*if \(w2c_i\d+\) \{/.test(text) && stackCheck.test(before)) return true;
+    const after = source.slice(line, line + 5).join("\n");
+    return /^\s*if \(w2c_[ij]\d+\) \{\s*$/.test(text) && /itcms___link\(/.test(after);
+  };
+  const out = new Map<string, [number, number]>();
+  for (const fn of json.data[0].functions) {
+    const cName = String(fn.name).replace(/^.*:/, "");
+    if (!cNames.has(cName)) continue;
+    const c: [number, number] = [0, 0];
+    for (const b of fn.branches) {
+      if (runtimeCheck(b[0])) continue;
+      c[1] += 2;
+      c[0] += (b[4] > 0 ? 1 : 0) + (b[5] > 0 ? 1 : 0);
+    }
+    out.set(cName, c);
+  }
+  return out;
+}
+
 const pct = (c: [number, number]) => (c[1] ? (100 * c[0] / c[1]).toFixed(1) : "-") + "%";
 function sum(list: FunctionCoverage[], key: "lines" | "branches"): [number, number] {
   return list.reduce((a, f) => [a[0] + f[key][0], a[1] + f[key][1]] as [number, number], [0, 0] as [number, number]);
@@ -124,16 +163,23 @@ export function coverage(targets: string[], build = true, reuse = false): void {
     console.log(`all targets: ${reached.length} kernel functions reached; in them ${summary.allTargets.linesOfReachedFunctions} ` +
       `of lines, ${summary.allTargets.branchesOfReachedFunctions} of branches`);
   }
-  const resolution = [...merged.values()].filter((f) => f.file === "kernel/fs/vfs.ts" && PATH_RESOLUTION.includes(f.name));
+  const resolution = [...merged.values()].filter((f) => f.file === PATH_RESOLUTION_FILE && PATH_RESOLUTION.includes(f.name));
+  // none found means the functions moved or were renamed: say so instead of printing 0/0
+  if (resolution.length == 0) throw new Error(`no path-resolution function of ${PATH_RESOLUTION_FILE} in the coverage: update PATH_RESOLUTION`);
   const vfsBranches = sum(resolution, "branches");
   const vfsLines = sum(resolution, "lines");
+  const profdata = path.join(OUT, targets.length > 1 ? "all.profdata" : `${targets[0]}.profdata`);
+  const logic = logicBranches(profdata, path.join(COV_BIN, targets[0]), new Set(resolution.map((f) => f.cName)));
+  const logicSum = [...logic.values()].reduce((a, c) => [a[0] + c[0], a[1] + c[1]] as [number, number], [0, 0] as [number, number]);
   summary.vfsPathResolution = {
-    functions: resolution.map((f) => `${f.name} ${f.branches[0]}/${f.branches[1]}`),
-    branches: pct(vfsBranches), lines: pct(vfsLines), over: targets.length > 1 ? "all targets merged" : targets[0],
+    functions: resolution.map((f) => `${f.name} ${f.branches[0]}/${f.branches[1]} (logic ${logic.get(f.cName)?.join("/") ?? "-"})`),
+    branches: pct(vfsBranches), logicBranches: pct(logicSum), lines: pct(vfsLines),
+    over: targets.length > 1 ? "all targets merged" : targets[0],
   };
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
-  console.log(`VFS path resolution (kernel/fs/vfs.ts ${resolution.map((f) => f.name).join(", ")}): ` +
-    `branches ${vfsBranches[0]}/${vfsBranches[1]} = ${pct(vfsBranches)}, lines ${pct(vfsLines)}`);
+  console.log(`VFS path resolution (${PATH_RESOLUTION_FILE} ${resolution.map((f) => f.name).join(", ")}): ` +
+    `branches ${vfsBranches[0]}/${vfsBranches[1]} = ${pct(vfsBranches)}; without AssemblyScript's stack checks and GC ` +
+    `write barriers ${logicSum[0]}/${logicSum[1]} = ${pct(logicSum)}; lines ${pct(vfsLines)}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
