@@ -20,7 +20,7 @@
 // friends, which walk these tables and honour the EL0 permissions: a bad pointer is EFAULT.
 import { allocPagesZeroed, freePages } from "../mm/pages";
 import { ramPhysBase } from "../platform/dma";
-import { user_page_attributes } from "./user_imports";
+import { user_page_attributes, user_forget } from "./user_imports";
 import { PAGE, USER_BASE, USER_TOP } from "./layout";
 import { ImageEntry, isSharedFrame } from "./text_cache";
 
@@ -58,6 +58,13 @@ export class AddressSpace {
   mmapNext: u64 = 0;
   /** Set when pages were written that may hold code: the next entry syncs the I-cache. */
   codeChanged: bool = true;
+  /**
+   * Set when a present descriptor was changed or removed: the TLB may hold the old
+   * translation, so the next entry to EL0 flushes it (see arch-aarch64/user.c).
+   */
+  tlbStale: bool = false;
+  /** Descriptor writes that made the TLB stale (tests and `procctl stats`). */
+  staleWrites: i32 = 0;
   /** Program images whose shared frames this space may map (each holds one use). */
   images: Array<ImageEntry> = new Array<ImageEntry>(0);
 
@@ -82,7 +89,7 @@ export class AddressSpace {
     const existing = load<u64>(slot);
     if ((existing & PHYS_MASK) != 0) this.releaseFrame(linearOf(existing));
     else this.pages++;
-    store<u64>(slot, this.descriptor(physOf(frame), prot));
+    this.setSlot(slot, this.descriptor(physOf(frame), prot));
     if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
     return true;
   }
@@ -94,7 +101,7 @@ export class AddressSpace {
     const copy = allocPagesZeroed(0);
     if (copy == 0) return false;
     memory.copy(copy, linearOf(e), <usize>PAGE);
-    store<u64>(slot, (e & ~PHYS_MASK) | physOf(copy));
+    this.setSlot(slot, (e & ~PHYS_MASK) | physOf(copy));
     return true;
   }
 
@@ -158,12 +165,19 @@ export class AddressSpace {
       if ((prot & PROT_WRITE) != 0 && !this.makePrivate(slot)) continue; // no memory: stays read-only
       const e = load<u64>(slot);
       if ((e & PHYS_MASK) == 0) continue;
-      store<u64>(slot, this.descriptor(e & PHYS_MASK, prot));
+      this.setSlot(slot, this.descriptor(e & PHYS_MASK, prot));
     }
     if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
   }
 
   // ---- tables ----
+  /** Every write of an L3 descriptor goes through here: replacing a valid one marks the TLB stale. */
+  private setSlot(slot: usize, value: u64): void {
+    const old = load<u64>(slot);
+    if ((old & 1) != 0 && old != value) { this.tlbStale = true; this.staleWrites++; }
+    store<u64>(slot, value);
+  }
+
   private descriptor(phys: u64, prot: u32): u64 {
     const sw = (<u64>prot & 7) << SW_PROT_SHIFT;
     if ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) == 0) return (phys & PHYS_MASK) | sw | SW_NONE;
@@ -215,7 +229,7 @@ export class AddressSpace {
     if ((existing & PHYS_MASK) != 0) return linearOf(existing);
     const frame = allocPagesZeroed(0);
     if (frame == 0) return 0;
-    store<u64>(slot, this.descriptor(physOf(frame), prot));
+    this.setSlot(slot, this.descriptor(physOf(frame), prot));
     this.pages++;
     if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
     return frame;
@@ -226,7 +240,7 @@ export class AddressSpace {
     if (slot == 0) return;
     const e = load<u64>(slot);
     if ((e & PHYS_MASK) == 0) return;
-    store<u64>(slot, 0);
+    this.setSlot(slot, 0);
     this.releaseFrame(linearOf(e));
     this.pages--;
   }
@@ -392,6 +406,7 @@ export class AddressSpace {
       freePages(l3, 0);
       this.tables--;
     }
+    user_forget(this.l2Phys()); // before the table can be handed out again
     freePages(this.l2, 0);
     this.tables--;
     this.l2 = 0;

@@ -23,7 +23,7 @@ import { PAGE, STACK_TOP, STACK_MAX, MMAP_TOP, SIGRETURN_CODE } from "./layout";
 import { FileRef, FileKind, FdSlot, MAX_FDS } from "./files";
 import { consoleTerminal } from "./tty";
 import {
-  user_run, TRAP_SYNC, TRAP_IRQ, TRAP_UNSUPPORTED, FRAME_BYTES, FRAME_SP, FRAME_PC, FRAME_PSTATE,
+  user_run, USER_RUN_SYNC_CODE, USER_RUN_TLB_STALE, TRAP_SYNC, TRAP_IRQ, TRAP_UNSUPPORTED, FRAME_BYTES, FRAME_SP, FRAME_PC, FRAME_PSTATE,
   FRAME_ESR, FRAME_FAR, FRAME_TPIDR,
 } from "./user_imports";
 import * as vfs from "../fs/vfs";
@@ -431,9 +431,10 @@ function runSlice(p: Process, task: ProcessTask): StepResult {
       deliverPendingSignal(p);
       if (p.state != ProcState.Live) return task.exit(p.waitStatus);
     }
-    const sync = p.space.codeChanged ? 1 : 0;
+    const flags = (p.space.codeChanged ? USER_RUN_SYNC_CODE : 0) | (p.space.tlbStale ? USER_RUN_TLB_STALE : 0);
     p.space.codeChanged = false;
-    const kind = user_run(p.frame, p.space.l2Phys(), sync);
+    p.space.tlbStale = false;
+    const kind = user_run(p.frame, p.space.l2Phys(), flags);
     userTraps++;
     if (kind == TRAP_IRQ) { userIrqs++; return StepResult.Yield; }
     if (kind == TRAP_UNSUPPORTED) {
