@@ -71,7 +71,7 @@ async function linuxRound(guest: LinuxGuest, dir: string): Promise<void> {
       if (w.linux === null) continue;
       const cmd = "/bin/" + w.linux.replace("DEV", `/dev/${scratchDev}`).replace("MNT", "/mnt");
       const out = await s.run(cmd, RUN_TIMEOUT);
-      const value = jsonField(out, `linux.${linuxName(w)}`, "value");
+      const value = w.linuxValue ? w.linuxValue(out) : jsonField(out, `linux.${linuxName(w)}`, "value");
       record("linux", w.name, value, out);
     }
   } finally {
