@@ -14,8 +14,8 @@
 // freed) -> reaped by wait4 of the parent, or at once when nobody will wait (parent 0 and
 // not in the foreground). Orphans are handed to pid 0.
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "./addrspace";
-import { parseElf } from "./elf";
-import { imageKey } from "./text_cache";
+import { parseElf, ElfImage } from "./elf";
+import { imageKey, cachedProgram } from "./text_cache";
 import { loadSegments } from "./load_segments";
 import { VfsFileReader } from "../fs/file_reader";
 import { buildStack } from "./stack";
@@ -181,16 +181,26 @@ export function loadProgram(path: string, argv: Array<string>, envp: Array<strin
   if (se < 0) return fail(r, se, "");
   if (isDir(st.mode) || !isReg(st.mode)) return fail(r, -EACCES, "not a regular file");
   if ((st.mode & 0o111) == 0) return fail(r, -EACCES, "not executable (mode " + (st.mode & 0o7777).toString(8) + ")");
-  const h = vfs.open(path, vfs.O_RDONLY);
-  if (h < 0) return fail(r, h, "");
-  const src = new VfsFileReader(h, st.size); // closed through `h` below
-  const image = parseElf(src);
-  if (image.error.length > 0) { vfs.close(h); return fail(r, -ENOEXEC, image.error); }
+  // a cached program (same dev, inode, size, mtime, ctime) is neither opened nor read again
+  const key = imageKey(st);
+  const known = cachedProgram(key);
+  let h: i32 = -1;
+  let src: VfsFileReader | null = null;
+  let image: ElfImage;
+  if (known != null) {
+    image = known;
+  } else {
+    h = vfs.open(path, vfs.O_RDONLY);
+    if (h < 0) return fail(r, h, "");
+    src = new VfsFileReader(h, st.size); // closed through `h` below
+    image = parseElf(src!);
+    if (image.error.length > 0) { vfs.close(h); return fail(r, -ENOEXEC, image.error); }
+  }
   const space = new AddressSpace();
   r.space = space;
-  if (space.l2 == 0) { vfs.close(h); return fail(r, -ENOMEM, "out of memory"); }
-  const err = loadSegments(space, image, src, imageKey(st));
-  vfs.close(h);
+  if (space.l2 == 0) { if (h >= 0) vfs.close(h); return fail(r, -ENOMEM, "out of memory"); }
+  const err = loadSegments(space, image, src, key);
+  if (h >= 0) vfs.close(h);
   if (err.length > 0) return fail(r, err == "out of memory" ? -ENOMEM : -ENOEXEC, err);
   space.addRegion(STACK_TOP - STACK_MAX, STACK_TOP, PROT_READ | PROT_WRITE, "stack");
   space.addRegion(SIGRETURN_CODE, SIGRETURN_CODE + PAGE, PROT_READ | PROT_EXEC, "sigreturn");

@@ -8,7 +8,7 @@ import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../../kernel/
 import { buildStack } from "../../../kernel/proc/stack";
 import { STACK_TOP, STACK_MAX } from "../../../kernel/proc/layout";
 import { loadSegments } from "../../../kernel/proc/load_segments";
-import { textCachePages, textCacheEntries, textCacheHits, shrinkTextCache } from "../../../kernel/proc/text_cache";
+import { textCachePages, textCacheEntries, textCacheHits, shrinkTextCache, cachedProgram } from "../../../kernel/proc/text_cache";
 
 export function memInit(): void { initMemory(); }
 export function freePages(): u32 { return freePagesNow(); }
@@ -71,6 +71,14 @@ export const RX: u32 = PROT_READ | PROT_EXEC;
 export const RW: u32 = PROT_READ | PROT_WRITE;
 
 // ---- the program image cache (kernel/proc/text_cache.ts, load_segments.ts)
+/** Loads cached version `version` into space i as execve does for a cached program: no file at all. */
+export function asLoadCached(i: i32, version: i32): string {
+  const key = "test:" + version.toString();
+  const image = cachedProgram(key);
+  if (image == null) return "not cached";
+  lastImage = image!;
+  return loadSegments(sp(i), image!, null, key);
+}
 /** Loads the ELF at [p, p + n) into space i through the image cache as file version `version`; "" or the error. */
 export function asLoadImage(i: i32, p: usize, n: u32, version: i32): string {
   const key = "test:" + version.toString();

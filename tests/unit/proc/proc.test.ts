@@ -204,6 +204,9 @@ describe("proc: address spaces", function () {
   });
 });
 
+/** e_entry of an ELF64 file. */
+function elfEntryOf(b: Buffer): bigint { return b.readBigUInt64LE(24); }
+
 describe("proc: the program image cache", function () {
   this.timeout(60000);
 
@@ -231,6 +234,16 @@ describe("proc: the program image cache", function () {
     assert.equal(Number(e.cacheHits()), hits0 + 1, "the second exec is a hit");
     assert.equal(e.cachePages(), cached, "and reads nothing new");
     assert.equal(e.asFrame(a, roPage), e.asFrame(b, roPage), "read-only pages are one shared frame");
+    // execve of a cached program: headers from the cache, no file reader at all
+    const viaCache = e.asNew();
+    assert.equal(e.asLoadCached(viaCache, 1), "");
+    assert.equal(e.elfEntry(), elfEntryOf(bytes), "the cached headers are the file's");
+    assert.equal(e.asFrame(viaCache, roPage), e.asFrame(a, roPage));
+    assert.deepEqual(readUser(viaCache, rwPage, 64), readUser(a, rwPage, 64));
+    const none = e.asNew();
+    assert.equal(e.asLoadCached(none, 99), "not cached");
+    e.asDestroy(none);
+    e.asDestroy(viaCache);
     assert.notEqual(e.asFrame(a, rwPage), e.asFrame(b, rwPage), "writable pages are private");
     assert.deepEqual(readUser(a, rwPage, 64), readUser(b, rwPage, 64), "with the same contents");
     const original = readUser(a, roPage, 16)!;
@@ -268,6 +281,9 @@ describe("proc: the program image cache", function () {
     assert.equal(e.cacheEntries() >= 1, true);
     e.asDestroy(a);
     assert.equal(e.cacheShrink(0), one);
+    const evicted = e.asNew();
+    assert.equal(e.asLoadCached(evicted, 7), "not cached", "an evicted program is read from its file again");
+    e.asDestroy(evicted);
     assert.equal(e.freePages(), free0);
     e.release(p);
   });
