@@ -55,6 +55,13 @@ void Z_platformZ_user_forget(struct Z_platform_instance_t *p, u64 l2_phys) {
     tlb_flushes++;
 }
 
+/* One user page's translation, when `l2_phys` is the table in use (a page made writable). */
+void Z_platformZ_user_tlb_invalidate(struct Z_platform_instance_t *p, u64 l2_phys, u64 va) {
+    (void)p;
+    if ((*g_user_slot & ADDRESS_MASK) != (l2_phys & ADDRESS_MASK) || !(*g_user_slot & 1)) return;
+    __asm__ volatile("dsb ishst; tlbi vae1, %0; dsb ish; isb" ::"r"((va >> 12) & 0xfffffffffffull) : "memory");
+}
+
 u64 Z_platformZ_user_tlb_flushes(struct Z_platform_instance_t *p, u32 kept) {
     (void)p;
     return kept ? tlb_kept : tlb_flushes;

@@ -424,6 +424,8 @@ function handleSyncTrap(p: Process, task: ProcessTask): i32 {
     const fsc = <u32>esr & 0x3f;
     const write = ec == 0x24 && (esr & (1 << 6)) != 0;
     if (fsc >= 4 && fsc <= 7 && p.space.handleFault(far, write)) { userFaultsHandled++; return 0; }
+    // a permission fault on a write: copy-on-write after fork
+    if (write && fsc >= 0x0d && fsc <= 0x0f && p.space.handleWriteFault(far)) { userFaultsHandled++; return 0; }
     if (p.space.pages < 0) return SIGSEGV;
     reportFault(p, ec == 0x20 ? "segfault (instruction fetch)" : "segfault", far);
     return SIGSEGV;

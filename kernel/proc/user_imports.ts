@@ -15,6 +15,8 @@
 @external("platform", "user_run") export declare function user_run(frame: usize, l2Phys: u64, flags: u32): u32;
 /** The level-2 table at `l2Phys` is about to be freed: it leaves the kernel's tables (and the TLB). */
 @external("platform", "user_forget") export declare function user_forget(l2Phys: u64): void;
+/** Drops the TLB entry of user page `va` if the table at `l2Phys` is the one in use (a permission raised). */
+@external("platform", "user_tlb_invalidate") export declare function user_tlb_invalidate(l2Phys: u64, va: u64): void;
 /** TLB flushes done for user processes (`kept` = 0), or entries to EL0 without one (`kept` = 1). */
 @external("platform", "user_tlb_flushes") export declare function user_tlb_flushes(kept: u32): u64;
 

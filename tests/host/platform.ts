@@ -157,6 +157,7 @@ export class HostPlatform {
         user_page_attributes: () => 0x704n,
         user_run: () => 0xff,
         user_forget: () => {},
+        user_tlb_invalidate: () => {},
         user_tlb_flushes: () => 0n,
       },
       env: {
