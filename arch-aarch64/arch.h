@@ -25,7 +25,18 @@
  */
 #define SIS_LINEAR_GUARD_SPAN (8ull << 30)
 
-/* QEMU virt machine addresses (GICv2 default). */
+/*
+ * Devices: the physical [0, 1 GiB) (GIC, PL011, RTC, virtio-mmio) is mapped at
+ * SIS_DEVICE_VIRT_BASE once mmu.c has installed the kernel's tables, so that the virtual
+ * [0, 1 GiB) is free for the running user process (kernel/proc/layout.ts). Every device access
+ * goes through mmio_r32/mmio_w32 (or imports.c's MMIO imports), which add g_mmio_offset to
+ * an address below 1 GiB (mmio_va): 0 under the firmware's identity map, SIS_DEVICE_VIRT_BASE
+ * afterwards.
+ */
+#define SIS_DEVICE_VIRT_BASE 0x800000000ull
+extern uint64_t g_mmio_offset;
+
+/* QEMU virt machine addresses (GICv2 default), physical. */
 #define PL011_BASE 0x09000000ull
 #define GICD_BASE 0x08000000ull
 #define GICC_BASE 0x08010000ull
@@ -48,14 +59,18 @@ static inline uint64_t arch_counter_frequency(void) {
 static inline void irqs_on(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
 static inline void irqs_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
 
+/* The virtual address of device address `a`: only the physical [0, 1 GiB) holds devices and
+ * moves; anything else (a test's deliberately unmapped address) is used as it is. */
+static inline uint64_t mmio_va(uint64_t a) { return a < (1ull << 30) ? a + g_mmio_offset : a; }
+
 static inline uint32_t mmio_r32(uint64_t a) {
-    uint32_t v = *(volatile uint32_t *)a;
+    uint32_t v = *(volatile uint32_t *)mmio_va(a);
     __asm__ volatile("dmb oshld" ::: "memory");
     return v;
 }
 static inline void mmio_w32(uint64_t a, uint32_t v) {
     __asm__ volatile("dmb oshst" ::: "memory");
-    *(volatile uint32_t *)a = v;
+    *(volatile uint32_t *)mmio_va(a) = v;
 }
 
 /* uart.c: polled output (usable at any time, also from exception handlers). */
@@ -93,6 +108,10 @@ uint32_t prof_word(uint32_t i);
 
 /* mmu.c */
 void mmu_install_kernel_tables(void);
+/* The kernel's level-1 entry for the virtual [0, 1 GiB): the running process's level-2 table (user.c). */
+extern uint64_t *g_user_slot;
+/* Descriptor bits (AttrIndx, SH, AF) of the kernel's normal memory. */
+extern uint64_t g_normal_attributes;
 
 /* trap.c */
 void vectors_install(void);

@@ -136,24 +136,24 @@ u32 Z_platformZ_firmware_vendor_char(struct Z_platform_instance_t *p, u32 index)
 
 /* ---- MMIO: barriers are here, so TypeScript never has to think about them ---- */
 u32 Z_platformZ_mmio_read8(struct Z_platform_instance_t *p, u64 a) {
-    (void)p; u32 v = *(volatile uint8_t *)a; __asm__ volatile("dmb oshld" ::: "memory"); return v;
+    (void)p; u32 v = *(volatile uint8_t *)mmio_va(a); __asm__ volatile("dmb oshld" ::: "memory"); return v;
 }
 u32 Z_platformZ_mmio_read16(struct Z_platform_instance_t *p, u64 a) {
-    (void)p; u32 v = *(volatile uint16_t *)a; __asm__ volatile("dmb oshld" ::: "memory"); return v;
+    (void)p; u32 v = *(volatile uint16_t *)mmio_va(a); __asm__ volatile("dmb oshld" ::: "memory"); return v;
 }
 u32 Z_platformZ_mmio_read32(struct Z_platform_instance_t *p, u64 a) { (void)p; return mmio_r32(a); }
 u64 Z_platformZ_mmio_read64(struct Z_platform_instance_t *p, u64 a) {
-    (void)p; u64 v = *(volatile uint64_t *)a; __asm__ volatile("dmb oshld" ::: "memory"); return v;
+    (void)p; u64 v = *(volatile uint64_t *)mmio_va(a); __asm__ volatile("dmb oshld" ::: "memory"); return v;
 }
 void Z_platformZ_mmio_write8(struct Z_platform_instance_t *p, u64 a, u32 v) {
-    (void)p; __asm__ volatile("dmb oshst" ::: "memory"); *(volatile uint8_t *)a = (uint8_t)v;
+    (void)p; __asm__ volatile("dmb oshst" ::: "memory"); *(volatile uint8_t *)mmio_va(a) = (uint8_t)v;
 }
 void Z_platformZ_mmio_write16(struct Z_platform_instance_t *p, u64 a, u32 v) {
-    (void)p; __asm__ volatile("dmb oshst" ::: "memory"); *(volatile uint16_t *)a = (uint16_t)v;
+    (void)p; __asm__ volatile("dmb oshst" ::: "memory"); *(volatile uint16_t *)mmio_va(a) = (uint16_t)v;
 }
 void Z_platformZ_mmio_write32(struct Z_platform_instance_t *p, u64 a, u32 v) { (void)p; mmio_w32(a, v); }
 void Z_platformZ_mmio_write64(struct Z_platform_instance_t *p, u64 a, u64 v) {
-    (void)p; __asm__ volatile("dmb oshst" ::: "memory"); *(volatile uint64_t *)a = v;
+    (void)p; __asm__ volatile("dmb oshst" ::: "memory"); *(volatile uint64_t *)mmio_va(a) = v;
 }
 /* Orders normal-memory writes (descriptor rings) against device accesses. */
 void Z_platformZ_dma_barrier(struct Z_platform_instance_t *p) { (void)p; __asm__ volatile("dsb sy" ::: "memory"); }

@@ -5,12 +5,18 @@
  * We keep UEFI's TCR_EL1 and MAIR_EL1 (4 KiB granule, write-back walks) and build:
  *
  *   virtual                               physical                     attributes
- *   [0, 1 GiB)                            same                         device (UART, GIC, virtio-mmio)
+ *   [0, 1 GiB)                            the running process          its level-2 table (user.c,
+ *                                                                      kernel/proc/addrspace.ts)
+ *   SIS_DEVICE_VIRT_BASE + [0, 1 GiB)     [0, 1 GiB)                   device (UART, GIC, virtio-mmio)
  *   every 1 GiB slot holding RAM          same                         normal write-back (C code, stack)
  *   LINEAR_VIRT + [0, window)             linear_phys_base + offset    normal write-back (buddy pages)
  *   LINEAR_VIRT + [window, window+heap)   heap_phys + ...              normal write-back (AS heap)
  *   LINEAR_VIRT + [window+heap, 8 GiB)    nothing: the guard region; any wasm access beyond
  *                                         linear memory faults here (see arch.h)
+ *
+ * Every kernel mapping is EL1-only (AP = 00) and EL0-execute-never (UXN): a user process runs
+ * on these same tables (no switch, no TLB flush at each system call), and nothing of the
+ * kernel is reachable from EL0.
  *
  * The wasm runtime's memory.data points at LINEAR_VIRT, so a linear offset maps to one fixed
  * physical address: that is what makes DMA from TypeScript possible.
@@ -31,6 +37,9 @@ static uint64_t *table_pool;
 static uint32_t tables_used, tables_available;
 static uint32_t root_level; /* 0 or 1 */
 static uint64_t attr_normal, attr_device;
+uint64_t g_mmio_offset; /* 0 until our tables are in: the firmware maps devices 1:1 */
+uint64_t *g_user_slot;
+uint64_t g_normal_attributes;
 
 static uint64_t *new_table(void) {
     if (tables_used >= tables_available) kernel_panic("mmu", "out of page-table pages");
@@ -71,7 +80,8 @@ void mmu_install_kernel_tables(void) {
     if (va_bits < 38) kernel_panic("mmu", "virtual address space too small for the linear window");
     root_level = va_bits > 39 ? 0 : 1;
 
-    attr_normal = ((uint64_t)mair_index_of(mair, 0xff) << 2) | DESC_AF | DESC_SH_INNER;
+    g_normal_attributes = ((uint64_t)mair_index_of(mair, 0xff) << 2) | DESC_AF | DESC_SH_INNER;
+    attr_normal = g_normal_attributes | DESC_UXN;
     attr_device = ((uint64_t)mair_index_of(mair, 0x00) << 2) | DESC_AF | DESC_PXN | DESC_UXN;
 
     table_pool = (uint64_t *)info->page_tables_phys;
@@ -80,7 +90,9 @@ void mmu_install_kernel_tables(void) {
     uint64_t *root = new_table();
 
     const uint64_t gib = 1ull << 30, two_mib = 2ull << 20;
-    map_block(root, 0, 0, 1, attr_device);
+    map_block(root, SIS_DEVICE_VIRT_BASE, 0, 1, attr_device);
+    g_user_slot = root_level == 0 ? (uint64_t *)(root[0] & ADDRESS_MASK) : root; /* L1 entry 0 */
+    if (root_level == 0 && (SIS_DEVICE_VIRT_BASE >> 39) != 0) kernel_panic("mmu", "device slot outside L0 entry 0");
 
     uint64_t ram_low = ~0ull;
     for (uint32_t i = 0; i < info->memmap_count; i++) {
@@ -90,6 +102,7 @@ void mmu_install_kernel_tables(void) {
         for (uint64_t slot = r->start & ~(gib - 1); slot < r->start + r->pages * 4096; slot += gib) {
             if (slot >= SIS_LINEAR_VIRT_BASE && slot < SIS_LINEAR_VIRT_BASE + SIS_LINEAR_GUARD_SPAN)
                 kernel_panic("mmu", "RAM overlaps the linear window's guard region");
+            if (slot == SIS_DEVICE_VIRT_BASE) kernel_panic("mmu", "RAM overlaps the device mapping");
             if (slot != 0) map_block(root, slot, slot, 1, attr_normal);
         }
     }
@@ -103,4 +116,5 @@ void mmu_install_kernel_tables(void) {
         map_block(root, SIS_LINEAR_VIRT_BASE + SIS_BUDDY_WINDOW + off, info->heap_phys + off, 2, attr_normal);
 
     __asm__ volatile("dsb ishst\n msr ttbr0_el1, %0\n isb\n tlbi vmalle1\n dsb ish\n isb" ::"r"(root) : "memory");
+    g_mmio_offset = SIS_DEVICE_VIRT_BASE;
 }

@@ -1,16 +1,16 @@
 // Entering and leaving EL0: the assembly half of arch-aarch64/user.c.
 //
-// user_enter(frame, ttbr0) saves the kernel's callee-saved registers on the kernel stack,
-// switches TTBR0 to the process's tables, loads every user register from `frame` (the static
-// g_user_frame, in RAM that both translation regimes map for EL1) and erets to EL0.
+// user_enter(frame) saves the kernel's callee-saved registers on the kernel stack, loads every
+// user register from `frame` (the static g_user_frame) and erets to EL0. The translation
+// tables stay the kernel's own (the process's level-2 table hangs in them, see user.c), so
+// neither direction switches TTBR0 or flushes the TLB.
 // It "returns" when the process traps: the EL0 vectors (vectors.S entries 8..11) jump to
-// el0_trap, which stores the user registers into g_user_frame, switches TTBR0 back to the
-// kernel's tables, acknowledges an IRQ (timer, UART, virtio: recorded as usual), and returns
-// from user_enter with the vector number (8 sync, 9 IRQ, 10 FIQ, 11 SError) in x0.
+// el0_trap, which stores the user registers into g_user_frame, acknowledges an IRQ (timer,
+// UART, virtio: recorded as usual), and returns from user_enter with the vector number
+// (8 sync, 9 IRQ, 10 FIQ, 11 SError) in x0.
 //
-// IRQs are masked from the moment TTBR0 leaves the kernel's tables until it is back (the
-// EL1 IRQ path needs the kernel's device mappings); EL0 runs with IRQs unmasked, so the
-// timer preempts a spinning process.
+// IRQs are masked from loading ELR/SPSR until the eret (an EL1 IRQ would clobber them);
+// EL0 runs with IRQs unmasked, so the timer preempts a spinning process.
 //
 // Frame (see kernel/proc/user_imports.ts): x0..x30 at 8*n, sp 248, pc 256, pstate 264,
 // tpidr_el0 272, esr 280, far 288, fpcr 296, fpsr 304, kind 312, v0..v31 at 320 + 16*n.
@@ -37,21 +37,12 @@ user_enter:
     mrs x3, tpidr_el0
     stp x2, x3, [sp, #160]
     str x18, [sp, #176]        // the platform register (reserved on the Windows ABI we compile for)
-    mrs x2, ttbr0_el1
-    adrp x3, user_kernel_ttbr0
-    add x3, x3, :lo12:user_kernel_ttbr0
-    str x2, [x3]
     mov x2, sp
     adrp x3, user_kernel_sp
     add x3, x3, :lo12:user_kernel_sp
     str x2, [x3]
 
     msr daifset, #2
-    msr ttbr0_el1, x1
-    isb
-    tlbi vmalle1
-    dsb ish
-    isb
 
     ldr x1, [x0, #248]
     msr sp_el0, x1
@@ -159,16 +150,6 @@ el0_trap:
     stp q26, q27, [x3, #416]
     stp q28, q29, [x3, #448]
     stp q30, q31, [x3, #480]
-
-    // back to the kernel's translation tables before touching any device
-    adrp x3, user_kernel_ttbr0
-    add x3, x3, :lo12:user_kernel_ttbr0
-    ldr x3, [x3]
-    msr ttbr0_el1, x3
-    isb
-    tlbi vmalle1
-    dsb ish
-    isb
 
     // the kernel stack as user_enter left it
     adrp x3, user_kernel_sp

@@ -14,6 +14,8 @@ export interface Workload {
   sisCommands: string[];
   /** The number from the last SIS command's output (null: not found). */
   sis: ((out: string) => number | null) | null;
+  /** The number from the Linux command's output; absent: iobench's `linux.NAME` JSON line. */
+  linuxValue?: (out: string) => number | null;
   note: string;
 }
 
@@ -51,6 +53,12 @@ export function jsonField(out: string, name: string, field: string): number | nu
     }
   }
   return null;
+}
+
+/** procbench's p50 for `name` (us for the process rows, ns for getpid) divided by `scale`. */
+export function procbenchFigure(out: string, name: string, scale: number): number | null {
+  const v = jsonField(out, name, "p50");
+  return v === null ? null : v / scale;
 }
 
 const DEV = "DEV"; // the scratch disk: /dev/vdX on Linux, vdb on SIS
@@ -96,6 +104,20 @@ export const WORKLOADS: Workload[] = [
     },
     note: "200 x (4 KiB append, then fsync): the fsync's median",
   },
+  // Process costs: the same static binary (userspace/procbench.c, raw system calls) on both,
+  // starting the same Debian busybox-static: from the initramfs on Linux, from ext4 on SIS.
+  ...([
+    ["proc_busybox_sh_c_true", "proc.busybox_sh_c_true", "ms", 1000, "fork + execve /bin/busybox sh -c true + wait4 (a busybox process start): median of 20"],
+    ["proc_fork_exec_wait_hello", "proc.fork_exec_wait_hello", "ms", 1000, "fork + execve /bin/hello (static, 1 page of text) + wait4: median of 20"],
+    ["proc_getpid", "proc.getpid", "us", 1000, "one getpid system call round trip: median of 100 batches of 200"],
+  ] as const).map(([name, json, unit, scale, note]): Workload => ({
+    name, unit, better: "lower",
+    linux: "procbench 20",
+    linuxValue: (out) => procbenchFigure(out, json, scale),
+    sisCommands: ["exec /bin/procbench 20"],
+    sis: (out) => procbenchFigure(out, json, scale),
+    note,
+  })),
   {
     name: "boot_to_prompt", unit: "s", better: "lower", linux: null, sisCommands: [], sis: null,
     note: "host wall clock from starting QEMU (same firmware) to the shell prompt",

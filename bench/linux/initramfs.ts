@@ -103,6 +103,10 @@ export function prepareLinuxGuest(root: string): LinuxGuest {
   entries.push({ name: "bin/busybox", mode: 0o100755, data: fs.readFileSync(path.join(unpacked, "bin/busybox")) });
   entries.push({ name: "bin/sh", mode: 0o120777, target: "busybox" });
   entries.push({ name: "bin/iobench", mode: 0o100755, data: fs.readFileSync(helper) });
+  // the process benchmark and the program it starts, the very files SIS has on its disk (make image)
+  for (const prog of ["procbench", "hello"]) {
+    entries.push({ name: `bin/${prog}`, mode: 0o100755, data: fs.readFileSync(path.join(root, "build/userspace", prog)) });
+  }
   for (const m of modules) entries.push({ name: `lib/modules/${m}.ko`, mode: 0o100644, data: find(m)! });
   entries.push({ name: "init", mode: 0o100755, data: Buffer.from(INIT(modules)) });
   const initrd = path.join(dir, "initramfs.cpio.gz");

@@ -16,11 +16,15 @@
 // Pages are mapped lazily: a region reserves addresses and a fault inside it maps a zeroed
 // page (stack growth, bss, brk, anonymous mmap). A program's read-only segments are frames
 // of the program image cache (text_cache.ts), shared between processes and never freed or
-// written here. fork shares those and copies every other present page (no copy-on-write). The kernel reads and writes user memory only through copyIn/copyOut and
-// friends, which walk these tables and honour the EL0 permissions: a bad pointer is EFAULT.
-import { allocPagesZeroed, freePages } from "../mm/pages";
+// written here. fork shares those, and every other present page copy-on-write: parent and child
+// map the same frame read-only (the descriptor keeps PROT_WRITE in its software bits), the frame
+// counts its sharers (cowShares), and the first write fault copies it, or, when the writer is
+// the last sharer left, makes it writable again in place. The kernel reads and writes user
+// memory only through copyIn/copyOut and friends, which walk these tables, honour the EL0
+// permissions (a bad pointer is EFAULT) and break copy-on-write sharing before writing.
+import { allocPages, allocPagesZeroed, freePages } from "../mm/pages";
 import { ramPhysBase } from "../platform/dma";
-import { user_page_attributes } from "./user_imports";
+import { user_page_attributes, user_forget, user_tlb_invalidate } from "./user_imports";
 import { PAGE, USER_BASE, USER_TOP } from "./layout";
 import { ImageEntry, isSharedFrame } from "./text_cache";
 
@@ -37,6 +41,19 @@ const UXN: u64 = 1 << 54;
 const SW_PROT_SHIFT: u64 = 55;
 const SW_NONE: u64 = 1 << 58;
 const PHYS_MASK: u64 = 0x0000fffffffff000;
+
+const AP_MASK: u64 = 3 << 6;
+
+/**
+ * Frames shared copy-on-write by more than one address space: frame (linear address) ->
+ * number of spaces mapping it. A frame not in the map has one owner.
+ */
+const cowShares = new Map<usize, i32>();
+/** Frames currently shared copy-on-write (procctl stats, tests). */
+export function cowSharedFrames(): i32 { return cowShares.size; }
+/** Write faults on copy-on-write pages: resolved by a copy / by taking the frame back alone. */
+export let cowCopies: u64 = 0;
+export let cowReclaims: u64 = 0;
 
 /** A reserved range of user addresses and what may be done there. */
 export class Region {
@@ -58,6 +75,13 @@ export class AddressSpace {
   mmapNext: u64 = 0;
   /** Set when pages were written that may hold code: the next entry syncs the I-cache. */
   codeChanged: bool = true;
+  /**
+   * Set when a present descriptor was changed or removed: the TLB may hold the old
+   * translation, so the next entry to EL0 flushes it (see arch-aarch64/user.c).
+   */
+  tlbStale: bool = false;
+  /** Descriptor writes that made the TLB stale (tests and `procctl stats`). */
+  staleWrites: i32 = 0;
   /** Program images whose shared frames this space may map (each holds one use). */
   images: Array<ImageEntry> = new Array<ImageEntry>(0);
 
@@ -82,7 +106,7 @@ export class AddressSpace {
     const existing = load<u64>(slot);
     if ((existing & PHYS_MASK) != 0) this.releaseFrame(linearOf(existing));
     else this.pages++;
-    store<u64>(slot, this.descriptor(physOf(frame), prot));
+    this.setSlot(slot, this.descriptor(physOf(frame), prot));
     if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
     return true;
   }
@@ -90,17 +114,69 @@ export class AddressSpace {
   /** Gives the page at `va` a private copy if it maps a shared frame; false when out of memory. */
   private makePrivate(slot: usize): bool {
     const e = load<u64>(slot);
-    if ((e & PHYS_MASK) == 0 || !isSharedFrame(linearOf(e))) return true;
-    const copy = allocPagesZeroed(0);
+    if ((e & PHYS_MASK) == 0) return true;
+    const frame = linearOf(e);
+    if (!isSharedFrame(frame) && !cowShares.has(frame)) return true;
+    const copy = allocPages(0);
     if (copy == 0) return false;
-    memory.copy(copy, linearOf(e), <usize>PAGE);
-    store<u64>(slot, (e & ~PHYS_MASK) | physOf(copy));
+    memory.copy(copy, frame, <usize>PAGE);
+    this.releaseFrame(frame);
+    this.setSlot(slot, (e & ~PHYS_MASK) | physOf(copy));
     return true;
   }
 
-  /** Frees a frame this space owns (a shared frame belongs to the image cache). */
+  /**
+   * Frees a frame this space owns (a shared frame belongs to the image cache); a frame shared
+   * copy-on-write loses one sharer and is freed only by the last.
+   */
   private releaseFrame(frame: usize): void {
-    if (!isSharedFrame(frame)) freePages(frame, 0);
+    if (isSharedFrame(frame)) return;
+    if (cowShares.has(frame)) {
+      const n = cowShares.get(frame) - 1;
+      if (n <= 1) cowShares.delete(frame);
+      else cowShares.set(frame, n);
+      return;
+    }
+    freePages(frame, 0);
+  }
+
+  /** True when the descriptor is a present page that may be written but is mapped read-only: copy-on-write. */
+  private static isCow(e: u64): bool {
+    return (e & 1) != 0 && ((e >> SW_PROT_SHIFT) & <u64>PROT_WRITE) != 0 && (e & AP_MASK) == AP_EL0_RO;
+  }
+
+  /**
+   * Makes the copy-on-write page in `slot` (at `va`) writable for this space: a private copy
+   * while others share the frame, the frame itself when this space is the last sharer.
+   * False when out of memory.
+   */
+  private breakCow(slot: usize, va: u64): bool {
+    const e = load<u64>(slot);
+    const frame = linearOf(e);
+    const prot = <u32>((e >> SW_PROT_SHIFT) & 7);
+    let phys = e & PHYS_MASK;
+    if (isSharedFrame(frame) || cowShares.has(frame)) {
+      const copy = allocPages(0);
+      if (copy == 0) return false;
+      memory.copy(copy, frame, <usize>PAGE);
+      this.releaseFrame(frame);
+      phys = physOf(copy);
+      cowCopies++;
+    } else {
+      cowReclaims++;
+    }
+    // read-only -> writable: only this page's translation can be stale (no full flush)
+    store<u64>(slot, this.descriptor(phys, prot));
+    user_tlb_invalidate(this.l2Phys(), va);
+    return true;
+  }
+
+  /** A write fault on a present page at `va`: true when it was copy-on-write and is writable now. */
+  handleWriteFault(va: u64): bool {
+    if (va >= USER_TOP) return false;
+    const slot = this.slotOf(va, false);
+    if (slot == 0 || !AddressSpace.isCow(load<u64>(slot))) return false;
+    return this.breakCow(slot, va & ~(PAGE - 1));
   }
 
   // ---- regions ----
@@ -158,17 +234,25 @@ export class AddressSpace {
       if ((prot & PROT_WRITE) != 0 && !this.makePrivate(slot)) continue; // no memory: stays read-only
       const e = load<u64>(slot);
       if ((e & PHYS_MASK) == 0) continue;
-      store<u64>(slot, this.descriptor(e & PHYS_MASK, prot));
+      this.setSlot(slot, this.descriptor(e & PHYS_MASK, prot));
     }
     if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
   }
 
   // ---- tables ----
-  private descriptor(phys: u64, prot: u32): u64 {
+  /** Every write of an L3 descriptor goes through here: replacing a valid one marks the TLB stale. */
+  private setSlot(slot: usize, value: u64): void {
+    const old = load<u64>(slot);
+    if ((old & 1) != 0 && old != value) { this.tlbStale = true; this.staleWrites++; }
+    store<u64>(slot, value);
+  }
+
+  /** The L3 descriptor of a page; `cow` maps a writable page read-only (copy-on-write). */
+  private descriptor(phys: u64, prot: u32, cow: bool = false): u64 {
     const sw = (<u64>prot & 7) << SW_PROT_SHIFT;
     if ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) == 0) return (phys & PHYS_MASK) | sw | SW_NONE;
     let d = (phys & PHYS_MASK) | DESC_VALID | user_page_attributes() | NG | PXN | sw;
-    d |= (prot & PROT_WRITE) != 0 ? AP_EL0_RW : AP_EL0_RO;
+    d |= (prot & PROT_WRITE) != 0 && !cow ? AP_EL0_RW : AP_EL0_RO;
     if ((prot & PROT_EXEC) == 0) d |= UXN;
     return d;
   }
@@ -215,7 +299,7 @@ export class AddressSpace {
     if ((existing & PHYS_MASK) != 0) return linearOf(existing);
     const frame = allocPagesZeroed(0);
     if (frame == 0) return 0;
-    store<u64>(slot, this.descriptor(physOf(frame), prot));
+    this.setSlot(slot, this.descriptor(physOf(frame), prot));
     this.pages++;
     if ((prot & PROT_EXEC) != 0) this.codeChanged = true;
     return frame;
@@ -226,7 +310,7 @@ export class AddressSpace {
     if (slot == 0) return;
     const e = load<u64>(slot);
     if ((e & PHYS_MASK) == 0) return;
-    store<u64>(slot, 0);
+    this.setSlot(slot, 0);
     this.releaseFrame(linearOf(e));
     this.pages--;
   }
@@ -259,6 +343,10 @@ export class AddressSpace {
     }
     if ((prot & (PROT_READ | PROT_WRITE)) == 0) return 0;
     if (write && (prot & PROT_WRITE) == 0) return 0;
+    if (write) {
+      const slot = this.slotOf(page, false);
+      if (AddressSpace.isCow(load<u64>(slot)) && !this.breakCow(slot, page)) return 0;
+    }
     return this.frameOf(page) + <usize>(va & (PAGE - 1));
   }
 
@@ -345,7 +433,10 @@ export class AddressSpace {
     return null;
   }
 
-  /** A copy of this address space: same regions, shared image frames shared, every other present page copied. */
+  /**
+   * A copy of this address space: same regions, image frames shared, every other present page
+   * shared copy-on-write (both sides map it read-only until one writes).
+   */
   fork(): AddressSpace | null {
     const child = new AddressSpace();
     if (child.l2 == 0) return null;
@@ -366,13 +457,18 @@ export class AddressSpace {
         if ((e & PHYS_MASK) == 0) continue;
         const va = (i << 21) | (j << 12);
         const prot = <u32>((e >> SW_PROT_SHIFT) & 7);
-        if (isSharedFrame(linearOf(e))) {
-          if (!child.mapShared(va, linearOf(e), prot)) { child.destroy(); return null; }
+        const frame = linearOf(e);
+        if (isSharedFrame(frame)) {
+          if (!child.mapShared(va, frame, prot)) { child.destroy(); return null; }
           continue;
         }
-        const frame = child.mapNewPage(va, prot);
-        if (frame == 0) { child.destroy(); return null; }
-        memory.copy(frame, linearOf(e), <usize>PAGE);
+        const childSlot = child.slotOf(va, true);
+        if (childSlot == 0) { child.destroy(); return null; }
+        const shared = (e & 1) != 0 ? this.descriptor(e & PHYS_MASK, prot, true) : e; // PROT_NONE stays as it is
+        cowShares.set(frame, (cowShares.has(frame) ? cowShares.get(frame) : 1) + 1);
+        this.setSlot(l3 + <usize>(j << 3), shared); // writable -> read-only: the parent's TLB is stale
+        store<u64>(childSlot, shared);
+        child.pages++;
       }
     }
     return child;
@@ -392,6 +488,7 @@ export class AddressSpace {
       freePages(l3, 0);
       this.tables--;
     }
+    user_forget(this.l2Phys()); // before the table can be handed out again
     freePages(this.l2, 0);
     this.tables--;
     this.l2 = 0;

@@ -15,10 +15,11 @@ export function segmentProt(flags: u32): u32 {
 
 /**
  * Maps the program's PT_LOAD segments from the image cache: read-only segments share the cached
- * frames, writable ones get private copies of them (file bytes, then zeros for bss).
+ * frames, writable ones get private copies of them (file bytes, then zeros for bss). `src` may
+ * be null when the image is known to be cached (cachedProgram): nothing is read then.
  */
-export function loadSegments(space: AddressSpace, image: ElfImage, src: FileReader, key: string): string {
-  const found = programImage(src, key, image.segments);
+export function loadSegments(space: AddressSpace, image: ElfImage, src: FileReader | null, key: string): string {
+  const found = programImage(src, key, image.segments, image);
   if (found.entry == null) return found.error;
   const cached = found.entry!;
   space.holdImage(cached);

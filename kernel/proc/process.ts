@@ -14,8 +14,8 @@
 // freed) -> reaped by wait4 of the parent, or at once when nobody will wait (parent 0 and
 // not in the foreground). Orphans are handed to pid 0.
 import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "./addrspace";
-import { parseElf } from "./elf";
-import { imageKey } from "./text_cache";
+import { parseElf, ElfImage } from "./elf";
+import { imageKey, cachedProgram } from "./text_cache";
 import { loadSegments } from "./load_segments";
 import { VfsFileReader } from "../fs/file_reader";
 import { buildStack } from "./stack";
@@ -23,7 +23,7 @@ import { PAGE, STACK_TOP, STACK_MAX, MMAP_TOP, SIGRETURN_CODE } from "./layout";
 import { FileRef, FileKind, FdSlot, MAX_FDS } from "./files";
 import { consoleTerminal } from "./tty";
 import {
-  user_run, TRAP_SYNC, TRAP_IRQ, TRAP_UNSUPPORTED, FRAME_BYTES, FRAME_SP, FRAME_PC, FRAME_PSTATE,
+  user_run, USER_RUN_SYNC_CODE, USER_RUN_TLB_STALE, TRAP_SYNC, TRAP_IRQ, TRAP_UNSUPPORTED, FRAME_BYTES, FRAME_SP, FRAME_PC, FRAME_PSTATE,
   FRAME_ESR, FRAME_FAR, FRAME_TPIDR,
 } from "./user_imports";
 import * as vfs from "../fs/vfs";
@@ -181,16 +181,26 @@ export function loadProgram(path: string, argv: Array<string>, envp: Array<strin
   if (se < 0) return fail(r, se, "");
   if (isDir(st.mode) || !isReg(st.mode)) return fail(r, -EACCES, "not a regular file");
   if ((st.mode & 0o111) == 0) return fail(r, -EACCES, "not executable (mode " + (st.mode & 0o7777).toString(8) + ")");
-  const h = vfs.open(path, vfs.O_RDONLY);
-  if (h < 0) return fail(r, h, "");
-  const src = new VfsFileReader(h, st.size); // closed through `h` below
-  const image = parseElf(src);
-  if (image.error.length > 0) { vfs.close(h); return fail(r, -ENOEXEC, image.error); }
+  // a cached program (same dev, inode, size, mtime, ctime) is neither opened nor read again
+  const key = imageKey(st);
+  const known = cachedProgram(key);
+  let h: i32 = -1;
+  let src: VfsFileReader | null = null;
+  let image: ElfImage;
+  if (known != null) {
+    image = known;
+  } else {
+    h = vfs.open(path, vfs.O_RDONLY);
+    if (h < 0) return fail(r, h, "");
+    src = new VfsFileReader(h, st.size); // closed through `h` below
+    image = parseElf(src!);
+    if (image.error.length > 0) { vfs.close(h); return fail(r, -ENOEXEC, image.error); }
+  }
   const space = new AddressSpace();
   r.space = space;
-  if (space.l2 == 0) { vfs.close(h); return fail(r, -ENOMEM, "out of memory"); }
-  const err = loadSegments(space, image, src, imageKey(st));
-  vfs.close(h);
+  if (space.l2 == 0) { if (h >= 0) vfs.close(h); return fail(r, -ENOMEM, "out of memory"); }
+  const err = loadSegments(space, image, src, key);
+  if (h >= 0) vfs.close(h);
   if (err.length > 0) return fail(r, err == "out of memory" ? -ENOMEM : -ENOEXEC, err);
   space.addRegion(STACK_TOP - STACK_MAX, STACK_TOP, PROT_READ | PROT_WRITE, "stack");
   space.addRegion(SIGRETURN_CODE, SIGRETURN_CODE + PAGE, PROT_READ | PROT_EXEC, "sigreturn");
@@ -414,6 +424,8 @@ function handleSyncTrap(p: Process, task: ProcessTask): i32 {
     const fsc = <u32>esr & 0x3f;
     const write = ec == 0x24 && (esr & (1 << 6)) != 0;
     if (fsc >= 4 && fsc <= 7 && p.space.handleFault(far, write)) { userFaultsHandled++; return 0; }
+    // a permission fault on a write: copy-on-write after fork
+    if (write && fsc >= 0x0d && fsc <= 0x0f && p.space.handleWriteFault(far)) { userFaultsHandled++; return 0; }
     if (p.space.pages < 0) return SIGSEGV;
     reportFault(p, ec == 0x20 ? "segfault (instruction fetch)" : "segfault", far);
     return SIGSEGV;
@@ -431,9 +443,10 @@ function runSlice(p: Process, task: ProcessTask): StepResult {
       deliverPendingSignal(p);
       if (p.state != ProcState.Live) return task.exit(p.waitStatus);
     }
-    const sync = p.space.codeChanged ? 1 : 0;
+    const flags = (p.space.codeChanged ? USER_RUN_SYNC_CODE : 0) | (p.space.tlbStale ? USER_RUN_TLB_STALE : 0);
     p.space.codeChanged = false;
-    const kind = user_run(p.frame, p.space.l2Phys(), sync);
+    p.space.tlbStale = false;
+    const kind = user_run(p.frame, p.space.l2Phys(), flags);
     userTraps++;
     if (kind == TRAP_IRQ) { userIrqs++; return StepResult.Yield; }
     if (kind == TRAP_UNSUPPORTED) {

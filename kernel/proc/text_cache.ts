@@ -15,7 +15,7 @@
 import { allocPagesZeroed, freePages } from "../mm/pages";
 import { Stat } from "../fs/types";
 import { FileReader } from "../fs/file_reader";
-import { Segment } from "./elf";
+import { Segment, ElfImage } from "./elf";
 import { PAGE } from "./layout";
 
 export const TEXT_CACHE_MAX_PAGES: i32 = 4096; // 16 MiB
@@ -25,6 +25,8 @@ export class ImageEntry {
   /** Frames (linear addresses) per segment, one per page of [vaddr & ~4095, vaddr + memsz). */
   frames: Array<StaticArray<usize>> = new Array<StaticArray<usize>>(0);
   pages: i32 = 0;
+  /** The program's parsed headers (immutable after parseElf): exec of a cached program reads no file. */
+  elf: ElfImage | null = null;
   /** Address spaces holding this entry (AddressSpace.images). */
   users: i32 = 0;
   lastUse: u64 = 0;
@@ -105,6 +107,18 @@ function readSegment(src: FileReader, s: Segment, out: StaticArray<usize>, e: Im
   return READ_OK;
 }
 
+/**
+ * The parsed ELF headers of the cached program version `key`, or null when it is not cached:
+ * execve of a cached program then needs neither open() nor a read of its headers.
+ */
+export function cachedProgram(key: string): ElfImage | null {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.key == key && e.elf != null) return e.elf;
+  }
+  return null;
+}
+
 export class ImageLookup {
   entry: ImageEntry | null = null;
   error: string = "";
@@ -115,7 +129,7 @@ export class ImageLookup {
  * with these segments, reading it when it is not cached. The caller takes a use
  * (AddressSpace.holdImage).
  */
-export function programImage(src: FileReader, key: string, segments: Array<Segment>): ImageLookup {
+export function programImage(src: FileReader | null, key: string, segments: Array<Segment>, elf: ElfImage | null = null): ImageLookup {
   const r = new ImageLookup();
   useClock++;
   for (let i = 0; i < entries.length; i++) {
@@ -128,8 +142,10 @@ export function programImage(src: FileReader, key: string, segments: Array<Segme
     }
   }
   textCacheMisses++;
+  if (src == null) { r.error = "program image no longer cached"; return r; }
   const e = new ImageEntry();
   e.key = key;
+  e.elf = elf;
   e.lastUse = useClock;
   for (let s = 0; s < segments.length; s++) {
     const seg = segments[s];
@@ -137,7 +153,7 @@ export function programImage(src: FileReader, key: string, segments: Array<Segme
     const end = (seg.vaddr + seg.memsz + PAGE - 1) & ~(PAGE - 1);
     const frames = new StaticArray<usize>(<i32>((end - first) >> 12));
     e.frames.push(frames);
-    const got = readSegment(src, seg, frames, e);
+    const got = readSegment(src!, seg, frames, e);
     if (got != READ_OK) {
       freeEntry(e);
       r.error = got == READ_NO_MEMORY ? "out of memory" : "cannot read segment " + s.toString() + " (I/O error or short file)";

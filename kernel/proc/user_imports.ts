@@ -6,8 +6,22 @@
 
 /** Attribute bits (AttrIndx, SH, AF) of normal memory for a user page descriptor. */
 @external("platform", "user_page_attributes") export declare function user_page_attributes(): u64;
-/** Runs user code until it traps; `syncCode` != 0 makes the I-cache see new code first. */
-@external("platform", "user_run") export declare function user_run(frame: usize, l2Phys: u64, syncCode: u32): u32;
+/**
+ * Runs user code until it traps. `flags`: USER_RUN_SYNC_CODE makes the I-cache see new code
+ * first; USER_RUN_TLB_STALE flushes the TLB first (a present descriptor was changed or removed).
+ * The process's table is hung into the kernel's own tables: no flush at entry or exit unless
+ * the table differs from the last run's or a flag asks for one.
+ */
+@external("platform", "user_run") export declare function user_run(frame: usize, l2Phys: u64, flags: u32): u32;
+/** The level-2 table at `l2Phys` is about to be freed: it leaves the kernel's tables (and the TLB). */
+@external("platform", "user_forget") export declare function user_forget(l2Phys: u64): void;
+/** Drops the TLB entry of user page `va` if the table at `l2Phys` is the one in use (a permission raised). */
+@external("platform", "user_tlb_invalidate") export declare function user_tlb_invalidate(l2Phys: u64, va: u64): void;
+/** TLB flushes done for user processes (`kept` = 0), or entries to EL0 without one (`kept` = 1). */
+@external("platform", "user_tlb_flushes") export declare function user_tlb_flushes(kept: u32): u64;
+
+export const USER_RUN_SYNC_CODE: u32 = 1;
+export const USER_RUN_TLB_STALE: u32 = 2;
 
 // Trap kinds: the EL0 vector that was taken.
 export const TRAP_SYNC: u32 = 8;

@@ -156,6 +156,9 @@ export class HostPlatform {
         // user processes (kernel/proc/user_imports.ts): no EL0 on Node, tables are still built
         user_page_attributes: () => 0x704n,
         user_run: () => 0xff,
+        user_forget: () => {},
+        user_tlb_invalidate: () => {},
+        user_tlb_flushes: () => 0n,
       },
       env: {
         abort(message: number, file: number, line: number, column: number) {

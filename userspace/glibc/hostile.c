@@ -27,6 +27,25 @@ static void wild_read(void) { volatile int *p = (int *)0x10; (void)*p; }
 static void kernel_read(void) { volatile uint64_t *p = (uint64_t *)0xffff000000100000ull; (void)*p; }
 static void kernel_write(void) { volatile uint64_t *p = (uint64_t *)0xffff000040000000ull; *p = 1; }
 static void kernel_jump(void) { void (*f)(void) = (void (*)(void))0xffff000000080000ull; f(); }
+/*
+ * SIS's own kernel lives in the same translation tables as the process (arch-aarch64/mmu.c):
+ * RAM from 0x4000_0000 (kernel code, stack), the devices at 0x8_0000_0000 (the PL011 at
+ * +0x0900_0000) and the wasm linear window at 0x10_0000_0000. All of it is EL1-only and
+ * EL0-execute-never, so each access must end the child.
+ */
+static void sis_ram_write(void) { *(volatile uint64_t *)0x40080000ull = 1; }
+static void sis_device_read(void) { (void)*(volatile uint32_t *)0x809000018ull; }
+static void sis_device_write(void) { *(volatile uint32_t *)0x809000000ull = 'X'; }
+static void sis_linear_read(void) { (void)*(volatile uint64_t *)0x1000000000ull; }
+static void sis_linear_write(void) { *(volatile uint64_t *)0x1000001000ull = 1; }
+static void sis_ram_jump(void) { ((void (*)(void))0x40080000ull)(); }
+/* a page used, then unmapped: the TLB must not keep the old translation */
+static void unmapped_touch(void) {
+    volatile char *m = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    m[0] = 1;
+    munmap((void *)m, 4096);
+    m[0] = 2;
+}
 static void readonly_write(void) {
     char *m = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     m[0] = 1;
@@ -56,6 +75,38 @@ static void expect_true(const char *name, int ok, const char *what) {
     total++;
     expected += ok;
     printf("%-16s %s: %s\n", name, what, ok ? "ok" : "WRONG");
+}
+
+/*
+ * Parent and child write the same addresses (a global, a heap page, the stack) in turns,
+ * switching through a pipe each round: each must keep seeing only its own values (the TLB
+ * must not carry one process's translations into the other).
+ */
+static volatile long shared_global;
+static int fork_isolation(void) {
+    int to_child[2], to_parent[2];
+    if (pipe(to_child) || pipe(to_parent)) return 0;
+    volatile long *heap = malloc(64 * 1024);
+    volatile long local = 0;
+    shared_global = 1; heap[0] = 1; heap[8000] = 1; local = 1;
+    pid_t pid = fork();
+    if (pid < 0) return 0;
+    int in = pid == 0 ? to_child[0] : to_parent[0], out = pid == 0 ? to_parent[1] : to_child[1];
+    long expect = 1; /* the copy fork made; then the parent writes 2, 4, ..., the child 3, 5, ... */
+    int bad = 0;
+    char c = 0;
+    for (int round = 0; round < 20; round++) {
+        if (pid == 0 || round > 0) if (read(in, &c, 1) != 1) { bad = 1; break; }
+        if (shared_global != expect || heap[0] != expect || heap[8000] != expect || local != expect) bad = 1;
+        expect = expect == 1 ? (pid == 0 ? 3 : 2) : expect + 2;
+        shared_global = expect; heap[0] = expect; heap[8000] = expect; local = expect;
+        if (write(out, &c, 1) != 1) { bad = 1; break; }
+    }
+    if (pid == 0) _exit(bad);
+    int status = 0;
+    close(to_child[1]);
+    waitpid(pid, &status, 0);
+    return !bad && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /* The fork bomb: every process forks until fork fails, and its children do the same, until the
@@ -124,6 +175,14 @@ int main(int argc, char **argv) {
     if (RUN("kernel-read")) expect_signal("kernel-read", kernel_read, SIGSEGV);
     if (RUN("kernel-write")) expect_signal("kernel-write", kernel_write, SIGSEGV);
     if (RUN("kernel-jump")) expect_signal("kernel-jump", kernel_jump, SIGSEGV);
+    if (RUN("sis-ram-write")) expect_signal("sis-ram-write", sis_ram_write, SIGSEGV);
+    if (RUN("sis-ram-jump")) expect_signal("sis-ram-jump", sis_ram_jump, SIGSEGV);
+    if (RUN("sis-dev-read")) expect_signal("sis-dev-read", sis_device_read, SIGSEGV);
+    if (RUN("sis-dev-write")) expect_signal("sis-dev-write", sis_device_write, SIGSEGV);
+    if (RUN("sis-lin-read")) expect_signal("sis-lin-read", sis_linear_read, SIGSEGV);
+    if (RUN("sis-lin-write")) expect_signal("sis-lin-write", sis_linear_write, SIGSEGV);
+    if (RUN("unmapped")) expect_signal("unmapped", unmapped_touch, SIGSEGV);
+    if (RUN("fork-isolation")) expect_true("fork-isolation", fork_isolation(), "parent and child see only their own writes");
     if (RUN("readonly")) expect_signal("readonly", readonly_write, SIGSEGV);
     if (RUN("code-write")) expect_signal("code-write", code_write, SIGSEGV);
     if (RUN("stack")) expect_signal("stack", stack_overflow, SIGSEGV);

@@ -16,6 +16,8 @@ import { fixed } from "../../lib/format";
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { printable } from "../shell";
 import { textCacheEntries, textCachePages, textCacheHits, textCacheMisses } from "../../proc/text_cache";
+import { user_tlb_flushes } from "../../proc/user_imports";
+import { cowSharedFrames, cowCopies, cowReclaims } from "../../proc/addrspace";
 
 const DEFAULT_ENV = ["PATH=/bin:/sbin:/usr/bin", "HOME=/", "TERM=vt100", "SHELL=/bin/sh", "USER=root"];
 
@@ -145,6 +147,10 @@ registerCommand("procctl", "user processes: list, run, kill, system-call counts"
       println("processes started " + processesStarted.toString() + ", forks " + forkCount.toString() + " (refused at the limit " +
         forkRefused.toString() + "), execs " + execCount.toString() + ", user traps " + userTraps.toString() + " (IRQs " +
         userIrqs.toString() + ", page faults served " + userFaultsHandled.toString() + ")");
+      println("copy-on-write: " + cowSharedFrames().toString() + " frames shared now, write faults resolved by a copy " +
+        cowCopies.toString() + ", by taking the frame back alone " + cowReclaims.toString());
+      println("TLB: " + user_tlb_flushes(0).toString() + " flushes, " + user_tlb_flushes(1).toString() +
+        " entries to EL0 without one (one table for kernel and process; a flush only on a process switch or a changed mapping)");
       println("program image cache: " + textCacheEntries().toString() + " programs, " + (textCachePages() * 4).toString() +
         " KiB, hits " + textCacheHits.toString() + ", misses " + textCacheMisses.toString());
       return 0;

@@ -22,6 +22,22 @@ describe("bench: Linux comparison", function () {
     assert.equal(fsync.sis!('{"name":"fs.fsync_after_4k_append","unit":"us","p50":1460}'), 1.46);
   });
 
+  it("reads procbench's lines the same way for both kernels (process start rows)", function () {
+    const out = '{"name":"proc.getpid","unit":"ns","p50":2031,"p99":94276,"n":20000}\n' +
+      '{"name":"proc.fork_exec_wait_hello","unit":"us","p50":608.2,"p99":5716.4,"n":20}\n' +
+      '{"name":"proc.busybox_sh_c_true","unit":"us","p50":1325.8,"p99":158256.4,"n":20}\n';
+    const bb = WORKLOADS.find((w) => w.name === "proc_busybox_sh_c_true")!;
+    assert.equal(bb.linux, "procbench 20");
+    assert.deepEqual(bb.sisCommands, ["exec /bin/procbench 20"]);
+    const near = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${a} != ${b}`);
+    near(bb.sis!(out), 1.3258);
+    near(bb.linuxValue!(out), 1.3258);
+    near(WORKLOADS.find((w) => w.name === "proc_getpid")!.linuxValue!(out), 2.031);
+    near(WORKLOADS.find((w) => w.name === "proc_fork_exec_wait_hello")!.sis!(out), 0.6082);
+    assert.equal(bb.sis!("procbench: /bin/hello failed\n"), null);
+    assert.equal(ratio(bb.better, 5, 1.3258)! > 1, true); // faster than Linux: SIS ahead
+  });
+
   it("ratio above 1 means SIS ahead for both directions", function () {
     assert.equal(ratio("higher", 100, 200), 2);
     assert.equal(ratio("lower", 0.53, 0.73)! < 1, true); // SIS slower on a time row

@@ -4,11 +4,11 @@
 import { initMemory, freePagesNow } from "../../../kernel/mm/pages";
 import { parseElf, ElfImage } from "../../../kernel/proc/elf";
 import { MemoryFileReader } from "../../../kernel/fs/file_reader";
-import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../../kernel/proc/addrspace";
+import { AddressSpace, PROT_READ, PROT_WRITE, PROT_EXEC, cowSharedFrames } from "../../../kernel/proc/addrspace";
 import { buildStack } from "../../../kernel/proc/stack";
 import { STACK_TOP, STACK_MAX } from "../../../kernel/proc/layout";
 import { loadSegments } from "../../../kernel/proc/load_segments";
-import { textCachePages, textCacheEntries, textCacheHits, shrinkTextCache } from "../../../kernel/proc/text_cache";
+import { textCachePages, textCacheEntries, textCacheHits, shrinkTextCache, cachedProgram } from "../../../kernel/proc/text_cache";
 
 export function memInit(): void { initMemory(); }
 export function freePages(): u32 { return freePagesNow(); }
@@ -47,6 +47,10 @@ export function asProtect(i: i32, start: u64, end: u64, prot: u32): void { sp(i)
 export function asRemove(i: i32, start: u64, end: u64): void { sp(i).removeRange(start, end); }
 export function asFork(i: i32): i32 { const c = sp(i).fork(); spaces.push(c); return c == null ? -1 : spaces.length - 1; }
 export function asDestroy(i: i32): void { sp(i).destroy(); }
+/** A write fault by the process at `va` (a present page): true when copy-on-write resolved it. */
+export function asWriteFault(i: i32, va: u64): bool { return sp(i).handleWriteFault(va); }
+export function cowShared(): i32 { return cowSharedFrames(); }
+export function asTlbStale(i: i32): bool { const s = sp(i); const v = s.tlbStale; s.tlbStale = false; return v; }
 export function asString(i: i32, va: u64, max: i32): string { const s = sp(i).readString(va, max); return s == null ? "<null>" : s!; }
 export function asL2(i: i32): usize { return sp(i).l2; }
 /** The raw L3 descriptor for `va` (0 when none). */
@@ -71,6 +75,14 @@ export const RX: u32 = PROT_READ | PROT_EXEC;
 export const RW: u32 = PROT_READ | PROT_WRITE;
 
 // ---- the program image cache (kernel/proc/text_cache.ts, load_segments.ts)
+/** Loads cached version `version` into space i as execve does for a cached program: no file at all. */
+export function asLoadCached(i: i32, version: i32): string {
+  const key = "test:" + version.toString();
+  const image = cachedProgram(key);
+  if (image == null) return "not cached";
+  lastImage = image!;
+  return loadSegments(sp(i), image!, null, key);
+}
 /** Loads the ELF at [p, p + n) into space i through the image cache as file version `version`; "" or the error. */
 export function asLoadImage(i: i32, p: usize, n: u32, version: i32): string {
   const key = "test:" + version.toString();

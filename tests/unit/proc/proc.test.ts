@@ -204,6 +204,85 @@ describe("proc: address spaces", function () {
   });
 });
 
+/** e_entry of an ELF64 file. */
+function elfEntryOf(b: Buffer): bigint { return b.readBigUInt64LE(24); }
+
+describe("proc: copy-on-write fork", function () {
+  const AP_RO = 3n << 6n, AP_MASK = 3n << 6n;
+  const ap = (e: typeof k.exports, s: number, va: bigint) => e.asDescriptor(s, va) & AP_MASK;
+
+  it("shares written pages read-only, copies on the first write, isolates parent and child, frees every frame once", () => {
+    const e = k.exports;
+    const free0 = e.freePages();
+    const s = e.asNew();
+    e.asRegion(s, 0x500000n, 0x600000n, e.RW.value);
+    const one = put(Buffer.from("parent"));
+    for (let va = 0x500000n; va < 0x520000n; va += 0x1000n) assert.equal(e.asCopyOut(s, va, one, 6n), true);
+    const pages = e.asPages(s);
+    assert.equal(pages, 32);
+    e.asTlbStale(s);
+    const beforeFork = e.freePages();
+    const c = e.asFork(s);
+    assert.ok(c >= 0);
+    // no page copied: only the child's tables were allocated
+    assert.equal(beforeFork - e.freePages(), e.asTables(c), "fork allocates tables, not pages");
+    assert.equal(e.cowShared(), 32);
+    assert.equal(e.asFrame(c, 0x500000n), e.asFrame(s, 0x500000n), "one frame for both");
+    assert.equal(ap(e, s, 0x500000n), AP_RO, "the parent's page is read-only now");
+    assert.equal(ap(e, c, 0x500000n), AP_RO);
+    assert.equal(e.asProt(s, 0x500000n), 3, "but still PROT_READ | PROT_WRITE");
+    assert.equal(e.asTlbStale(s), true, "the parent's writable translations went read-only: flush before it runs");
+    // the child writes (as the kernel would for it, and as its own fault would): a private copy
+    const two = put(Buffer.from("child!"));
+    assert.equal(e.asCopyOut(c, 0x500000n, two, 6n), true);
+    assert.notEqual(e.asFrame(c, 0x500000n), e.asFrame(s, 0x500000n));
+    assert.equal(readUser(s, 0x500000n, 6)!.toString(), "parent");
+    assert.equal(readUser(c, 0x500000n, 6)!.toString(), "child!");
+    assert.equal(e.asWriteFault(c, 0x501234n), true, "a write fault by the child copies");
+    assert.notEqual(e.asFrame(c, 0x501000n), e.asFrame(s, 0x501000n));
+    assert.equal(ap(e, c, 0x501000n), 1n << 6n, "and maps the copy writable");
+    assert.equal(e.asWriteFault(c, 0x501234n), false, "a writable page is no copy-on-write fault");
+    assert.equal(e.cowShared(), 30);
+    // the child exits: the parent is the last sharer and takes its frames back without copying
+    const parentFrame = e.asFrame(s, 0x502000n);
+    e.asDestroy(c);
+    assert.equal(e.cowShared(), 0, "nothing shared once the child is gone");
+    assert.equal(e.asWriteFault(s, 0x502000n), true);
+    assert.equal(e.asFrame(s, 0x502000n), parentFrame, "the last sharer writes its own frame");
+    assert.equal(readUser(s, 0x502000n, 6)!.toString(), "parent");
+    e.asDestroy(s);
+    e.release(one);
+    e.release(two);
+    assert.equal(e.freePages(), free0, "every frame and table freed, none twice");
+  });
+
+  it("three generations share one frame; any exit order frees it exactly once; mprotect and munmap break sharing", () => {
+    const e = k.exports;
+    const free0 = e.freePages();
+    const junk = put(Buffer.from("junk!!"));
+    for (const order of [[0, 1, 2], [2, 1, 0], [1, 0, 2], [1, 2, 0]]) {
+      const a = e.asNew();
+      e.asRegion(a, 0x700000n, 0x704000n, e.RW.value);
+      for (let va = 0x700000n; va < 0x704000n; va += 0x1000n) assert.equal(e.asCopyOut(a, va, junk, 6n), true);
+      const b = e.asFork(a);
+      const c = e.asFork(b);
+      assert.equal(e.asFrame(a, 0x700000n), e.asFrame(c, 0x700000n));
+      assert.equal(e.cowShared(), 4);
+      // mprotect(PROT_READ | PROT_WRITE) on a shared page gives b its own copy
+      e.asProtect(b, 0x701000n, 0x702000n, 3);
+      assert.notEqual(e.asFrame(b, 0x701000n), e.asFrame(a, 0x701000n));
+      // munmap in c drops c's share only
+      e.asRemove(c, 0x702000n, 0x703000n);
+      assert.equal(readUser(a, 0x702000n, 6)!.toString(), "junk!!");
+      const spaces = [a, b, c];
+      for (const i of order) e.asDestroy(spaces[i]);
+      assert.equal(e.cowShared(), 0);
+      assert.equal(e.freePages(), free0, `exit order ${order}`);
+    }
+    e.release(junk);
+  });
+});
+
 describe("proc: the program image cache", function () {
   this.timeout(60000);
 
@@ -231,6 +310,16 @@ describe("proc: the program image cache", function () {
     assert.equal(Number(e.cacheHits()), hits0 + 1, "the second exec is a hit");
     assert.equal(e.cachePages(), cached, "and reads nothing new");
     assert.equal(e.asFrame(a, roPage), e.asFrame(b, roPage), "read-only pages are one shared frame");
+    // execve of a cached program: headers from the cache, no file reader at all
+    const viaCache = e.asNew();
+    assert.equal(e.asLoadCached(viaCache, 1), "");
+    assert.equal(e.elfEntry(), elfEntryOf(bytes), "the cached headers are the file's");
+    assert.equal(e.asFrame(viaCache, roPage), e.asFrame(a, roPage));
+    assert.deepEqual(readUser(viaCache, rwPage, 64), readUser(a, rwPage, 64));
+    const none = e.asNew();
+    assert.equal(e.asLoadCached(none, 99), "not cached");
+    e.asDestroy(none);
+    e.asDestroy(viaCache);
     assert.notEqual(e.asFrame(a, rwPage), e.asFrame(b, rwPage), "writable pages are private");
     assert.deepEqual(readUser(a, rwPage, 64), readUser(b, rwPage, 64), "with the same contents");
     const original = readUser(a, roPage, 16)!;
@@ -268,6 +357,9 @@ describe("proc: the program image cache", function () {
     assert.equal(e.cacheEntries() >= 1, true);
     e.asDestroy(a);
     assert.equal(e.cacheShrink(0), one);
+    const evicted = e.asNew();
+    assert.equal(e.asLoadCached(evicted, 7), "not cached", "an evicted program is read from its file again");
+    e.asDestroy(evicted);
     assert.equal(e.freePages(), free0);
     e.release(p);
   });
