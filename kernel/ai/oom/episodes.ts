@@ -19,9 +19,12 @@
 // run PREVENT_GRACE_SLOTS more, so that an OOM merely pushed past the end is not "prevented".
 // Two causes of OOM: exhaustion (fewer than 2^order pages free) and fragmentation (enough free
 // pages, no free block, and the light direct compaction could not make one).
-// PRESSURE. Each slot's memory stall share is the episode's stall time in direct reclaim
-// (reclaim.ts episodeStallUs) over the step's real time; "full" when every task that made a
-// request in the slot stalled. Averaged like PSI (kernel/mm/psi.ts) with 0.1 s per slot.
+// PRESSURE. Each slot's memory stall share is the episode's counted stall cost in direct reclaim
+// (reclaim.ts episodeStallCost, kernel/mm/psi.ts stallCost) over the slot's counted work (its
+// allocator operations plus that stall cost): deterministic, so two runs of an evaluation give
+// the same numbers (the measured stall time, reclaim.ts episodeStallUs, is still counted but no
+// longer feeds the model). "full" when every task that made a request in the slot stalled.
+// Averaged like PSI (kernel/mm/psi.ts) with 0.1 s per slot.
 //
 // SEEDS. Training seeds are [TRAIN_SEED_FIRST, DEV_SEED_FIRST), development seeds
 // [DEV_SEED_FIRST, EVAL_SEED_FIRST) (settings are chosen there: tests/unit/ai/oom-dev.ts),
@@ -141,6 +144,9 @@ export class EpisodeResult {
   ends: i32 = 0;
   /** Remedies aimed at a protected task (must stay 0: taskProtected refuses them). */
   protectedChosen: i32 = 0;
+  /** Sums over the sampled slots of the counted stall share (the feature) and of the measured one. */
+  countedShareSum: f64 = 0;
+  measuredShareSum: f64 = 0;
   /** Real time the episode took (all steps, sampling, predictions, compactions, cleanup). */
   timeUs: u64 = 0;
   corrupt: u64 = 0;
@@ -270,6 +276,8 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   r.throttles = 0;
   r.ends = 0;
   r.protectedChosen = 0;
+  r.countedShareSum = 0;
+  r.measuredShareSum = 0;
   if (options.captureFeatures) r.features = new StaticArray<f64>(MAX_SLOTS * FEATURE_COUNT);
   window.reset();
   sampler.reset();
@@ -284,8 +292,10 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   const useLearned = learned.trained && (options.predictLearned || options.actingModel == MODEL_LEARNED);
   let lastAllocations = totalAllocations();
   for (let slot = 0; slot < maxSlots; slot++) {
+    const stallBefore = reclaim.episodeStallCost;
     const stepStart = nowTicks();
-    const stallBefore = reclaim.episodeStallUs;
+    const stallUsBefore = reclaim.episodeStallUs;
+    const workBefore = stress.allocations + stress.frees + stress.failures;
     stressBeginStep();
     if (!state.ended(TASK_SERVICE)) stressStepTask0();
     if (!stressOom()) driveTasks(plan, state, slot, rng);
@@ -299,9 +309,13 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
       if (options.probeAtOom) r.oomCompactable = proactiveCompact().largestAfter >= (<u32>1 << r.oomOrder);
       break;
     }
-    // this slot's pressure: stall time over the step's time
-    const stepUs = max<u64>(1, ticksToUs(nowTicks() - stepStart));
-    const some = <f64>(reclaim.episodeStallUs - stallBefore) / <f64>stepUs;
+    // this slot's pressure: counted stall cost over the slot's counted work (see PRESSURE)
+    const stall = <f64>(reclaim.episodeStallCost - stallBefore);
+    const work = <f64>(stress.allocations + stress.frees + stress.failures - workBefore) + stall;
+    const some = work > 0 ? stall / work : 0.0;
+    // the measured share, kept only to check the cost model's scale (never a feature)
+    r.measuredShareSum += <f64>(reclaim.episodeStallUs - stallUsBefore) / <f64>max<u64>(1, ticksToUs(nowTicks() - stepStart));
+    r.countedShareSum += some;
     const full = stress.requestMask != 0 && stress.stallMask == stress.requestMask ? some : 0.0;
     psiAvg.update(some, full, 1.0 / <f64>SLOTS_PER_SECOND);
     // the sample the 100 ms sampler would take at the end of this slot

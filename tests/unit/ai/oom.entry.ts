@@ -442,3 +442,20 @@ export function breakLearned(seed: u64, bias: f64): void {
   m.trainedSeedStart = start;
   m.trainedSeedCount = count;
 }
+/**
+ * The counted stall cost against measured stall time (kernel/mm/psi.ts COUNTED STALL COST): over
+ * `count` episodes from `first` with no action, "mean counted share,mean measured share,slots".
+ */
+export function stallCalibration(first: u64, count: i32): string {
+  const o = new EpisodeOptions();
+  o.actingModel = MODEL_NONE;
+  o.predictLearned = false;
+  let counted: f64 = 0, measured: f64 = 0, slots: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    if (runEpisode(first + <u64>i, o, episodeModel, episode) < 0) return "error";
+    counted += episode.countedShareSum;
+    measured += episode.measuredShareSum;
+    slots += <f64>episode.slots;
+  }
+  return (counted / slots).toString() + "," + (measured / slots).toString() + "," + slots.toString();
+}
