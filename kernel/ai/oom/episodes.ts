@@ -33,7 +33,7 @@
 // training seeds only. `crashctl train` accepts development seeds too (as before issue 21).
 import {
   StressProfile, stressStartProfile, stressStepTask0, stressBeginStep, stressEndStep, stressStop, stressOom, stressActive,
-  stress, stressTaskPages, STRESS_TASKS,
+  stress, stressTaskPages, STRESS_TASKS, stressReseed,
 } from "../../mm/stress";
 import { freePagesNow } from "../../mm/pages";
 import { setEpisodeAccounting, reclaim, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
@@ -119,6 +119,12 @@ export class EpisodeOptions {
    * so this changes nothing measured; it tells which OOMs compaction could have prevented.
    */
   probeAtOom: bool = false;
+  /**
+   * >= 0: from this slot on, the workload's random draws come from `reseedWith` instead (the
+   * plan, and everything before the slot, stay the episode's): oracle.ts resamples futures.
+   */
+  reseedAt: i32 = -1;
+  reseedWith: u64 = 0;
 }
 
 export class EpisodeResult {
@@ -133,6 +139,8 @@ export class EpisodeResult {
   /** Free pages and the service task's pages at the OOM. */
   oomFreePages: u32 = 0;
   oomServicePages: u32 = 0;
+  /** Bursts begun before the OOM (classes.ts EpisodeState.burstIndex + 1; 0 for a class without bursts). */
+  oomBursts: i32 = 0;
   /** probeAtOom: a full compaction at the OOM made a free block of oomOrder. */
   oomCompactable: bool = false;
   compactions: i32 = 0;
@@ -288,10 +296,14 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   options.policy.resetCooldown();
   pendingIds.length = 0;
   pendingSlots.length = 0;
-  const rng = Random.derive(seed, 0x7a5c);
+  let rng = Random.derive(seed, 0x7a5c);
   const useLearned = learned.trained && (options.predictLearned || options.actingModel == MODEL_LEARNED);
   let lastAllocations = totalAllocations();
   for (let slot = 0; slot < maxSlots; slot++) {
+    if (slot == options.reseedAt) {
+      stressReseed(options.reseedWith);
+      rng = Random.derive(options.reseedWith, 0x7a5c);
+    }
     const stallBefore = reclaim.episodeStallCost;
     const stepStart = nowTicks();
     const stallUsBefore = reclaim.episodeStallUs;
@@ -306,6 +318,7 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
       r.oomFragmented = stress.oomFragmented;
       r.oomFreePages = freePagesNow();
       r.oomServicePages = stressTaskPages(0);
+      r.oomBursts = state.burstIndex + 1;
       if (options.probeAtOom) r.oomCompactable = proactiveCompact().largestAfter >= (<u32>1 << r.oomOrder);
       break;
     }
