@@ -496,3 +496,11 @@ export function oracleText(first: u64, count: i32, stride: u64, futures: i32, sa
   return head + "|" + w.join(" ") + "|" + sm.join(" ");
 }
 export function oracleAt(seed: u64, s: i32, futures: i32): f64 { return oracleProbability(seed, s, futures); }
+/** Of the last evalClassesText, class `c`: the learned model's 5-10 s hit per episode ("0"/"1", every episode in seed order). */
+export function lastPredictedMask(c: i32): string {
+  if (c < 0 || c >= lastReports.length) return "";
+  const m = lastReports[c].learned.predictedMask;
+  let s = "";
+  for (let i = 0; i < m.length; i++) s += m[i] ? "1" : "0";
+  return s;
+}
