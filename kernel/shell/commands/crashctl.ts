@@ -380,7 +380,7 @@ function oracle(rest: Array<string>): i32 {
     if (rep.error < 0) { printError("oracle failed: " + errorMessage(rep.error)); return 1; }
     const recall = rep.recallAt(0.5), fp = rep.fpAt(0.5), atFp = rep.score.recallAtFp(0.1), meanP = rep.meanWindowP();
     if (json) {
-      println("{\"name\":\"oom_oracle\",\"class\":\"" + CLASS_NAMES[c] + "\",\"episodes\":" + episodes.toString() + ",\"futures\":" +
+      println("{\"name\":\"oom_oracle\",\"unit\":\"ratio\",\"class\":\"" + CLASS_NAMES[c] + "\",\"episodes\":" + episodes.toString() + ",\"futures\":" +
         futures.toString() + ",\"ooms\":" + rep.score.oomEpisodes.toString() + ",\"recall_5_10s_p50\":" + jsonNumber(recall) +
         ",\"fp_rate_episodes_p50\":" + jsonNumber(fp) + ",\"recall_at_fp10\":" + jsonNumber(atFp) + ",\"mean_p_window\":" +
         jsonNumber(meanP) + ",\"continuations\":" + rep.continuations.toString() + "}");
