@@ -39,7 +39,7 @@ import { kmalloc, kmallocBlockOrder, slabReleaseEmpty } from "./slab";
 import { compactForOrder } from "./compact";
 import { largestFreeBlockPages, fragmentationRatio } from "./stats";
 import { nowUs, nowTicks, ticksToUs } from "../platform/time";
-import { psiRecordStall } from "./psi";
+import { psiRecordStall, stallCost } from "./psi";
 
 /** Most pages one direct compaction may migrate (256 KiB of copying), one region at most. */
 export const DIRECT_COMPACT_BUDGET_PAGES: u32 = 64;
@@ -131,6 +131,8 @@ export class ReclaimCounters {
   proactivePagesFreed: u64 = 0;
   /** Stall time of episode requests (kept apart from psi.ts like their OOM events). */
   episodeStallUs: u64 = 0;
+  /** ... and their counted stall cost (psi.ts stallCost: what episodes' pressure is made of). */
+  episodeStallCost: u64 = 0;
   episodeStalls: u64 = 0;
   oomEvents: u64 = 0;
   /** OOM events of training and evaluation episodes: counted apart, never in the log. */
@@ -144,9 +146,14 @@ let oomNext: i32 = 0;
 /** Runs direct reclaim for a block of `order`; true when one is free afterwards. */
 function directReclaim(order: u32): bool {
   const started = nowTicks();
+  const freedBefore = reclaim.slabPagesReleased + reclaim.cachePagesShrunk;
+  const compactionsBefore = reclaim.compactions;
+  const migratedBefore = reclaim.pagesMigrated;
   const ok = directReclaimSteps(order);
   const us = ticksToUs(nowTicks() - started);
   if (inEpisode) {
+    reclaim.episodeStallCost += stallCost(reclaim.slabPagesReleased + reclaim.cachePagesShrunk - freedBefore,
+      reclaim.compactions != compactionsBefore, reclaim.pagesMigrated - migratedBefore);
     reclaim.episodeStallUs += us;
     reclaim.episodeStalls++;
   } else {

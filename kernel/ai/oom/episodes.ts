@@ -19,9 +19,12 @@
 // run PREVENT_GRACE_SLOTS more, so that an OOM merely pushed past the end is not "prevented".
 // Two causes of OOM: exhaustion (fewer than 2^order pages free) and fragmentation (enough free
 // pages, no free block, and the light direct compaction could not make one).
-// PRESSURE. Each slot's memory stall share is the episode's stall time in direct reclaim
-// (reclaim.ts episodeStallUs) over the step's real time; "full" when every task that made a
-// request in the slot stalled. Averaged like PSI (kernel/mm/psi.ts) with 0.1 s per slot.
+// PRESSURE. Each slot's memory stall share is the episode's counted stall cost in direct reclaim
+// (reclaim.ts episodeStallCost, kernel/mm/psi.ts stallCost) over the slot's counted work (its
+// allocator operations plus that stall cost): deterministic, so two runs of an evaluation give
+// the same numbers (the measured stall time, reclaim.ts episodeStallUs, is still counted but no
+// longer feeds the model). "full" when every task that made a request in the slot stalled.
+// Averaged like PSI (kernel/mm/psi.ts) with 0.1 s per slot.
 //
 // SEEDS. Training seeds are [TRAIN_SEED_FIRST, DEV_SEED_FIRST), development seeds
 // [DEV_SEED_FIRST, EVAL_SEED_FIRST) (settings are chosen there: tests/unit/ai/oom-dev.ts),
@@ -30,7 +33,7 @@
 // training seeds only. `crashctl train` accepts development seeds too (as before issue 21).
 import {
   StressProfile, stressStartProfile, stressStepTask0, stressBeginStep, stressEndStep, stressStop, stressOom, stressActive,
-  stress, stressTaskPages, STRESS_TASKS,
+  stress, stressTaskPages, STRESS_TASKS, stressReseed,
 } from "../../mm/stress";
 import { freePagesNow } from "../../mm/pages";
 import { setEpisodeAccounting, reclaim, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
@@ -116,6 +119,12 @@ export class EpisodeOptions {
    * so this changes nothing measured; it tells which OOMs compaction could have prevented.
    */
   probeAtOom: bool = false;
+  /**
+   * >= 0: from this slot on, the workload's random draws come from `reseedWith` instead (the
+   * plan, and everything before the slot, stay the episode's): oracle.ts resamples futures.
+   */
+  reseedAt: i32 = -1;
+  reseedWith: u64 = 0;
 }
 
 export class EpisodeResult {
@@ -130,6 +139,8 @@ export class EpisodeResult {
   /** Free pages and the service task's pages at the OOM. */
   oomFreePages: u32 = 0;
   oomServicePages: u32 = 0;
+  /** Bursts begun before the OOM (classes.ts EpisodeState.burstIndex + 1; 0 for a class without bursts). */
+  oomBursts: i32 = 0;
   /** probeAtOom: a full compaction at the OOM made a free block of oomOrder. */
   oomCompactable: bool = false;
   compactions: i32 = 0;
@@ -141,6 +152,9 @@ export class EpisodeResult {
   ends: i32 = 0;
   /** Remedies aimed at a protected task (must stay 0: taskProtected refuses them). */
   protectedChosen: i32 = 0;
+  /** Sums over the sampled slots of the counted stall share (the feature) and of the measured one. */
+  countedShareSum: f64 = 0;
+  measuredShareSum: f64 = 0;
   /** Real time the episode took (all steps, sampling, predictions, compactions, cleanup). */
   timeUs: u64 = 0;
   corrupt: u64 = 0;
@@ -270,6 +284,8 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   r.throttles = 0;
   r.ends = 0;
   r.protectedChosen = 0;
+  r.countedShareSum = 0;
+  r.measuredShareSum = 0;
   if (options.captureFeatures) r.features = new StaticArray<f64>(MAX_SLOTS * FEATURE_COUNT);
   window.reset();
   sampler.reset();
@@ -280,12 +296,18 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
   options.policy.resetCooldown();
   pendingIds.length = 0;
   pendingSlots.length = 0;
-  const rng = Random.derive(seed, 0x7a5c);
+  let rng = Random.derive(seed, 0x7a5c);
   const useLearned = learned.trained && (options.predictLearned || options.actingModel == MODEL_LEARNED);
   let lastAllocations = totalAllocations();
   for (let slot = 0; slot < maxSlots; slot++) {
+    if (slot == options.reseedAt) {
+      stressReseed(options.reseedWith);
+      rng = Random.derive(options.reseedWith, 0x7a5c);
+    }
+    const stallBefore = reclaim.episodeStallCost;
     const stepStart = nowTicks();
-    const stallBefore = reclaim.episodeStallUs;
+    const stallUsBefore = reclaim.episodeStallUs;
+    const workBefore = stress.allocations + stress.frees + stress.failures;
     stressBeginStep();
     if (!state.ended(TASK_SERVICE)) stressStepTask0();
     if (!stressOom()) driveTasks(plan, state, slot, rng);
@@ -296,12 +318,17 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
       r.oomFragmented = stress.oomFragmented;
       r.oomFreePages = freePagesNow();
       r.oomServicePages = stressTaskPages(0);
+      r.oomBursts = state.burstIndex + 1;
       if (options.probeAtOom) r.oomCompactable = proactiveCompact().largestAfter >= (<u32>1 << r.oomOrder);
       break;
     }
-    // this slot's pressure: stall time over the step's time
-    const stepUs = max<u64>(1, ticksToUs(nowTicks() - stepStart));
-    const some = <f64>(reclaim.episodeStallUs - stallBefore) / <f64>stepUs;
+    // this slot's pressure: counted stall cost over the slot's counted work (see PRESSURE)
+    const stall = <f64>(reclaim.episodeStallCost - stallBefore);
+    const work = <f64>(stress.allocations + stress.frees + stress.failures - workBefore) + stall;
+    const some = work > 0 ? stall / work : 0.0;
+    // the measured share, kept only to check the cost model's scale (never a feature)
+    r.measuredShareSum += <f64>(reclaim.episodeStallUs - stallUsBefore) / <f64>max<u64>(1, ticksToUs(nowTicks() - stepStart));
+    r.countedShareSum += some;
     const full = stress.requestMask != 0 && stress.stallMask == stress.requestMask ? some : 0.0;
     psiAvg.update(some, full, 1.0 / <f64>SLOTS_PER_SECOND);
     // the sample the 100 ms sampler would take at the end of this slot

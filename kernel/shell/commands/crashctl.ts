@@ -27,23 +27,25 @@ import {
   HORIZON_SLOTS, LEAD_SLOTS, POOL_PAGES, isTrainingSeed, isEvaluationSeed, PREVENT_GRACE_SLOTS,
 } from "../../ai/oom/episodes";
 import { trainModel, DEFAULT_TRAIN_EPISODES, EPOCHS, SLOT_STRIDE, TrainReport } from "../../ai/oom/train";
-import { evaluateModels, EvalReport } from "../../ai/oom/evaluate";
+import { evaluateModels, EvalReport, classMean } from "../../ai/oom/evaluate";
 import { predictionRows, preventionRows, ablationRows, jsonLines as evalJsonLines } from "../../ai/oom/report";
 import { CLASS_NAMES, CLASS_COUNT, classByName, firstSeedOfClass } from "../../ai/oom/classes";
 import { saveModel, loadModel, DEFAULT_MODEL_PATH, hasModelFileReader } from "../../ai/oom/model_file";
 import { fileSinkError } from "../../ai/export_sink";
 import { startLiveEpisode, startError, OomEpisodeTask } from "../../ai/oom/live";
 import { printTable } from "../output";
+import { oracleOnSeeds, DEFAULT_FUTURES, DEFAULT_SAFE_STEP } from "../../ai/oom/oracle";
 import { percentile } from "../../lib/stats";
 
 /** Episodes per class. */
 const DEFAULT_EVAL_EPISODES: i32 = 20;
+const ORACLE_USAGE = "crashctl oracle [--episodes N] [--seed S] [--futures K] [--class leak|ramp|burst|frag|mixed] [--json]";
 const EVAL_USAGE = "crashctl eval [--episodes N] [--seed S] [--class leak|ramp|burst|frag|mixed] [--periodic] [--ablate] [--json]";
 
 const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]" +
   "\n         | model heuristic|learned | train [--episodes N] [--seed S] [--epochs E]" +
   "\n         | eval [--episodes N] [--seed S] [--class C] [--periodic] [--ablate] [--json] | save [PATH] | load [PATH]" +
-  "\n         | run [--seed S] [--period-ms N] [--wait]" +
+  "\n         | oracle [--episodes N] [--seed S] [--futures K] [--class C] [--json] | run [--seed S] [--period-ms N] [--wait]" +
   "\nThe OOM predictor: every 100 ms it computes features from the memory statistics ring, asks the" +
   "\nmodel in use for the confidence (0..100%) that an OOM event follows within 10 s, warns at the" +
   "\nwarning threshold and runs a full compaction at the action threshold." +
@@ -62,6 +64,8 @@ const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldow
   "\n            at equal false positives, OOMs prevented with the remedies on vs off; --periodic adds a" +
   "\n            compaction-every-5-s reference, --ablate each remedy switched off; --json prints JSON lines." +
   "\n            Time is measured in 100 ms sample slots." +
+  "\n  oracle    what could be predicted 5-10 s ahead at all: P(OOM within 10 s) from K resampled futures" +
+  "\n            of each episode (kernel/ai/oom/oracle.ts), scored like eval" +
   "\n  save/load the learned model as a file (default " + DEFAULT_MODEL_PATH + "; needs a writable file system)" +
   "\n  run       a live OOM episode (seed S, default 1) as a task, one step per N ms (default 100);" +
   "\n            --wait waits for its end (Ctrl-C stops it)";
@@ -89,6 +93,13 @@ registerSubcommand("crashctl", "eval", "score the predictors on evaluation episo
   (EVAL_SEED_END - 1).toString() + "): recall 5-10 s ahead,\n  false positives, recall at equal false positives, OOMs prevented with the remedies on vs off (compaction,\n" +
   "  reclaim, throttling or ending the task driving growth); --periodic adds a compaction-every-5-s reference,\n  --ablate each remedy switched off; --json prints JSON lines. Time is measured in 100 ms sample slots.",
   (rest: Array<string>): i32 => (ready() ? evaluate(rest) : 1));
+registerSubcommand("crashctl", "oracle", "what an oracle could predict 5-10 s ahead, per class",
+  ORACLE_USAGE + "\n  The oracle knows each episode's state and plan (its future allocation schedule) but not its random\n" +
+  "  draws: P(OOM within 10 s) at a slot = share of K continuations (default " + DEFAULT_FUTURES.toString() + ", 1..64) with fresh draws\n" +
+  "  that hit an OOM. Scored like eval on N episodes per class (default 10, 1..200) from seed S (default " + EVAL_SEED_FIRST.toString() + "):\n" +
+  "  recall 5-10 s and false-positive episodes at P >= 50%, recall at <= 10% false positives, the mean P\n" +
+  "  5-10 s before the OOMs. No model is involved. About 100 episodes' work per episode; --json prints JSON lines.",
+  (rest: Array<string>): i32 => (ready() ? oracle(rest) : 1));
 registerSubcommand("crashctl", "save", "save the learned model as a file",
   "crashctl save [PATH]\n  Saves the learned model (default " + DEFAULT_MODEL_PATH + "; needs a writable file system).",
   (rest: Array<string>): i32 => (ready() ? save(rest) : 1));
@@ -333,6 +344,60 @@ function train(rest: Array<string>): i32 {
   if (r.error < 0) { printError("training failed: " + errorMessage(r.error)); return 1; }
   printTrainReport(r);
   println("learned model: " + learnedState() + (predictor.model == MODEL_LEARNED ? " (in use)" : " ('crashctl model learned' to use it)"));
+  return 0;
+}
+
+// ---------------------------------------------------------------- oracle
+
+function oracle(rest: Array<string>): i32 {
+  const o = new Options(rest, ["--episodes", "--seed", "--class", "--futures"], ["--json"]);
+  if (!o.ok) { printError(o.error + " (usage: " + ORACLE_USAGE + ")"); return 1; }
+  if (o.positionals.length > 0) { printError("unexpected argument '" + printable(o.positionals[0], 40) + "'"); return 1; }
+  const episodes = o.integer("--episodes", 10, 1, 200);
+  if (episodes < 0) return 1;
+  const futures = o.integer("--futures", DEFAULT_FUTURES, 1, 64);
+  if (futures < 0) return 1;
+  const seed = o.integer("--seed", <i64>EVAL_SEED_FIRST, 1, 0x7fffffffffff);
+  if (seed < 0) return 1;
+  let cls = -1;
+  const name = o.value("--class", "");
+  if (name.length > 0) {
+    cls = classByName(name);
+    if (cls < 0) { printError("unknown episode class '" + printable(name, 20) + "' (classes: " + CLASS_NAMES.join(", ") + ")"); return 1; }
+  }
+  if (busy()) return 1;
+  const json = o.has("--json");
+  if (!json) {
+    println("crashctl oracle: " + episodes.toString() + " episodes per class from seed " + seed.toString() + ", " + futures.toString() +
+      " resampled futures per point (the episode's plan known, its random draws not)");
+  }
+  const rows = new Array<Array<string>>(0);
+  rows.push(["class", "OOMs", "oracle recall 5-10 s (P >= 50%)", "FP episodes (P >= 50%)", "recall at <= 10% FP", "mean P 5-10 s before", "continuations"]);
+  const recalls = new Array<f64>(0), fps = new Array<f64>(0), atFps = new Array<f64>(0), meanPs = new Array<f64>(0);
+  for (let c = 0; c < CLASS_COUNT; c++) {
+    if (cls >= 0 && c != cls) continue;
+    const rep = oracleOnSeeds(firstSeedOfClass(<u64>seed, c), <i32>episodes, <u64>CLASS_COUNT, <i32>futures, DEFAULT_SAFE_STEP);
+    if (rep.error < 0) { printError("oracle failed: " + errorMessage(rep.error)); return 1; }
+    const recall = rep.recallAt(0.5), fp = rep.fpAt(0.5), atFp = rep.score.recallAtFp(0.1), meanP = rep.meanWindowP();
+    if (json) {
+      println("{\"name\":\"oom_oracle\",\"unit\":\"ratio\",\"class\":\"" + CLASS_NAMES[c] + "\",\"episodes\":" + episodes.toString() + ",\"futures\":" +
+        futures.toString() + ",\"ooms\":" + rep.score.oomEpisodes.toString() + ",\"recall_5_10s_p50\":" + jsonNumber(recall) +
+        ",\"fp_rate_episodes_p50\":" + jsonNumber(fp) + ",\"recall_at_fp10\":" + jsonNumber(atFp) + ",\"mean_p_window\":" +
+        jsonNumber(meanP) + ",\"continuations\":" + rep.continuations.toString() + "}");
+    }
+    rows.push([CLASS_NAMES[c], rep.score.oomEpisodes.toString() + "/" + episodes.toString(), pct(recall), pct(fp), pct(atFp), pct(meanP),
+      rep.continuations.toString()]);
+    recalls.push(recall);
+    fps.push(fp);
+    atFps.push(atFp);
+    meanPs.push(meanP);
+    if (checkpoint()) return interrupted("crashctl oracle");
+  }
+  if (json) return 0;
+  if (recalls.length > 1) {
+    rows.push(["all (class mean)", "", pct(classMean(recalls)), pct(classMean(fps)), pct(classMean(atFps)), pct(classMean(meanPs)), ""]);
+  }
+  printTable(rows);
   return 0;
 }
 

@@ -267,7 +267,7 @@ export function runOff(seed: u64): string {
   if (rc < 0) return "error " + rc.toString();
   return [episode.oomSlot.toString(), episode.slots.toString(), episode.oomFragmented ? "1" : "0", episode.pagesReturned ? "1" : "0",
     episode.corrupt.toString(), episode.timeUs.toString(), episode.oomOrder.toString(), episode.cls.toString(),
-    episode.oomFreePages.toString(), episode.oomServicePages.toString()].join(",");
+    episode.oomFreePages.toString(), episode.oomServicePages.toString(), episode.oomBursts.toString()].join(",");
 }
 /** Max heuristic confidence of the last episode. */
 export function lastMaxHeuristic(): f64 {
@@ -361,8 +361,18 @@ export function useHeuristic(): i32 { return useModel(MODEL_HEURISTIC); }
  * evaluation range only, as crashctl eval; else any seeds disjoint from the model's). Returns the
  * tables, then "JSON" and one JSON line per class and predictor (report.ts), or "error N".
  */
+let lastReports: Array<EvalReport> = new Array<EvalReport>(0);
+/** Of the last evalClassesText: per class "learned recall at fp,heuristic recall at fp" ';'-separated. */
+export function lastRecallAtFp(fp: f64): string {
+  const out = new Array<string>(0);
+  for (let i = 0; i < lastReports.length; i++) {
+    out.push(lastReports[i].learned.recallAtFp(fp).toString() + "," + lastReports[i].heuristic.recallAtFp(fp).toString());
+  }
+  return out.join(";");
+}
 export function evalClassesText(first: u64, perClass: i32, requireEvaluationSeeds: bool, periodic: bool, ablate: bool): string {
   const reports = evaluateClasses(first, perClass, predictor.learned, predictor.policy, periodic, requireEvaluationSeeds, ablate);
+  lastReports = reports;
   for (let i = 0; i < reports.length; i++) if (reports[i].error < 0) return "error " + reports[i].error.toString();
   let text = table(predictionRows(reports)) + "\n" + table(preventionRows(reports)) + "\n";
   if (ablate) text += table(ablationRows(reports)) + "\n";
@@ -441,4 +451,56 @@ export function breakLearned(seed: u64, bias: f64): void {
   m.version = version;
   m.trainedSeedStart = start;
   m.trainedSeedCount = count;
+}
+/**
+ * The counted stall cost against measured stall time (kernel/mm/psi.ts COUNTED STALL COST): over
+ * `count` episodes from `first` with no action, "mean counted share,mean measured share,slots".
+ */
+export function stallCalibration(first: u64, count: i32): string {
+  const o = new EpisodeOptions();
+  o.actingModel = MODEL_NONE;
+  o.predictLearned = false;
+  let counted: f64 = 0, measured: f64 = 0, slots: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    if (runEpisode(first + <u64>i, o, episodeModel, episode) < 0) return "error";
+    counted += episode.countedShareSum;
+    measured += episode.measuredShareSum;
+    slots += <f64>episode.slots;
+  }
+  return (counted / slots).toString() + "," + (measured / slots).toString() + "," + slots.toString();
+}
+/** Feature `f` at every sampled slot of seed's episode with no action ("oomSlot|v0,v1,..."). */
+export function featureTrace(seed: u64, f: i32): string {
+  const o = new EpisodeOptions();
+  o.actingModel = MODEL_NONE;
+  o.predictLearned = false;
+  o.captureFeatures = true;
+  if (runEpisode(seed, o, episodeModel, episode) < 0) return "error";
+  const v = new Array<string>(0);
+  for (let s = 0; s < episode.slots; s++) v.push(episode.features[s * FEATURE_COUNT + f].toString());
+  return episode.oomSlot.toString() + "|" + v.join(",");
+}
+
+// ---- the oracle analysis (kernel/ai/oom/oracle.ts) ----
+import { oracleOnSeeds, oracleProbability } from "../../../kernel/ai/oom/oracle";
+/** "error,class,ooms,safe,recall@0.5,fp@0.5,recall@0.9,fp@0.9,recallAtFp(0.1),meanWindowP,continuations,windowMax...|safeMax..." */
+export function oracleText(first: u64, count: i32, stride: u64, futures: i32, safeStep: i32): string {
+  const r = oracleOnSeeds(first, count, stride, futures, safeStep);
+  const head = [r.error.toString(), r.cls.toString(), r.score.oomEpisodes.toString(), r.score.safeEpisodes.toString(),
+    r.recallAt(0.5).toString(), r.fpAt(0.5).toString(), r.recallAt(0.9).toString(), r.fpAt(0.9).toString(),
+    r.score.recallAtFp(0.1).toString(), r.meanWindowP().toString(), r.continuations.toString()].join(",");
+  const w = new Array<string>(0);
+  for (let i = 0; i < r.score.windowMax.length; i++) w.push(r.score.windowMax[i].toString());
+  const sm = new Array<string>(0);
+  for (let i = 0; i < r.score.safeMax.length; i++) sm.push(r.score.safeMax[i].toString());
+  return head + "|" + w.join(" ") + "|" + sm.join(" ");
+}
+export function oracleAt(seed: u64, s: i32, futures: i32): f64 { return oracleProbability(seed, s, futures); }
+/** Of the last evalClassesText, class `c`: the learned model's 5-10 s hit per episode ("0"/"1", every episode in seed order). */
+export function lastPredictedMask(c: i32): string {
+  if (c < 0 || c >= lastReports.length) return "";
+  const m = lastReports[c].learned.predictedMask;
+  let s = "";
+  for (let i = 0; i < m.length; i++) s += m[i] ? "1" : "0";
+  return s;
 }
