@@ -61,6 +61,40 @@ export function procbenchFigure(out: string, name: string, scale: number): numbe
   return v === null ? null : v / scale;
 }
 
+/**
+ * The language-model rows: checkpoints shaped like issue 13's three (random weights, the seeds
+ * of bench/llm.bench.ts) on a read-only ext4 disk both kernels mount at LLM_MOUNT; the tokens
+ * of bench/llm.bench.ts.
+ */
+export const LLM_MOUNT = "/llm";
+export const LLM_MODELS: { name: string; shape: "stories260K" | "m1" | "stories15M"; tokens: number }[] = [
+  { name: "llm_decode_stories260k", shape: "stories260K", tokens: 256 },
+  { name: "llm_decode_1m", shape: "m1", tokens: 256 },
+  { name: "llm_decode_stories15m", shape: "stories15M", tokens: 96 },
+];
+
+/** The generated token ids and decode time of a JSON line from llmref or `llmctl generate --json`. */
+export function generation(out: string): { tokens: number[]; decode_us: number } | null {
+  for (const line of out.split("\n")) {
+    const t = line.trim();
+    if (!t.startsWith("{")) continue;
+    try {
+      const o = JSON.parse(t);
+      if (Array.isArray(o.tokens) && typeof o.decode_us === "number") return { tokens: o.tokens, decode_us: o.decode_us };
+    } catch {
+      /* not JSON */
+    }
+  }
+  return null;
+}
+
+/** Where two greedy sequences first differ (-1: identical). */
+export function firstDifference(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
 const DEV = "DEV"; // the scratch disk: /dev/vdX on Linux, vdb on SIS
 export const WORKLOADS: Workload[] = [
   ...([1024, 128] as const).flatMap((kib) => (["read", "write"] as const).map((rw): Workload => ({
@@ -117,6 +151,17 @@ export const WORKLOADS: Workload[] = [
     sisCommands: ["exec /bin/procbench 20"],
     sis: (out) => procbenchFigure(out, json, scale),
     note,
+  })),
+  ...LLM_MODELS.map((m): Workload => ({
+    name: m.name, unit: "tok/s", better: "higher",
+    linux: `llmref ${LLM_MOUNT}/${m.shape}.bin --tokens ${m.tokens} --name ${m.name}`,
+    sisCommands: [`llmctl load ${LLM_MOUNT}/${m.shape}.bin`, `llmctl generate --temp 0 --tokens ${m.tokens} --json`],
+    sis: (out) => {
+      const g = generation(out);
+      return g && g.decode_us > 0 ? g.tokens.length / (g.decode_us / 1e6) : null;
+    },
+    note: `greedy decode from BOS, ${m.tokens} tokens, random-weight ${m.shape}-shaped f32 checkpoint: Linux runs bench/linux/llmref.c ` +
+      "(our C forward pass computed like llama2.c's run.c, aarch64-linux-gnu-gcc -O3 -static), SIS `llmctl generate`",
   })),
   {
     name: "boot_to_prompt", unit: "s", better: "lower", linux: null, sisCommands: [], sis: null,

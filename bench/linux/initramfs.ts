@@ -99,7 +99,11 @@ export function prepareLinuxGuest(root: string): LinuxGuest {
   execFileSync("clang", ["--target=aarch64-linux-gnu", "-ffreestanding", "-nostdlib", "-static", "-fuse-ld=lld", "-O2",
     "-fno-stack-protector", "-Wall", "-o", helper, path.join(root, "bench/linux/iobench.c")], { stdio: "inherit" });
 
-  const entries: CpioEntry[] = ["bin", "dev", "proc", "sys", "mnt", "lib", "lib/modules"].map((n) => ({ name: n, mode: 0o040755 }));
+  // the language-model rows' C side: static glibc, -O3 like the run.c anchor of issue 13
+  const llmref = path.join(dir, "llmref");
+  execFileSync("aarch64-linux-gnu-gcc", ["-O3", "-static", "-Wall", "-o", llmref, path.join(root, "bench/linux/llmref.c"), "-lm"], { stdio: "inherit" });
+
+  const entries: CpioEntry[] = ["bin", "dev", "proc", "sys", "mnt", "llm", "lib", "lib/modules"].map((n) => ({ name: n, mode: 0o040755 }));
   entries.push({ name: "bin/busybox", mode: 0o100755, data: fs.readFileSync(path.join(unpacked, "bin/busybox")) });
   entries.push({ name: "bin/sh", mode: 0o120777, target: "busybox" });
   entries.push({ name: "bin/iobench", mode: 0o100755, data: fs.readFileSync(helper) });
@@ -107,6 +111,7 @@ export function prepareLinuxGuest(root: string): LinuxGuest {
   for (const prog of ["procbench", "hello"]) {
     entries.push({ name: `bin/${prog}`, mode: 0o100755, data: fs.readFileSync(path.join(root, "build/userspace", prog)) });
   }
+  entries.push({ name: "bin/llmref", mode: 0o100755, data: fs.readFileSync(llmref) });
   for (const m of modules) entries.push({ name: `lib/modules/${m}.ko`, mode: 0o100644, data: find(m)! });
   entries.push({ name: "init", mode: 0o100755, data: Buffer.from(INIT(modules)) });
   const initrd = path.join(dir, "initramfs.cpio.gz");

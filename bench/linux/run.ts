@@ -17,7 +17,8 @@ import { execFileSync } from "node:child_process";
 import { QemuSession, ROOT } from "../../host/qemu.ts";
 import { ensureEmptyImage } from "../../images/test-images.ts";
 import { prepareLinuxGuest, LINUX_PROMPT, LinuxGuest } from "./initramfs.ts";
-import { WORKLOADS, Workload, compareRows, markdownTable, ratioChartSvg, jsonField } from "./compare.ts";
+import { WORKLOADS, Workload, compareRows, markdownTable, ratioChartSvg, jsonField, LLM_MODELS, LLM_MOUNT, generation, firstDifference } from "./compare.ts";
+import { SHAPES, randomWeights, checkpointBytes } from "../../host/llm-models.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -34,6 +35,10 @@ const BOOT_TIMEOUT = 240000, RUN_TIMEOUT = 600000;
 const LINUX_APPEND = process.env.LINUX_APPEND ?? "";
 
 const workloads = WORKLOADS.filter((w) => ONLY.length === 0 || ONLY.includes(w.name) || w.name === "boot_to_prompt");
+const llmWanted = workloads.some((w) => w.name.startsWith("llm_"));
+const MODELS_MB = 192; // the language-model disk's size: how Linux tells it from the others
+/** Greedy token ids of each language-model row, per kernel and round (compared at the end). */
+const llmTokens = new Map<string, { linux: number[][]; sis: number[][] }>(LLM_MODELS.map((m) => [m.name, { linux: [], sis: [] }]));
 const runs = new Map<string, { linux: number[]; sis: number[] }>(workloads.map((w) => [w.name, { linux: [], sis: [] }]));
 
 function freshDisks(dir: string): { scratch: string; ext4: string } {
@@ -46,6 +51,32 @@ function freshDisks(dir: string): { scratch: string; ext4: string } {
   return { scratch, ext4 };
 }
 
+/**
+ * A read-only ext4 disk of the language-model rows' checkpoints (bench/llm.bench.ts's shapes
+ * and seeds, reused from build/bench/llm/ when that bench wrote them), or null when no
+ * language-model row runs.
+ */
+function modelsDisk(dir: string): string | null {
+  if (!llmWanted) return null;
+  const cache = path.join(ROOT, "build/bench/llm"), stage = path.join(dir, "models");
+  fs.mkdirSync(cache, { recursive: true });
+  fs.mkdirSync(stage, { recursive: true });
+  for (const m of LLM_MODELS) {
+    const file = path.join(cache, `${m.shape}.bin`);
+    if (!fs.existsSync(file)) fs.writeFileSync(file, checkpointBytes(randomWeights(SHAPES[m.shape], 1000 + SHAPES[m.shape].dim)));
+    fs.copyFileSync(file, path.join(stage, `${m.shape}.bin`));
+  }
+  const image = path.join(dir, "models.img");
+  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-d", stage, image, `${MODELS_MB}M`], { stdio: "ignore" });
+  fs.rmSync(stage, { recursive: true, force: true });
+  return image;
+}
+
+function recordTokens(kernel: "linux" | "sis", name: string, out: string): void {
+  const g = generation(out);
+  if (g && llmTokens.has(name)) llmTokens.get(name)![kernel].push(g.tokens);
+}
+
 function record(kernel: "linux" | "sis", name: string, value: number | null, raw: string): void {
   if (value === null || !Number.isFinite(value)) {
     console.error(`# ${kernel} ${name}: no figure in its output:\n${raw.trim()}`);
@@ -55,11 +86,11 @@ function record(kernel: "linux" | "sis", name: string, value: number | null, raw
   console.error(`# ${kernel} ${name}: ${value}`);
 }
 
-async function linuxRound(guest: LinuxGuest, dir: string): Promise<void> {
+async function linuxRound(guest: LinuxGuest, dir: string, models: string | null): Promise<void> {
   const { scratch, ext4 } = freshDisks(dir);
   const started = Date.now();
   const s = await QemuSession.start({
-    systemDisk: null, disks: [scratch, ext4], prompt: LINUX_PROMPT,
+    systemDisk: null, disks: [scratch, ext4, ...(models ? [models] : [])], prompt: LINUX_PROMPT,
     linux: { kernel: guest.kernel, initrd: guest.initrd, append: ("console=ttyAMA0 quiet " + LINUX_APPEND).trim() },
   });
   try {
@@ -69,8 +100,13 @@ async function linuxRound(guest: LinuxGuest, dir: string): Promise<void> {
     const sizes = await s.run("for d in /sys/block/vd*; do echo ${d##*/} $(cat $d/size); done");
     const devs = [...sizes.matchAll(/^(vd[a-z]+) (\d+)$/gm)].map((m) => ({ name: m[1], sectors: Number(m[2]) }));
     const scratchDev = devs.find((d) => d.sectors === SCRATCH_MB * 2048)?.name;
-    const ext4Dev = devs.find((d) => d.sectors !== SCRATCH_MB * 2048)?.name;
+    const ext4Dev = devs.find((d) => d.sectors !== SCRATCH_MB * 2048 && d.sectors !== MODELS_MB * 2048)?.name;
     if (!scratchDev || !ext4Dev) throw new Error(`Linux disks not found:\n${sizes}`);
+    if (models) {
+      const modelsDev = devs.find((d) => d.sectors === MODELS_MB * 2048)?.name;
+      const m = await s.run(`mount -t ext4 -o ro /dev/${modelsDev} ${LLM_MOUNT} && echo mounted`);
+      if (!/mounted/.test(m)) throw new Error(`Linux could not mount the models disk: ${m}`);
+    }
     const mount = await s.run(`mount -t ext4 /dev/${ext4Dev} /mnt && echo mounted`);
     if (!/mounted/.test(mount)) throw new Error(`Linux could not mount ext4: ${mount}`);
     for (const w of workloads) {
@@ -79,6 +115,7 @@ async function linuxRound(guest: LinuxGuest, dir: string): Promise<void> {
       const out = await s.run(cmd, RUN_TIMEOUT);
       const value = w.linuxValue ? w.linuxValue(out) : jsonField(out, `linux.${linuxName(w)}`, "value");
       record("linux", w.name, value, out);
+      recordTokens("linux", w.name, out);
     }
   } finally {
     await s.close();
@@ -95,20 +132,26 @@ function linuxName(w: Workload): string {
     ext4_append_4k_fsync_p50: "append_fsync_p50" }[w.name] ?? w.name;
 }
 
-async function sisRound(dir: string): Promise<void> {
+async function sisRound(dir: string, models: string | null): Promise<void> {
   const { scratch, ext4 } = freshDisks(dir);
   const started = Date.now();
-  const s = await QemuSession.start({ systemDiskSnapshot: true, disks: [scratch, ext4] });
+  const s = await QemuSession.start({ systemDiskSnapshot: true, disks: [scratch, ext4, ...(models ? [models] : [])] });
   try {
     await s.waitForPrompt(BOOT_TIMEOUT);
     record("sis", "boot_to_prompt", (Date.now() - started) / 1000, "");
     const mount = await s.run("mount vdc /mnt");
     if (/error/.test(mount)) throw new Error(`SIS could not mount ext4: ${mount}`);
+    if (models) {
+      await s.run(`mkdir ${LLM_MOUNT}`);
+      const m = await s.run(`mount -r vdd ${LLM_MOUNT}`);
+      if (/error/.test(m)) throw new Error(`SIS could not mount the models disk: ${m}`);
+    }
     for (const w of workloads) {
       if (!w.sis) continue;
       let out = "";
       for (const c of w.sisCommands) out = await s.run(c, RUN_TIMEOUT);
       record("sis", w.name, w.sis(out), out);
+      recordTokens("sis", w.name, out);
     }
   } finally {
     await s.close();
@@ -134,21 +177,30 @@ async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   const dir = fs.mkdtempSync(path.join(ROOT, "build", "bench-linux-"));
   const started = new Date();
+  const models = modelsDisk(dir);
   try {
     for (let r = 0; r < ROUNDS; r++) {
       // alternate who goes first, so neither always meets the quieter or busier minute
       const order = r % 2 === 0 ? ["linux", "sis"] : ["sis", "linux"];
       for (const k of order) {
         console.error(`# round ${r + 1}/${ROUNDS}: ${k}`);
-        if (k === "linux") await linuxRound(guest, dir);
-        else await sisRound(dir);
+        if (k === "linux") await linuxRound(guest, dir, models);
+        else await sisRound(dir, models);
       }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // the two programs must have done the same work: the same greedy tokens in every round
+  const llmGreedy = Object.fromEntries([...llmTokens.entries()].filter(([, t]) => t.linux.length + t.sis.length > 0).map(([name, t]) => {
+    const all = [...t.linux, ...t.sis];
+    const diffs = all.map((seq) => firstDifference(all[0], seq));
+    const identical = t.linux.length > 0 && t.sis.length > 0 && diffs.every((d) => d === -1);
+    console.error(`# ${name}: greedy tokens ${identical ? "identical" : "DIFFER"} on Linux (llmref) and SIS (${all.map((x) => x.length).join("/")} tokens${identical ? "" : `, first difference at ${Math.max(...diffs)}`})`);
+    return [name, { identical, tokens: all.map((x) => x.length), first_difference: identical ? -1 : Math.max(...diffs) }];
+  }));
   const rows = compareRows([...runs.entries()].map(([name, v]) => ({ name, ...v })));
-  const meta = { commit: gitCommit(), machine: machine(), linux: guest.version, linuxAppend: LINUX_APPEND, rounds: ROUNDS,
+  const meta = { llm_greedy: llmGreedy, commit: gitCommit(), machine: machine(), linux: guest.version, linuxAppend: LINUX_APPEND, rounds: ROUNDS,
     started: started.toISOString(), finished: new Date().toISOString(),
     command: "make bench-linux", qemu: "qemu-system-aarch64 -machine virt -cpu cortex-a57 -m 1G, AAVMF, virtio-blk-device (virtio-mmio)" };
   fs.writeFileSync(path.join(OUT, "compare.json"), JSON.stringify({ ...meta, rows }, null, 2) + "\n");

@@ -80,32 +80,39 @@ export class Model {
       const L = <usize>l;
       for (let b = 0; b < count; b++) rmsnorm(this.xb + <usize>b * D, this.x + <usize>b * D, this.rmsAtt + L * D, dim);
       this.input(this.xb, count, dim);
-      this.project(this.q, this.xb, this.wq, this.wqS, l, count, dim, dim);
-      this.project(this.k, this.xb, this.wk, this.wkS, l, count, dim, kvDim);
-      this.project(this.v, this.xb, this.wv, this.wvS, l, count, dim, kvDim);
       const layerKeys = this.keyCache + L * <usize>seq * KV;
       const layerValues = this.valueCache + L * <usize>seq * KV;
+      // keys and values of positions pos..pos+count-1 are consecutive rows of the cache: the
+      // projections write them there directly (no copy), RoPE rotates the keys in place
+      const keys = layerKeys + <usize>pos * KV, values = layerValues + <usize>pos * KV;
+      this.project(this.q, this.xb, this.wq, this.wqS, l, count, dim, dim);
+      this.project(keys, this.xb, this.wk, this.wkS, l, count, dim, kvDim);
+      this.project(values, this.xb, this.wv, this.wvS, l, count, dim, kvDim);
       for (let b = 0; b < count; b++) {
-        const p = pos + b;
-        rope(this.q + <usize>b * D, this.k + <usize>b * KV, this.rope, p, dim, kvDim, hs);
-        memory.copy(layerKeys + <usize>p * KV, this.k + <usize>b * KV, KV);
-        memory.copy(layerValues + <usize>p * KV, this.v + <usize>b * KV, KV);
+        rope(this.q + <usize>b * D, keys + <usize>b * KV, this.rope, pos + b, dim, kvDim, hs);
       }
-      // attention: the output of token b goes to xb[b] (its normalised input is used up)
+      // attention: the output of token b goes to xb[b] (its normalised input is used up).
+      // softmax as three passes over the scores: scaled dot products and their maximum,
+      // exp(s - max) and their sum, then each weight e_t / sum is formed where it is used
+      // (same values as normalising first, one pass fewer); out starts as the t = 0 term.
       for (let b = 0; b < count; b++) {
         const p = pos + b;
         for (let h = 0; h < c.heads; h++) {
           const qh = this.q + <usize>b * D + (<usize>(h * hs) << 2);
           const kvOff = <usize>((h / kvMul) * hs) << 2;
           const att = this.att + (<usize>(h * seq) << 2);
-          for (let t = 0; t <= p; t++) {
-            att_store(att, t, dot(qh, layerKeys + <usize>t * KV + kvOff, hs) * scale);
+          let max = dot(qh, layerKeys + kvOff, hs) * scale;
+          att_store(att, 0, max);
+          for (let t = 1; t <= p; t++) {
+            const v = dot(qh, layerKeys + <usize>t * KV + kvOff, hs) * scale;
+            att_store(att, t, v);
+            if (v > max) max = v;
           }
-          softmax(att, p + 1);
+          const inv: f32 = 1.0 / expSum(att, p + 1, max);
           const out = this.xb + <usize>b * D + (<usize>(h * hs) << 2);
-          memory.fill(out, 0, <usize>hs << 2);
-          for (let t = 0; t <= p; t++) {
-            axpy(out, layerValues + <usize>t * KV + kvOff, load<f32>(att + (<usize>t << 2)), hs);
+          scaleInto(out, layerValues + kvOff, load<f32>(att) * inv, hs);
+          for (let t = 1; t <= p; t++) {
+            axpy(out, layerValues + <usize>t * KV + kvOff, load<f32>(att + (<usize>t << 2)) * inv, hs);
           }
         }
       }
@@ -160,6 +167,18 @@ export function rmsnorm(o: usize, x: usize, w: usize, n: i32): void {
   }
 }
 
+/** x[i] = exp(x[i] - max) for i < n; returns their sum (softmax() without its last pass). */
+function expSum(x: usize, n: i32, max: f32): f32 {
+  let sum: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    const a = x + (<usize>i << 2);
+    const e = Mathf.exp(load<f32>(a) - max);
+    store<f32>(a, e);
+    sum += e;
+  }
+  return sum;
+}
+
 export function softmax(x: usize, n: i32): void {
   let max = load<f32>(x);
   for (let i = 1; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); if (v > max) max = v; }
@@ -201,6 +220,18 @@ export function softmax(x: usize, n: i32): void {
     store<f32>(py, y0); store<f32>(py, y1, 4); store<f32>(py, y2, 8); store<f32>(py, y3, 12);
   }
   for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o)); }
+}
+
+/** y = a x in 4 lanes per step (axpy's first term: 0 + a x is a x). */
+// @ts-ignore: decorator
+@inline function scaleInto(y: usize, x: usize, a: f32, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, py = y + o, px = x + o;
+    const y0 = a * load<f32>(px), y1 = a * load<f32>(px, 4), y2 = a * load<f32>(px, 8), y3 = a * load<f32>(px, 12);
+    store<f32>(py, y0); store<f32>(py, y1, 4); store<f32>(py, y2, 8); store<f32>(py, y3, 12);
+  }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, a * load<f32>(x + o)); }
 }
 
 function addInto(y: usize, x: usize, n: i32): void {
