@@ -247,6 +247,7 @@ function adapter(args: Array<string>): i32 {
     if (args.length != 1) { printError("usage: llmctl adapter unload"); return 1; }
     const a = activeAdapter();
     if (a == null) { printError("no adapter is active"); return 1; }
+    if (current != null && !current!.finished) { printError("a fine-tune is running on these weights; wait or cancel it first"); return 1; }
     const n = a.name;
     deactivate();
     println("adapter " + n + " unloaded; base weights restored");
@@ -256,6 +257,7 @@ function adapter(args: Array<string>): i32 {
     if (args.length != 1) { printError("usage: llmctl adapter merge"); return 1; }
     const a = activeAdapter();
     if (a == null) { printError("no adapter is active"); return 1; }
+    if (current != null && !current!.finished) { printError("a fine-tune is running on these weights; wait or cancel it first"); return 1; }
     const n = a.name;
     mergeActive();
     println("adapter " + n + " merged into the loaded model's weights (reload the model file to undo)");
