@@ -4,16 +4,18 @@
 // in the domain model's prompt format (live-state line, "Q: ...", "A:") and answered in its
 // style ("... Suggested command: X"). Seeded; writes to images/rootfs/models/:
 //   finetune-data.json  100 training examples (templates with index % 5 != 2, training wrappers)
-//                       interleaved with 50 replay examples: base-task questions (sis-qa-eval.tsv
-//                       rows 150..199, never scored) answered by the base model itself, so the
-//                       adapter learns the new task without unlearning the old one
+//                       interleaved with replay examples of the base task (default 100 from the
+//                       domain model's own training distribution, host/model/corpus.ts, labelled
+//                       by its rules; --self-replay: 50 questions answered by the base model), so
+//                       the adapter learns the new task without unlearning the old one
 //   finetune-test.json  held-out examples: only templates with index % 5 == 2 and held-out
 //                       wrappers, never trained on
 //   finetune-base.json  the base task's own held-out questions (from sis-qa-eval.tsv, the
 //                       domain model's held-out set), expect = its rule's "Suggested command: X"
 // State lines come from sis-qa-eval.tsv (the domain model's real format). Completions have no leading
 // space: the tokenizer's dummy prefix makes them " ..." after "A:", as the domain model was trained.
-// `tsx host/lora/demo-data.ts [path/to/sis-qa-eval.tsv]`
+//   finetune-dev.json, finetune-dev-base.json  dev splits to choose the settings on (never the test sets)
+// `tsx host/lora/demo-data.ts [--replay N] [--self-replay] [--tsv path/to/sis-qa-eval.tsv] [--out DIR]`
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { seededRandom } from "../llm-models.ts";
@@ -87,23 +89,69 @@ async function replay(prompts: string[]): Promise<Out[]> {
   return prompts.map((prompt) => ({ prompt, completion: k.exports.answerText(prompt, 40).trim() }));
 }
 
+/**
+ * Replay examples from the base task's own training distribution: host/model's generator
+ * (training templates and phrasings only, a fresh seed) with its rule-labelled answers, the
+ * kind of example the domain model was trained on, so the adapter keeps the base behaviour.
+ * Never the held-out questions (those are sis-qa-eval.tsv's, held-out templates).
+ */
+async function replayFromCorpus(n: number, seed: number): Promise<Out[]> {
+  const { makeExamples } = await import("../model/corpus.ts");
+  const { promptText: basePrompt } = await import("../model/state.ts");
+  return makeExamples(n, seed, false).map((e) => ({ prompt: basePrompt(e.state, e.question), completion: e.answer,
+    expect: `Suggested command: ${e.command}` }));
+}
+
+const argValue = (name: string, fallback: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : fallback; };
+
 async function main(): Promise<void> {
-  const tsv = process.argv[2] ?? path.join(MODELS, "sis-qa-eval.tsv");
+  const tsv = argValue("--tsv", path.join(MODELS, "sis-qa-eval.tsv"));
+  const replayN = Number(argValue("--replay", "100"));
+  const selfReplay = process.argv.includes("--self-replay");
   const rows = fs.readFileSync(tsv, "utf8").trim().split("\n").map((l) => l.split("\t"));
   const states = rows.map((r) => r[1]);
   const train = examples(100, 1501, false, states.slice(0, 100));
-  // replay: 50 base-task questions (tsv rows 150..199, disjoint from the 60 scored ones) with the
-  // base model's OWN answers (not the labels), so training also keeps the base behaviour
-  const kept = await replay(rows.slice(150, 200).map((r) => promptText(r[1], r[2])));
-  for (let i = 0; i < kept.length; i++) train.splice(2 * i + 1, 0, kept[i]);
+  // --self-replay: base-task questions (tsv rows 150..199, never scored) answered by the base model
+  // itself; default: replayN examples of the base task's training distribution with their labels
+  const kept = selfReplay ? await replay(rows.slice(150, 200).map((r) => promptText(r[1], r[2]))) : await replayFromCorpus(replayN, 1511);
+  // interleave: new-task and replay examples spread evenly through the file
+  const mixed: Out[] = [];
+  const total = train.length + kept.length;
+  for (let i = 0, a = 0, b = 0; i < total; i++) {
+    if (b < kept.length && (a >= train.length || (b + 1) * train.length <= (a + 1) * kept.length)) mixed.push(kept[b++]);
+    else mixed.push(train[a++]);
+  }
   const test = examples(50, 1502, true, states.slice(100));
   const base = rows.slice(0, 60).map((r) => ({ prompt: promptText(r[1], r[2]), completion: `Suggested command: ${r[3]}`,
     expect: `Suggested command: ${r[3]}` }));
-  const write = (name: string, ex: Out[]) => fs.writeFileSync(path.join(MODELS, name), JSON.stringify({ examples: ex }, null, 1) + "\n");
-  write("finetune-data.json", train);
+  // dev splits for choosing the settings (never the test sets above): new task = training
+  // templates with the held-out wrappers and other states; base task = tsv rows 60..149
+  const dev = devExamples(50, 1503, states.slice(150));
+  const devBase = rows.slice(60, 150).map((r) => ({ prompt: promptText(r[1], r[2]), completion: `Suggested command: ${r[3]}`,
+    expect: `Suggested command: ${r[3]}` }));
+  const outDir = argValue("--out", MODELS);
+  const write = (name: string, ex: Out[]) => fs.writeFileSync(path.join(outDir, name), JSON.stringify({ examples: ex }, null, 1) + "\n");
+  write("finetune-data.json", mixed);
   write("finetune-test.json", test);
   write("finetune-base.json", base);
-  console.log(`wrote ${train.length} training (100 new-task + ${kept.length} replay), ${test.length} held-out and ${base.length} base-task examples to ${MODELS}`);
+  write("finetune-dev.json", dev);
+  write("finetune-dev-base.json", devBase);
+  console.log(`wrote ${mixed.length} training (100 new-task + ${kept.length} ${selfReplay ? "self-answered" : "base-task"} replay), ${test.length} held-out, ` +
+    `${base.length} base-task, ${dev.length} + ${devBase.length} dev examples to ${outDir}`);
+}
+
+/** New-task dev examples: training templates, held-out wrappers (neither a training prompt nor a test template). */
+function devExamples(n: number, seed: number, states: string[]): Out[] {
+  const rnd = seededRandom(seed);
+  const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
+  const out: Out[] = [];
+  for (let k = 0; k < n; k++) {
+    const intent = SITE_INTENTS[k % SITE_INTENTS.length];
+    const q = pick(PREFIX_HELD) + pick(intent.phrasings.filter((_, i) => !isHeld(i))) + pick(SUFFIX_HELD);
+    out.push({ prompt: promptText(pick(states), q), completion: `${intent.text} Suggested command: ${intent.command}`,
+      expect: `Suggested command: ${intent.command}` });
+  }
+  return out;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) main().catch((e) => { console.error(e); process.exit(1); });

@@ -2,24 +2,45 @@
 // forward products, their transposes for the backward pass, and the LoRA branch
 // y += s B (A x) with its gradients. Plain loops over addresses (wasm2c makes simple C loops).
 
-/** out[t][o] = sum_j w[o][j] x[t][j] for t < T (w is [outDim][inDim]). */
+/**
+ * out[t][o] = sum_j w[o][j] x[t][j] for t < T (w is [outDim][inDim]): one matrix-matrix
+ * product, weight row outer so a row is reused by every token while it is in cache, each sum
+ * dot()'s 4 lanes (one NEON multiply and add per step in the kernel's C, as model.ts's matmul).
+ */
 export function linear(out: usize, x: usize, w: usize, T: i32, inDim: i32, outDim: i32): void {
   const IN = <usize>inDim << 2, OUT = <usize>outDim << 2;
-  for (let t = 0; t < T; t++) {
-    const xr = x + <usize>t * IN, orow = out + <usize>t * OUT;
-    for (let o = 0; o < outDim; o++) store<f32>(orow + (<usize>o << 2), dot(w + <usize>o * IN, xr, inDim));
+  for (let o = 0; o < outDim; o++) {
+    const row = w + <usize>o * IN, oo = <usize>o << 2;
+    for (let t = 0; t < T; t++) store<f32>(out + <usize>t * OUT + oo, dot(row, x + <usize>t * IN, inDim));
   }
 }
 
-/** dx[t][j] += sum_o w[o][j] dy[t][o]: the gradient through a frozen linear map. */
-export function linearBackInput(dx: usize, dy: usize, w: usize, T: i32, inDim: i32, outDim: i32): void {
+/** out[t][o] += sum_j w[o][j] x[t][j]: linear() adding into out. */
+export function linearAdd(out: usize, x: usize, w: usize, T: i32, inDim: i32, outDim: i32): void {
   const IN = <usize>inDim << 2, OUT = <usize>outDim << 2;
-  for (let t = 0; t < T; t++) {
-    const dxr = dx + <usize>t * IN, dyr = dy + <usize>t * OUT;
-    for (let o = 0; o < outDim; o++) {
-      const g = load<f32>(dyr + (<usize>o << 2));
-      if (g != 0) axpy(dxr, w + <usize>o * IN, g, inDim);
+  for (let o = 0; o < outDim; o++) {
+    const row = w + <usize>o * IN, oo = <usize>o << 2;
+    for (let t = 0; t < T; t++) {
+      const p = out + <usize>t * OUT + oo;
+      store<f32>(p, load<f32>(p) + dot(row, x + <usize>t * IN, inDim));
     }
+  }
+}
+
+/**
+ * dx[t][j] += sum_o w[o][j] dy[t][o]: the gradient through a frozen linear map, given wT, the
+ * transpose of w ([inDim][outDim], made once per training run): the same product as linear().
+ */
+export function linearBackInput(dx: usize, dy: usize, wT: usize, T: i32, inDim: i32, outDim: i32): void {
+  linearAdd(dx, dy, wT, T, outDim, inDim);
+}
+
+/** wT[j][o] = w[o][j] (w is [rows][cols]). */
+export function transpose(wT: usize, w: usize, rows: i32, cols: i32): void {
+  const C = <usize>cols << 2, R = <usize>rows << 2;
+  for (let o = 0; o < rows; o++) {
+    const row = w + <usize>o * C, oo = <usize>o << 2;
+    for (let j = 0; j < cols; j++) store<f32>(wT + <usize>j * R + oo, load<f32>(row + (<usize>j << 2)));
   }
 }
 
@@ -27,11 +48,11 @@ export function linearBackInput(dx: usize, dy: usize, w: usize, T: i32, inDim: i
 export function loraForward(y: usize, u: usize, x: usize, a: usize, b: usize, s: f32, T: i32, inDim: i32, outDim: i32, r: i32): void {
   linear(u, x, a, T, inDim, r);
   const R = <usize>r << 2, OUT = <usize>outDim << 2;
-  for (let t = 0; t < T; t++) {
-    const ur = u + <usize>t * R, yr = y + <usize>t * OUT;
-    for (let o = 0; o < outDim; o++) {
-      const p = yr + (<usize>o << 2);
-      store<f32>(p, load<f32>(p) + s * dot(b + <usize>o * R, ur, r));
+  for (let o = 0; o < outDim; o++) {
+    const br = b + <usize>o * R, oo = <usize>o << 2;
+    for (let t = 0; t < T; t++) {
+      const p = y + <usize>t * OUT + oo;
+      store<f32>(p, load<f32>(p) + s * dot(br, u + <usize>t * R, r));
     }
   }
 }
@@ -113,20 +134,31 @@ export function addRows(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o)); }
 }
 
+/** Dot product in four lanes (model.ts's dot: one NEON multiply and add per step). */
 // @ts-ignore: decorator
 @inline export function dot(a: usize, b: usize, n: i32): f32 {
-  let s0: f32 = 0, s1: f32 = 0;
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
   let j = 0;
-  for (; j + 2 <= n; j += 2) {
-    const o = <usize>j << 2;
-    s0 += load<f32>(a + o) * load<f32>(b + o);
-    s1 += load<f32>(a + o, 4) * load<f32>(b + o, 4);
+  for (; j + 4 <= n; j += 4) {
+    const pa = a + (<usize>j << 2), pb = b + (<usize>j << 2);
+    s0 += load<f32>(pa) * load<f32>(pb);
+    s1 += load<f32>(pa, 4) * load<f32>(pb, 4);
+    s2 += load<f32>(pa, 8) * load<f32>(pb, 8);
+    s3 += load<f32>(pa, 12) * load<f32>(pb, 12);
   }
-  if (j < n) { const o = <usize>j << 2; s0 += load<f32>(a + o) * load<f32>(b + o); }
-  return s0 + s1;
+  for (; j < n; j++) { const o = <usize>j << 2; s0 += load<f32>(a + o) * load<f32>(b + o); }
+  return (s0 + s1) + (s2 + s3);
 }
 
+/** y += a x in 4 lanes per step. */
 // @ts-ignore: decorator
 @inline export function axpy(y: usize, x: usize, a: f32, n: i32): void {
-  for (let i = 0; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o)); }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, py = y + o, px = x + o;
+    const y0 = load<f32>(py) + a * load<f32>(px), y1 = load<f32>(py, 4) + a * load<f32>(px, 4);
+    const y2 = load<f32>(py, 8) + a * load<f32>(px, 8), y3 = load<f32>(py, 12) + a * load<f32>(px, 12);
+    store<f32>(py, y0); store<f32>(py, y1, 4); store<f32>(py, y2, 8); store<f32>(py, y3, 12);
+  }
+  for (; i < n; i++) { const o = <usize>i << 2; store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o)); }
 }

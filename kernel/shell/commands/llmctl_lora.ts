@@ -20,6 +20,7 @@ import { readAdapter, AdapterMeta } from "../../llm/lora/adapter_file";
 import { activeAdapter, activate, deactivate, mergeActive, mergedAdapterName } from "../../llm/lora/active";
 import { modelSha256, knownModelSha256 } from "../../llm/lora/identity";
 import { evaluate, EvalResult } from "../../llm/lora/evaluate";
+import { saveMergedCheckpoint } from "../../llm/lora/merged_file";
 
 export const ADAPTER_DIR = "/models/";
 
@@ -38,13 +39,14 @@ registerSubcommand("llmctl", "finetune", "LoRA fine-tune of the loaded model (ba
 registerSubcommand("llmctl", "finetune-status", "epoch, step, losses, tokens/s, time left of the fine-tune",
   "llmctl finetune-status [--json]", finetuneStatus);
 registerSubcommand("llmctl", "finetune-cancel", "stop the running fine-tune (nothing is saved)", "llmctl finetune-cancel", finetuneCancel);
-registerSubcommand("llmctl", "adapter", "LoRA adapters: load NAME | unload | list | merge",
-  "llmctl adapter load NAME|FILE | unload | list [--json] | merge\n" +
+registerSubcommand("llmctl", "adapter", "LoRA adapters: load NAME | unload | list | merge [--out FILE]",
+  "llmctl adapter load NAME|FILE | unload | list [--json] | merge [--out FILE]\n" +
   "  load    read /models/NAME.safetensors (or FILE), check it was made for the loaded model (SHA-256)\n" +
   "          and apply it: generate and infer then use W + (alpha/rank) B A\n" +
   "  unload  restore the base weights exactly\n" +
   "  list    adapters in /models with rank, targets, final loss, and which is active\n" +
-  "  merge   keep the active adapter in the loaded model's weights for good (until it is reloaded)", adapter);
+  "  merge   keep the active adapter in the loaded model's weights and save them as a llama2.c checkpoint\n" +
+  "          (atomically; default /models/NAME-merged.bin, --out FILE) that llmctl load reads", adapter);
 registerSubcommandWhen("llmctl", "eval", "--adapter", "held-out accuracy of the base model and with an adapter",
   "llmctl eval --adapter NAME [--data FILE] [--base FILE] [--json]\n" +
   "  Greedy answers of the base model, then with the adapter, on FILE (default /models/finetune-test.json,\n" +
@@ -247,18 +249,25 @@ function adapter(args: Array<string>): i32 {
     if (args.length != 1) { printError("usage: llmctl adapter unload"); return 1; }
     const a = activeAdapter();
     if (a == null) { printError("no adapter is active"); return 1; }
+    if (current != null && !current!.finished) { printError("a fine-tune is running on these weights; wait or cancel it first"); return 1; }
     const n = a.name;
     deactivate();
     println("adapter " + n + " unloaded; base weights restored");
     return 0;
   }
   if (sub == "merge") {
-    if (args.length != 1) { printError("usage: llmctl adapter merge"); return 1; }
+    const o = new Options(args.slice(1), ["--out"], []);
+    if (!o.ok || o.positionals.length > 0) { printError("usage: llmctl adapter merge [--out FILE]"); return 1; }
     const a = activeAdapter();
     if (a == null) { printError("no adapter is active"); return 1; }
+    if (current != null && !current!.finished) { printError("a fine-tune is running on these weights; wait or cancel it first"); return 1; }
     const n = a.name;
+    // the merged checkpoint first: if it cannot be written nothing changes (the adapter stays active)
+    const out = o.value("--out", ADAPTER_DIR + n + "-merged.bin");
+    const e = saveMergedCheckpoint(a.lm.model, out);
+    if (e.length > 0) { printError(e); return 1; }
     mergeActive();
-    println("adapter " + n + " merged into the loaded model's weights (reload the model file to undo)");
+    println("adapter " + n + " merged into the loaded model's weights; saved " + out + " (llmctl load " + out + " gives this model)");
     return 0;
   }
   if (sub == "list") {
@@ -346,7 +355,8 @@ function evalCommand(args: Array<string>): i32 {
   if (o.has("--json")) {
     println("{\"adapter\":\"" + o.value("--adapter") + "\",\"base\":{\"correct\":" + b.correct.toString() + ",\"total\":" + b.total.toString() +
       "},\"adapted\":{\"correct\":" + a.correct.toString() + ",\"total\":" + a.total.toString() + ",\"answers\":" + jsonStrings(a.answers) + "}" +
-      (baseSet != null ? ",\"base_task\":{\"base\":" + bb.correct.toString() + ",\"adapted\":" + ab.correct.toString() + ",\"total\":" + bb.total.toString() + "}" : "") + "}");
+      (baseSet != null ? ",\"base_task\":{\"base\":" + bb.correct.toString() + ",\"adapted\":" + ab.correct.toString() + ",\"total\":" + bb.total.toString() +
+        ",\"base_answers\":" + jsonStrings(bb.answers) + ",\"adapted_answers\":" + jsonStrings(ab.answers) + "}" : "") + "}");
     return 0;
   }
   println(line("base: ", b));
