@@ -12,7 +12,13 @@ export function chunks(text: string): string[] {
   return text.split(/(?= )|(\n)/).filter((c) => c !== undefined && c !== "");
 }
 
-export function learnVocab(texts: string[], size: number, weights?: number[]): Vocab {
+/**
+ * `atoms` (the answer slots, e.g. "$frag") become single pieces, " $frag" and "$frag", reached by
+ * a chain of prefix pieces (" $", " $f", " $fr"...) that score above every learned merge, so
+ * run.c's encoder (best-scoring pair first) always makes them whole; the learned merges then
+ * treat each slot as one symbol (it may merge with what follows, e.g. "$frag%").
+ */
+export function learnVocab(texts: string[], size: number, weights?: number[], atoms: string[] = []): Vocab {
   const pieces: string[] = ["<unk>", "\n<s>\n", "\n</s>\n"];
   for (let b = 0; b < 256; b++) pieces.push(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
   const chars = new Set<string>(["\n"]);
@@ -23,12 +29,32 @@ export function learnVocab(texts: string[], size: number, weights?: number[]): V
   for (let n = 10; n < 100; n++) { pieces.push(" " + n); scores.push(3); }
   for (let n = 0; n < 10; n++) { pieces.push(" " + n); scores.push(2); }
   for (let n = 0; n < 100; n++) { pieces.push(String(n).padStart(2, "0")); scores.push(1); }
+  const atomSet = new Set<string>();
+  for (const a of atoms) for (const full of [" " + a, a]) {
+    atomSet.add(full);
+    for (let i = 2; i <= full.length; i++) {
+      const pre = full.slice(0, i);
+      if (!pieces.includes(pre)) { pieces.push(pre); scores.push(10); }
+    }
+  }
+  // a chunk's first symbols: its slot atoms whole, every other character alone
+  const firstSyms = (w: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < w.length;) {
+      let hit = "";
+      if (w[i] === "$" || (w[i] === " " && w[i + 1] === "$")) {
+        for (const a of atomSet) if (w.startsWith(a, i) && a.length > hit.length && !/[a-z]/i.test(w[i + a.length] ?? "")) hit = a;
+      }
+      if (hit) { out.push(hit); i += hit.length; } else { out.push(w[i]); i++; }
+    }
+    return out;
+  };
   // word counts (chunks with their leading space)
   const counts = new Map<string, number>();
   texts.forEach((t, i) => {
     for (const c of chunks(" " + t)) if (c !== "\n" && !/\d/.test(c)) counts.set(c, (counts.get(c) ?? 0) + (weights ? weights[i] : 1));
   });
-  let words = [...counts.entries()].map(([w, n]) => ({ sym: [...w], n }));
+  let words = [...counts.entries()].map(([w, n]) => ({ sym: firstSyms(w), n }));
   const have = new Set(pieces);
   while (pieces.length < size) {
     const pair = new Map<string, number>();

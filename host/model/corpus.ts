@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { seededRandom } from "../llm-models.ts";
-import { randomState, promptText, stateLine, State } from "./state.ts";
+import { randomState, promptText, stateLine, State, SLOTS } from "./state.ts";
 import { INTENTS } from "./intents.ts";
 import { compose } from "./phrasing.ts";
 import { learnVocab, tokenizerBytes, readVocab, Encoder } from "./bpe.ts";
@@ -27,8 +27,8 @@ export function makeExamples(n: number, seed: number, held: boolean): Example[] 
   const out: Example[] = [];
   for (let k = 0; k < n; k++) {
     const intent = INTENTS[Math.floor(rnd() * INTENTS.length)];
-    const idx = intent.phrasings.map((_, i) => i).filter((i) => isHeld(i) === held);
-    const t = intent.phrasings[idx[Math.floor(rnd() * idx.length)]];
+    const pool = intent.phrasings.filter((_, i) => isHeld(i) === held).concat(held ? [] : intent.more ?? []);
+    const t = pool[Math.floor(rnd() * pool.length)];
     const state = randomState(rnd);
     const question = compose(t, rnd, held);
     const [text, command] = intent.answer(state);
@@ -51,7 +51,7 @@ function main(): void {
   const tokPath = path.join(MODELS, "sis-qa.tok");
   const vocab = process.env.KEEP_TOKENIZER && fs.existsSync(tokPath) ? readVocab(fs.readFileSync(tokPath))
     : learnVocab([...sample.map((e) => promptText(e.state, e.question)), ...sample.map((e) => e.answer)], VOCAB,
-      [...sample.map(() => 1), ...sample.map(() => 4)]);
+      [...sample.map(() => 1), ...sample.map(() => 4)], SLOTS.map((n) => "$" + n));
   const enc = new Encoder(vocab);
   const encodeSet = (set: Example[]) => set.map((e) => {
     const p = enc.encode(promptText(e.state, e.question), true);

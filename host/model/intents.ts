@@ -13,6 +13,8 @@ export interface Intent {
   name: string;
   /** Question templates; every 5th (index % 5 == 2) is held out for evaluation. */
   phrasings: string[];
+  /** More training-only templates (never held out; written not to copy a held-out one). */
+  more?: string[];
   answer(s: State): [string, string];
 }
 
@@ -31,6 +33,7 @@ export const INTENTS: Intent[] = [
       `what's my ${M} like`, `${M} status`, `how full is ${M}`, `am I low on ${M}`, `give me the ${M} numbers`,
       `available ${M}`, `is ${M} (ok|fine|tight)`, `how much ${M} remains`,
     ],
+    more: [`${M} left?`, `report ${M} usage`, `what fraction of ${M} is free`, `how much ${M} can I still use`, `percentage of ${M} free`],
     answer(s) {
       const low = lowMemory(s) || oomHigh(s);
       return [`$free MiB of $total MiB free ($freepct%), OOM risk $oom%.` +
@@ -47,6 +50,7 @@ export const INTENTS: Intent[] = [
       `are free pages scattered`, `how big is the largest free chunk`, `does ${M} need defragmenting`, `fragmentation (level|status|score)`,
       `should compaction run`,
     ],
+    more: [`is compaction (needed|required|worthwhile)`, `fragmentation percentage`, `how scattered is free ${M}`, `run memctl compact?`, `are there large free blocks`, `biggest free block size`],
     answer(s) {
       const c = needsCompaction(s);
       return [`Fragmentation is $frag% and the largest free block is $big.` +
@@ -62,6 +66,7 @@ export const INTENTS: Intent[] = [
       `is ${M} pressure high`, `risk of ${M} exhaustion`, `will something get killed for ${M}`, `how likely is an out of memory`,
       `is the box about to OOM`, `predict OOM`, `any danger of running out of ${M}`, `memory pressure`, `how close to oom are we`,
     ],
+    more: [`oom risk (percentage|level|score)`, `is ${M} about to run out`, `am I near an out of memory`, `is an OOM likely`],
     answer(s) {
       const hi = oomHigh(s);
       const cmd = !hi ? "none" : needsCompaction(s) ? "memctl compact" : "ps";
@@ -77,6 +82,7 @@ export const INTENTS: Intent[] = [
       `was anything killed for ${M}`, `list out of memory incidents`, `did allocations fail recently`, `oom (log|kills)?`,
       `has ${M} ever run out`, `any OOM today`,
     ],
+    more: [`did the OOM killer kill anything`, `count of OOM events`, `any out of memory kills recently`, `were tasks killed for lack of ${M}`, `show the OOM killer history`],
     answer(s) {
       return s.ev > 0 ? [`$ev OOM events recently.`, "crashctl history"] : ["No OOM events recently.", "none"];
     },
@@ -88,6 +94,7 @@ export const INTENTS: Intent[] = [
       `oom model details`, `crashctl status`, `which OOM model is in use`, `predictor (state|thresholds)`, `status of the out of memory predictor`,
       `is the OOM predictor (running|working)`,
     ],
+    more: [`OOM predictor (confidence|details)`, `how does the OOM predictor work`],
     answer(s) { return [`The OOM predictor puts the risk at $oom%.`, "crashctl status"]; },
   },
   {
@@ -98,6 +105,7 @@ export const INTENTS: Intent[] = [
       `context switches per second`, `how many context switches`, `${SCHED} info`, `current ${SCHED}`, `scheduler?`,
       `what is scheduling tasks`, `describe the ${SCHED}`,
     ],
+    more: [`which scheduling (algorithm|policy) is (on|set)`, `schedctl status`, `switches per second?`, `what is the active ${SCHED}`, `report the ${SCHED}`],
     answer(s) { return [`Scheduler $policy, $run runnable, $sw switches/s.`, "schedctl status"]; },
   },
   {
@@ -108,6 +116,7 @@ export const INTENTS: Intent[] = [
       `run queue length`, `is there cpu contention`, `system feels sluggish`, `whats the load`, `too many runnable tasks?`,
       `is the processor overloaded`, `check cpu load`, `are tasks waiting for cpu`,
     ],
+    more: [`is the (system|machine|cpu) under load`, `how loaded is the cpu`, `too much load?`, `number of runnable tasks`],
     answer(s) {
       const busy = s.run >= BUSY_RUN;
       return [`$run tasks runnable, $sw switches/s: ` + (busy ? "the system is busy." : "load is normal."), busy ? "ps" : "none"];
@@ -120,6 +129,7 @@ export const INTENTS: Intent[] = [
       `let the AI schedule tasks`, `I want the ${AI}`, `make the scheduler learn`, `(turn|switch) scheduling to AI`,
       `can you enable the ${AI}`, `set the scheduler policy to attention`, `go with the ${AI}`, `put the ${AI} in charge`,
     ],
+    more: [`(please|) enable AI scheduling`, `activate attention scheduling`, `schedule with the ${AI}`, `change the policy to attention`, `(turn|put) the ${AI} on`],
     answer(s) {
       return s.policy == "attention" ? ["The AI scheduler (attention) is already on.", "none"]
         : [`The scheduler is $policy: switching to the attention policy.`, "schedctl policy attention"];
@@ -132,6 +142,7 @@ export const INTENTS: Intent[] = [
       `use the (normal|classic|plain|fair) scheduler`, `switch to fair scheduling`, `no more ${AI}`, `revert to the default scheduler`,
       `set the scheduler policy to fair`, `can you disable the ${AI}`, `I dont want the ${AI}`, `turn the ${AI} off`,
     ],
+    more: [`(please|) disable AI scheduling`, `deactivate attention scheduling`, `back to fair scheduling`, `(turn|shut) the ${AI} down`],
     answer(s) {
       return s.policy == "attention" ? ["The AI scheduler is on: switching back to the fair policy.", "schedctl policy fair"]
         : [`The AI scheduler is not running (policy $policy).`, "none"];
@@ -144,6 +155,7 @@ export const INTENTS: Intent[] = [
       `does the scheduler use AI`, `is the attention policy active`, `is the ${AI} in use`, `is machine learning scheduling tasks`,
       `is the learned policy on`, `what about the ${AI}`, `is the scheduler smart right now`,
     ],
+    more: [`is attention scheduling (on|active)`, `is the ${AI} switched on`, `has the ${AI} been enabled`, `AI scheduling (on|off)?`],
     answer(s) {
       return [`The scheduler policy is $policy: the AI scheduler is ${s.policy == "attention" ? "on" : "off"}.`, "none"];
     },
@@ -156,6 +168,7 @@ export const INTENTS: Intent[] = [
       `check the ${DISK}`, `is there room on the ${DISK}`, `disk (capacity|utilization)`, `how much space do I have`,
       `is the cache hit rate good`, `buffer cache hit rate`, `${DISK} (status|health)`, `space left?`, `is storage ok`,
     ],
+    more: [`${DISK} (full|almost full)?`, `percent of the ${DISK} used`, `is there free space on the ${DISK}`],
     answer(s) {
       const full = s.used >= DISK_FULL;
       return [`vda is $used% full, cache hit $hit%.` + (full ? " The disk is nearly full." : ""), full ? "df" : "none"];
@@ -168,6 +181,7 @@ export const INTENTS: Intent[] = [
       `which disks do I have`, `lsblk`, `how many disks`, `what storage devices exist`, `block devices?`, `enumerate the disks`,
       `what drives can I use`, `is there a second disk`,
     ],
+    more: [`which block devices (exist|are present)`, `list the drives`, `what block devices do I have`],
     answer(s) { return [`The system disk is vda ($used% used).`, "lsblk"]; },
   },
   {
@@ -177,6 +191,7 @@ export const INTENTS: Intent[] = [
       `is the root file system (writable|read only|mounted)`, `(file system|filesystem|fs) status`, `mounted volumes`, `what is mounted where`,
       `is / read-only`, `can I write to the disk`, `mount points`, `what fs is root`,
     ],
+    more: [`which file systems are mounted`, `is root (writable|read-only)`, `list mount points`, `show the file systems`],
     answer(s) {
       return [`The root file system is ext4 on vda, mounted ${s.ro ? "read-only" : "read-write"}.`, "df"];
     },
@@ -188,6 +203,7 @@ export const INTENTS: Intent[] = [
       `jbd2 state`, `any journal replay`, `journal commits`, `check the journal`, `(file system|fs) journal`, `is journaling on`,
       `was the journal replayed at mount`, `journal commit latency`,
     ],
+    more: [`jbd2 status`, `is the ext4 journal (ok|fine)`, `journal (health|state)`, `how is jbd2 doing`],
     answer(s) {
       return [s.ro ? "The root file system is read-only: the journal is idle." : "The root file system is journaled (jbd2).", "fsctl journal"];
     },
@@ -199,6 +215,7 @@ export const INTENTS: Intent[] = [
       `what decisions were made`, `tracectl`, `how many decisions are in the trace`, `recent model decisions`, `audit the AI`,
       `why did the AI do that`, `trace log`, `show AI activity`,
     ],
+    more: [`list (recent|the) AI decisions`, `show the decision trace`, `count of traced decisions`],
     answer(s) { return [`$trace decisions in the trace.`, "tracectl list"]; },
   },
   {
@@ -208,6 +225,7 @@ export const INTENTS: Intent[] = [
       `lsdev`, `which virtio devices exist`, `enumerate devices`, `what peripherals are there`, `show me the hardware`,
       `device list`, `is there a network card`,
     ],
+    more: [`list the hardware`, `which devices are attached`, `what virtio devices are there`, `show the device list`],
     answer() { return ["The devices are listed by lsdev.", "lsdev"]; },
   },
   {
@@ -217,6 +235,7 @@ export const INTENTS: Intent[] = [
       `how long since (boot|the last reboot)`, `system uptime?`, `how long has the kernel been running`, `how old is this boot`,
       `running for how long`, `up since when`, `whats the uptime`,
     ],
+    more: [`how long has it been running`, `time since the last boot`, `how long since start`, `system uptime`],
     answer(s) { return [`Up $uptime.`, "none"]; },
   },
   {
@@ -225,6 +244,7 @@ export const INTENTS: Intent[] = [
       `what version is this`, `kernel version`, `which version of SIS`, `version?`, `what am I running`, `show the version`,
       `what build is this`, `uname`, `which release is (this|installed)`, `os version`, `what kernel is this`,
     ],
+    more: [`which kernel version`, `show the kernel version`, `what version of the kernel is running`, `what release is this`],
     answer() { return ["The version command prints the kernel version.", "version"]; },
   },
   {
@@ -234,6 +254,7 @@ export const INTENTS: Intent[] = [
       `how many tasks (are there|exist)`, `which tasks are running`, `what is the system doing`, `show me what runs`,
       `task list`, `top`, `what processes are active`,
     ],
+    more: [`which tasks exist`, `what tasks are running right now`],
     answer(s) { return [`$tasks tasks, $run runnable.`, "ps"]; },
   },
   {
@@ -243,6 +264,7 @@ export const INTENTS: Intent[] = [
       `save everything to disk`, `are my files safe on disk`, `persist the changes`, `commit writes to disk`, `sync the file system`,
       `flush buffers`, `write dirty data`, `I want to sync now`,
     ],
+    more: [`flush to disk`, `sync the disk`, `write everything to disk now`, `make my writes durable`, `flush dirty buffers`],
     answer(s) {
       return s.ro ? ["The root file system is read-only: nothing to sync.", "none"] : ["Writing dirty buffers to vda.", "sync"];
     },
@@ -254,6 +276,7 @@ export const INTENTS: Intent[] = [
       `whats my ip`, `is networking ok`, `can I reach the network`, `is the link up`, `show network`, `network?`,
       `am I online`, `check the network`, `is dhcp done`,
     ],
+    more: [`is the network link up`, `network (connected|online)?`, `check the network status`, `is there network connectivity`],
     answer(s) {
       return s.net ? ["The network is up.", "netctl status"] : ["The network is down.", "netctl status"];
     },
@@ -265,6 +288,7 @@ export const INTENTS: Intent[] = [
       `what processes are in user space`, `list EL0 processes`, `are there user processes`, `which executables run`,
       `show the process table`,
     ],
+    more: [`which user programs run`, `show user space processes`],
     answer() { return ["User processes are listed by procctl.", "procctl list"]; },
   },
   {
@@ -273,6 +297,7 @@ export const INTENTS: Intent[] = [
       `what can I do`, `help`, `list (commands|the commands)`, `what commands are there`, `how do I use this shell`,
       `show me the commands`, `I am lost`, `what can you do`, `which commands exist`, `usage?`, `command list`,
     ],
+    more: [`show the help`, `which commands can I run`, `help me`],
     answer() { return ["The help command lists every command.", "help"]; },
   },
   {
@@ -282,6 +307,7 @@ export const INTENTS: Intent[] = [
       `health check`, `status report`, `is anything wrong`, `overall status`, `should I worry about anything`, `how are things`,
       `give me a (summary|overview)`, `anything need attention`, `is the machine healthy`, `quick status`,
     ],
+    more: [`how healthy is the system`, `any issues`, `system status (summary|overview)`, `does anything need fixing`],
     answer(s) {
       if (oomHigh(s)) return [`OOM risk is $oom%: memory needs attention.`, needsCompaction(s) ? "memctl compact" : "ps"];
       if (s.used >= DISK_FULL) return [`vda is $used% full: the disk needs attention.`, "df"];

@@ -16,14 +16,14 @@ import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 CORPUS = os.path.join(ROOT, "build/model/corpus.json")
-OUT = os.path.join(ROOT, "images/rootfs/models/sis-qa.bin")
-LOG_PATH = os.path.join(ROOT, "build/model/train-log.json")
+OUT = os.environ.get("MODEL_OUT", os.path.join(ROOT, "images/rootfs/models/sis-qa.bin"))
+LOG_PATH = os.environ.get("MODEL_LOG", os.path.join(ROOT, "build/model/train-log.json"))
 
 DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, SEQ = 64, 128, 3, 4, 4, 160
 STEPS = int(os.environ.get("MODEL_STEPS", "3000"))
 BATCH = 24
 LR = 4e-3
-LOG = 100
+LOG = 250
 torch.manual_seed(14)
 random.seed(14)
 torch.set_num_threads(int(os.environ.get("MODEL_THREADS", "1")))
@@ -200,9 +200,18 @@ def main():
     order = list(range(len(train)))
     random.shuffle(order)
     at = 0
-    for step in range(1, STEPS + 1):
+    # MODEL_SCHEDULE=LOG.json replays the schedule a logged run used (its "fracs"): the same
+    # steps, learning rates, seeds and data order give the same weights (1 thread, CPU)
+    replay = json.load(open(os.environ["MODEL_SCHEDULE"]))["fracs"] if os.environ.get("MODEL_SCHEDULE") else None
+    steps = len(replay) if replay else STEPS
+    fracs = []
+    for step in range(1, steps + 1):
         # cosine decay over the steps, or over the wall-time budget when MODEL_MINUTES is set
-        frac = step / STEPS if MINUTES <= 0 else min(1.0, (time.time() - t0) / (MINUTES * 60))
+        if replay:
+            frac = replay[step - 1]
+        else:
+            frac = step / steps if MINUTES <= 0 else min(1.0, round((time.time() - t0) / (MINUTES * 60), 6))
+        fracs.append(frac)
         lr = LR * min(1.0, step / 50) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
@@ -218,7 +227,7 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
-        last = step == STEPS or (MINUTES > 0 and frac >= 1.0)
+        last = step == steps or (not replay and MINUTES > 0 and frac >= 1.0)
         if step % LOG == 0 or last:
             v, h = evaluate(model, val), evaluate(model, held)
             curve.append({"step": step, "train": round(running, 4), "val": round(v, 4), "held": round(h, 4),
@@ -226,7 +235,7 @@ def main():
             print(json.dumps(curve[-1]), flush=True)
             export(model, OUT)
             json.dump({"params": nparams, "shape": [DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, vocab, SEQ],
-                       "batch": BATCH, "lr": LR, "steps": step, "curve": curve}, open(LOG_PATH, "w"), indent=1)
+                       "batch": BATCH, "lr": LR, "steps": step, "curve": curve, "fracs": fracs}, open(LOG_PATH, "w"))
         if last:
             break
     print(f"exported {OUT}", flush=True)
