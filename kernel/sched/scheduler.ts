@@ -423,6 +423,7 @@ export function runScheduler(): bool {
   } else {
     // WaitIo on a request that already completed (a synchronous device) or a wait with
     // nothing to wait for: the task simply stays runnable.
+    if (result == StepResult.WaitIo && task.waitRequest != null) task.ioDoneAtReturn++;
     task.waitRequest = null;
     task.waitEvent = null;
     task.state = TaskState.Runnable;
