@@ -95,12 +95,19 @@ export function heuristicRemainingUs(t: Task): f64 {
 
 /** The model's features of a task (4 numbers, 0..1): see attention_policy.ts. */
 export function burstFeatures(t: Task, out: StaticArray<f64>): void {
-  out[0] = min(1.0, Math.log2(1 + heuristicRemainingUs(t)) / LOG_HORIZON);
-  out[1] = min(1.0, Math.log2(1 + <f64>ticksToUs(t.burstCpuTicks)) / LOG_HORIZON);
-  const total = t.recentCpu + t.recentIo + t.recentSleep;
-  out[2] = total > 0 ? t.recentIo / total : 0;
-  out[3] = total > 0 ? t.recentSleep / total : 0;
+  const h = heuristicRemainingUs(t);
+  const used = <f64>ticksToUs(t.burstCpuTicks);
+  out[0] = min(1.0, Math.log2(1 + h) / LOG_HORIZON);
+  out[1] = min(1.0, Math.log2(1 + used) / LOG_HORIZON);
+  // what the slow average says, in the target's units (0.5 = the heuristic's answer)
+  const slow = t.burstSlowEmaUs;
+  out[2] = slow < 0 ? 0.5 : burstTarget(used < slow ? slow - used : used, h);
+  out[3] = min(1.0, t.burstLogDev / 4);
 }
+
+/** Alpha of the slow burst average and of the deviation average (features of the model). */
+export const SLOW_ALPHA: f64 = 0.125;
+export const DEV_ALPHA: f64 = 0.25;
 
 /** Range of the model's correction: y in [0, 1] stands for a factor 2^(-RANGE..+RANGE) on the heuristic. */
 export const CORRECTION_RANGE_LOG2: f64 = 4;
@@ -144,6 +151,8 @@ export const modelError = new PredictionError();
 export const heuristicError = new PredictionError();
 export const modelErrorRecent = new PredictionError();
 export const heuristicErrorRecent = new PredictionError();
+/** The same examples predicted by the slow average alone (feature 2; a second non-learning predictor, for comparison). */
+export const slowAverageError = new PredictionError();
 /** Mean |log2 error| of the model per window of ERROR_WINDOW examples (the learning curve). */
 export const modelErrorCurve = new Array<f64>(0);
 export const heuristicErrorCurve = new Array<f64>(0);
@@ -152,6 +161,7 @@ export const ERROR_WINDOW: u64 = 200;
 export function clearPredictionErrors(): void {
   modelError.clear();
   heuristicError.clear();
+  slowAverageError.clear();
   modelErrorRecent.clear();
   heuristicErrorRecent.clear();
   modelErrorCurve.length = 0;
@@ -277,6 +287,7 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
       if (modelled) {
         modelError.add(task.examplePredModelUs, actual);
         heuristicError.add(task.examplePredHeuristicUs, actual);
+        slowAverageError.add(burstFromTarget(task.exampleFeatures[2], task.examplePredHeuristicUs), actual);
         modelErrorRecent.add(task.examplePredModelUs, actual);
         heuristicErrorRecent.add(task.examplePredHeuristicUs, actual);
       }
@@ -298,6 +309,12 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
     task.burstEmaUs = task.burstEmaUs < 0 ? us : EMA_ALPHA * us + (1 - EMA_ALPHA) * task.burstEmaUs;
     task.burstsCompleted++;
     task.burstSumUs += us;
+    if (task.burstSlowEmaUs < 0) task.burstSlowEmaUs = us;
+    else {
+      const dev = Math.abs(Math.log2((1 + us) / (1 + task.burstSlowEmaUs)));
+      task.burstLogDev = DEV_ALPHA * dev + (1 - DEV_ALPHA) * task.burstLogDev;
+      task.burstSlowEmaUs = SLOW_ALPHA * us + (1 - SLOW_ALPHA) * task.burstSlowEmaUs;
+    }
     task.burstCpuTicks = 0;
   }
   if (exited) return;
