@@ -17,7 +17,7 @@
 // prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example stays
 // open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(8 (y - 0.5)) - 1:
 // y = 0.5 is the heuristic's answer, so the model starts near it and learns where it is wrong.
-// Loss: MSE on y. One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
+// Loss: Huber on y (attention.ts lossOf: the error measure is absolute). One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
 // CPU is part of what the policy costs; it runs at nice 10, mostly in idle time).
 // Prediction error (predicted vs actual remaining burst) of the model and of the heuristic on
 // the same examples: `schedctl stats`. The policy uses the model's prediction only where the
@@ -35,7 +35,7 @@ import { Task, StepResult } from "../sched/task";
 import { DispatchOutcome } from "../sched/fair";
 import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
 import { AttentionModel } from "./attention";
-import { BurstGate } from "./burst_gate";
+import { BurstGate, gateBucketOf } from "./burst_gate";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
 import { counterHz, ticksToUs } from "../platform/time";
 import { trainingReady, ensureTrainer } from "./trainer";
@@ -112,7 +112,15 @@ export class AttentionPolicy extends BurstPolicy {
 
   /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the heuristic's. */
   predictUs(task: Task): f64 {
-    return this.gated(this.modelUs(task), heuristicRemainingUs(task));
+    const h = heuristicRemainingUs(task);
+    // a closed bucket: the heuristic decides, so the model's inference is skipped (its cost
+    // was a large part of what the attention policy added per dispatch in QEMU); the model is
+    // still asked at every example's opening, where its error is measured (burstAfterDispatch)
+    if (!this.gate.open(gateBucketOf(h))) {
+      this.gate.usedHeuristic++;
+      return h;
+    }
+    return this.gated(this.modelUs(task), h);
   }
 
   gated(modelUs: f64, heuristicUs: f64): f64 {

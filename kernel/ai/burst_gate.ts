@@ -31,7 +31,13 @@ export function gateBucketName(b: i32): string {
   return b == 0 ? "< 1 ms" : b == 1 ? "1-5 ms" : b == 2 ? "5-50 ms" : ">= 50 ms";
 }
 
+/** How the gate decides: by the measured errors (auto), always the heuristic (closed) or always the model (open). */
+export enum GateMode { Auto = 0, Closed = 1, Open = 2 }
+export const GATE_MODE_NAMES: StaticArray<string> = ["auto", "closed", "open"];
+
 export class BurstGate {
+  /** `schedctl gate auto|closed|open` (kept by clear(): experiments compare the modes). */
+  mode: GateMode = GateMode.Auto;
   modelErr: StaticArray<f64> = new StaticArray<f64>(GATE_BUCKETS);
   heuristicErr: StaticArray<f64> = new StaticArray<f64>(GATE_BUCKETS);
   examples: StaticArray<i32> = new StaticArray<i32>(GATE_BUCKETS);
@@ -51,6 +57,7 @@ export class BurstGate {
 
   /** Whether the model decides for estimates in bucket b. */
   open(b: i32): bool {
+    if (this.mode != GateMode.Auto) return this.mode == GateMode.Open;
     return this.examples[b] >= MIN_EXAMPLES && this.modelErr[b] < this.heuristicErr[b];
   }
 

@@ -50,6 +50,15 @@ export const IO_PREEMPT_AFTER_US: u64 = 3000;
 /** Expected I/O completions this close after the first one due are served with it (one interruption). */
 export const IO_COALESCE_US: u64 = 1000;
 export const SWITCH_MARGIN: f64 = 0.5;
+/**
+ * Response bound of short tasks: a task predicted to finish its burst in < SHORT_US is overdue
+ * once it waited RESPONSE_SLOWDOWN x its prediction, at least RESPONSE_WAIT_MIN_US. Without it,
+ * in QEMU (virtio-blk completes in ~0.1 ms, so two I/O tasks with 0.2 ms bursts are runnable
+ * almost all the time) shortest-burst-first ran the I/O tasks back to back and interactive tasks
+ * (1-2 ms bursts) waited behind them up to the 500 ms bound: interactive response p99 6-8x fair.
+ */
+export const RESPONSE_SLOWDOWN: f64 = 4;
+export const RESPONSE_WAIT_MIN_US: f64 = 4000;
 /** log2(1 + HORIZON_US): the scale of the model's features and target. */
 export const LOG_HORIZON: f64 = Math.log2(1 + HORIZON_US);
 
@@ -57,6 +66,20 @@ export const LOG_HORIZON: f64 = Math.log2(1 + HORIZON_US);
 function leaderBefore(a: Task, b: Task): bool {
   if (a.burstCpuTicks != b.burstCpuTicks) return a.burstCpuTicks > b.burstCpuTicks;
   return fairBefore(a, b);
+}
+
+/**
+ * How long `t` may stay runnable before it is overdue (ticks): MAX_WAIT_US (given as
+ * `maxTicks`) for batch work, RESPONSE_SLOWDOWN x its predicted burst (at least
+ * RESPONSE_WAIT_MIN_US) for a task predicted short.
+ */
+// @ts-ignore: decorator
+@inline function waitLimitTicks(t: Task, maxTicks: u64): u64 {
+  const p = t.predictedUs < 0 ? FIRST_BURST_US : t.predictedUs;
+  if (p >= SHORT_US) return maxTicks;
+  const us = max(RESPONSE_WAIT_MIN_US, RESPONSE_SLOWDOWN * p);
+  const ticks = usToTicks(<u64>us);
+  return ticks < maxTicks ? ticks : maxTicks;
 }
 
 /** The classical estimate of the remaining burst (us). */
@@ -72,12 +95,19 @@ export function heuristicRemainingUs(t: Task): f64 {
 
 /** The model's features of a task (4 numbers, 0..1): see attention_policy.ts. */
 export function burstFeatures(t: Task, out: StaticArray<f64>): void {
-  out[0] = min(1.0, Math.log2(1 + heuristicRemainingUs(t)) / LOG_HORIZON);
-  out[1] = min(1.0, Math.log2(1 + <f64>ticksToUs(t.burstCpuTicks)) / LOG_HORIZON);
-  const total = t.recentCpu + t.recentIo + t.recentSleep;
-  out[2] = total > 0 ? t.recentIo / total : 0;
-  out[3] = total > 0 ? t.recentSleep / total : 0;
+  const h = heuristicRemainingUs(t);
+  const used = <f64>ticksToUs(t.burstCpuTicks);
+  out[0] = min(1.0, Math.log2(1 + h) / LOG_HORIZON);
+  out[1] = min(1.0, Math.log2(1 + used) / LOG_HORIZON);
+  // what the slow average says, in the target's units (0.5 = the heuristic's answer)
+  const slow = t.burstSlowEmaUs;
+  out[2] = slow < 0 ? 0.5 : burstTarget(used < slow ? slow - used : used, h);
+  out[3] = min(1.0, t.burstLogDev / 4);
 }
+
+/** Alpha of the slow burst average and of the deviation average (features of the model). */
+export const SLOW_ALPHA: f64 = 0.125;
+export const DEV_ALPHA: f64 = 0.25;
 
 /** Range of the model's correction: y in [0, 1] stands for a factor 2^(-RANGE..+RANGE) on the heuristic. */
 export const CORRECTION_RANGE_LOG2: f64 = 4;
@@ -121,6 +151,8 @@ export const modelError = new PredictionError();
 export const heuristicError = new PredictionError();
 export const modelErrorRecent = new PredictionError();
 export const heuristicErrorRecent = new PredictionError();
+/** The same examples predicted by the slow average alone (feature 2; a second non-learning predictor, for comparison). */
+export const slowAverageError = new PredictionError();
 /** Mean |log2 error| of the model per window of ERROR_WINDOW examples (the learning curve). */
 export const modelErrorCurve = new Array<f64>(0);
 export const heuristicErrorCurve = new Array<f64>(0);
@@ -129,6 +161,7 @@ export const ERROR_WINDOW: u64 = 200;
 export function clearPredictionErrors(): void {
   modelError.clear();
   heuristicError.clear();
+  slowAverageError.clear();
   modelErrorRecent.clear();
   heuristicErrorRecent.clear();
   modelErrorCurve.length = 0;
@@ -196,7 +229,7 @@ export class BurstPolicy extends FairPolicy {
     let bestKey: f64 = 0;
     for (let i = 0; i < count; i++) {
       const t = unchecked(runqueue[i]);
-      if (now > t.stateSince && now - t.stateSince >= overdueAt) {
+      if (now > t.stateSince && now - t.stateSince >= waitLimitTicks(t, overdueAt)) {
         if (overdue < 0 || t.stateSince < runqueue[overdue].stateSince) overdue = i;
         continue;
       }
@@ -217,10 +250,11 @@ export class BurstPolicy extends FairPolicy {
 
   quantumTicks(task: Task, runqueue: Array<Task>): u64 {
     const fairQuantum = super.quantumTicks(task, runqueue);
-    // an overdue task runs to bound its wait, for a fair quantum: shorter tasks that are
-    // runnable now do not wait a whole batch slice behind it
-    if (this.lastPickWasOverdue) return fairQuantum;
     const p = task.predictedUs < 0 ? FIRST_BURST_US : task.predictedUs;
+    // an overdue batch task runs to bound its wait, for a fair quantum: shorter tasks that are
+    // runnable now do not wait a whole batch slice behind it (an overdue short task gets its
+    // usual room to finish the burst)
+    if (this.lastPickWasOverdue && p >= SHORT_US) return fairQuantum;
     if (p < SHORT_US) {
       const room = usToTicks(<u64>min(2 * p + 1000, 8000.0));
       return room > fairQuantum ? room : fairQuantum;
@@ -253,6 +287,7 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
       if (modelled) {
         modelError.add(task.examplePredModelUs, actual);
         heuristicError.add(task.examplePredHeuristicUs, actual);
+        slowAverageError.add(burstFromTarget(task.exampleFeatures[2], task.examplePredHeuristicUs), actual);
         modelErrorRecent.add(task.examplePredModelUs, actual);
         heuristicErrorRecent.add(task.examplePredHeuristicUs, actual);
       }
@@ -273,6 +308,13 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
     task.lastBurstUs = us;
     task.burstEmaUs = task.burstEmaUs < 0 ? us : EMA_ALPHA * us + (1 - EMA_ALPHA) * task.burstEmaUs;
     task.burstsCompleted++;
+    task.burstSumUs += us;
+    if (task.burstSlowEmaUs < 0) task.burstSlowEmaUs = us;
+    else {
+      const dev = Math.abs(Math.log2((1 + us) / (1 + task.burstSlowEmaUs)));
+      task.burstLogDev = DEV_ALPHA * dev + (1 - DEV_ALPHA) * task.burstLogDev;
+      task.burstSlowEmaUs = SLOW_ALPHA * us + (1 - SLOW_ALPHA) * task.burstSlowEmaUs;
+    }
     task.burstCpuTicks = 0;
   }
   if (exited) return;

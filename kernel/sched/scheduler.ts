@@ -20,7 +20,7 @@ import { registerTraceSubsystem, recordDecision, resolveOutcome } from "../ai/tr
 import { irq_count } from "../platform/imports";
 import { LatencyRing } from "./latency";
 import { BlockRequest, setBlockCompletionHook } from "../block/device";
-import { nowTicks, ticksToUs, usToTicks } from "../platform/time";
+import { nowTicks, ticksToUs, ticksToNs, usToTicks } from "../platform/time";
 import { wakeNoLaterThan } from "../kernel_loop";
 import { ENOENT, EPERM } from "../lib/errors";
 
@@ -92,9 +92,17 @@ export function clearDecisionLatency(): void {
   attentionScoredNoIrqLatency.clear();
   attentionScoredInterrupted = 0;
   attentionScoredPicks = 0;
+  for (let i = 0; i < 3; i++) { afterSliceTicks[i] = 0; afterSliceCount[i] = 0; }
 }
 
 const outcome = new DispatchOutcome();
+/** Per policy (0 fair, 1 attention, 2 heuristic): counter ticks spent after the slices (accounting, observe) and dispatches. */
+export const afterSliceTicks = new StaticArray<u64>(3);
+export const afterSliceCount = new StaticArray<u64>(3);
+/** Mean cost (us) per dispatch of policy `i`'s work after the slice since the last clearDecisionLatency(). */
+export function afterSliceMeanUs(i: i32): f64 {
+  return afterSliceCount[i] > 0 ? <f64>ticksToNs(afterSliceTicks[i]) / 1000 / <f64>afterSliceCount[i] : NaN;
+}
 const DECAY: f64 = 0.75;
 
 // ---------------------------------------------------------------- policy selection
@@ -423,6 +431,7 @@ export function runScheduler(): bool {
   } else {
     // WaitIo on a request that already completed (a synchronous device) or a wait with
     // nothing to wait for: the task simply stays runnable.
+    if (result == StepResult.WaitIo && task.waitRequest != null) task.ioDoneAtReturn++;
     task.waitRequest = null;
     task.waitEvent = null;
     task.state = TaskState.Runnable;
@@ -432,6 +441,11 @@ export function runScheduler(): bool {
   if (burstEnded && result != StepResult.Exit) endBurst(task, t2);
   burstAfterDispatch(task, slice, burstEnded || task.killed, task.state == TaskState.Exited, t2, activeBurstPolicy(), learnedBurst);
   p.observe(task, outcome, t2);
+  // what the policy costs after each slice (burst accounting, the model's prediction, its
+  // history and trace): outside pick(), but every waiting task waits for it too
+  const pi = policyIndex(p);
+  afterSliceTicks[pi] += nowTicks() - t2;
+  afterSliceCount[pi]++;
   return true;
 }
 

@@ -120,6 +120,13 @@ export abstract class Task {
   burstEmaUs: f64 = -1;
   lastBurstUs: f64 = -1;
   burstsCompleted: u64 = 0;
+  /** Slow exponential average of completed bursts (us, alpha 1/8; -1 = none) and the decayed mean |log2| deviation of a burst from it (the model's features). */
+  burstSlowEmaUs: f64 = -1;
+  burstLogDev: f64 = 0;
+  /** Sum of the completed bursts (us; workload diagnostics: mean burst per kind). */
+  burstSumUs: f64 = 0;
+  /** WaitIo results whose request had already completed (the task stayed runnable: its burst went on). */
+  ioDoneAtReturn: u64 = 0;
   /** Remaining CPU of the burst in progress as predicted by the active burst policy (us), when it last ran or woke. */
   predictedUs: f64 = -1;
   /** Longest continuous runnable-but-not-running interval (ticks). */

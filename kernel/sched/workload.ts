@@ -107,6 +107,15 @@ export class Workload extends TaskObserver {
   /** Sum of turnarounds (us) and counts per task kind: 0 cpu, 1 io, 2 interactive (where the mean comes from). */
   kindTurnaroundUs: StaticArray<f64> = new StaticArray<f64>(3);
   kindCount: StaticArray<i32> = new StaticArray<i32>(3);
+  /** Per task kind (0 cpu, 1 io, 2 interactive), summed at exit: dispatches, completed bursts and their CPU (us), waits (us), I/O done at return. */
+  kindDispatches: StaticArray<u64> = new StaticArray<u64>(3);
+  kindBursts: StaticArray<u64> = new StaticArray<u64>(3);
+  kindBurstUs: StaticArray<f64> = new StaticArray<f64>(3);
+  kindWaitUs: StaticArray<f64> = new StaticArray<f64>(3);
+  kindIoDoneAtReturn: StaticArray<u64> = new StaticArray<u64>(3);
+  cpuTicksAtStart: u64;
+  /** CPU of every task (workload's and system tasks') during the run. */
+  allCpuTicks: u64 = 0;
   waitsUs: Array<f64> = new Array<f64>(0);
   responsesUs: Array<f64> = new Array<f64>(0);
   interactiveResponsesUs: Array<f64> = new Array<f64>(0);
@@ -128,6 +137,7 @@ export class Workload extends TaskObserver {
     this.startTicks = nowTicks();
     this.switchesAtStart = counters.contextSwitches;
     this.dispatchesAtStart = counters.dispatches;
+    this.cpuTicksAtStart = counters.cpuTicks;
   }
 
   onResponse(task: Task, us: f64): void {
@@ -150,6 +160,12 @@ export class Workload extends TaskObserver {
     const mw = <f64>ticksToUs(task.maxWaitTicks);
     if (mw > this.maxWaitUs) this.maxWaitUs = mw;
     this.cpuTicks += task.cpuTicks;
+    const kk = task.kind == "cpu" ? 0 : task.kind == "io" ? 1 : 2;
+    this.kindDispatches[kk] += task.dispatches;
+    this.kindBursts[kk] += task.burstsCompleted;
+    this.kindBurstUs[kk] += task.burstSumUs;
+    this.kindWaitUs[kk] += <f64>ticksToUs(task.waitTicks);
+    this.kindIoDoneAtReturn[kk] += task.ioDoneAtReturn;
     if (task instanceof IoTask) {
       const io = changetype<IoTask>(task);
       this.ioOps += io.opsDone;
@@ -162,6 +178,7 @@ export class Workload extends TaskObserver {
     this.endTicks = nowTicks();
     this.switches = counters.contextSwitches - this.switchesAtStart;
     this.dispatches = counters.dispatches - this.dispatchesAtStart;
+    this.allCpuTicks = counters.cpuTicks - this.cpuTicksAtStart;
     this.finished = true;
     if (activeWorkload === this) activeWorkload = null;
     if (!this.waited) queueAnnouncement(this.summary());
@@ -232,7 +249,17 @@ export class Workload extends TaskObserver {
       ",\"interactive_response_p99_ms\":" + num(percentile(this.interactiveResponsesUs, 99) / 1000) +
       ",\"interactive_responses\":" + this.interactiveResponsesUs.length.toString() +
       ",\"throughput_tasks_per_s\":" + num(this.throughputTasksPerSecond()) +
-      ",\"io_ops_per_s\":" + num(mk > 0 ? <f64>this.ioOps / (mk / 1e6) : 0) + "}";
+      ",\"io_ops_per_s\":" + num(mk > 0 ? <f64>this.ioOps / (mk / 1e6) : 0) +
+      ",\"dispatches\":" + this.dispatches.toString() +
+      ",\"other_cpu_ms\":" + num(<f64>ticksToUs(this.allCpuTicks > this.cpuTicks ? this.allCpuTicks - this.cpuTicks : 0) / 1000) +
+      ",\"by_kind\":{" + this.kindJson(0, "cpu") + "," + this.kindJson(1, "io") + "," + this.kindJson(2, "interactive") + "}}";
+  }
+
+  /** Diagnostics of one task kind: dispatches, completed bursts and their mean (us), total wait (ms), WaitIo already done at return. */
+  private kindJson(k: i32, name: string): string {
+    return "\"" + name + "\":{\"dispatches\":" + this.kindDispatches[k].toString() + ",\"bursts\":" + this.kindBursts[k].toString() +
+      ",\"burst_mean_us\":" + num(this.kindBursts[k] > 0 ? this.kindBurstUs[k] / <f64>this.kindBursts[k] : NaN) +
+      ",\"wait_ms\":" + num(this.kindWaitUs[k] / 1000) + ",\"io_done_at_return\":" + this.kindIoDoneAtReturn[k].toString() + "}";
   }
 }
 

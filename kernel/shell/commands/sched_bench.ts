@@ -19,12 +19,12 @@ import { waitForWorkload } from "../../sched/wait";
 import { CpuTask } from "../../sched/workloads";
 import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
 import { mean, percentile } from "../../lib/stats";
-import { clearPredictionErrors, modelError, heuristicError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
+import { clearPredictionErrors, modelError, heuristicError, slowAverageError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
 import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
-  clearDecisionLatency } from "../../sched/scheduler";
+  clearDecisionLatency, afterSliceMeanUs } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
 import { attentionPolicy } from "../../ai/attention_policy";
-import { GATE_BUCKETS, gateBucketName } from "../../ai/burst_gate";
+import { GATE_BUCKETS, gateBucketName, GATE_MODE_NAMES } from "../../ai/burst_gate";
 
 class BenchKind {
   constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
@@ -188,8 +188,11 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     println(latencyJson("heuristic", heuristicDecisionLatency, heuristicTotal0));
     println(latencyJson("attention", attentionDecisionLatency, attentionTotal0));
     println(latencyJson("attention-scored", attentionScoredLatency, scoredTotal0));
+    println("{\"name\":\"sched.after_slice_cost\",\"unit\":\"us\",\"what\":\"mean per dispatch: burst accounting and observe() after the slice\"" +
+      ",\"fair\":" + num(afterSliceMeanUs(0)) + ",\"attention\":" + num(afterSliceMeanUs(1)) + ",\"heuristic\":" + num(afterSliceMeanUs(2)) + "}");
     println("{\"name\":\"sched.prediction_error\",\"unit\":\"log2\",\"model_mean_abs_log2\":" + num(modelError.meanLog2) +
-      ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
+      ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) +
+      ",\"slow_average_mean_abs_log2\":" + num(slowAverageError.meanLog2) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
       ",\"heuristic_mae_ms\":" + num(heuristicError.meanAbsUs / 1000) + ",\"n\":" + modelError.count.toString() +
       ",\"model_curve\":" + curve(modelErrorCurve) + ",\"heuristic_curve\":" + curve(heuristicErrorCurve) + "}");
     const g = attentionPolicy.gate;
@@ -199,7 +202,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
         ",\"model\":" + num(g.meanError(b, true)) + ",\"heuristic\":" + num(g.meanError(b, false)) +
         ",\"uses\":\"" + (g.open(b) ? "model" : "heuristic") + "\"}";
     }
-    println("{\"name\":\"sched.model_gate\",\"used_model\":" + g.usedModel.toString() + ",\"used_heuristic\":" +
+    println("{\"name\":\"sched.model_gate\",\"mode\":\"" + GATE_MODE_NAMES[<i32>g.mode] + "\",\"used_model\":" + g.usedModel.toString() + ",\"used_heuristic\":" +
       g.usedHeuristic.toString() + ",\"buckets\":" + buckets + "]}");
     // cost of the pieces of one scored candidate, 2000 calls each, with a full history: what
     // pick() runs per candidate (embedFixed + scoreQ16), and for comparison the f64 embedding

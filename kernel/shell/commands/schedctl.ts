@@ -17,10 +17,10 @@ import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attent
 import { nowTicks, ticksToUs } from "../../platform/time";
 import { modelError, heuristicError, modelErrorCurve, heuristicErrorCurve, ERROR_WINDOW, PredictionError, MAX_WAIT_US } from "../../sched/burst_policy";
 import { attentionPolicy } from "../../ai/attention_policy";
-import { GATE_BUCKETS, gateBucketName } from "../../ai/burst_gate";
+import { GATE_BUCKETS, gateBucketName, GateMode, GATE_MODE_NAMES } from "../../ai/burst_gate";
 import { printTable } from "../output";
 
-const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer on|off | stats [--verbose] | reset-weights | set-lr X" +
+const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer on|off | stats [--verbose] | reset-weights | set-lr X | gate auto|closed|open" +
   "\n  status          policy, task counts, dispatches, context switches" +
   "\n  policy P        fair: weighted fair queueing; attention: shortest predicted burst first, the burst" +
   "\n                  predicted by the attention model (learning online); heuristic: the same with an" +
@@ -29,7 +29,9 @@ const USAGE = "schedctl [status] | policy fair|attention|heuristic | transformer
   "\n  stats           model loss over time, weights, top tasks by score, decision latency p50/p99" +
   "\n    --verbose     every recorded loss and all weight matrices" +
   "\n  reset-weights   back to the seeded initial weights (clears history and buffered decisions)" +
-  "\n  set-lr X        SGD learning rate, 0 < X <= 1";
+  "\n  set-lr X        SGD learning rate, 0 < X <= 1" +
+  "\n  gate M          where the attention policy uses the model's burst prediction: auto (buckets where" +
+  "\n                  it was more accurate than the heuristic), closed (never), open (always)";
 
 function latencyLine(name: string, r: LatencyRing): string {
   if (r.count == 0) return "  " + name + ": no decisions yet";
@@ -108,12 +110,12 @@ function stats(args: Array<string>): i32 {
   // loss over time
   const losses = model.lossHistory;
   if (losses.length == 0) {
-    println("loss (MSE per batch of " + BATCH.toString() + " decisions, before its update): none yet");
+    println("loss (Huber, per batch of " + BATCH.toString() + " decisions, before its update): none yet");
   } else {
     const from = verbose ? 0 : max(0, losses.length - 10);
     let line = "";
     for (let i = from; i < losses.length; i++) line += (i > from ? " " : "") + fixed(losses[i], 4);
-    println("loss (MSE per batch of " + BATCH.toString() + " decisions, before its update), " +
+    println("loss (Huber, per batch of " + BATCH.toString() + " decisions, before its update), " +
       (verbose ? "all " : "last " + (losses.length - from).toString() + " of ") + losses.length.toString() + ": " + line);
     println("  first " + fixed(losses[0], 4) + ", last " + fixed(losses[losses.length - 1], 4));
   }
@@ -216,6 +218,19 @@ registerSubcommand("schedctl", "reset-weights", "back to the seeded initial weig
     attentionPolicy.model.resetWeights();
     attentionPolicy.gate.clear();
     println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
+    return 0;
+  });
+registerSubcommand("schedctl", "gate", "where the attention policy uses the model's prediction: auto, closed, open",
+  "schedctl gate auto|closed|open\n  auto: per bucket of the heuristic's estimate, the model where its recent error is below the" +
+  "\n  heuristic's (kernel/ai/burst_gate.ts); closed: always the heuristic's prediction (the model still" +
+  "\n  predicts, learns and is measured); open: always the model's. bench sched keeps the mode.",
+  (rest: Array<string>): i32 => {
+    if (rest.length != 1) { printError("usage: schedctl gate auto|closed|open"); return 1; }
+    let m = -1;
+    for (let i = 0; i < GATE_MODE_NAMES.length; i++) if (rest[0] == GATE_MODE_NAMES[i]) m = i;
+    if (m < 0) { printError("unknown gate mode '" + printable(rest[0], 40) + "' (auto, closed or open)"); return 1; }
+    attentionPolicy.gate.mode = <GateMode>m;
+    println("model gate: " + GATE_MODE_NAMES[m]);
     return 0;
   });
 registerSubcommand("schedctl", "set-lr", "SGD learning rate, 0 < X <= 1",

@@ -1,7 +1,7 @@
 // Test entry for kernel/ai: the attention model's forward pass, exact gradients, online
 // learning, and the decision trace ring with its JSON export and file sink.
 import {
-  AttentionModel, forward, lossAndGradient, expFast, PARAM_COUNT, HISTORY, BATCH,
+  AttentionModel, forward, lossAndGradient, lossOf, expFast, PARAM_COUNT, HISTORY, BATCH,
 } from "../../../kernel/ai/attention";
 import * as trace from "../../../kernel/ai/trace";
 import { tracesJson } from "../../../kernel/ai/trace_json";
@@ -29,8 +29,7 @@ export function setupExample(seed: i32, count: i32, scale: f64): void {
   target = rng.nextFloat();
 }
 export function loss(): f64 {
-  const p = forward(params, e, 0, hx, ho, 0, n);
-  return (p - target) * (p - target);
+  return lossOf(forward(params, e, 0, hx, ho, 0, n), target);
 }
 /** Fills the analytic gradient; returns the loss it computed. */
 export function computeGradient(): f64 {

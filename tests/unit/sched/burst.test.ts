@@ -89,6 +89,23 @@ for (const name of ["heuristic", "attention"]) {
       console.log(`      longest wait ${(worst / 1000).toFixed(1)} ms over ${(elapsed / 1e6).toFixed(1)} s (bound ${bound / 1000} ms)`);
       assert.ok(worst <= bound, `waited ${worst} us`);
     });
+
+    // the response bound (burst_policy.ts RESPONSE_SLOWDOWN): what QEMU showed with virtio-blk,
+    // I/O tasks with 0.2 ms bursts runnable again almost at once, here as three tasks that sleep
+    // 50 us after each 200 us burst; a task with 1.5 ms bursts must not wait behind them until
+    // the 500 ms starvation bound. Without the bound (waitLimitTicks returning MAX_WAIT_US for
+    // every task) its longest wait was 500 ms.
+    it("bounds the response of a short task behind saturating shorter ones: max(4 ms, 4 x its predicted burst)", () => {
+      k.exports.policy(name);
+      const shorts = [0, 1, 2].map((i) => k.exports.spawnSleeper("io" + i, 200, 50, 100000));
+      const int = k.exports.spawnSleeper("int", 1500, 5000, 100000);
+      k.exports.runPasses(20000);
+      assert.ok(k.exports.dispatches(int) >= 20, `interactive task dispatched ${k.exports.dispatches(int)} times`);
+      const worst = k.exports.maxWaitUs(int);
+      // the first burst has no history: predicted 5 ms, so 20 ms; the short tasks' slices are <= 1.4 ms
+      console.log(`      longest wait of the 1.5 ms task: ${(worst / 1000).toFixed(2)} ms (bound 4 x 5 ms before its first burst, + one short slice)`);
+      assert.ok(worst <= 21_500, `waited ${worst} us`);
+    });
   });
 }
 
@@ -107,8 +124,10 @@ describe("attention policy: the model learns the remaining burst online (test cl
     const v0 = k.exports.modelVersion();
     const byTask0 = k.exports.trainedByTask();
     k.exports.spawnCpu("c", 0, 0);
-    for (let i = 0; i < 3; i++) k.exports.spawnSleeper("short" + i, 200, 2000, 100000);
-    for (let i = 0; i < 2; i++) k.exports.spawnSleeper("long" + i, 3000, 6000, 100000);
+    // bursts that vary (0.2..2 ms, seeded): the heuristic's estimate is off by a factor, so the
+    // model (whose untrained output is exactly the heuristic's prediction) has something to learn
+    for (let i = 0; i < 3; i++) k.exports.spawnVaryingSleeper("vary" + i, 200, 2000, 3000, 100000, 7 + i);
+    for (let i = 0; i < 2; i++) k.exports.spawnSleeper("short" + i, 200, 2000, 100000);
     k.exports.runPasses(40000);
     const updates = k.exports.modelUpdates();
     assert.ok(updates >= 10, `updates ${updates}`);
@@ -129,7 +148,9 @@ describe("attention policy: the model learns the remaining burst online (test cl
       `|log2 error| first window ${curve[0].toFixed(3)}, last ${curve[curve.length - 1].toFixed(3)} ` +
       `(heuristic overall ${k.exports.heuristicErrorMean().toFixed(3)}, model overall ${k.exports.modelErrorMean().toFixed(3)})`);
     assert.ok(laterMean < first, `later batches' loss ${laterMean} vs first ${first}`);
-    assert.ok(last < first / 2, `loss ${first} -> ${last}`);
+    // the untrained model outputs exactly the heuristic's prediction (output layer 0), so the
+    // first batch's loss is the heuristic's, not a random model's: measured 0.050 -> 0.037
+    assert.ok(last < first * 0.85, `loss ${first} -> ${last}`);
     assert.ok(curve[curve.length - 1] < curve[0], `error ${curve[0]} -> ${curve[curve.length - 1]}`);
   });
 });

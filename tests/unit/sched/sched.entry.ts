@@ -123,6 +123,24 @@ export function spawnCpu(name: string, nice: i32, steps: i32): i32 {
 export function spawnSleeper(name: string, burstUs: i32, sleepUs: i32, cycles: i32): i32 {
   return spawnTask(new ScriptedTask(name, 1, <u64>burstUs, <u64>sleepUs, cycles));
 }
+/** Bursts drawn uniformly from loUs..hiUs (seeded; the test clock advances by each), then a sleep of sleepUs; `cycles` times. */
+class VaryingSleeper extends Task {
+  cyclesDone: i32 = 0;
+  rng: Random;
+  constructor(name: string, public loUs: u64, public hiUs: u64, public sleepUs: u64, public cycles: i32, seed: u64) {
+    super(name, "test");
+    this.rng = new Random(seed);
+  }
+  step(): StepResult {
+    advance(usToTicks(this.loUs + this.rng.below(this.hiUs - this.loUs + 1)));
+    this.cyclesDone++;
+    if (this.cyclesDone > this.cycles) return this.exit(0);
+    return this.sleepForUs(this.sleepUs);
+  }
+}
+export function spawnVaryingSleeper(name: string, loUs: i32, hiUs: i32, sleepUs: i32, cycles: i32, seed: i32): i32 {
+  return spawnTask(new VaryingSleeper(name, <u64>loUs, <u64>hiUs, <u64>sleepUs, cycles, <u64>seed));
+}
 export function spawnWaiter(name: string, burstUs: i32, cycles: i32): i32 {
   return spawnTask(new ScriptedTask(name, 2, <u64>burstUs, 0, cycles));
 }
