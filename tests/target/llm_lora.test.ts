@@ -2,7 +2,8 @@
 // fine-tuned on /models/finetune-smoke.json (8 examples) by `llmctl finetune --wait` as a
 // kernel task, the adapter is saved to ext4 and read back by the independent reader, loaded
 // (generate changes), evaluated (adapted beats base on its own training set), unloaded
-// (generate is the base's again), and bad input gives one line. Prints the training speed.
+// (generate is the base's again), merged into a checkpoint on ext4 that loads as the adapted
+// model, and bad input gives one line. Prints the training speed.
 import assert from "node:assert/strict";
 import { bootForSuite } from "./helpers.ts";
 
@@ -29,6 +30,12 @@ describe("target: LoRA fine-tune (llmctl finetune / adapter / eval)", function (
     const b = ev.match(/^base: (\d+)\/8 /m), a = ev.match(/^adapted: (\d+)\/8 /m);
     assert.ok(b && a, ev);
     assert.ok(Number(a![1]) > Number(b![1]), ev);
+    // merge persists: the checkpoint written to ext4 loads as the adapted model
+    assert.match(await s.run("llmctl adapter load smoke", 30000), /^adapter smoke active/m);
+    assert.match(await s.run("llmctl adapter merge --out /models/smoke-merged.bin", 60000), /saved \/models\/smoke-merged\.bin/);
+    assert.match(await s.run("llmctl load /models/smoke-merged.bin --tokenizer /models/tok512.bin", 60000), /^loaded /m);
+    assert.deepEqual(JSON.parse((await s.run('llmctl generate "code 3 is" --tokens 3 --json', 30000)).trim()).tokens, adapted);
+    assert.match(await s.run("llmctl load /models/test260k.bin --tokenizer /models/tok512.bin", 60000), /^loaded /m);
   });
 
   it("runs in the background on the demo set: ps shows it, status reports tokens/s, cancel keeps nothing", async () => {

@@ -52,7 +52,7 @@ describe("target: OOM predictor (crashctl)", function () {
   });
 
   it("crashctl train, then crashctl eval scores the predictors per episode class", async () => {
-    // a small training set (40 episodes, not eval's default 400: that took 74-109 s here); eval's own
+    // a small training set (40 episodes, not eval's default 400: that took 74-109 s here; this step 7.5 s); eval's own
     // "training it first" path is covered in Node (tests/unit/ai/oom.test.ts)
     const s = qemu.get();
     const started = Date.now();
