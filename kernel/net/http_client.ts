@@ -72,7 +72,12 @@ export class HttpGet {
   chunked: bool = false;
   private sent: bool = false;
   private request: Uint8Array;
-  static readonly MAX_BYTES: i32 = 64 << 20;
+  /**
+   * The whole response stays in the kernel heap (48 MiB) until it is printed or saved, and growing
+   * the buffer briefly holds the old and the new copy: 16 MiB keeps that under half the heap.
+   * Above it httpget stops with an error instead of running the kernel out of memory.
+   */
+  static readonly MAX_BYTES: i32 = 16 << 20;
 
   constructor(stack: NetStack, public url: ParsedUrl) {
     this.request = asciiBytes("GET " + url.path + " HTTP/1.1\r\nHost: " + url.hostText + ":" + url.port.toString() +
@@ -104,10 +109,10 @@ export class HttpGet {
       if (this.length == this.response.length) {
         if (this.response.length >= HttpGet.MAX_BYTES) {
           s.abort();
-          this.fail("response larger than 64 MiB");
+          this.fail("response larger than " + (HttpGet.MAX_BYTES >> 20).toString() + " MiB (httpget keeps it in memory)");
           return;
         }
-        const bigger = new Uint8Array(this.response.length * 2);
+        const bigger = new Uint8Array(min(this.response.length * 2, HttpGet.MAX_BYTES));
         bigger.set(this.response, 0);
         this.response = bigger;
       }
@@ -115,6 +120,12 @@ export class HttpGet {
     }
     if (this.bodyStart < 0) this.parseHead();
     if (this.error.length > 0) return;
+    if (this.contentLength > <i64>(HttpGet.MAX_BYTES - this.bodyStart)) {
+      s.abort();
+      this.fail("response of " + this.contentLength.toString() + " bytes is larger than " + (HttpGet.MAX_BYTES >> 20).toString() +
+        " MiB (httpget keeps it in memory)");
+      return;
+    }
     const complete = this.bodyStart >= 0 && this.contentLength >= 0 && <i64>this.bodyLength >= this.contentLength;
     if (complete || (s.eof && this.sent)) {
       if (this.bodyStart < 0) {
