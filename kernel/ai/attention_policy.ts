@@ -152,9 +152,14 @@ export class AttentionPolicy extends BurstPolicy {
 
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {
     super.observe(task, outcome, now);
+    // only dispatches decided among two or more tasks enter the history and the trace: the
+    // others (one runnable task) decided nothing, and under QEMU's TCG this work (f64
+    // features, the history's key cache) cost ~70 us per dispatch on top of the heuristic's
+    // (bench sched: sched.after_slice_cost), which every waiting task waited for
+    if (this.pendingTask !== task) return;
     const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
     burstFeatures(task, this.features);
-    if (this.pendingTask === task) {
+    {
       // a decision among two or more tasks: trace it with its outcome
       this.pendingTask = null;
       this.candidatesScored += <u64>this.pendingRunnable;
