@@ -4,11 +4,12 @@
 // by the attention model (kernel/ai/attention.ts), learned online.
 //
 // Features of a task (4 numbers, 0..1; burst_policy.ts burstFeatures()):
-//   [0] heuristic    log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
-//                    average of its completed bursts, burst_policy.ts): the model learns corrections
-//   [1] burst_used   log2(1 + CPU used in the burst in progress) / the same scale
-//   [2] io_ratio     decayed I/O wait / (CPU + I/O wait + sleep)   (Task.recent*)
-//   [3] sleep_ratio  decayed sleep and event wait / the same total
+//   [0] heuristic       log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
+//                       average of its completed bursts, burst_policy.ts): the model learns corrections
+//   [1] burst_used      log2(1 + CPU used in the burst in progress) / the same scale
+//   [2] slow_average    what a slow average of the task's completed bursts (alpha 1/8) predicts, in
+//                       the target's units (0.5 = the heuristic's answer; 0.5 before any burst)
+//   [3] burst_deviation decayed mean |log2| deviation of its bursts from that average, / 4
 // The model scores them against the last 20 dispatches (their features as keys, their
 // outcome vectors as values) and outputs y in (0, 1).
 //
@@ -44,7 +45,7 @@ import { trainingReady, ensureTrainer } from "./trainer";
 export const EXAMPLE_EVERY: u64 = 4;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
-  ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "correction", "task");
+  ["heuristic", "burst_used", "slow_average", "burst_deviation", "runnable"], "correction", "task");
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
