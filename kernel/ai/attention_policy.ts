@@ -4,11 +4,12 @@
 // by the attention model (kernel/ai/attention.ts), learned online.
 //
 // Features of a task (4 numbers, 0..1; burst_policy.ts burstFeatures()):
-//   [0] heuristic    log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
-//                    average of its completed bursts, burst_policy.ts): the model learns corrections
-//   [1] burst_used   log2(1 + CPU used in the burst in progress) / the same scale
-//   [2] io_ratio     decayed I/O wait / (CPU + I/O wait + sleep)   (Task.recent*)
-//   [3] sleep_ratio  decayed sleep and event wait / the same total
+//   [0] heuristic       log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
+//                       average of its completed bursts, burst_policy.ts): the model learns corrections
+//   [1] burst_used      log2(1 + CPU used in the burst in progress) / the same scale
+//   [2] slow_average    what a slow average of the task's completed bursts (alpha 1/8) predicts, in
+//                       the target's units (0.5 = the heuristic's answer; 0.5 before any burst)
+//   [3] burst_deviation decayed mean |log2| deviation of its bursts from that average, / 4
 // The model scores them against the last 20 dispatches (their features as keys, their
 // outcome vectors as values) and outputs y in (0, 1).
 //
@@ -44,7 +45,7 @@ import { trainingReady, ensureTrainer } from "./trainer";
 export const EXAMPLE_EVERY: u64 = 4;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
-  ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"], "correction", "task");
+  ["heuristic", "burst_used", "slow_average", "burst_deviation", "runnable"], "correction", "task");
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
@@ -152,9 +153,14 @@ export class AttentionPolicy extends BurstPolicy {
 
   observe(task: Task, outcome: DispatchOutcome, now: u64): void {
     super.observe(task, outcome, now);
+    // only dispatches decided among two or more tasks enter the history and the trace: the
+    // others (one runnable task) decided nothing, and under QEMU's TCG this work (f64
+    // features, the history's key cache) cost ~70 us per dispatch on top of the heuristic's
+    // (bench sched: sched.after_slice_cost), which every waiting task waited for
+    if (this.pendingTask !== task) return;
     const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
     burstFeatures(task, this.features);
-    if (this.pendingTask === task) {
+    {
       // a decision among two or more tasks: trace it with its outcome
       this.pendingTask = null;
       this.candidatesScored += <u64>this.pendingRunnable;

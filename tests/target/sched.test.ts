@@ -85,7 +85,7 @@ describe("target: scheduler, tasks and decision tracing", function () {
     assert.equal(doc.count, 5);
     for (const t of doc.traces) {
       assert.equal(t.subsystem, "sched");
-      assert.deepEqual(Object.keys(t.features), ["heuristic", "burst_used", "io_ratio", "sleep_ratio", "runnable"]);
+      assert.deepEqual(Object.keys(t.features), ["heuristic", "burst_used", "slow_average", "burst_deviation", "runnable"]);
       assert.ok(t.output >= 0 && t.output <= 1);
     }
     // the system disk is mounted at /: the export is a real file, read back and parsed

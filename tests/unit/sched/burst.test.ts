@@ -223,5 +223,11 @@ describe("schedctl policy (test clock)", function () {
     assert.match(run("bench sched --mix 1,2").out, /^error: --mix must be CPU,IO,INTERACTIVE task counts/);
     assert.match(run("bench sched --mix 0,0,0").out, /^error: --mix must be/);
     assert.match(run("bench sched --first-seed x").out, /^error: /);
+    assert.match(run("schedctl gate sometimes").out, /^error: unknown gate mode 'sometimes' \(auto, closed or open\)\n$/);
+    assert.match(run("schedctl gate").out, /^error: usage: schedctl gate auto\|closed\|open\n$/);
+    assert.match(run("schedctl gate closed").out, /^model gate: closed\n$/);
+    assert.match(run("schedctl stats").out, /model gate/);
+    assert.match(run("schedctl gate auto").out, /^model gate: auto\n$/);
+    assert.match(run("schedctl --help").out, /gate M +where the attention policy uses the model's burst prediction/);
   });
 });

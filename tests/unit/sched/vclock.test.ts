@@ -15,12 +15,13 @@ import { benchOnVirtualClock, summarize, BenchLine } from "./vclock.ts";
 const ARGS = "--seeds 4 --first-seed 101 --seconds 0.5";
 type Limit = { turnaround_mean: number; context_switches: number; interactive_response_p99?: number; makespan: number };
 const LIMITS: Record<string, Limit> = {
-  // measured 0.94 / 1.04 / 0.28 / 0.97
+  // measured 0.94 / 1.04 / 0.28 / 0.97 (again after the response bound, the new features and loss)
   "sched.mixed": { turnaround_mean: 0.99, context_switches: 1.12, interactive_response_p99: 0.5, makespan: 1.03 },
   // measured 0.89 / 0.73 / 0.71 / 0.97
   "sched.cpu-interactive": { turnaround_mean: 0.95, context_switches: 0.8, interactive_response_p99: 0.9, makespan: 1.03 },
-  // measured 0.92 / 0.04 / - / 1.00
-  "sched.cpu": { turnaround_mean: 0.97, context_switches: 0.08, makespan: 1.01 },
+  // measured 0.71 / 0.04 / - / 1.00 (0.92 before the response bound: a new task's first slice
+  // comes within 20 ms, so the shortest CPU task is found sooner)
+  "sched.cpu": { turnaround_mean: 0.76, context_switches: 0.08, makespan: 1.01 },
 };
 
 describe("scheduler benchmark on the virtual clock: ratios to fair (regression guard)", function () {
