@@ -18,6 +18,11 @@
 //    runtime puts memory.data there and nowhere else) instead of reloading memory.data: after
 //    every store the compiler had to assume the pointer itself changed (a byte store may alias
 //    it), which kept loops that store (axpy, residual adds) from being vectorised.
+// 4. Reinterpreting f32 <-> i32 bits (and wasm2c's NaN helpers) through __builtin_memcpy: the
+//    kernel is compiled -ffreestanding, which turns plain memcpy into a real call, so every
+//    reinterpret (Mathf.exp/log/pow do several per call, the language model's exp and bit
+//    tricks too) was a call into arch-aarch64/libc.c's memmove and kept the loop around it
+//    scalar. Same bits either way.
 // Each edit must match exactly once per expected site, or the build fails (a new wabt
 // version has to be looked at, not silently left unpatched).
 const EDITS: { find: string; replace: string; count: number }[] = [
@@ -34,6 +39,9 @@ const EDITS: { find: string; replace: string; count: number }[] = [
     count: 1,
   },
   { find: "wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));", replace: "wasm_rt_memcpy(&result, &SIS_LINEAR[addr], sizeof(t1));", count: 1 },
+  { find: "    memcpy(&result, &x, sizeof(result)); \\", replace: "    __builtin_memcpy(&result, &x, sizeof(result)); \\", count: 1 },
+  ...["memcpy(&tmp, &x, 4);", "memcpy(&x, &tmp, 4);", "memcpy(&tmp, &x, 8);", "memcpy(&x, &tmp, 8);"].map((find) =>
+    ({ find: " " + find, replace: " __builtin_" + find, count: 2 })),
   { find: "wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));", replace: "wasm_rt_memcpy(&SIS_LINEAR[addr], &wrapped, sizeof(t1));", count: 1 },
 ];
 

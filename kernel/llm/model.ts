@@ -170,13 +170,54 @@ export function rmsnorm(o: usize, x: usize, w: usize, n: i32): void {
 /** x[i] = exp(x[i] - max) for i < n; returns their sum (softmax() without its last pass). */
 function expSum(x: usize, n: i32, max: f32): f32 {
   let sum: f32 = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const a = x + (<usize>i << 2);
-    const e = Mathf.exp(load<f32>(a) - max);
+    const e0 = expLane(load<f32>(a) - max), e1 = expLane(load<f32>(a, 4) - max);
+    const e2 = expLane(load<f32>(a, 8) - max), e3 = expLane(load<f32>(a, 12) - max);
+    store<f32>(a, e0); store<f32>(a, e1, 4); store<f32>(a, e2, 8); store<f32>(a, e3, 12);
+    sum += e0; sum += e1; sum += e2; sum += e3;
+  }
+  for (; i < n; i++) {
+    const a = x + (<usize>i << 2);
+    const e = expLane(load<f32>(a) - max);
     store<f32>(a, e);
     sum += e;
   }
   return sum;
+}
+
+/**
+ * exp(x) in f32 arithmetic only, straight-line so that four calls side by side become NEON
+ * (the library's Mathf.exp is ~20 scalar FP instructions through f64 with range branches,
+ * each a softfloat call under QEMU's TCG): x clamped to [-86, 88] (exp(-86) ~ 4e-38, beyond
+ * which softmax weights and SiLU gates are 0 in f32 anyway), x = k ln2 + r with k rounded to
+ * nearest by the 1.5 * 2^23 shift and ln2 split in two (Cody-Waite), exp(r) by Cephes'
+ * degree-7 polynomial (about 1 ulp), times 2^k added to the exponent bits.
+ */
+// @ts-ignore: decorator
+@inline function expLane(v: f32): f32 {
+  // the clamp on the bits as integers (f32 min/max become NaN-handling branches in wasm2c's C
+  // that stop vectorisation): unsigned, every negative float below -86 has larger bits than
+  // -86's; signed, every float above 88 has larger bits than 88's (negative ones are < 0)
+  let bu = reinterpret<u32>(v);
+  bu = bu < 0xc2ac0000 ? bu : 0xc2ac0000;
+  let bs = <i32>bu;
+  bs = bs < 0x42b00000 ? bs : 0x42b00000;
+  const x = reinterpret<f32>(bs);
+  const t: f32 = x * <f32>1.44269504088896341 + <f32>12582912.0;
+  const k: f32 = t - <f32>12582912.0;
+  let r: f32 = x - k * <f32>0.693359375;
+  r = r - k * <f32>-2.12194440e-4;
+  const z: f32 = r * r;
+  let y: f32 = <f32>1.9875691500e-4;
+  y = y * r + <f32>1.3981999507e-3;
+  y = y * r + <f32>8.3334519073e-3;
+  y = y * r + <f32>4.1665795894e-2;
+  y = y * r + <f32>1.6666665459e-1;
+  y = y * r + <f32>5.0000001201e-1;
+  y = y * z + r + <f32>1.0;
+  return reinterpret<f32>(reinterpret<i32>(y) + ((reinterpret<i32>(t) - 0x4b400000) << 23));
 }
 
 export function softmax(x: usize, n: i32): void {
@@ -239,10 +280,20 @@ function addInto(y: usize, x: usize, n: i32): void {
 }
 
 function swiglu(h: usize, h3: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, ph = h + o, p3 = h3 + o;
+    const v0 = load<f32>(ph), v1 = load<f32>(ph, 4), v2 = load<f32>(ph, 8), v3 = load<f32>(ph, 12);
+    const g0 = v0 * (<f32>1.0 / (<f32>1.0 + expLane(-v0))) * load<f32>(p3);
+    const g1 = v1 * (<f32>1.0 / (<f32>1.0 + expLane(-v1))) * load<f32>(p3, 4);
+    const g2 = v2 * (<f32>1.0 / (<f32>1.0 + expLane(-v2))) * load<f32>(p3, 8);
+    const g3 = v3 * (<f32>1.0 / (<f32>1.0 + expLane(-v3))) * load<f32>(p3, 12);
+    store<f32>(ph, g0); store<f32>(ph, g1, 4); store<f32>(ph, g2, 8); store<f32>(ph, g3, 12);
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(h + o);
-    store<f32>(h + o, v * (1.0 / (1.0 + Mathf.exp(-v))) * load<f32>(h3 + o));
+    store<f32>(h + o, v * (<f32>1.0 / (<f32>1.0 + expLane(-v))) * load<f32>(h3 + o));
   }
 }
 

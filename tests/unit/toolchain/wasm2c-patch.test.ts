@@ -31,6 +31,9 @@ describe("toolchain: wasm2c output patch (guard region instead of bounds checks)
     assert.doesNotMatch(patched, /wasm_asm\("" ::"r"\(result\)\)/);
     assert.match(patched, /RANGE_CHECK\(dest, dest_addr, n\)/, "memory.copy keeps its check");
     assert.match(patched, /RANGE_CHECK\(mem, d, n\)/, "memory.fill keeps its check");
+    // -ffreestanding makes plain memcpy a call: reinterprets and NaN helpers use the builtin
+    assert.doesNotMatch(patched, /[^_]memcpy\(&(result|tmp|x), &/);
+    assert.match(patched, /__builtin_memcpy\(&result, &x, sizeof\(result\)\)/);
   });
 
   it("refuses output that does not look like the wasm2c it was written for", function () {
