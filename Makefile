@@ -76,14 +76,14 @@ fuzz-coverage: deps
 
 # Host-only: Debian's python3-torch trains (no npm training library installs without a binary
 # download); libopenblas makes its matrix products ~10x faster than the reference BLAS.
-# Not part of deps/test: the trained model is committed. By default the schedule of the committed
-# run is replayed (MODEL_SCHEDULE, its logged steps and learning rates: the same weights);
-# MODEL_SCHEDULE= MODEL_MINUTES=55 trains a new schedule for that wall time instead.
+# Not part of deps/test: the trained model is committed. Default: MODEL_STEPS=8000 with cosine
+# decay over the steps (1 thread, seeds fixed: the committed weights); MODEL_MINUTES=N decays over
+# N wall minutes instead, MODEL_SCHEDULE=LOG.json replays such a run's logged schedule.
 PYTHON := /usr/bin/python3
 model: deps
 	@$(PYTHON) -c 'import torch' 2>/dev/null || apt-get install -y python3-torch libopenblas0-pthread
 	@$(TSX) host/model/corpus.ts 200000
-	@MODEL_SCHEDULE=$${MODEL_SCHEDULE-host/model/logs/run4-full-range.json} MODEL_MINUTES=$${MODEL_MINUTES:-55} MODEL_STEPS=$${MODEL_STEPS:-100000} nice -n 10 $(PYTHON) host/model/train.py
+	@MODEL_MINUTES=$${MODEL_MINUTES:-0} MODEL_STEPS=$${MODEL_STEPS:-8000} nice -n 10 $(PYTHON) host/model/train.py
 	@$(TSX) host/model/evaluate.ts
 
 clean:
