@@ -182,18 +182,6 @@ describe("net (QEMU, user networking)", function () {
         res.writeHead(200, { "Content-Type": "text/plain" }).end("hello from the host\n");
       } else if (req.url === "/huge") {
         res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": 40 << 20 }).end(Buffer.alloc(40 << 20));
-      } else if (req.url === "/endless") {
-        // no Content-Length: the body runs until the client stops reading
-        res.writeHead(200, { "Content-Type": "application/octet-stream" });
-        const chunk = Buffer.alloc(1 << 20, 0x61);
-        let sent = 0;
-        const more = () => {
-          while (sent < (40 << 20) && res.write(chunk)) sent += chunk.length;
-          if (sent >= (40 << 20)) res.end();
-        };
-        res.on("drain", more);
-        res.on("error", () => undefined);
-        more();
       } else if (req.url === "/blob") {
         res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length }).end(body);
       } else res.writeHead(404).end();
@@ -211,7 +199,6 @@ describe("net (QEMU, user networking)", function () {
       assert.match(await s.run(`httpget http://10.0.2.2:${hostPort}/missing`), /HTTP 404/);
       // a response larger than httpget may keep in memory: one error line, the kernel keeps running
       assert.match(await s.run(`httpget http://10.0.2.2:${hostPort}/huge /tmp/huge`, 60000), /^error: .*larger than 16 MiB/m);
-      assert.match(await s.run(`httpget http://10.0.2.2:${hostPort}/endless /tmp/huge`, 120000), /^error: response larger than 16 MiB/m);
       // /api/bytes over its 8 MiB limit (building it on the 48 MiB heap panicked SIS at 40 MiB): 400
       assert.equal((await fetch(`${base}/api/bytes?n=${50 << 20}`)).status, 400);
       assert.equal((await (await fetch(`${base}/api/bytes?n=${8 << 20}`)).arrayBuffer()).byteLength, 8 << 20);
