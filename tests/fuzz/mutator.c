@@ -97,7 +97,9 @@ static uint8_t *inode_at(struct layout *l, uint32_t ino) {
     if (!gd) return 0;
     uint64_t table = desc_field(l, gd, 0x8, 0x28);
     size_t off = table * l->bs + (size_t)((ino - 1) % l->ipg) * l->inode_size;
-    if (table == 0 || off + l->inode_size > l->size) return 0;
+    /* the callers read fields up to 0x80 (a mutated superblock can claim a smaller inode size) */
+    size_t need = l->inode_size < 0x80 ? 0x80 : l->inode_size;
+    if (table == 0 || table >= l->size / l->bs || off + need > l->size) return 0;
     return l->d + off;
 }
 
