@@ -13,7 +13,8 @@
 // of the completion tokens (position t predicts token t + 1 for t >= first - 1).
 import { Model } from "../model";
 import { Adapter, T_WQ, T_WK, T_WV, T_WO, T_W1, T_W2, T_W3, TARGET_COUNT } from "./adapter";
-import { linear, linearBackInput, transpose, loraForward, loraBackward, rmsnormRows, rmsnormBack, ropeRows, addRows, dot, axpy } from "./ops";
+import { linear, linearBackInput, transpose, loraForward, loraBackward, rmsnormRows, rmsnormBack, ropeRows, addRows } from "./ops";
+import { dot, axpy } from "../lanes";
 import { weightMatrix } from "./active";
 import { targetIn, targetOut } from "./adapter";
 import { allocContiguousPages, freeContiguousPages, contiguousPagesAvailable } from "../../mm/contiguous";
