@@ -349,6 +349,21 @@ function train(rest: Array<string>): i32 {
 
 // ---------------------------------------------------------------- oracle
 
+const CLASS_ALL: i32 = -1;
+const CLASS_BAD: i32 = -2;
+
+/** --class NAME of eval and oracle: its index, CLASS_ALL without it, CLASS_BAD (reported) for an unknown name. */
+function classOption(o: Options): i32 {
+  const name = o.value("--class", "");
+  if (name.length == 0) return CLASS_ALL;
+  const cls = classByName(name);
+  if (cls < 0) {
+    printError("unknown episode class '" + printable(name, 20) + "' (classes: " + CLASS_NAMES.join(", ") + ")");
+    return CLASS_BAD;
+  }
+  return cls;
+}
+
 function oracle(rest: Array<string>): i32 {
   const o = new Options(rest, ["--episodes", "--seed", "--class", "--futures"], ["--json"]);
   if (!o.ok) { printError(o.error + " (usage: " + ORACLE_USAGE + ")"); return 1; }
@@ -359,12 +374,8 @@ function oracle(rest: Array<string>): i32 {
   if (futures < 0) return 1;
   const seed = o.integer("--seed", <i64>EVAL_SEED_FIRST, 1, 0x7fffffffffff);
   if (seed < 0) return 1;
-  let cls = -1;
-  const name = o.value("--class", "");
-  if (name.length > 0) {
-    cls = classByName(name);
-    if (cls < 0) { printError("unknown episode class '" + printable(name, 20) + "' (classes: " + CLASS_NAMES.join(", ") + ")"); return 1; }
-  }
+  const cls = classOption(o);
+  if (cls == CLASS_BAD) return 1;
   if (busy()) return 1;
   const json = o.has("--json");
   if (!json) {
@@ -411,12 +422,8 @@ function evaluate(rest: Array<string>): i32 {
   if (episodes < 0) return 1;
   const seed = o.integer("--seed", <i64>EVAL_SEED_FIRST, 0, 0x7fffffffffff);
   if (seed < 0) return 1;
-  let cls = -1;
-  const name = o.value("--class", "");
-  if (name.length > 0) {
-    cls = classByName(name);
-    if (cls < 0) { printError("unknown episode class '" + printable(name, 20) + "' (classes: " + CLASS_NAMES.join(", ") + ")"); return 1; }
-  }
+  const cls = classOption(o);
+  if (cls == CLASS_BAD) return 1;
   const classes = cls < 0 ? CLASS_COUNT : 1;
   // the last seed scored: every class's episodes are seeds first, first + 5, ...
   const last = <u64>seed + <u64>episodes * <u64>CLASS_COUNT + <u64>CLASS_COUNT;
