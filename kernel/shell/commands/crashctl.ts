@@ -37,6 +37,10 @@ import { printTable } from "../output";
 import { oracleOnSeeds, DEFAULT_FUTURES, DEFAULT_SAFE_STEP } from "../../ai/oom/oracle";
 import { percentile } from "../../lib/stats";
 
+/** classOption(): no --class (every class), or an unknown name (already reported). */
+const CLASS_ALL: i32 = -1;
+const CLASS_BAD: i32 = -2;
+
 /** Episodes per class. */
 const DEFAULT_EVAL_EPISODES: i32 = 20;
 const ORACLE_USAGE = "crashctl oracle [--episodes N] [--seed S] [--futures K] [--class leak|ramp|burst|frag|mixed] [--json]";
@@ -348,9 +352,6 @@ function train(rest: Array<string>): i32 {
 }
 
 // ---------------------------------------------------------------- oracle
-
-const CLASS_ALL: i32 = -1;
-const CLASS_BAD: i32 = -2;
 
 /** --class NAME of eval and oracle: its index, CLASS_ALL without it, CLASS_BAD (reported) for an unknown name. */
 function classOption(o: Options): i32 {
