@@ -345,6 +345,8 @@ function addHashed(vol: Ext4Volume, dir: Inode, name: usize, len: u32, ino: u32,
   const db = new DirBlock();
   let e = readDirBlock(vol, dir, 0, db);
   if (e < 0) return e;
+  // a hashed directory whose first block is a hole (a corrupt image) has no root to hash by
+  if (db.block == null) return vol.corrupt("directory " + dir.ino.toString() + ": hashed directory without a root block");
   const version = dxHashVersion(vol, db.block!.data);
   vol.release(db.block!);
   dirHash(version, name, <i32>len, vol.sb.hashSeed, nameHash);
