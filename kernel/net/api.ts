@@ -224,3 +224,8 @@ export function startApi(): string {
   const w = writeTextFile("/etc/api-token", apiToken + "\n");
   return "HTTP API on port 80, token " + apiToken + (w < 0 ? " (could not write /etc/api-token: " + w.toString() + ")" : " (in /etc/api-token)");
 }
+
+/** Sets the token without starting a server (the net_rx fuzz target; the kernel's comes from startApi). */
+export function setApiToken(token: string): void {
+  apiToken = token;
+}

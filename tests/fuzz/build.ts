@@ -2,7 +2,7 @@
 // compiled for the host by clang with libFuzzer's coverage instrumentation (the generated
 // kernel C) and AddressSanitizer (the glue: runtime.c, harness.c, mutator.c).
 //
-//   build/fuzz/bin/TARGET        the fuzzers (vfs_path, ext4_image, jbd2_replay, shell_parse)
+//   build/fuzz/bin/TARGET        the fuzzers (vfs_path, ext4_image, jbd2_replay, shell_parse, net_rx)
 //   build/fuzz/cov/TARGET        the same with llvm source-based coverage (make fuzz-coverage)
 //
 // Same compiler flags as the kernel's (toolchain/build.ts: ASC_FLAGS, wasm-opt -O3) plus
@@ -26,7 +26,7 @@ const OPT_WASM = path.join(FUZZ_BUILD, "targets.opt.wasm");
 export const TARGETS_C = path.join(GEN, "targets.c");
 const WASM_FEATURES = ["--enable-bulk-memory", "--enable-sign-ext", "--enable-nontrapping-float-to-int",
   "--enable-mutable-globals"];
-const TARGET_IDS: Record<string, number> = { vfs_path: 1, shell_parse: 2, ext4_image: 3, jbd2_replay: 4 };
+const TARGET_IDS: Record<string, number> = { vfs_path: 1, shell_parse: 2, ext4_image: 3, jbd2_replay: 4, net_rx: 5 };
 
 const C_FLAGS = ["-g", "-O2", "-fno-omit-frame-pointer", "-I", GEN, "-I", HERE,
   // Out-of-bounds accesses fault in the guard region (runtime.c) instead of being compared
@@ -44,10 +44,11 @@ export function buildFuzzers(options: { coverage?: boolean } = {}): void {
   fs.mkdirSync(OBJ, { recursive: true });
   fs.mkdirSync(BIN, { recursive: true });
   const corpusScript = path.join(HERE, "corpus.ts");
-  step("fuzz images and seed corpora", [corpusScript], [BASE_IMAGE, JOURNAL_IMAGE, JOURNAL_INFO], "corpus",
+  step("fuzz images and seed corpora", [corpusScript, path.join(HERE, "net_seeds.ts")], [BASE_IMAGE, JOURNAL_IMAGE, JOURNAL_INFO], "corpus",
     () => generateCorpus());
 
-  const testSources = listFiles(path.join(ROOT, "tests/host"), (f) => f.endsWith(".entry.ts"));
+  const testSources = [...listFiles(path.join(ROOT, "tests/host"), (f) => f.endsWith(".entry.ts")),
+    ...listFiles(HERE, (f) => f.endsWith(".entry.ts"))];
   const ascArgs = [ENTRY, "-o", WASM, ...ASC_FLAGS, "--debug", "--exportStart", "_start",
     "--initialMemory", String(HEAP_PAGES), "--maximumMemory", String(HEAP_PAGES)];
   step("asc: fuzz targets -> targets.wasm", [...kernelSources(), ...testSources, path.join(ROOT, ENTRY),

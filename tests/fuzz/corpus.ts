@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { netSeeds } from "./net_seeds.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FUZZ_BUILD = path.join(ROOT, "build/fuzz");
@@ -23,7 +24,7 @@ export const JOURNAL_IMAGE = path.join(IMAGES, "journal.img");
 export const JOURNAL_INFO = path.join(IMAGES, "journal.json");
 /** How much of the journal an input of jbd2_replay covers. */
 export const JOURNAL_BYTES = 64 * 1024;
-export const TARGETS = ["vfs_path", "ext4_image", "jbd2_replay", "shell_parse"];
+export const TARGETS = ["vfs_path", "ext4_image", "jbd2_replay", "shell_parse", "net_rx"];
 
 const ENV = { ...process.env, E2FSPROGS_FAKE_TIME: "1767225600" };
 const UUID = "5153a7f0-0000-4000-8000-00000000f022";
@@ -320,6 +321,9 @@ export function generateCorpus(): void {
   // images: the originals, and flips in the first 16 KiB (superblock, descriptors, bitmaps, inodes)
   writeSeeds("ext4_image", [...images, ...flipped(images, 1000, 7, () => [1024, 16384])]);
   writeSeeds("jbd2_replay", [...journal.seeds, ...flipped(journal.seeds, 1000, 11, () => [0, 16384])]);
+  // frames: the conversations, and flips anywhere after the mode byte
+  const net = netSeeds();
+  writeSeeds("net_rx", [...net, ...flipped(net, 1000, 13, (b) => [1, b.length])]);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -9,6 +9,8 @@
  *                 fixes the checksums
  *   jbd2_replay   input = the first bytes of the journal, laid over the embedded journal image
  *                 (which needs recovery) at its journal's offset (disk 1); mount replays it
+ *   net_rx        input = a mode byte and Ethernet frames (net_rx.entry.ts) into a network stack
+ *                 with the HTTP API, an echo service, a client and (mode 1) the DHCP client
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #define TARGET_SHELL_PARSE 2
 #define TARGET_EXT4_IMAGE 3
 #define TARGET_JBD2_REPLAY 4
+#define TARGET_NET_RX 5
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -89,6 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(d + SIS_JOURNAL_OFFSET, data, size < room ? size : room);
     fuzz_disk_set(1, d, n);
     Z_fuzzZ_fuzzExt4Image(k, n / 512);
+#elif SIS_TARGET == TARGET_NET_RX
+    pass_input(data, size);
+    Z_fuzzZ_fuzzNetRx(k);
 #else
 #error "SIS_TARGET must name a target"
 #endif

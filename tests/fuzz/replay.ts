@@ -70,6 +70,10 @@ export async function replay(target: string, input: Buffer): Promise<string> {
     input.copy(image, info.offset, 0, Math.min(input.length, room));
     disks.set(1, image);
     e.fuzzExt4Image(BigInt(image.length / 512));
+  } else if (target === "net_rx") {
+    passInput();
+    e.fuzzNetRx();
+    return `ok (${e.fuzzNetReport()})`;
   } else {
     throw new Error(`unknown fuzz target '${target}'`);
   }

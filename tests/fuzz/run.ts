@@ -18,7 +18,7 @@ import { CORPUS, FUZZ_BUILD, TARGETS } from "./corpus.ts";
 import { ROOT } from "../../toolchain/build.ts";
 
 export const MAX_LEN: Record<string, number> = {
-  vfs_path: 16384, shell_parse: 4096, ext4_image: 512 * 1024, jbd2_replay: 64 * 1024,
+  vfs_path: 16384, shell_parse: 4096, ext4_image: 512 * 1024, jbd2_replay: 64 * 1024, net_rx: 64 * 1024,
 };
 const TIMEOUT = 10;
 

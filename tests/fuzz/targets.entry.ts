@@ -1,4 +1,5 @@
-// The fuzz targets: kernel code (VFS, tmpfs, ext4, jbd2, the shell) driven by arbitrary bytes.
+// The fuzz targets: kernel code (VFS, tmpfs, ext4, jbd2, the shell, the network stack) driven by
+// arbitrary bytes.
 //
 // Built twice from the same source: natively for libFuzzer (asc -> wasm -> wasm2c -> clang,
 // tests/fuzz/build.ts, harness.c) and for Node (tests/fuzz/replay.ts, the regression tests).
@@ -15,6 +16,7 @@ import * as vfs from "../../kernel/fs/vfs";
 import { mountSource } from "../../kernel/fs/mounting";
 import { Stat, takeErrorDetail } from "../../kernel/fs/types";
 import { TmpFs } from "../../kernel/fs/tmpfs";
+import { runNetInput, lastNetReport } from "./net_rx.entry";
 
 export { attachDisk };
 
@@ -225,4 +227,23 @@ export function fuzzShellParse(sectors: u64): i32 {
   vfs.changeDirectory("/");
   vfs.unmountAll();
   return 0;
+}
+
+// ---------------------------------------------------------------- net_rx
+
+/** Ethernet frames into a network stack with the HTTP API on it (net_rx.entry.ts has the format). */
+export function fuzzNetRx(): i32 {
+  const root = new TmpFs();
+  vfs.mount(root, "/");
+  root.mkdir(root.rootIno(), "tmp", 0o1777);
+  putPattern("/tmp/file", 0, 3000, 1, true);
+  const frames = runNetInput(input, inputLength);
+  takeErrorDetail();
+  vfs.unmountAll();
+  return frames;
+}
+
+/** What the last fuzzNetRx input did (counters; tests/unit/fuzz/net_rx.test.ts). */
+export function fuzzNetReport(): string {
+  return lastNetReport();
 }

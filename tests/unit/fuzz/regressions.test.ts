@@ -24,7 +24,7 @@ describe("fuzz regressions (crashes found by make fuzz, fixed)", function () {
   for (const [target, name] of cases) {
     it(`${target}/${name} runs without a trap on Node`, async () => {
       const input = fs.readFileSync(path.join(DIR, target, name));
-      assert.equal(await replay(target, input), "ok");
+      assert.match(await replay(target, input), /^ok/);
     });
   }
 });
