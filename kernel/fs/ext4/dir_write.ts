@@ -14,7 +14,7 @@ import { Inode } from "./inode";
 import { ENOSPC } from "../../lib/errors";
 import {
   DirBlock, DirBlockKind, DirSlot, readDirBlock, direntInode, direntRecLen, direntNameLength, setRecLen, hasFiletype,
-  recordLength, DIRENT_HEADER, hasTail, setTail, TAIL_SIZE, leafSpace, isIndexed, dirBlocks, mapBlock,
+  recordLength, DIRENT_HEADER, hasTail, setTail, TAIL_SIZE, leafSpace, isIndexed, dirBlocks, mapBlock, MAX_DIR_SIZE,
 } from "./dir";
 import {
   DX_ROOT_ENTRIES, DX_NODE_ENTRIES, dxLimit, dxMaxLevels, dxCountAt, dxLimitAt, dxHashAt, dxBlockAt, dxHashVersion, dxChecksum, DxFrame, dxDescend,
@@ -98,7 +98,13 @@ function placeInLeaf(vol: Ext4Volume, dir: Inode, physical: u64, end: u32, name:
 
 /** Appends a new block to the directory (logical block = current size / bs); returns its physical block. */
 function appendDirBlock(vol: Ext4Volume, dir: Inode): i64 {
-  const lblk = dir.size / <u64>vol.blockSize;
+  // at the size limit (a corrupt size can claim it): a block past it would hold names no lookup reads
+  if (dir.size + <u64>vol.blockSize > MAX_DIR_SIZE) return -ENOSPC;
+  return dirBlockAt(vol, dir, dir.size / <u64>vol.blockSize);
+}
+
+/** Maps a new block at logical block lblk (the end, or a hole) of the directory; returns its physical block. */
+function dirBlockAt(vol: Ext4Volume, dir: Inode, lblk: u64): i64 {
   let goal: u64 = 0;
   if (lblk > 0 && mapBlock(vol, dir, lblk - 1, run) == 0 && run.physical != 0) goal = run.physical + 1;
   let e = allocateBlocks(vol, goal, 1, alloc);
@@ -107,7 +113,8 @@ function appendDirBlock(vol: Ext4Volume, dir: Inode): i64 {
   e = insertExtent(vol, dir, lblk, physical, 1);
   if (e < 0) return e;
   addBlocks(vol, dir, 1);
-  dir.size = dir.size + <u64>vol.blockSize;
+  const end = (lblk + 1) * <u64>vol.blockSize;
+  if (end > dir.size) dir.size = end;
   return <i64>physical;
 }
 
@@ -127,7 +134,17 @@ function addLinear(vol: Ext4Volume, dir: Inode, name: usize, len: u32, ino: u32,
   for (let lblk: u64 = 0; lblk < n; lblk++) {
     const e = readDirBlock(vol, dir, lblk, db);
     if (e < 0) return e;
-    if (db.block == null) continue;
+    if (db.block == null) {
+      // a hole (a corrupt size can claim 4 GiB of them): the new name goes into a block mapped
+      // there, as Linux does, instead of after the end where a capped size would hide it
+      if (!dir.hasExtents) {
+        lblk += db.holeBlocks - 1;
+        continue;
+      }
+      const physical = dirBlockAt(vol, dir, lblk);
+      if (physical < 0) return <i32>physical;
+      return newLeafWith(vol, dir, <u64>physical, name, len, ino, type);
+    }
     const physical = db.physical;
     const end = db.end;
     const kind = db.kind;
@@ -138,7 +155,12 @@ function addLinear(vol: Ext4Volume, dir: Inode, name: usize, len: u32, ino: u32,
   }
   const physical = appendDirBlock(vol, dir);
   if (physical < 0) return <i32>physical;
-  const b = vol.newBlock(<u64>physical, "directory block");
+  return newLeafWith(vol, dir, <u64>physical, name, len, ino, type);
+}
+
+/** Writes a fresh leaf holding one entry into the directory's new block. */
+function newLeafWith(vol: Ext4Volume, dir: Inode, physical: u64, name: usize, len: u32, ino: u32, type: u8): i32 {
+  const b = vol.newBlock(physical, "directory block");
   if (b == null) return vol.lastError;
   initLeaf(vol, dir, b.data);
   putEntry(vol, b.data, ino, leafSpace(vol), name, len, type);

@@ -56,7 +56,10 @@ function findSlot(vol: Ext4Volume, want: u32, out: OrphanSlot): i32 {
   for (let lblk: u64 = 0; lblk < blocks; lblk++) {
     const e = mapBlock(vol, orphanFile, lblk, run);
     if (e < 0) return e;
-    if (run.physical == 0) continue;
+    if (run.physical == 0) {
+      lblk += max<u64>(run.count, 1) - 1; // a hole: skip all of it
+      continue;
+    }
     const b = vol.readBlock(run.physical, "orphan file block");
     if (b == null) return vol.lastError;
     for (let i: u32 = 0; i < per; i++) {
@@ -153,7 +156,11 @@ function anyOrphanSlot(vol: Ext4Volume, out: OrphanSlot): bool {
   const blocks = orphanFile.size / <u64>vol.blockSize;
   const per = slotsPerBlock(vol);
   for (let lblk: u64 = 0; lblk < blocks; lblk++) {
-    if (mapBlock(vol, orphanFile, lblk, run) < 0 || run.physical == 0) continue;
+    if (mapBlock(vol, orphanFile, lblk, run) < 0) break; // a broken map: no slot past it can be trusted
+    if (run.physical == 0) {
+      lblk += max<u64>(run.count, 1) - 1; // a hole: skip all of it
+      continue;
+    }
     const b = vol.readBlock(run.physical, "orphan file block");
     if (b == null) return false;
     for (let i: u32 = 0; i < per; i++) {
@@ -186,7 +193,11 @@ export function listOrphans(vol: Ext4Volume): Array<u32> {
       const blocks = orphanFile.size / <u64>vol.blockSize;
       const per = slotsPerBlock(vol);
       for (let lblk: u64 = 0; lblk < blocks; lblk++) {
-        if (mapBlock(vol, orphanFile, lblk, run) < 0 || run.physical == 0) continue;
+        if (mapBlock(vol, orphanFile, lblk, run) < 0) break; // a broken map: no slot past it can be trusted
+        if (run.physical == 0) {
+          lblk += max<u64>(run.count, 1) - 1; // a hole: skip all of it
+          continue;
+        }
         const b = vol.readBlock(run.physical, "orphan file block");
         if (b == null) break;
         for (let i: u32 = 0; i < per; i++) {

@@ -183,8 +183,12 @@ function walkDirectories(c: Checker): void {
         c.report.add("directory " + ino.toString() + " block " + lblk.toString() + ": " + errorMessage(e) + detail());
         continue;
       }
-      if (db.block == null || db.kind == DirBlockKind.DxNode) {
-        if (db.block != null) vol.release(db.block!);
+      if (db.block == null) {
+        lblk += db.holeBlocks - 1; // the whole hole at once
+        continue;
+      }
+      if (db.kind == DirBlockKind.DxNode) {
+        vol.release(db.block!);
         continue;
       }
       const p = db.block!.data;
