@@ -236,6 +236,11 @@ export function parseSuperblock(ptr: usize, sb: Superblock, deviceBytes: u64, ve
     return problem("the bigalloc feature (clusters of " + (<u32>1 << (load<u32>(ptr + 0x1c) - sb.logBlockSize)).toString() + " blocks) is not supported");
   }
   if (sb.blocksPerGroup == 0 || sb.blocksPerGroup > bs * 8) return problem("bad blocks per group " + sb.blocksPerGroup.toString());
+  // without bigalloc a cluster is a block (Linux refuses the mount otherwise); the bitmap checksums cover
+  // clusters per group / 8 bytes of one block, so a larger count read past the block buffer
+  if (sb.clustersPerGroup != sb.blocksPerGroup) {
+    return problem("blocks per group (" + sb.blocksPerGroup.toString() + ") and clusters per group (" + sb.clustersPerGroup.toString() + ") differ");
+  }
   if (sb.inodeSize < 128 || sb.inodeSize > bs || !isPowerOf2(sb.inodeSize)) return problem("bad inode size " + sb.inodeSize.toString());
   if (sb.inodesPerGroup == 0 || sb.inodesPerGroup > bs * 8 || sb.inodesPerGroup % sb.inodesPerBlock != 0)
     return problem("bad inodes per group " + sb.inodesPerGroup.toString());
