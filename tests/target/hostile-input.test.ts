@@ -1,5 +1,6 @@
 // Hostile input in QEMU: seeded random command lines (every command of `help`, with arguments
-// drawn from a pool of bad numbers, odd paths, unknown flags, long and non-ASCII words) must
+// drawn from a pool of bad numbers, odd paths, unknown flags, long and non-ASCII words; then
+// every subcommand and option each command's --help names, with bad values) must
 // each end with a prompt and never a kernel panic; then file commands with random paths on a
 // scratch copy of the system disk, after which `fsctl verify` and, once SIS has powered off,
 // `e2fsck -fn` must find the disk consistent. HOSTILE_SEED=N picks other lines; HOSTILE_SHOW=1
@@ -19,7 +20,7 @@ function generator(seed: number) {
 }
 
 /** Commands left out: they end the session, or run for seconds by design. */
-const LEFT_OUT = /^(reboot|poweroff|panic|clear|bench|stresstest)\b|^crashctl (eval|train|run)|^fsctl stress|^blkctl (bench|sum|write)/;
+const LEFT_OUT = /^(reboot|poweroff|panic|clear|bench|stresstest)\b|^crashctl (eval|train|run|oracle)|^fsctl stress|^blkctl (bench|sum|write)/;
 const ARGUMENTS = ["", "0", "-1", "99999999999999999999", "4294967296", "1e9", "0x10", "NaN", "abc", "-0", "0.5", "1.5",
   "/", "//", "/..", "/tmp", "/tmp/x", "/nope", ".", "..", "/etc", "/models", "/mnt", "/dev/vda", "vda", "vdb", "vdz",
   "--help", "--seed", "--seconds", "--path", "--recent", "--count", "-n", "-s", "-l", "-a", "-p", "-x", "--force",
@@ -50,6 +51,51 @@ describe("target: hostile input (seeded random command lines)", function () {
       const out = await s.run(line, 30000);
       assert.doesNotMatch(out, /KERNEL PANIC|\*\*\*/, line);
       if (process.env.HOSTILE_SHOW) console.log(`${line.slice(0, 80)} -> ${out.slice(0, 100).replace(/\n/g, " | ")}`);
+      ran++;
+    }
+    assert.match(await s.run("echo still here"), /^still here\n$/);
+  });
+
+  it("every subcommand and option named by each command's --help, with random bad values, answers with a prompt", async () => {
+    const s = qemu.get();
+    const commands = (await s.run("help")).split("\n").map((l) => l.trim().split(/\s+/)[0])
+      .filter((c) => /^[a-z0-9]+$/.test(c) && !LEFT_OUT.test(c));
+    // the grammar from the help texts: "cmd sub", indented "  sub  ...", "a|b|c" alternatives, --options
+    const grammar = new Map<string, { subs: string[]; flags: string[] }>();
+    for (const c of commands) {
+      const help = await s.run(`${c} --help`, 20000);
+      const subs = new Set<string>();
+      const flags = new Set<string>();
+      for (const m of help.matchAll(new RegExp(`\\b${c} ([a-z][a-z0-9_-]+)`, "g"))) subs.add(m[1]);
+      for (const m of help.matchAll(/^  ([a-z][a-z0-9_-]+)[ ,]/gm)) subs.add(m[1]);
+      for (const m of help.matchAll(/(?:^|[|] *)([a-z][a-z0-9_-]+)(?= |$)/gm)) if (m[1] !== c) subs.add(m[1]);
+      for (const m of help.matchAll(/--[a-z][a-z0-9-]*/g)) flags.add(m[0]);
+      for (const sub of [...subs].slice(0, 12)) {
+        if (LEFT_OUT.test(`${c} ${sub}`)) continue;
+        for (const m of (await s.run(`${c} ${sub} --help`, 20000)).matchAll(/--[a-z][a-z0-9-]*/g)) flags.add(m[0]);
+      }
+      grammar.set(c, { subs: [...subs], flags: [...flags] });
+    }
+    const withSubs = [...grammar.values()].filter((g) => g.subs.length > 0).length;
+    assert.ok(withSubs >= 10, `only ${withSubs} commands have subcommands in their help`);
+    const g = generator(SEED * 104729);
+    const names = [...grammar.keys()];
+    let ran = 0;
+    while (ran < 200) {
+      const c = g.pick(names);
+      const { subs, flags } = grammar.get(c)!;
+      const words = [c];
+      if (subs.length && g.next() % 4 !== 0) words.push(g.pick(subs));
+      for (let i = g.next() % 5; i > 0; i--) {
+        if (flags.length && g.next() % 2 === 0) {
+          words.push(g.pick(flags));
+          if (g.next() % 2) words.push(g.pick(ARGUMENTS));
+        } else words.push(g.pick(ARGUMENTS));
+      }
+      const line = words.join(" ");
+      if (LEFT_OUT.test(line) || /--wait\b/.test(line)) continue;
+      const out = await s.run(line, 30000);
+      assert.doesNotMatch(out, /KERNEL PANIC|\*\*\*|kernel abort|wasm trap/, line);
       ran++;
     }
     assert.match(await s.run("echo still here"), /^still here\n$/);
