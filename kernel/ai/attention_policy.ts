@@ -34,7 +34,9 @@
 // outcome = the slice it ran (ms).
 import { Task, StepResult } from "../sched/task";
 import { DispatchOutcome } from "../sched/fair";
-import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
+import { BurstPolicy, burstFromTarget, HORIZON_US, LOG_HORIZON, FIRST_BURST_US } from "../sched/burst_policy";
+import { EXPERTS, expertRemainingUs } from "../sched/burst_predictors";
+import { BurstMixture } from "./burst_mixture";
 import { AttentionModel } from "./attention";
 import { BurstGate, gateBucketOf } from "./burst_gate";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
@@ -45,10 +47,33 @@ import { trainingReady, ensureTrainer } from "./trainer";
 export const EXAMPLE_EVERY: u64 = 4;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
-  ["heuristic", "burst_used", "slow_average", "burst_deviation", "runnable"], "correction", "task");
+  ["base", "burst_used", "predictor_spread", "burst_deviation", "runnable"], "correction", "task");
+
+/**
+ * The model's features of task t whose base prediction (the mixture's) is `base` us, given its
+ * classical predictors' remaining bursts `experts` (us): 4 numbers in 0..1 (see the header).
+ */
+export function mixtureFeatures(t: Task, base: f64, experts: StaticArray<f64>, out: StaticArray<f64>): void {
+  const used = <f64>ticksToUs(t.burstCpuTicks);
+  out[0] = min(1.0, Math.log2(1 + base) / LOG_HORIZON);
+  out[1] = min(1.0, Math.log2(1 + used) / LOG_HORIZON);
+  let lo: f64 = Infinity, hi: f64 = -Infinity;
+  for (let i = 0; i < EXPERTS; i++) {
+    const l = Math.log2(1 + experts[i]);
+    if (l < lo) lo = l;
+    if (l > hi) hi = l;
+  }
+  out[2] = min(1.0, (hi - lo) / 8);
+  out[3] = min(1.0, t.burstLogDev / 4);
+}
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
+  /** The learned base the model corrects: the mixture of the classical predictors (burst_mixture.ts). */
+  mixture: BurstMixture = new BurstMixture();
+  private experts: StaticArray<f64> = new StaticArray<f64>(EXPERTS);
+  /** The base (us) of the last embed()/embedFixed(). */
+  private lastBase: f64 = 0;
   /** Where the model's prediction is used instead of the heuristic's (burst_gate.ts). */
   gate: BurstGate = new BurstGate();
   /** Decisions traced, examples offered to the model and skipped by the rate cap. */
@@ -84,14 +109,34 @@ export class AttentionPolicy extends BurstPolicy {
     return true;
   }
 
-  /** The model's features of a task (burstFeatures). */
+  /** The mixture's prediction of t's remaining burst now (us); the classical predictors' in this.experts. */
+  baseNow(t: Task): f64 {
+    for (let i = 0; i < EXPERTS; i++) this.experts[i] = expertRemainingUs(t, i, FIRST_BURST_US, HORIZON_US);
+    return this.mixture.predictUs(t, this.experts);
+  }
+
+  baseUs(t: Task, experts: StaticArray<f64>): f64 {
+    return this.mixture.predictUs(t, experts);
+  }
+
+  exampleFeaturesOf(t: Task, base: f64, out: StaticArray<f64>): void {
+    mixtureFeatures(t, base, t.exampleExperts, out);
+  }
+
+  resolvedExample(t: Task, actualUs: f64): void {
+    this.mixture.learn(t, t.exampleExperts, actualUs);
+  }
+
+  /** The model's features of a task now (mixtureFeatures). */
   embed(task: Task, now: u64, out: StaticArray<f64>): void {
-    burstFeatures(task, out);
+    const base = this.baseNow(task);
+    this.lastBase = base;
+    mixtureFeatures(task, base, this.experts, out);
   }
 
   /** embed() rounded to Q16 into fixed0..fixed3 (what the model's integer path scores). */
   embedFixed(task: Task, now: u64): void {
-    burstFeatures(task, this.features);
+    this.embed(task, now, this.features);
     this.fixed0 = <i32>Math.round(this.features[0] * 65536);
     this.fixed1 = <i32>Math.round(this.features[1] * 65536);
     this.fixed2 = <i32>Math.round(this.features[2] * 65536);
@@ -106,22 +151,23 @@ export class AttentionPolicy extends BurstPolicy {
     return s;
   }
 
-  /** The model's own prediction of the remaining burst (us). */
+  /** The model's own prediction of the remaining burst (us): its correction of the mixture's. */
   modelUs(task: Task): f64 {
-    return burstFromTarget(this.scoreOf(task, 0), heuristicRemainingUs(task));
+    const s = this.scoreOf(task, 0);
+    return burstFromTarget(s, this.lastBase);
   }
 
-  /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the heuristic's. */
+  /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the mixture's. */
   predictUs(task: Task): f64 {
-    const h = heuristicRemainingUs(task);
-    // a closed bucket: the heuristic decides, so the model's inference is skipped (its cost
+    const base = this.baseNow(task);
+    // a closed bucket: the mixture decides, so the model's inference is skipped (its cost
     // was a large part of what the attention policy added per dispatch in QEMU); the model is
     // still asked at every example's opening, where its error is measured (burstAfterDispatch)
-    if (!this.gate.open(gateBucketOf(h))) {
+    if (!this.gate.open(gateBucketOf(base))) {
       this.gate.usedHeuristic++;
-      return h;
+      return base;
     }
-    return this.gated(this.modelUs(task), h);
+    return this.gated(this.modelUs(task), base);
   }
 
   gated(modelUs: f64, heuristicUs: f64): f64 {
@@ -159,7 +205,7 @@ export class AttentionPolicy extends BurstPolicy {
     // (bench sched: sched.after_slice_cost), which every waiting task waited for
     if (this.pendingTask !== task) return;
     const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
-    burstFeatures(task, this.features);
+    this.embed(task, now, this.features);
     {
       // a decision among two or more tasks: trace it with its outcome
       this.pendingTask = null;

@@ -19,7 +19,9 @@ import { waitForWorkload } from "../../sched/wait";
 import { CpuTask } from "../../sched/workloads";
 import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
 import { mean, percentile } from "../../lib/stats";
-import { clearPredictionErrors, modelError, heuristicError, slowAverageError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
+import { clearPredictionErrors, modelError, heuristicError, slowAverageError, modelErrorCurve, heuristicErrorCurve,
+  expertErrors, mixtureError, usedError } from "../../sched/burst_policy";
+import { EXPERTS, EXPERT_NAMES } from "../../sched/burst_predictors";
 import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
   clearDecisionLatency, afterSliceMeanUs } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
@@ -96,6 +98,13 @@ function parseMix(text: string): BenchKind | null {
   return new BenchKind("mix-" + n[0].toString() + "-" + n[1].toString() + "-" + n[2].toString(), n[0], n[1], n[2]);
 }
 
+/** {"ema":..,"slow_average":..,...}: each classical predictor's mean |log2| error on the model's examples. */
+function classicalJson(): string {
+  let s = "{";
+  for (let i = 0; i < EXPERTS; i++) s += (i > 0 ? "," : "") + "\"" + EXPERT_NAMES[i] + "\":" + num(expertErrors[i].meanLog2);
+  return s + "}";
+}
+
 /** A JSON array of numbers (the last 20). */
 function curve(c: Array<f64>): string {
   let s = "[";
@@ -152,6 +161,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     const model = attentionPolicy.model;
     model.resetWeights();
     attentionPolicy.gate.clear();
+    attentionPolicy.mixture.clear();
     clearDecisionLatency();
     clearPredictionErrors();
     const fairTotal0 = fairDecisionLatency.total, heuristicTotal0 = heuristicDecisionLatency.total;
@@ -192,15 +202,16 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
       ",\"fair\":" + num(afterSliceMeanUs(0)) + ",\"attention\":" + num(afterSliceMeanUs(1)) + ",\"heuristic\":" + num(afterSliceMeanUs(2)) + "}");
     println("{\"name\":\"sched.prediction_error\",\"unit\":\"log2\",\"model_mean_abs_log2\":" + num(modelError.meanLog2) +
       ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) +
-      ",\"slow_average_mean_abs_log2\":" + num(slowAverageError.meanLog2) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
+      ",\"slow_average_mean_abs_log2\":" + num(slowAverageError.meanLog2) + ",\"mixture_mean_abs_log2\":" + num(mixtureError.meanLog2) +
+      ",\"used_mean_abs_log2\":" + num(usedError.meanLog2) + ",\"classical\":" + classicalJson() + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
       ",\"heuristic_mae_ms\":" + num(heuristicError.meanAbsUs / 1000) + ",\"n\":" + modelError.count.toString() +
       ",\"model_curve\":" + curve(modelErrorCurve) + ",\"heuristic_curve\":" + curve(heuristicErrorCurve) + "}");
     const g = attentionPolicy.gate;
     let buckets = "[";
     for (let b = 0; b < GATE_BUCKETS; b++) {
       buckets += (b > 0 ? "," : "") + "{\"bucket\":\"" + gateBucketName(b) + "\",\"n\":" + g.examples[b].toString() +
-        ",\"model\":" + num(g.meanError(b, true)) + ",\"heuristic\":" + num(g.meanError(b, false)) +
-        ",\"uses\":\"" + (g.open(b) ? "model" : "heuristic") + "\"}";
+        ",\"model\":" + num(g.meanError(b, true)) + ",\"base\":" + num(g.meanError(b, false)) +
+        ",\"uses\":\"" + (g.open(b) ? "model" : "base") + "\"}";
     }
     println("{\"name\":\"sched.model_gate\",\"mode\":\"" + GATE_MODE_NAMES[<i32>g.mode] + "\",\"used_model\":" + g.usedModel.toString() + ",\"used_heuristic\":" +
       g.usedHeuristic.toString() + ",\"buckets\":" + buckets + "]}");

@@ -217,6 +217,7 @@ registerSubcommand("schedctl", "reset-weights", "back to the seeded initial weig
     if (!noArgs("schedctl reset-weights", rest)) return 1;
     attentionPolicy.model.resetWeights();
     attentionPolicy.gate.clear();
+    attentionPolicy.mixture.clear();
     println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
     return 0;
   });
