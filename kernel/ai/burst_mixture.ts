@@ -1,28 +1,36 @@
 // The learned base of the attention policy's burst prediction: an online mixture of the
-// classical predictors (kernel/sched/burst_predictors.ts), trained by exponentiated gradient.
+// classical predictors (kernel/sched/burst_predictors.ts), the exponentially weighted average
+// forecaster (Hedge), i.e. exponentiated gradient on the mixture's linear surrogate loss.
 //
 // Prediction (log space, where the error is measured): P = sum_i w_i L_i, L_i = log2(1 + r_i)
 // with r_i predictor i's remaining burst, w on the simplex (w_i >= 0, sum 1); the remaining
-// burst is 2^P - 1. Loss of a resolved example with actual remaining burst a, y = log2(1 + a):
-// Huber(P - y) with threshold MIX_DELTA (close to |P - y|, the error bench sched reports), so
-// dLoss/dw_i = g L_i with g = clamp((P - y) / MIX_DELTA, -1, 1). Exponentiated-gradient step
-// w_i <- w_i exp(-eta g L_i), renormalised, then mixed with MIX_SHARE of the uniform weights
+// burst is 2^P - 1. Loss of predictor i on a resolved example with actual remaining burst a:
+// l_i = min(LOSS_CAP, |L_i - log2(1 + a)|) (the error bench sched reports, capped). Learning
+// minimises the surrogate S(w) = sum_i w_i l_i by exponentiated gradient: dS/dw_i = l_i, so
+// w_i <- w_i exp(-eta l_i), renormalised, then mixed with a small share of the uniform weights
 // (fixed share: a task whose bursts change regime can move its weight to another predictor
-// again). EG's regret bound: after T examples the mixture's mean loss is within
-// O(sqrt(log(K) / T)) of the best fixed mixture in hindsight, and each single predictor is one.
+// again). The absolute error is convex in P, so the mixture's error is at most S(w) (Jensen),
+// and Hedge's bound gives, after T examples, total error <= the best single predictor's
+// + LOSS_CAP (ln(K) / eta + eta T / 8) (without the fixed share). (Plain EG on the mixture's own
+// absolute loss was tried first: on these workloads its expected gradient is close to zero, the
+// weights stayed within 0.01 of uniform after 5,000 examples, error 0.695 vs the slow average's 0.658.)
 //
 // Two sets of weights: global (every example of every task, rate GLOBAL_RATE) and per task
-// (task.mixWeights, rate TASK_RATE; copied from the global weights at the task's first
-// prediction), so a task with structure (a period: the `period` predictor; a regime: `last`)
-// weights the predictor that follows its structure while a new task starts from what worked
-// for the others. The task's weights predict.
+// (task.mixWeights, rate TASK_RATE; a task predicts with the global weights until it has
+// completed OWN_AFTER bursts, then with its own, copied from the global ones), so a task with
+// structure (a period: the `period` predictor; a regime: `last`) weights the predictor that
+// follows its structure while a new task starts from what worked for the others.
 import { Task } from "../sched/task";
 import { EXPERTS } from "../sched/burst_predictors";
 
-export const MIX_DELTA: f64 = 0.25;
-export const TASK_RATE: f64 = 0.15;
-export const GLOBAL_RATE: f64 = 0.02;
-export const MIX_SHARE: f64 = 0.01;
+export const LOSS_CAP: f64 = 4;
+export const TASK_RATE: f64 = 0.1;
+export const GLOBAL_RATE: f64 = 0.05;
+/** A task predicts with the global weights until it has completed this many bursts, then with its own (copied from the global ones then). */
+export const OWN_AFTER: u64 = 8;
+/** Fixed share per step (global, per task): small against eta x the predictors' error gaps, or it holds the weights near uniform. */
+export const GLOBAL_SHARE: f64 = 0.0001;
+export const TASK_SHARE: f64 = 0.001;
 
 export class BurstMixture {
   global: StaticArray<f64> = new StaticArray<f64>(EXPERTS);
@@ -38,6 +46,7 @@ export class BurstMixture {
   }
 
   private weightsOf(t: Task): StaticArray<f64> {
+    if (t.burstsCompleted < OWN_AFTER) return this.global;
     if (t.mixWeights.length != EXPERTS) {
       const w = new StaticArray<f64>(EXPERTS);
       for (let i = 0; i < EXPERTS; i++) w[i] = this.global[i];
@@ -53,8 +62,9 @@ export class BurstMixture {
 
   /** A resolved example: the predictors' remaining bursts when it opened and the actual one (us). */
   learn(t: Task, experts: StaticArray<f64>, actualUs: f64): void {
-    step(this.weightsOf(t), experts, actualUs, TASK_RATE);
-    step(this.global, experts, actualUs, GLOBAL_RATE);
+    const w = this.weightsOf(t);
+    if (w !== this.global) step(w, experts, actualUs, TASK_RATE, TASK_SHARE);
+    step(this.global, experts, actualUs, GLOBAL_RATE, GLOBAL_SHARE);
     this.updates++;
   }
 }
@@ -66,22 +76,15 @@ export function combine(w: StaticArray<f64>, experts: StaticArray<f64>): f64 {
   return Math.pow(2, p) - 1;
 }
 
-/** One exponentiated-gradient step of weights w on one example (see the header). */
-export function step(w: StaticArray<f64>, experts: StaticArray<f64>, actualUs: f64, rate: f64): void {
-  let p: f64 = 0;
-  for (let i = 0; i < EXPERTS; i++) p += w[i] * Math.log2(1 + experts[i]);
+/** One exponentiated-gradient (Hedge) step of weights w on one example (see the header). */
+export function step(w: StaticArray<f64>, experts: StaticArray<f64>, actualUs: f64, rate: f64, share: f64): void {
   const y = Math.log2(1 + actualUs);
-  let g = (p - y) / MIX_DELTA;
-  g = g < -1 ? -1 : g > 1 ? 1 : g;
-  // the gradient g L_i; subtracting its mean changes nothing after normalisation and keeps exp() in range
-  let mean: f64 = 0;
-  for (let i = 0; i < EXPERTS; i++) mean += Math.log2(1 + experts[i]);
-  mean /= <f64>EXPERTS;
   let sum: f64 = 0;
   for (let i = 0; i < EXPERTS; i++) {
-    const v = w[i] * Math.exp(-rate * g * (Math.log2(1 + experts[i]) - mean));
+    const l = min(LOSS_CAP, Math.abs(Math.log2(1 + experts[i]) - y));
+    const v = w[i] * Math.exp(-rate * l);
     w[i] = v;
     sum += v;
   }
-  for (let i = 0; i < EXPERTS; i++) w[i] = (1 - MIX_SHARE) * w[i] / sum + MIX_SHARE / <f64>EXPERTS;
+  for (let i = 0; i < EXPERTS; i++) w[i] = (1 - share) * w[i] / sum + share / <f64>EXPERTS;
 }

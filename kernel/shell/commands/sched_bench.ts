@@ -105,6 +105,13 @@ function classicalJson(): string {
   return s + "}";
 }
 
+/** {"ema":w0,...}: the mixture's global weights. */
+function weightsJson(w: StaticArray<f64>): string {
+  let s = "{";
+  for (let i = 0; i < EXPERTS; i++) s += (i > 0 ? "," : "") + "\"" + EXPERT_NAMES[i] + "\":" + num(w[i]);
+  return s + "}";
+}
+
 /** A JSON array of numbers (the last 20). */
 function curve(c: Array<f64>): string {
   let s = "[";
@@ -203,7 +210,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     println("{\"name\":\"sched.prediction_error\",\"unit\":\"log2\",\"model_mean_abs_log2\":" + num(modelError.meanLog2) +
       ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) +
       ",\"slow_average_mean_abs_log2\":" + num(slowAverageError.meanLog2) + ",\"mixture_mean_abs_log2\":" + num(mixtureError.meanLog2) +
-      ",\"used_mean_abs_log2\":" + num(usedError.meanLog2) + ",\"classical\":" + classicalJson() + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
+      ",\"used_mean_abs_log2\":" + num(usedError.meanLog2) + ",\"classical\":" + classicalJson() + ",\"mixture_global_weights\":" + weightsJson(attentionPolicy.mixture.global) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
       ",\"heuristic_mae_ms\":" + num(heuristicError.meanAbsUs / 1000) + ",\"n\":" + modelError.count.toString() +
       ",\"model_curve\":" + curve(modelErrorCurve) + ",\"heuristic_curve\":" + curve(heuristicErrorCurve) + "}");
     const g = attentionPolicy.gate;
