@@ -69,11 +69,16 @@ export class BurstMixture {
   }
 }
 
-/** 2^(sum_i w_i log2(1 + r_i)) - 1. */
+/**
+ * 2^(sum_i w_i log2(1 + r_i)) - 1, computed as an offset from r_0 so that predictors that all
+ * agree give exactly their value (sum w_i is 1 only to rounding: equal predictions of tasks that
+ * have not completed a burst must stay equal, or the policy's ties among them change).
+ */
 export function combine(w: StaticArray<f64>, experts: StaticArray<f64>): f64 {
-  let p: f64 = 0;
-  for (let i = 0; i < EXPERTS; i++) p += w[i] * Math.log2(1 + experts[i]);
-  return Math.pow(2, p) - 1;
+  const r0 = experts[0];
+  let d: f64 = 0;
+  for (let i = 1; i < EXPERTS; i++) if (experts[i] != r0) d += w[i] * Math.log2((1 + experts[i]) / (1 + r0));
+  return d == 0 ? r0 : (1 + r0) * Math.pow(2, d) - 1;
 }
 
 /** One exponentiated-gradient (Hedge) step of weights w on one example (see the header). */
