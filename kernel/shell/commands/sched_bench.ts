@@ -29,7 +29,7 @@ import { attentionPolicy } from "../../ai/attention_policy";
 import { GATE_BUCKETS, gateBucketName, GATE_MODE_NAMES } from "../../ai/burst_gate";
 
 class BenchKind {
-  constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
+  constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32, public periodic: i32 = 0) {}
 }
 
 function kinds(): Array<BenchKind> {
@@ -46,6 +46,7 @@ function specOf(k: BenchKind, seed: u64, seconds: f64): WorkloadSpec {
   s.cpuTasks = k.cpu;
   s.ioTasks = k.io;
   s.interactiveTasks = k.interactive;
+  s.periodicTasks = k.periodic;
   s.seed = seed;
   s.seconds = seconds;
   return s;
@@ -82,20 +83,21 @@ function ratios(fair: Workload, ai: Workload): string {
 }
 
 
-/** "C,I,X" task counts -> a custom kind (null when malformed). */
+/** "C,I,X[,P]" task counts -> a custom kind (null when malformed). */
 function parseMix(text: string): BenchKind | null {
   const parts = text.split(",");
-  if (parts.length != 3) return null;
-  const n = new Array<i32>(3);
-  for (let i = 0; i < 3; i++) {
+  if (parts.length != 3 && parts.length != 4) return null;
+  const n = new Array<i32>(4);
+  for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p.length == 0 || p.length > 2) return null;
     for (let j = 0; j < p.length; j++) { const c = p.charCodeAt(j); if (c < 48 || c > 57) return null; }
     n[i] = I32.parseInt(p);
     if (n[i] > 16) return null;
   }
-  if (n[0] + n[1] + n[2] == 0) return null;
-  return new BenchKind("mix-" + n[0].toString() + "-" + n[1].toString() + "-" + n[2].toString(), n[0], n[1], n[2]);
+  if (n[0] + n[1] + n[2] + n[3] == 0) return null;
+  return new BenchKind("mix-" + n[0].toString() + "-" + n[1].toString() + "-" + n[2].toString() + (parts.length == 4 ? "-" + n[3].toString() : ""),
+    n[0], n[1], n[2], n[3]);
 }
 
 /** {"ema":..,"slow_average":..,...}: each classical predictor's mean |log2| error on the model's examples. */
@@ -141,7 +143,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
   "\n  --seeds K       K seeds per workload kind (1..20, default 3)" +
   "\n  --first-seed N  seeds N..N+K-1 (default 1; held-out runs use others)" +
   "\n  --seconds S     size of each workload (0.2..60, default 2)" +
-  "\n  --mix C,I,X     one custom kind instead: C cpu, I io, X interactive tasks" +
+  "\n  --mix C,I,X[,P] one custom kind instead: C cpu, I io, X interactive, P periodic interactive tasks" +
   "\nKinds: mixed (2 cpu, 2 io, 2 interactive), cpu-interactive (3 cpu, 3 interactive), cpu (4 cpu)." +
   "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"heuristic\":{..},"+
   "\n\"ratio\":{..attention/fair},\"ratio_heuristic\":{..heuristic/fair}}, the burst prediction error," +
@@ -176,7 +178,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     let all = kinds();
     if (o.hasValue("--mix")) {
       const custom = parseMix(o.value("--mix"));
-      if (custom == null) { printError("--mix must be CPU,IO,INTERACTIVE task counts (0..16 each, not all 0), e.g. 3,1,2"); return 1; }
+      if (custom == null) { printError("--mix must be CPU,IO,INTERACTIVE[,PERIODIC] task counts (0..16 each, not all 0), e.g. 3,1,2 or 2,2,1,2"); return 1; }
       all = [custom!];
     }
     const firstSeed = o.integer("--first-seed", 1, 1, 1000000);
