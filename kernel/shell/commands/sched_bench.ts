@@ -71,6 +71,12 @@ function ratio(a: f64, b: f64): string {
   return num(b != 0 && isFinite(a) && isFinite(b) ? a / b : NaN);
 }
 
+/**
+ * Ratios ai / fair. turnaround_no_wait_floor: what ai's mean turnaround would be, over fair's,
+ * if no task had waited runnable at all (mean turnaround - mean wait of ai's run: each task's
+ * own CPU, sleep and I/O time): a lower bound no order of the same tasks on one CPU can beat
+ * (it is not reachable either: CPU tasks must wait while others run).
+ */
 function ratios(fair: Workload, ai: Workload): string {
   return "{\"makespan\":" + ratio(ai.makespanUs, fair.makespanUs) +
     ",\"context_switches\":" + ratio(<f64>ai.switches, <f64>fair.switches) +
@@ -79,7 +85,8 @@ function ratios(fair: Workload, ai: Workload): string {
     ",\"wait_mean\":" + ratio(mean(ai.waitsUs), mean(fair.waitsUs)) +
     ",\"response_p99\":" + ratio(p99(ai.responsesUs), p99(fair.responsesUs)) +
     ",\"interactive_response_p99\":" + ratio(p99(ai.interactiveResponsesUs), p99(fair.interactiveResponsesUs)) +
-    ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) + "}";
+    ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) +
+    ",\"turnaround_no_wait_floor\":" + ratio(mean(ai.turnaroundsUs) - mean(ai.waitsUs), mean(fair.turnaroundsUs)) + "}";
 }
 
 
