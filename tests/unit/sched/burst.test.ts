@@ -214,8 +214,10 @@ describe("the model gate: the model's prediction only where it has been more acc
     k.exports.spawnCpu("c", 0, 0);
     k.exports.runPasses(20000);
     const out = run("schedctl stats").out;
-    assert.match(out, /model gate \(the attention policy uses the model where its recent error is below the heuristic's\): the model decided \d+ of \d+ predictions/);
-    assert.match(out, /heuristic estimate < 1 ms: model \d+\.\d{3} vs heuristic \d+\.\d{3} \(decayed mean \|log2 error\|, n=\d+\) -> (model|heuristic)/);
+    assert.match(out, /model gate \(the attention policy uses the model where its recent error is below its base's, the mixture's\): the model decided \d+ of \d+ predictions/);
+    assert.match(out, /base estimate < 1 ms: model \d+\.\d{3} vs mixture \d+\.\d{3} \(decayed mean \|log2 error\|, n=\d+\) -> (model|mixture)/);
+    assert.match(out, /mixture \(the model's base\): mean \|log2\(predicted\/actual\)\| \d+\.\d{3}/);
+    assert.match(out, /classical period: mean \|log2/);
   });
 });
 
