@@ -34,8 +34,7 @@
 // outcome = the slice it ran (ms).
 import { Task, StepResult } from "../sched/task";
 import { DispatchOutcome } from "../sched/fair";
-import { BurstPolicy, burstFromTarget, HORIZON_US, LOG_HORIZON, FIRST_BURST_US } from "../sched/burst_policy";
-import { EXPERTS, expertRemainingUs } from "../sched/burst_predictors";
+import { BurstPolicy, burstFromTarget, heuristicRemainingUs, HORIZON_US, LOG_HORIZON } from "../sched/burst_policy";
 import { BurstMixture } from "./burst_mixture";
 import { AttentionModel } from "./attention";
 import { BurstGate, gateBucketOf } from "./burst_gate";
@@ -50,20 +49,14 @@ export const SCHED_TRACE = registerTraceSubsystem("sched",
   ["base", "burst_used", "predictor_spread", "burst_deviation", "runnable"], "correction", "task");
 
 /**
- * The model's features of task t whose base prediction (the mixture's) is `base` us, given its
- * classical predictors' remaining bursts `experts` (us): 4 numbers in 0..1 (see the header).
+ * The model's features of task t whose base prediction (the mixture's) is `base` us: 4 numbers
+ * in 0..1 (see the header; the predictors' spread is the mixture's cache, burst_mixture.ts).
  */
-export function mixtureFeatures(t: Task, base: f64, experts: StaticArray<f64>, out: StaticArray<f64>): void {
+export function mixtureFeatures(t: Task, base: f64, out: StaticArray<f64>): void {
   const used = <f64>ticksToUs(t.burstCpuTicks);
   out[0] = min(1.0, Math.log2(1 + base) / LOG_HORIZON);
   out[1] = min(1.0, Math.log2(1 + used) / LOG_HORIZON);
-  let lo: f64 = Infinity, hi: f64 = -Infinity;
-  for (let i = 0; i < EXPERTS; i++) {
-    const l = Math.log2(1 + experts[i]);
-    if (l < lo) lo = l;
-    if (l > hi) hi = l;
-  }
-  out[2] = min(1.0, (hi - lo) / 8);
+  out[2] = t.burstRingCount == 0 || t.mixBurstUs < 0 ? 0 : min(1.0, t.mixSpreadLog2 / 8);
   out[3] = min(1.0, t.burstLogDev / 4);
 }
 
@@ -71,7 +64,6 @@ export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
   /** The learned base the model corrects: the mixture of the classical predictors (burst_mixture.ts). */
   mixture: BurstMixture = new BurstMixture();
-  private experts: StaticArray<f64> = new StaticArray<f64>(EXPERTS);
   /** The base (us) of the last embed()/embedFixed(). */
   private lastBase: f64 = 0;
   /** Where the model's prediction is used instead of the heuristic's (burst_gate.ts). */
@@ -109,10 +101,17 @@ export class AttentionPolicy extends BurstPolicy {
     return true;
   }
 
-  /** The mixture's prediction of t's remaining burst now (us); the classical predictors' in this.experts. */
+  /**
+   * The mixture's prediction of t's remaining burst now (us): the remaining-burst rule
+   * (burst_policy.ts) on the mixture's cached burst estimate (burst_mixture.ts burstUs());
+   * before any completed burst the heuristic's first-burst answer (every predictor's).
+   */
   baseNow(t: Task): f64 {
-    for (let i = 0; i < EXPERTS; i++) this.experts[i] = expertRemainingUs(t, i, FIRST_BURST_US, HORIZON_US);
-    return this.mixture.predictUs(t, this.experts);
+    const b = this.mixture.burstUs(t);
+    if (b < 0) return heuristicRemainingUs(t);
+    const used = <f64>ticksToUs(t.burstCpuTicks);
+    const r = used < b ? b - used : used;
+    return r < 1 ? 1 : r > HORIZON_US ? HORIZON_US : r;
   }
 
   baseUs(t: Task, experts: StaticArray<f64>): f64 {
@@ -120,7 +119,8 @@ export class AttentionPolicy extends BurstPolicy {
   }
 
   exampleFeaturesOf(t: Task, base: f64, out: StaticArray<f64>): void {
-    mixtureFeatures(t, base, t.exampleExperts, out);
+    this.mixture.burstUs(t); // refresh the cached spread
+    mixtureFeatures(t, base, out);
   }
 
   resolvedExample(t: Task, actualUs: f64): void {
@@ -131,7 +131,7 @@ export class AttentionPolicy extends BurstPolicy {
   embed(task: Task, now: u64, out: StaticArray<f64>): void {
     const base = this.baseNow(task);
     this.lastBase = base;
-    mixtureFeatures(task, base, this.experts, out);
+    mixtureFeatures(task, base, out);
   }
 
   /** embed() rounded to Q16 into fixed0..fixed3 (what the model's integer path scores). */

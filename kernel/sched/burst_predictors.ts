@@ -33,6 +33,7 @@ export function recordBurst(t: Task, us: f64): void {
   t.burstRing[t.burstRingNext] = us;
   t.burstRingNext = (t.burstRingNext + 1) % RING;
   if (t.burstRingCount < RING) t.burstRingCount++;
+  t.mixBurstUs = -1; // the learned mixture's cached estimate is stale
 }
 
 const sortScratch = new StaticArray<f64>(RING);

@@ -148,6 +148,9 @@ export abstract class Task {
   lagError: StaticArray<f64> = new StaticArray<f64>(4);
   /** This task's weights of the learned mixture of the classical predictors (kernel/ai/burst_mixture.ts; empty until first used). */
   mixWeights: StaticArray<f64> = new StaticArray<f64>(0);
+  /** Cache of the mixture of the predictors' burst estimates (us; -1 = stale) and their spread (max - min log2): refreshed after a burst or a weight change. */
+  mixBurstUs: f64 = -1;
+  mixSpreadLog2: f64 = 0;
 
   /** Last attention score (0..1; -1 = never scored), for `schedctl stats`. */
   lastScore: f64 = -1;
