@@ -1,28 +1,33 @@
 // The attention scheduler (`schedctl policy attention`, `schedctl transformer on`): the burst
 // policy (burst_policy.ts: shortest predicted remaining burst first, long slices for batch
 // work, wake-up preemption, a 500 ms starvation bound) with the remaining burst predicted
-// by the attention model (kernel/ai/attention.ts), learned online.
+// by two learned stages, both trained online:
+//   1. the mixture (burst_mixture.ts): the five classical predictors of burst_predictors.ts
+//      (ema = the heuristic's, slow average, last, median of 8, per-task period) combined in
+//      log space with weights learned by exponentiated gradient (Hedge), global and per task;
+//   2. the attention model (kernel/ai/attention.ts) learns a correction on top of the mixture
+//      by backpropagation (a residual: its untrained output is exactly the mixture's).
 //
-// Features of a task (4 numbers, 0..1; burst_policy.ts burstFeatures()):
-//   [0] heuristic       log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
-//                       average of its completed bursts, burst_policy.ts): the model learns corrections
-//   [1] burst_used      log2(1 + CPU used in the burst in progress) / the same scale
-//   [2] slow_average    what a slow average of the task's completed bursts (alpha 1/8) predicts, in
-//                       the target's units (0.5 = the heuristic's answer; 0.5 before any burst)
-//   [3] burst_deviation decayed mean |log2| deviation of its bursts from that average, / 4
+// Features of a task (4 numbers, 0..1; mixtureFeatures()):
+//   [0] base             log2(1 + the mixture's remaining burst) / log2(1 + 200 ms)
+//   [1] burst_used       log2(1 + CPU used in the burst in progress) / the same scale
+//   [2] predictor_spread (max - min) of the classical predictors' log2 burst estimates / 8
+//                        (how much they disagree; 0 before any burst)
+//   [3] burst_deviation  decayed mean |log2| deviation of its bursts from their slow average, / 4
 // The model scores them against the last 20 dispatches (their features as keys, their
 // outcome vectors as values) and outputs y in (0, 1).
 //
-// Target: the correction the heuristic needed, y = 0.5 + log2((1 + r) / (1 + h)) / 8 in
-// [0, 1], where h is the heuristic's prediction and r the CPU the task actually used from the
+// Target: the correction the mixture needed, y = 0.5 + log2((1 + r) / (1 + m)) / 8 in
+// [0, 1], where m is the mixture's prediction and r the CPU the task actually used from the
 // prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example stays
-// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(8 (y - 0.5)) - 1:
-// y = 0.5 is the heuristic's answer, so the model starts near it and learns where it is wrong.
+// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + m) 2^(8 (y - 0.5)) - 1.
 // Loss: Huber on y (attention.ts lossOf: the error measure is absolute). One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
-// CPU is part of what the policy costs; it runs at nice 10, mostly in idle time).
-// Prediction error (predicted vs actual remaining burst) of the model and of the heuristic on
-// the same examples: `schedctl stats`. The policy uses the model's prediction only where the
-// model gate (burst_gate.ts) has measured it more accurate than the heuristic recently.
+// CPU is part of what the policy costs; it runs at nice 10, mostly in idle time); the mixture
+// learns from every example.
+// Prediction error (predicted vs actual remaining burst) of the model, the mixture and each
+// classical predictor on the same examples: `schedctl stats`, `bench sched`. The policy uses the
+// model's prediction only where the model gate (burst_gate.ts) has measured it more accurate
+// than the mixture recently; elsewhere the mixture's.
 //
 // Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
 //
