@@ -1,28 +1,33 @@
 // The attention scheduler (`schedctl policy attention`, `schedctl transformer on`): the burst
 // policy (burst_policy.ts: shortest predicted remaining burst first, long slices for batch
 // work, wake-up preemption, a 500 ms starvation bound) with the remaining burst predicted
-// by the attention model (kernel/ai/attention.ts), learned online.
+// by two learned stages, both trained online:
+//   1. the mixture (burst_mixture.ts): the five classical predictors of burst_predictors.ts
+//      (ema = the heuristic's, slow average, last, median of 8, per-task period) combined in
+//      log space with weights learned by exponentiated gradient (Hedge), global and per task;
+//   2. the attention model (kernel/ai/attention.ts) learns a correction on top of the mixture
+//      by backpropagation (a residual: its untrained output is exactly the mixture's).
 //
-// Features of a task (4 numbers, 0..1; burst_policy.ts burstFeatures()):
-//   [0] heuristic       log2(1 + the heuristic's remaining burst) / log2(1 + 200 ms) (the exponential
-//                       average of its completed bursts, burst_policy.ts): the model learns corrections
-//   [1] burst_used      log2(1 + CPU used in the burst in progress) / the same scale
-//   [2] slow_average    what a slow average of the task's completed bursts (alpha 1/8) predicts, in
-//                       the target's units (0.5 = the heuristic's answer; 0.5 before any burst)
-//   [3] burst_deviation decayed mean |log2| deviation of its bursts from that average, / 4
+// Features of a task (4 numbers, 0..1; mixtureFeatures()):
+//   [0] base             log2(1 + the mixture's remaining burst) / log2(1 + 200 ms)
+//   [1] burst_used       log2(1 + CPU used in the burst in progress) / the same scale
+//   [2] predictor_spread (max - min) of the classical predictors' log2 burst estimates / 8
+//                        (how much they disagree; 0 before any burst)
+//   [3] burst_deviation  decayed mean |log2| deviation of its bursts from their slow average, / 4
 // The model scores them against the last 20 dispatches (their features as keys, their
 // outcome vectors as values) and outputs y in (0, 1).
 //
-// Target: the correction the heuristic needed, y = 0.5 + log2((1 + r) / (1 + h)) / 8 in
-// [0, 1], where h is the heuristic's prediction and r the CPU the task actually used from the
+// Target: the correction the mixture needed, y = 0.5 + log2((1 + r) / (1 + m)) / 8 in
+// [0, 1], where m is the mixture's prediction and r the CPU the task actually used from the
 // prediction until its burst ended (block, sleep or exit), capped at 200 ms (an example stays
-// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + h) 2^(8 (y - 0.5)) - 1:
-// y = 0.5 is the heuristic's answer, so the model starts near it and learns where it is wrong.
+// open until then: burstAfterDispatch()). Predicted remaining burst = (1 + m) 2^(8 (y - 0.5)) - 1.
 // Loss: Huber on y (attention.ts lossOf: the error measure is absolute). One resolved example in EXAMPLE_EVERY goes to the model (the trainer task's
-// CPU is part of what the policy costs; it runs at nice 10, mostly in idle time).
-// Prediction error (predicted vs actual remaining burst) of the model and of the heuristic on
-// the same examples: `schedctl stats`. The policy uses the model's prediction only where the
-// model gate (burst_gate.ts) has measured it more accurate than the heuristic recently.
+// CPU is part of what the policy costs; it runs at nice 10, mostly in idle time); the mixture
+// learns from every example.
+// Prediction error (predicted vs actual remaining burst) of the model, the mixture and each
+// classical predictor on the same examples: `schedctl stats`, `bench sched`. The policy uses the
+// model's prediction only where the model gate (burst_gate.ts) has measured it more accurate
+// than the mixture recently; elsewhere the mixture's.
 //
 // Outcome vector pushed into the history after each dispatch: [log2(1 + slice) / log2(1 + 200 ms), slice/quantum (<= 1), ended blocked on I/O, ended sleeping or waiting].
 //
@@ -34,7 +39,8 @@
 // outcome = the slice it ran (ms).
 import { Task, StepResult } from "../sched/task";
 import { DispatchOutcome } from "../sched/fair";
-import { BurstPolicy, burstFeatures, burstFromTarget, heuristicRemainingUs, HORIZON_US } from "../sched/burst_policy";
+import { BurstPolicy, burstFromTarget, heuristicRemainingUs, HORIZON_US, LOG_HORIZON } from "../sched/burst_policy";
+import { BurstMixture } from "./burst_mixture";
 import { AttentionModel } from "./attention";
 import { BurstGate, gateBucketOf } from "./burst_gate";
 import { registerTraceSubsystem, recordDecision, resolveOutcome } from "./trace";
@@ -45,10 +51,26 @@ import { trainingReady, ensureTrainer } from "./trainer";
 export const EXAMPLE_EVERY: u64 = 4;
 
 export const SCHED_TRACE = registerTraceSubsystem("sched",
-  ["heuristic", "burst_used", "slow_average", "burst_deviation", "runnable"], "correction", "task");
+  ["base", "burst_used", "predictor_spread", "burst_deviation", "runnable"], "correction", "task");
+
+/**
+ * The model's features of task t whose base prediction (the mixture's) is `base` us: 4 numbers
+ * in 0..1 (see the header; the predictors' spread is the mixture's cache, burst_mixture.ts).
+ */
+export function mixtureFeatures(t: Task, base: f64, out: StaticArray<f64>): void {
+  const used = <f64>ticksToUs(t.burstCpuTicks);
+  out[0] = min(1.0, Math.log2(1 + base) / LOG_HORIZON);
+  out[1] = min(1.0, Math.log2(1 + used) / LOG_HORIZON);
+  out[2] = t.burstRingCount == 0 || t.mixBurstUs < 0 ? 0 : min(1.0, t.mixSpreadLog2 / 8);
+  out[3] = min(1.0, t.burstLogDev / 4);
+}
 
 export class AttentionPolicy extends BurstPolicy {
   model: AttentionModel = new AttentionModel();
+  /** The learned base the model corrects: the mixture of the classical predictors (burst_mixture.ts). */
+  mixture: BurstMixture = new BurstMixture();
+  /** The base (us) of the last embed()/embedFixed(). */
+  private lastBase: f64 = 0;
   /** Where the model's prediction is used instead of the heuristic's (burst_gate.ts). */
   gate: BurstGate = new BurstGate();
   /** Decisions traced, examples offered to the model and skipped by the rate cap. */
@@ -84,14 +106,42 @@ export class AttentionPolicy extends BurstPolicy {
     return true;
   }
 
-  /** The model's features of a task (burstFeatures). */
+  /**
+   * The mixture's prediction of t's remaining burst now (us): the remaining-burst rule
+   * (burst_policy.ts) on the mixture's cached burst estimate (burst_mixture.ts burstUs());
+   * before any completed burst the heuristic's first-burst answer (every predictor's).
+   */
+  baseNow(t: Task): f64 {
+    const b = this.mixture.burstUs(t);
+    if (b < 0) return heuristicRemainingUs(t);
+    const used = <f64>ticksToUs(t.burstCpuTicks);
+    const r = used < b ? b - used : used;
+    return r < 1 ? 1 : r > HORIZON_US ? HORIZON_US : r;
+  }
+
+  baseUs(t: Task, experts: StaticArray<f64>): f64 {
+    return this.mixture.predictUs(t, experts);
+  }
+
+  exampleFeaturesOf(t: Task, base: f64, out: StaticArray<f64>): void {
+    this.mixture.burstUs(t); // refresh the cached spread
+    mixtureFeatures(t, base, out);
+  }
+
+  resolvedExample(t: Task, actualUs: f64): void {
+    this.mixture.learn(t, t.exampleExperts, actualUs);
+  }
+
+  /** The model's features of a task now (mixtureFeatures). */
   embed(task: Task, now: u64, out: StaticArray<f64>): void {
-    burstFeatures(task, out);
+    const base = this.baseNow(task);
+    this.lastBase = base;
+    mixtureFeatures(task, base, out);
   }
 
   /** embed() rounded to Q16 into fixed0..fixed3 (what the model's integer path scores). */
   embedFixed(task: Task, now: u64): void {
-    burstFeatures(task, this.features);
+    this.embed(task, now, this.features);
     this.fixed0 = <i32>Math.round(this.features[0] * 65536);
     this.fixed1 = <i32>Math.round(this.features[1] * 65536);
     this.fixed2 = <i32>Math.round(this.features[2] * 65536);
@@ -106,22 +156,23 @@ export class AttentionPolicy extends BurstPolicy {
     return s;
   }
 
-  /** The model's own prediction of the remaining burst (us). */
+  /** The model's own prediction of the remaining burst (us): its correction of the mixture's. */
   modelUs(task: Task): f64 {
-    return burstFromTarget(this.scoreOf(task, 0), heuristicRemainingUs(task));
+    const s = this.scoreOf(task, 0);
+    return burstFromTarget(s, this.lastBase);
   }
 
-  /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the heuristic's. */
+  /** The prediction the policy uses: the model's where the gate is open (burst_gate.ts), else the mixture's. */
   predictUs(task: Task): f64 {
-    const h = heuristicRemainingUs(task);
-    // a closed bucket: the heuristic decides, so the model's inference is skipped (its cost
+    const base = this.baseNow(task);
+    // a closed bucket: the mixture decides, so the model's inference is skipped (its cost
     // was a large part of what the attention policy added per dispatch in QEMU); the model is
     // still asked at every example's opening, where its error is measured (burstAfterDispatch)
-    if (!this.gate.open(gateBucketOf(h))) {
+    if (!this.gate.open(gateBucketOf(base))) {
       this.gate.usedHeuristic++;
-      return h;
+      return base;
     }
-    return this.gated(this.modelUs(task), h);
+    return this.gated(this.modelUs(task), base);
   }
 
   gated(modelUs: f64, heuristicUs: f64): f64 {
@@ -159,7 +210,7 @@ export class AttentionPolicy extends BurstPolicy {
     // (bench sched: sched.after_slice_cost), which every waiting task waited for
     if (this.pendingTask !== task) return;
     const sliceUs = <f64>ticksToUs(outcome.sliceTicks);
-    burstFeatures(task, this.features);
+    this.embed(task, now, this.features);
     {
       // a decision among two or more tasks: trace it with its outcome
       this.pendingTask = null;

@@ -1,3 +1,6 @@
+// (Since issue 20's mixture, the "heuristic" of this file is the attention policy's base: the
+// learned mixture of the classical predictors, kernel/ai/burst_mixture.ts; the heuristic
+// policy does not use the gate. The names below are kept.)
 // The gate between the attention model's burst prediction and the heuristic's: the attention
 // policy uses the model's prediction only for the kinds of example where the model has been
 // more accurate than the heuristic on recent resolved examples.

@@ -37,6 +37,7 @@
 import { Task } from "./task";
 import { FairPolicy, DispatchOutcome, weightOfNice, fairBefore } from "./fair";
 import { ticksToUs, usToTicks } from "../platform/time";
+import { EXPERTS, recordBurst, expertRemainingUs } from "./burst_predictors";
 
 export const HORIZON_US: f64 = 200000;
 export const MAX_WAIT_US: u64 = 500000;
@@ -151,8 +152,12 @@ export const modelError = new PredictionError();
 export const heuristicError = new PredictionError();
 export const modelErrorRecent = new PredictionError();
 export const heuristicErrorRecent = new PredictionError();
-/** The same examples predicted by the slow average alone (feature 2; a second non-learning predictor, for comparison). */
-export const slowAverageError = new PredictionError();
+/** The same examples predicted by each classical predictor (burst_predictors.ts; 0 = the heuristic's, 1 = the slow average) and by the learned mixture of them (the model's base, kernel/ai/burst_mixture.ts). */
+export const expertErrors: StaticArray<PredictionError> = [new PredictionError(), new PredictionError(), new PredictionError(), new PredictionError(), new PredictionError()];
+export const slowAverageError = expertErrors[1];
+export const mixtureError = new PredictionError();
+/** What the attention policy used (the model's prediction where the gate was open, else the mixture's). */
+export const usedError = new PredictionError();
 /** Mean |log2 error| of the model per window of ERROR_WINDOW examples (the learning curve). */
 export const modelErrorCurve = new Array<f64>(0);
 export const heuristicErrorCurve = new Array<f64>(0);
@@ -161,7 +166,9 @@ export const ERROR_WINDOW: u64 = 200;
 export function clearPredictionErrors(): void {
   modelError.clear();
   heuristicError.clear();
-  slowAverageError.clear();
+  for (let i = 0; i < EXPERTS; i++) expertErrors[i].clear();
+  mixtureError.clear();
+  usedError.clear();
   modelErrorRecent.clear();
   heuristicErrorRecent.clear();
   modelErrorCurve.length = 0;
@@ -198,8 +205,21 @@ export class BurstPolicy extends FairPolicy {
   /** A resolved example: features when it opened, target (burstTarget: the correction the heuristic needed). */
   learnBurst(features: StaticArray<f64>, y: f64, now: u64): void {}
 
-  /** A resolved example's two predictions (model's raw, heuristic's) and the actual remaining burst (us). */
-  resolvedPredictions(modelUs: f64, heuristicUs: f64, actualUs: f64): void {}
+  /** A resolved example's two predictions (model's raw, its base's) and the actual remaining burst (us). */
+  resolvedPredictions(modelUs: f64, baseUs: f64, actualUs: f64): void {}
+
+  /** A resolved example of task t (its predictors' predictions are in t.exampleExperts): the learned base learns from it. */
+  resolvedExample(t: Task, actualUs: f64): void {}
+
+  /** The base prediction (us) the model corrects, given the classical predictors' (us): the heuristic's here. */
+  baseUs(t: Task, experts: StaticArray<f64>): f64 {
+    return experts[0];
+  }
+
+  /** The model's features of t whose base prediction is `base` (us). */
+  exampleFeaturesOf(t: Task, base: f64, out: StaticArray<f64>): void {
+    burstFeatures(t, out);
+  }
 
   /** The model's own prediction (us) before any gating; the heuristic's for a policy without a model. */
   modelUs(t: Task): f64 {
@@ -287,7 +307,9 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
       if (modelled) {
         modelError.add(task.examplePredModelUs, actual);
         heuristicError.add(task.examplePredHeuristicUs, actual);
-        slowAverageError.add(burstFromTarget(task.exampleFeatures[2], task.examplePredHeuristicUs), actual);
+        for (let i = 0; i < EXPERTS; i++) expertErrors[i].add(task.exampleExperts[i], actual);
+        mixtureError.add(task.exampleBaseUs, actual);
+        usedError.add(task.examplePredUsedUs, actual);
         modelErrorRecent.add(task.examplePredModelUs, actual);
         heuristicErrorRecent.add(task.examplePredHeuristicUs, actual);
       }
@@ -298,8 +320,9 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
         heuristicErrorRecent.clear();
       }
       if (learner != null) {
-        if (modelled) learner.resolvedPredictions(task.examplePredModelUs, task.examplePredHeuristicUs, actual);
-        learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.examplePredHeuristicUs), now);
+        if (modelled) learner.resolvedPredictions(task.examplePredModelUs, task.exampleBaseUs, actual);
+        learner.resolvedExample(task, actual);
+        learner.learnBurst(task.exampleFeatures, burstTarget(actual, task.exampleBaseUs), now);
       }
     }
   }
@@ -308,6 +331,7 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
     task.lastBurstUs = us;
     task.burstEmaUs = task.burstEmaUs < 0 ? us : EMA_ALPHA * us + (1 - EMA_ALPHA) * task.burstEmaUs;
     task.burstsCompleted++;
+    recordBurst(task, us);
     task.burstSumUs += us;
     if (task.burstSlowEmaUs < 0) task.burstSlowEmaUs = us;
     else {
@@ -321,14 +345,21 @@ export function burstAfterDispatch(task: Task, sliceTicks: u64, burstEnded: bool
   const heuristic = heuristicRemainingUs(task);
   if (!task.exampleOpen) {
     // a new example: what each predictor says now, learned from when the outcome is known
-    burstFeatures(task, task.exampleFeatures);
+    const experts = task.exampleExperts;
+    for (let i = 0; i < EXPERTS; i++) experts[i] = expertRemainingUs(task, i, FIRST_BURST_US, HORIZON_US);
+    const base = learner != null ? learner!.baseUs(task, experts) : heuristic;
+    task.exampleBaseUs = base;
+    if (learner != null) learner!.exampleFeaturesOf(task, base, task.exampleFeatures);
+    else burstFeatures(task, task.exampleFeatures);
     task.exampleOpen = true;
     task.exampleAtCpu = task.burstCpuTicks;
     task.examplePredHeuristicUs = heuristic;
     // the model's prediction only while it decides (its cost is the attention policy's); the
-    // errors of both predictors are compared on those examples
-    task.examplePredModelUs = learner != null && active === learner ? learner!.modelUs(task) : NaN;
-    task.predictedUs = learner != null && active === learner ? learner!.gated(task.examplePredModelUs, heuristic) : heuristic;
+    // errors of all predictors are compared on those examples
+    const decides = learner != null && active === learner;
+    task.examplePredModelUs = decides ? learner!.modelUs(task) : NaN;
+    task.predictedUs = decides ? learner!.gated(task.examplePredModelUs, base) : heuristic;
+    task.examplePredUsedUs = task.predictedUs;
     return;
   }
   task.predictedUs = active != null && active === learner ? active.predictUs(task) : heuristic;

@@ -137,6 +137,20 @@ export abstract class Task {
   examplePredModelUs: f64 = 0;
   examplePredHeuristicUs: f64 = 0;
   exampleFeatures: StaticArray<f64> = new StaticArray<f64>(4);
+  /** The classical predictors' remaining-burst predictions (us) when the example opened (burst_predictors.ts), and the learned model's base (its mixture of them). */
+  exampleExperts: StaticArray<f64> = new StaticArray<f64>(5);
+  exampleBaseUs: f64 = 0;
+  examplePredUsedUs: f64 = 0;
+  /** The last 8 completed bursts (us; a ring), and the decayed |log2| error of "the burst `lag` back" for lags 1..4 (burst_predictors.ts). */
+  burstRing: StaticArray<f64> = new StaticArray<f64>(8);
+  burstRingCount: i32 = 0;
+  burstRingNext: i32 = 0;
+  lagError: StaticArray<f64> = new StaticArray<f64>(4);
+  /** This task's weights of the learned mixture of the classical predictors (kernel/ai/burst_mixture.ts; empty until first used). */
+  mixWeights: StaticArray<f64> = new StaticArray<f64>(0);
+  /** Cache of the mixture of the predictors' burst estimates (us; -1 = stale) and their spread (max - min log2): refreshed after a burst or a weight change. */
+  mixBurstUs: f64 = -1;
+  mixSpreadLog2: f64 = 0;
 
   /** Last attention score (0..1; -1 = never scored), for `schedctl stats`. */
   lastScore: f64 = -1;

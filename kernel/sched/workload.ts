@@ -22,7 +22,7 @@
 //                      also I/O operations per second and the share of the makespan the CPU
 //                      spent in the workload's tasks
 import { Task, TaskObserver } from "./task";
-import { CpuTask, IoTask, InteractiveTask } from "./workloads";
+import { CpuTask, IoTask, InteractiveTask, PeriodicTask } from "./workloads";
 import { spawnTask, counters, activePolicy, killTask, liveTasks } from "./scheduler";
 import { queueAnnouncement } from "./announce";
 import { percentile, mean } from "../lib/stats";
@@ -43,17 +43,20 @@ export class WorkloadSpec {
   cpuTasks: i32 = 0;
   ioTasks: i32 = 0;
   interactiveTasks: i32 = 0;
+  /** Periodic interactive tasks (workloads.ts PeriodicTask: bursts that repeat a pattern; `bench sched --mix C,I,X,P`). */
+  periodicTasks: i32 = 0;
   /** Block device for io tasks ("" = vdb, else vda, else the RAM disk). */
   device: string = "";
 
   get totalTasks(): i32 {
-    return this.cpuTasks + this.ioTasks + this.interactiveTasks;
+    return this.cpuTasks + this.ioTasks + this.interactiveTasks + this.periodicTasks;
   }
 
   describe(): string {
     return this.kind + " (" + (this.cpuTasks > 0 ? this.cpuTasks.toString() + " cpu, " : "") +
       (this.ioTasks > 0 ? this.ioTasks.toString() + " io, " : "") +
       (this.interactiveTasks > 0 ? this.interactiveTasks.toString() + " interactive, " : "") +
+      (this.periodicTasks > 0 ? this.periodicTasks.toString() + " periodic, " : "") +
       fixed(this.seconds, 1) + " s, seed " + this.seed.toString() + ")";
   }
 }
@@ -331,6 +334,12 @@ export function startWorkload(spec: WorkloadSpec): Workload | null {
   for (let i = 0; i < spec.interactiveTasks; i++) {
     const bursts = <i32>(S / 18600.0 * plan.uniform(0.5, 1.5));
     const t = new InteractiveTask("int" + i.toString(), bursts < 1 ? 1 : bursts, spec.seed, stream);
+    addTask(w, t, now + usToTicks(<u64>plan.uniform(0, arrivalWindow)));
+    stream++;
+  }
+  for (let i = 0; i < spec.periodicTasks; i++) {
+    const bursts = <i32>(S / 18600.0 * plan.uniform(0.5, 1.5));
+    const t = new PeriodicTask("per" + i.toString(), bursts < 2 ? 2 : bursts, spec.seed, stream);
     addTask(w, t, now + usToTicks(<u64>plan.uniform(0, arrivalWindow)));
     stream++;
   }

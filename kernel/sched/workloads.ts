@@ -171,3 +171,48 @@ export class InteractiveTask extends Task {
     return this.burstsDone.toString() + "/" + this.bursts.toString() + " bursts";
   }
 }
+
+/**
+ * Periodic interactive (a workload with structure, for the burst predictors): `bursts` cycles
+ * of (a CPU burst, then 5..30 ms asleep) whose lengths repeat a per-task pattern of PERIOD
+ * lengths (each 0.2..4 ms, log-uniform), +-10% noise; halfway through, the pattern is drawn
+ * again (a phase change). Counted as an interactive task (its response time is measured).
+ */
+export const PERIOD: i32 = 3;
+export class PeriodicTask extends Task {
+  burstsDone: i32 = 0;
+  private rng: Random;
+  private burstLeftTicks: u64 = 0;
+  private pattern: StaticArray<f64> = new StaticArray<f64>(PERIOD);
+
+  constructor(name: string, public bursts: i32, seed: u64, stream: u64) {
+    super(name, "interactive");
+    this.rng = Random.derive(seed, stream);
+    this.drawPattern();
+    this.newBurst();
+  }
+
+  private drawPattern(): void {
+    for (let i = 0; i < PERIOD; i++) this.pattern[i] = 200 * Math.pow(20, this.rng.uniform(0, 1));
+  }
+
+  private newBurst(): void {
+    const us = this.pattern[this.burstsDone % PERIOD] * this.rng.uniform(0.9, 1.1);
+    this.burstLeftTicks = usToTicks(<u64>us);
+  }
+
+  step(): StepResult {
+    const spent = workFor(this, this.burstLeftTicks);
+    this.burstLeftTicks = spent >= this.burstLeftTicks ? 0 : this.burstLeftTicks - spent;
+    if (this.burstLeftTicks > 0) return StepResult.Yield;
+    this.burstsDone++;
+    if (this.burstsDone >= this.bursts) return this.exit(0);
+    if (this.burstsDone == this.bursts / 2) this.drawPattern();
+    this.newBurst();
+    return this.sleepForUs(5000 + this.rng.below(25001));
+  }
+
+  progress(): string {
+    return this.burstsDone.toString() + "/" + this.bursts.toString() + " bursts (periodic)";
+  }
+}

@@ -19,7 +19,9 @@ import { waitForWorkload } from "../../sched/wait";
 import { CpuTask } from "../../sched/workloads";
 import { nowTicks, ticksToNs, usToTicks } from "../../platform/time";
 import { mean, percentile } from "../../lib/stats";
-import { clearPredictionErrors, modelError, heuristicError, slowAverageError, modelErrorCurve, heuristicErrorCurve } from "../../sched/burst_policy";
+import { clearPredictionErrors, modelError, heuristicError, slowAverageError, modelErrorCurve, heuristicErrorCurve,
+  expertErrors, mixtureError, usedError } from "../../sched/burst_policy";
+import { EXPERTS, EXPERT_NAMES } from "../../sched/burst_predictors";
 import { setPolicy, activePolicy, heuristicDecisionLatency, fairDecisionLatency, attentionDecisionLatency, attentionScoredLatency,
   clearDecisionLatency, afterSliceMeanUs } from "../../sched/scheduler";
 import { LatencyRing } from "../../sched/latency";
@@ -27,7 +29,7 @@ import { attentionPolicy } from "../../ai/attention_policy";
 import { GATE_BUCKETS, gateBucketName, GATE_MODE_NAMES } from "../../ai/burst_gate";
 
 class BenchKind {
-  constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32) {}
+  constructor(public name: string, public cpu: i32, public io: i32, public interactive: i32, public periodic: i32 = 0) {}
 }
 
 function kinds(): Array<BenchKind> {
@@ -44,6 +46,7 @@ function specOf(k: BenchKind, seed: u64, seconds: f64): WorkloadSpec {
   s.cpuTasks = k.cpu;
   s.ioTasks = k.io;
   s.interactiveTasks = k.interactive;
+  s.periodicTasks = k.periodic;
   s.seed = seed;
   s.seconds = seconds;
   return s;
@@ -68,6 +71,12 @@ function ratio(a: f64, b: f64): string {
   return num(b != 0 && isFinite(a) && isFinite(b) ? a / b : NaN);
 }
 
+/**
+ * Ratios ai / fair. turnaround_no_wait_floor: what ai's mean turnaround would be, over fair's,
+ * if no task had waited runnable at all (mean turnaround - mean wait of ai's run: each task's
+ * own CPU, sleep and I/O time): a lower bound no order of the same tasks on one CPU can beat
+ * (it is not reachable either: CPU tasks must wait while others run).
+ */
 function ratios(fair: Workload, ai: Workload): string {
   return "{\"makespan\":" + ratio(ai.makespanUs, fair.makespanUs) +
     ",\"context_switches\":" + ratio(<f64>ai.switches, <f64>fair.switches) +
@@ -76,24 +85,40 @@ function ratios(fair: Workload, ai: Workload): string {
     ",\"wait_mean\":" + ratio(mean(ai.waitsUs), mean(fair.waitsUs)) +
     ",\"response_p99\":" + ratio(p99(ai.responsesUs), p99(fair.responsesUs)) +
     ",\"interactive_response_p99\":" + ratio(p99(ai.interactiveResponsesUs), p99(fair.interactiveResponsesUs)) +
-    ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) + "}";
+    ",\"throughput\":" + ratio(ai.throughputTasksPerSecond(), fair.throughputTasksPerSecond()) +
+    ",\"turnaround_no_wait_floor\":" + ratio(mean(ai.turnaroundsUs) - mean(ai.waitsUs), mean(fair.turnaroundsUs)) + "}";
 }
 
 
-/** "C,I,X" task counts -> a custom kind (null when malformed). */
+/** "C,I,X[,P]" task counts -> a custom kind (null when malformed). */
 function parseMix(text: string): BenchKind | null {
   const parts = text.split(",");
-  if (parts.length != 3) return null;
-  const n = new Array<i32>(3);
-  for (let i = 0; i < 3; i++) {
+  if (parts.length != 3 && parts.length != 4) return null;
+  const n = new Array<i32>(4);
+  for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p.length == 0 || p.length > 2) return null;
     for (let j = 0; j < p.length; j++) { const c = p.charCodeAt(j); if (c < 48 || c > 57) return null; }
     n[i] = I32.parseInt(p);
     if (n[i] > 16) return null;
   }
-  if (n[0] + n[1] + n[2] == 0) return null;
-  return new BenchKind("mix-" + n[0].toString() + "-" + n[1].toString() + "-" + n[2].toString(), n[0], n[1], n[2]);
+  if (n[0] + n[1] + n[2] + n[3] == 0) return null;
+  return new BenchKind("mix-" + n[0].toString() + "-" + n[1].toString() + "-" + n[2].toString() + (parts.length == 4 ? "-" + n[3].toString() : ""),
+    n[0], n[1], n[2], n[3]);
+}
+
+/** {"ema":..,"slow_average":..,...}: each classical predictor's mean |log2| error on the model's examples. */
+function classicalJson(): string {
+  let s = "{";
+  for (let i = 0; i < EXPERTS; i++) s += (i > 0 ? "," : "") + "\"" + EXPERT_NAMES[i] + "\":" + num(expertErrors[i].meanLog2);
+  return s + "}";
+}
+
+/** {"ema":w0,...}: the mixture's global weights. */
+function weightsJson(w: StaticArray<f64>): string {
+  let s = "{";
+  for (let i = 0; i < EXPERTS; i++) s += (i > 0 ? "," : "") + "\"" + EXPERT_NAMES[i] + "\":" + num(w[i]);
+  return s + "}";
 }
 
 /** A JSON array of numbers (the last 20). */
@@ -125,7 +150,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
   "\n  --seeds K       K seeds per workload kind (1..20, default 3)" +
   "\n  --first-seed N  seeds N..N+K-1 (default 1; held-out runs use others)" +
   "\n  --seconds S     size of each workload (0.2..60, default 2)" +
-  "\n  --mix C,I,X     one custom kind instead: C cpu, I io, X interactive tasks" +
+  "\n  --mix C,I,X[,P] one custom kind instead: C cpu, I io, X interactive, P periodic interactive tasks" +
   "\nKinds: mixed (2 cpu, 2 io, 2 interactive), cpu-interactive (3 cpu, 3 interactive), cpu (4 cpu)." +
   "\nPrints per kind and seed {\"name\":\"sched.KIND\",\"seed\":..,\"baseline\":{..},\"attention\":{..},\"heuristic\":{..},"+
   "\n\"ratio\":{..attention/fair},\"ratio_heuristic\":{..heuristic/fair}}, the burst prediction error," +
@@ -152,6 +177,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     const model = attentionPolicy.model;
     model.resetWeights();
     attentionPolicy.gate.clear();
+    attentionPolicy.mixture.clear();
     clearDecisionLatency();
     clearPredictionErrors();
     const fairTotal0 = fairDecisionLatency.total, heuristicTotal0 = heuristicDecisionLatency.total;
@@ -159,7 +185,7 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
     let all = kinds();
     if (o.hasValue("--mix")) {
       const custom = parseMix(o.value("--mix"));
-      if (custom == null) { printError("--mix must be CPU,IO,INTERACTIVE task counts (0..16 each, not all 0), e.g. 3,1,2"); return 1; }
+      if (custom == null) { printError("--mix must be CPU,IO,INTERACTIVE[,PERIODIC] task counts (0..16 each, not all 0), e.g. 3,1,2 or 2,2,1,2"); return 1; }
       all = [custom!];
     }
     const firstSeed = o.integer("--first-seed", 1, 1, 1000000);
@@ -192,15 +218,16 @@ registerSubcommand("bench", "sched", "fair vs attention vs heuristic scheduler o
       ",\"fair\":" + num(afterSliceMeanUs(0)) + ",\"attention\":" + num(afterSliceMeanUs(1)) + ",\"heuristic\":" + num(afterSliceMeanUs(2)) + "}");
     println("{\"name\":\"sched.prediction_error\",\"unit\":\"log2\",\"model_mean_abs_log2\":" + num(modelError.meanLog2) +
       ",\"heuristic_mean_abs_log2\":" + num(heuristicError.meanLog2) +
-      ",\"slow_average_mean_abs_log2\":" + num(slowAverageError.meanLog2) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
+      ",\"slow_average_mean_abs_log2\":" + num(slowAverageError.meanLog2) + ",\"mixture_mean_abs_log2\":" + num(mixtureError.meanLog2) +
+      ",\"used_mean_abs_log2\":" + num(usedError.meanLog2) + ",\"classical\":" + classicalJson() + ",\"mixture_global_weights\":" + weightsJson(attentionPolicy.mixture.global) + ",\"model_mae_ms\":" + num(modelError.meanAbsUs / 1000) +
       ",\"heuristic_mae_ms\":" + num(heuristicError.meanAbsUs / 1000) + ",\"n\":" + modelError.count.toString() +
       ",\"model_curve\":" + curve(modelErrorCurve) + ",\"heuristic_curve\":" + curve(heuristicErrorCurve) + "}");
     const g = attentionPolicy.gate;
     let buckets = "[";
     for (let b = 0; b < GATE_BUCKETS; b++) {
       buckets += (b > 0 ? "," : "") + "{\"bucket\":\"" + gateBucketName(b) + "\",\"n\":" + g.examples[b].toString() +
-        ",\"model\":" + num(g.meanError(b, true)) + ",\"heuristic\":" + num(g.meanError(b, false)) +
-        ",\"uses\":\"" + (g.open(b) ? "model" : "heuristic") + "\"}";
+        ",\"model\":" + num(g.meanError(b, true)) + ",\"base\":" + num(g.meanError(b, false)) +
+        ",\"uses\":\"" + (g.open(b) ? "model" : "base") + "\"}";
     }
     println("{\"name\":\"sched.model_gate\",\"mode\":\"" + GATE_MODE_NAMES[<i32>g.mode] + "\",\"used_model\":" + g.usedModel.toString() + ",\"used_heuristic\":" +
       g.usedHeuristic.toString() + ",\"buckets\":" + buckets + "]}");

@@ -15,7 +15,9 @@ import { LatencyRing } from "../../sched/latency";
 import { activeWorkload } from "../../sched/workload";
 import { PARAM_COUNT, WQ, WK, WV, WO, BO, BATCH, HISTORY } from "../../ai/attention";
 import { nowTicks, ticksToUs } from "../../platform/time";
-import { modelError, heuristicError, modelErrorCurve, heuristicErrorCurve, ERROR_WINDOW, PredictionError, MAX_WAIT_US } from "../../sched/burst_policy";
+import { modelError, heuristicError, modelErrorCurve, heuristicErrorCurve, ERROR_WINDOW, PredictionError, MAX_WAIT_US,
+  expertErrors, mixtureError } from "../../sched/burst_policy";
+import { EXPERTS, EXPERT_NAMES } from "../../sched/burst_predictors";
 import { attentionPolicy } from "../../ai/attention_policy";
 import { GATE_BUCKETS, gateBucketName, GateMode, GATE_MODE_NAMES } from "../../ai/burst_gate";
 import { printTable } from "../output";
@@ -165,18 +167,23 @@ function stats(args: Array<string>): i32 {
   // prediction error of the remaining burst, both predictors on the same examples
   println("burst prediction error (predicted vs actual remaining burst, capped at 200 ms; same examples):");
   println(errorLine("model", modelError));
+  println(errorLine("mixture (the model's base)", mixtureError));
   println(errorLine("heuristic", heuristicError));
+  for (let i = 1; i < EXPERTS; i++) println(errorLine("classical " + EXPERT_NAMES[i], expertErrors[i]));
+  let ws = "  mixture's global weights:";
+  for (let i = 0; i < EXPERTS; i++) ws += " " + EXPERT_NAMES[i] + " " + fixed(attentionPolicy.mixture.global[i], 3);
+  println(ws);
   println(curveLine("model", modelErrorCurve, verbose));
   println(curveLine("heuristic", heuristicErrorCurve, verbose));
   // where the attention policy uses the model's prediction (kernel/ai/burst_gate.ts)
   const g = attentionPolicy.gate;
   const used = g.usedModel + g.usedHeuristic;
-  println("model gate (the attention policy uses the model where its recent error is below the heuristic's): the model decided " +
+  println("model gate (the attention policy uses the model where its recent error is below its base's, the mixture's): the model decided " +
     g.usedModel.toString() + " of " + used.toString() + " predictions");
   for (let b = 0; b < GATE_BUCKETS; b++) {
-    println("  heuristic estimate " + gateBucketName(b) + ": " + (g.examples[b] == 0 ? "no examples yet" :
-      "model " + fixed(g.meanError(b, true), 3) + " vs heuristic " + fixed(g.meanError(b, false), 3) +
-      " (decayed mean |log2 error|, n=" + g.examples[b].toString() + ") -> " + (g.open(b) ? "model" : "heuristic")));
+    println("  base estimate " + gateBucketName(b) + ": " + (g.examples[b] == 0 ? "no examples yet" :
+      "model " + fixed(g.meanError(b, true), 3) + " vs mixture " + fixed(g.meanError(b, false), 3) +
+      " (decayed mean |log2 error|, n=" + g.examples[b].toString() + ") -> " + (g.open(b) ? "model" : "mixture")));
   }
   println("policy switches: " + policySwitches.toString() + "; starvation bound: a task runnable for " +
     (MAX_WAIT_US / 1000).toString() + " ms runs next (overdue picks: attention " + attentionPolicy.overduePicks.toString() +
@@ -217,6 +224,7 @@ registerSubcommand("schedctl", "reset-weights", "back to the seeded initial weig
     if (!noArgs("schedctl reset-weights", rest)) return 1;
     attentionPolicy.model.resetWeights();
     attentionPolicy.gate.clear();
+    attentionPolicy.mixture.clear();
     println("attention weights reset to their seeded initial values (model version " + attentionPolicy.model.version.toString() + ")");
     return 0;
   });

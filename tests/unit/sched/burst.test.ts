@@ -148,10 +148,39 @@ describe("attention policy: the model learns the remaining burst online (test cl
       `|log2 error| first window ${curve[0].toFixed(3)}, last ${curve[curve.length - 1].toFixed(3)} ` +
       `(heuristic overall ${k.exports.heuristicErrorMean().toFixed(3)}, model overall ${k.exports.modelErrorMean().toFixed(3)})`);
     assert.ok(laterMean < first, `later batches' loss ${laterMean} vs first ${first}`);
-    // the untrained model outputs exactly the heuristic's prediction (output layer 0), so the
-    // first batch's loss is the heuristic's, not a random model's: measured 0.050 -> 0.037
-    assert.ok(last < first * 0.85, `loss ${first} -> ${last}`);
-    assert.ok(curve[curve.length - 1] < curve[0], `error ${curve[0]} -> ${curve[curve.length - 1]}`);
+    // the untrained model outputs exactly its base's prediction (output layer 0), so the first
+    // batch's loss is the base's, not a random model's: measured 0.050 -> 0.037 when the base was
+    // the heuristic; 0.047 -> 0.039 over the learned mixture (burst_mixture.ts), which learns
+    // at the same time and takes part of what the heuristic missed
+    assert.ok(last < first * 0.9, `loss ${first} -> ${last}`);
+    // the error per 200-example window is noisy (0.27..0.60 here): the first quarter's mean vs the last quarter's
+    const q = Math.max(1, Math.floor(curve.length / 4));
+    const avg = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const early = avg(curve.slice(0, q)), late = avg(curve.slice(-q));
+    console.log(`      |log2 error| first quarter of the windows ${early.toFixed(3)}, last quarter ${late.toFixed(3)}`);
+    assert.ok(late < early, `error ${early} -> ${late}`);
+  });
+
+  // The mixture of the classical predictors (kernel/ai/burst_mixture.ts) learns from the same
+  // examples: its global weights leave uniform for the most accurate predictor, and its error is
+  // within 0.02 of the best single one. Broken once on purpose (the Hedge step's sign flipped:
+  // exp(+eta l)): failed on "weight of the best predictor" and on the error.
+  it("the mixture of the classical predictors learns: weights go to the most accurate, error near the best one's", () => {
+    k.exports.policy("attention");
+    k.exports.resetModel();
+    for (let i = 0; i < 3; i++) k.exports.spawnVaryingSleeper("vary" + i, 200, 2000, 3000, 100000, 7 + i);
+    for (let i = 0; i < 2; i++) k.exports.spawnSleeper("short" + i, 200, 2000, 100000);
+    k.exports.runPasses(40000);
+    const names = ["ema", "slow_average", "last", "median8", "period"];
+    const errors = names.map((_, i) => k.exports.expertErrorMean(i));
+    const weights = names.map((_, i) => k.exports.mixtureWeightAt(i));
+    const best = errors.indexOf(Math.min(...errors));
+    const mix = k.exports.mixtureErrorMean();
+    console.log(`      ${k.exports.mixtureUpdates()} updates; errors ${names.map((n, i) => `${n} ${errors[i].toFixed(3)}`).join(", ")}; ` +
+      `mixture ${mix.toFixed(3)}; global weights ${names.map((n, i) => `${n} ${weights[i].toFixed(3)}`).join(", ")}`);
+    assert.ok(k.exports.mixtureUpdates() > 1000, "the mixture learned from the resolved examples");
+    assert.ok(weights[best] > 0.5, `weight of the best predictor (${names[best]}) ${weights[best]}`);
+    assert.ok(mix <= errors[best] + 0.02, `mixture ${mix} vs best ${names[best]} ${errors[best]}`);
   });
 });
 
@@ -185,8 +214,10 @@ describe("the model gate: the model's prediction only where it has been more acc
     k.exports.spawnCpu("c", 0, 0);
     k.exports.runPasses(20000);
     const out = run("schedctl stats").out;
-    assert.match(out, /model gate \(the attention policy uses the model where its recent error is below the heuristic's\): the model decided \d+ of \d+ predictions/);
-    assert.match(out, /heuristic estimate < 1 ms: model \d+\.\d{3} vs heuristic \d+\.\d{3} \(decayed mean \|log2 error\|, n=\d+\) -> (model|heuristic)/);
+    assert.match(out, /model gate \(the attention policy uses the model where its recent error is below its base's, the mixture's\): the model decided \d+ of \d+ predictions/);
+    assert.match(out, /base estimate < 1 ms: model \d+\.\d{3} vs mixture \d+\.\d{3} \(decayed mean \|log2 error\|, n=\d+\) -> (model|mixture)/);
+    assert.match(out, /mixture \(the model's base\): mean \|log2\(predicted\/actual\)\| \d+\.\d{3}/);
+    assert.match(out, /classical period: mean \|log2/);
   });
 });
 
@@ -220,7 +251,7 @@ describe("schedctl policy (test clock)", function () {
     assert.match(run("schedctl policy FAIR").out, /^error: unknown policy 'FAIR'/);
     assert.match(run("schedctl").out, /^policy: heuristic/);
     assert.match(run("schedctl --help").out, /policy P +fair: weighted fair queueing; attention: shortest predicted burst first/);
-    assert.match(run("bench sched --mix 1,2").out, /^error: --mix must be CPU,IO,INTERACTIVE task counts/);
+    assert.match(run("bench sched --mix 1,2").out, /^error: --mix must be CPU,IO,INTERACTIVE\[,PERIODIC\] task counts/);
     assert.match(run("bench sched --mix 0,0,0").out, /^error: --mix must be/);
     assert.match(run("bench sched --first-seed x").out, /^error: /);
     assert.match(run("schedctl gate sometimes").out, /^error: unknown gate mode 'sometimes' \(auto, closed or open\)\n$/);

@@ -7,7 +7,7 @@ import { spawnTask, runScheduler, findTask, killTask, liveTasks, useAttention, i
 import { attentionPolicy } from "../../../kernel/ai/attention_policy";
 import { trainerBatches } from "../../../kernel/ai/trainer";
 import { BurstGate, gateBucketOf } from "../../../kernel/ai/burst_gate";
-import { modelError, modelErrorCurve, heuristicErrorCurve, heuristicError, clearPredictionErrors } from "../../../kernel/sched/burst_policy";
+import { modelError, modelErrorCurve, heuristicErrorCurve, heuristicError, clearPredictionErrors, expertErrors, mixtureError } from "../../../kernel/sched/burst_policy";
 import { Random } from "../../../kernel/lib/random";
 import { registerPeriodicTask } from "../../../kernel/sched/periodic";
 import { pendingAnnouncements } from "../../../kernel/sched/announce";
@@ -277,7 +277,11 @@ export function weightSum(): f64 {
   for (let i = 0; i < p.length; i++) s += Math.abs(p[i]);
   return s;
 }
-export function resetModel(): void { attentionPolicy.model.resetWeights(); attentionPolicy.gate.clear(); clearPredictionErrors(); }
+export function resetModel(): void { attentionPolicy.model.resetWeights(); attentionPolicy.gate.clear(); attentionPolicy.mixture.clear(); clearPredictionErrors(); }
+export function mixtureWeightAt(i: i32): f64 { return attentionPolicy.mixture.global[i]; }
+export function mixtureUpdates(): f64 { return <f64>attentionPolicy.mixture.updates; }
+export function mixtureErrorMean(): f64 { return mixtureError.meanLog2; }
+export function expertErrorMean(i: i32): f64 { return expertErrors[i].meanLog2; }
 
 
 // ---- the model gate (kernel/ai/burst_gate.ts) on its own ----

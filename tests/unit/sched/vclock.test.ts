@@ -15,13 +15,14 @@ import { benchOnVirtualClock, summarize, BenchLine } from "./vclock.ts";
 const ARGS = "--seeds 4 --first-seed 101 --seconds 0.5";
 type Limit = { turnaround_mean: number; context_switches: number; interactive_response_p99?: number; makespan: number };
 const LIMITS: Record<string, Limit> = {
-  // measured 0.94 / 1.04 / 0.28 / 0.97 (again after the response bound, the new features and loss)
-  "sched.mixed": { turnaround_mean: 0.99, context_switches: 1.12, interactive_response_p99: 0.5, makespan: 1.03 },
-  // measured 0.89 / 0.73 / 0.71 / 0.97
-  "sched.cpu-interactive": { turnaround_mean: 0.95, context_switches: 0.8, interactive_response_p99: 0.9, makespan: 1.03 },
-  // measured 0.71 / 0.04 / - / 1.00 (0.92 before the response bound: a new task's first slice
-  // comes within 20 ms, so the shortest CPU task is found sooner)
-  "sched.cpu": { turnaround_mean: 0.76, context_switches: 0.08, makespan: 1.01 },
+  // measured (heuristic / attention) 0.940 / 1.044 / 0.289 / 0.974 and 0.941 / 1.047 / 0.278 / 0.975
+  // (after the learned mixture became attention's base; tightened from 0.99 / 1.12 / 0.5 / 1.03)
+  "sched.mixed": { turnaround_mean: 0.97, context_switches: 1.08, interactive_response_p99: 0.4, makespan: 1.0 },
+  // measured 0.890 / 0.730 / 0.643 / 0.969 and 0.885 / 0.738 / 0.489 / 0.969 (from 0.95 / 0.8 / 0.9 / 1.03)
+  "sched.cpu-interactive": { turnaround_mean: 0.92, context_switches: 0.77, interactive_response_p99: 0.75, makespan: 1.0 },
+  // measured 0.711 / 0.044 / - / 0.996 both (0.92 before the response bound: a new task's first
+  // slice comes within 20 ms, so the shortest CPU task is found sooner; from 0.76 / 0.08 / 1.01)
+  "sched.cpu": { turnaround_mean: 0.74, context_switches: 0.06, makespan: 1.005 },
 };
 
 describe("scheduler benchmark on the virtual clock: ratios to fair (regression guard)", function () {
@@ -69,5 +70,28 @@ describe("scheduler benchmark on the virtual clock: ratios to fair (regression g
     assert.ok(gate.used_model + gate.used_heuristic > 1000, JSON.stringify(gate));
     const err = lines.find((l) => l.name === "sched.prediction_error")!;
     assert.ok(err.n > 1000 && Number.isFinite(err.model_mean_abs_log2), JSON.stringify(err));
+  });
+
+  // The learned mixture of the classical predictors (kernel/ai/burst_mixture.ts) on the same
+  // examples as each classical predictor: on these workloads (bursts drawn independently: no
+  // structure to learn) it must match the best one within 0.01 (measured 0.003 worse on seeds
+  // 201-203); checked failing with the Hedge step's sign flipped.
+  it("the learned mixture predicts bursts as well as the best classical predictor (within 0.01)", () => {
+    const err = lines.find((l) => l.name === "sched.prediction_error")!;
+    const best = Math.min(...Object.values(err.classical as Record<string, number>));
+    console.log(`      mixture ${err.mixture_mean_abs_log2}, classical ${JSON.stringify(err.classical)}, residual model ${err.model_mean_abs_log2}`);
+    assert.ok(err.mixture_mean_abs_log2 <= best + 0.01, `mixture ${err.mixture_mean_abs_log2} vs best classical ${best}`);
+  });
+
+  // Periodic tasks (workloads.ts PeriodicTask: a per-task pattern of 3 burst lengths, redrawn
+  // halfway) have structure: per-task weights find the period, and the mixture must beat every
+  // classical predictor by 0.04 (measured on seeds 201-203: 0.593 vs the best, median8, 0.724; on 111-112: 0.655 vs 0.714).
+  it("on periodic tasks the learned mixture beats every classical predictor (by 0.04 mean |log2|)", async () => {
+    const periodic = (await benchOnVirtualClock("--seeds 2 --first-seed 111 --seconds 0.5 --mix 0,0,0,4")).lines;
+    const err = periodic.find((l) => l.name === "sched.prediction_error")!;
+    const best = Math.min(...Object.values(err.classical as Record<string, number>));
+    console.log(`      mixture ${err.mixture_mean_abs_log2}, classical ${JSON.stringify(err.classical)}, residual model ${err.model_mean_abs_log2}`);
+    assert.ok(err.n > 500, JSON.stringify(err));
+    assert.ok(err.mixture_mean_abs_log2 <= best - 0.04, `mixture ${err.mixture_mean_abs_log2} vs best classical ${best}`);
   });
 });

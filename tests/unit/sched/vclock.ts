@@ -62,7 +62,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2).join(" ") || "--seeds 2 --seconds 0.6";
   const t0 = Date.now();
   const { lines } = await benchOnVirtualClock(args);
-  const keys = ["turnaround_mean", "context_switches", "interactive_response_p99", "makespan", "throughput", "wait_mean"];
+  const keys = ["turnaround_mean", "context_switches", "interactive_response_p99", "makespan", "throughput", "wait_mean", "turnaround_no_wait_floor"];
   console.log(`bench sched ${args} on the virtual clock (${((Date.now() - t0) / 1000).toFixed(1)} s real); medians of policy/fair`);
   console.log(["kind policy".padEnd(34), ...keys.map((k) => k.slice(0, 12).padStart(13)), "maxwait".padStart(9), "fairmax".padStart(9)].join(""));
   for (const [name, r] of summarize(lines)) {
