@@ -33,6 +33,11 @@ export const EPOCHS: i32 = 12;
  */
 export const SLOT_STRIDE: i32 = 4;
 export const LR: f64 = 0.02;
+/**
+ * Development ablations only (tests/unit/ai/oom-feat-dev.ts): features switched off here reach
+ * the network as 0 (mean 0, scale 1e300), as if the model did not have them. All on by default.
+ */
+export const featureOff = new StaticArray<bool>(FEATURE_COUNT);
 
 /** Rows of (features, label) from recorded episodes. */
 export class TrainingSet {
@@ -98,8 +103,8 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
       sq += d * d;
     }
     const sd = Math.sqrt(sq / <f64>n);
-    model.mean[i] = mean;
-    model.scale[i] = sd > 1e-9 ? sd : 1.0;
+    model.mean[i] = featureOff[i] ? 0.0 : mean;
+    model.scale[i] = featureOff[i] ? 1e300 : (sd > 1e-9 ? sd : 1.0);
   }
   const x = new StaticArray<f64>(n * INPUTS);
   for (let r = 0; r < n; r++) model.normalise(set.features, r * FEATURE_COUNT, x, r * INPUTS);
