@@ -38,11 +38,20 @@ export const LR: f64 = 0.02;
  * the network as 0 (mean 0, scale 1e300), as if the model did not have them. All on by default.
  */
 export const featureOff = new StaticArray<bool>(FEATURE_COUNT);
+/**
+ * Weight of a negative example of an OOM episode (a slot more than 10 s before its OOM) against
+ * 1 for the negatives of episodes without an OOM: alarms there are neither a false-positive
+ * episode nor a 5-10 s prediction. Development knob (trainSettings), 1 = every negative alike.
+ */
+export let preOomNegativeWeight: f64 = 1.0;
+export function setPreOomNegativeWeight(w: f64): void { preOomNegativeWeight = w; }
 
 /** Rows of (features, label) from recorded episodes. */
 export class TrainingSet {
   features: StaticArray<f64>;
   labels: StaticArray<u8>;
+  /** Example weight before the positive/negative balance (1, or preOomNegativeWeight). */
+  weights: StaticArray<f32>;
   rows: i32 = 0;
   episodes: i32 = 0;
   oomEpisodes: i32 = 0;
@@ -52,13 +61,15 @@ export class TrainingSet {
   constructor(public capacity: i32) {
     this.features = new StaticArray<f64>(capacity * FEATURE_COUNT);
     this.labels = new StaticArray<u8>(capacity);
+    this.weights = new StaticArray<f32>(capacity);
   }
 
-  add(features: StaticArray<f64>, offset: i32, label: bool): void {
+  add(features: StaticArray<f64>, offset: i32, label: bool, weight: f64 = 1.0): void {
     if (this.rows >= this.capacity) return;
     const base = this.rows * FEATURE_COUNT;
     for (let i = 0; i < FEATURE_COUNT; i++) this.features[base + i] = features[offset + i];
     this.labels[this.rows] = label ? 1 : 0;
+    this.weights[this.rows] = <f32>weight;
     if (label) this.positives++;
     this.rows++;
   }
@@ -81,10 +92,23 @@ export function collectTrainingSet(firstSeed: u64, count: i32, model: OomModel, 
     if (runEpisode(firstSeed + <u64>e, options, model, r) < 0) return null;
     set.episodes++;
     if (r.oom) set.oomEpisodes++;
-    for (let s = e % stride; s < r.slots; s += stride) set.add(r.features, s * FEATURE_COUNT, r.label(s));
+    for (let s = e % stride; s < r.slots; s += stride) {
+      const label = r.label(s);
+      set.add(r.features, s * FEATURE_COUNT, label, !label && r.oom ? preOomNegativeWeight : 1.0);
+    }
   }
   set.collectUs = ticksToUs(nowTicks() - started);
   return set;
+}
+
+/** Weight of a positive: the negatives' summed weight / the positives' count (both sides weigh the same). */
+function balanceWeight(set: TrainingSet): f64 {
+  const n = set.rows;
+  const positives = set.positives;
+  if (positives == 0 || positives == n) return 1.0;
+  let negatives: f64 = 0;
+  for (let r = 0; r < n; r++) if (set.labels[r] == 0) negatives += <f64>set.weights[r];
+  return negatives / <f64>positives;
 }
 
 /** Fits the normalisation and the weights of `model` (from `seed`) to `set`; returns the final epoch's loss. */
@@ -109,7 +133,7 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
   const x = new StaticArray<f64>(n * INPUTS);
   for (let r = 0; r < n; r++) model.normalise(set.features, r * FEATURE_COUNT, x, r * INPUTS);
   const positives = set.positives;
-  const positiveWeight = positives > 0 && positives < n ? <f64>(n - positives) / <f64>positives : 1.0;
+  const positiveWeight = balanceWeight(set);
   // SGD
   const order = new StaticArray<i32>(n);
   for (let r = 0; r < n; r++) order[r] = r;
@@ -129,7 +153,7 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
     for (let k = 0; k < n; k++) {
       const r = order[k];
       const y: f64 = set.labels[r] != 0 ? 1.0 : 0.0;
-      const w = y > 0 ? positiveWeight : 1.0;
+      const w = y > 0 ? positiveWeight : <f64>set.weights[r];
       for (let p = 0; p < PARAM_COUNT; p++) unchecked(grad[p] = 0);
       sum += lossAndGradient(model.params, x, r * INPUTS, y, w, grad);
       weightSum += w;
@@ -148,13 +172,13 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
 export function datasetLoss(model: OomModel, set: TrainingSet): f64 {
   const n = set.rows;
   if (n == 0) return NaN;
-  const positiveWeight = set.positives > 0 && set.positives < n ? <f64>(n - set.positives) / <f64>set.positives : 1.0;
+  const positiveWeight = balanceWeight(set);
   const x = new StaticArray<f64>(INPUTS);
   let sum: f64 = 0, weightSum: f64 = 0;
   for (let r = 0; r < n; r++) {
     model.normalise(set.features, r * FEATURE_COUNT, x, 0);
     const y: f64 = set.labels[r] != 0 ? 1.0 : 0.0;
-    const w = y > 0 ? positiveWeight : 1.0;
+    const w = y > 0 ? positiveWeight : <f64>set.weights[r];
     sum += exampleLoss(model.params, x, 0, y, w);
     weightSum += w;
   }

@@ -7,7 +7,8 @@
 // false-positive share <= FP (default 0.10), chosen on these seeds.
 //   node_modules/.bin/tsx tests/unit/ai/oom-feat-dev.ts      (e.g. OFF=21-26 TS=1001 DEV=600000)
 // OFFS="21-26;" compares several feature sets, TSS=1,1001 several training samples, SMOOTH=1,10
-// scores the mean confidence of the last k slots too.
+// scores the mean confidence of the last k slots too, PREW=1,0.3 weights the negatives of OOM
+// episodes (train.ts preOomNegativeWeight).
 // Seed discipline as tests/unit/ai/oom-dev.ts: development and training seeds only.
 import { seedProblem } from "./oom-seeds.ts";
 
@@ -43,7 +44,9 @@ const started = Date.now();
 for (const spec of (process.env.OFFS ?? process.env.OFF ?? "").split(";")) {
   const off = parseOff(spec);
   for (let i = 0; i < e.featureCount(); i++) e.setFeatureOff(i, off.has(i));
-  for (const ts of tss) {
+  for (const ts of tss) for (const pw of (process.env.PREW ?? "1").split(",").map(Number)) {
+    e.setPreOomWeight(pw);
+    if (pw !== 1) console.log(`negatives of OOM episodes weighted ${pw}`);
     console.log(`off: [${[...off].sort((a, b) => a - b).join(",")}]; training ${ts}..${ts + BigInt(TN) - 1n}: ${e.trainLearned(ts, TN, 12)}`);
     for (const sm of (process.env.SMOOTH ?? "1").split(",").map(Number)) runOne(sm);
   }

@@ -17,7 +17,7 @@ import { OomModel, PARAM_COUNT, INPUTS, lossAndGradient, exampleLoss } from "../
 import {
   runEpisode, EpisodeOptions, EpisodeResult, MODEL_NONE, MODEL_HEURISTIC, MODEL_LEARNED, episodeProfile,
 } from "../../../kernel/ai/oom/episodes";
-import { trainModel, TrainingSet, fitModel, datasetLoss, featureOff } from "../../../kernel/ai/oom/train";
+import { trainModel, TrainingSet, fitModel, datasetLoss, featureOff, setPreOomNegativeWeight } from "../../../kernel/ai/oom/train";
 import { evaluateOnSeeds, evaluateModels, evaluateClasses, scoreEpisode, ModelScore, EvalReport } from "../../../kernel/ai/oom/evaluate";
 import { predictionRows, preventionRows, ablationRows, jsonLines } from "../../../kernel/ai/oom/report";
 import { table } from "../../../kernel/lib/format";
@@ -508,6 +508,8 @@ export function lastPredictedMask(c: i32): string {
 // ---- feature development (tests/unit/ai/oom-feat-dev.ts) ----
 /** Feature i reaches the network as 0 in the next training runs (development ablations). */
 export function setFeatureOff(i: i32, off: bool): void { featureOff[i] = off; }
+/** train.ts preOomNegativeWeight (development). */
+export function setPreOomWeight(w: f64): void { setPreOomNegativeWeight(w); }
 /**
  * Off passes only (no action) of perClass episodes per class from `first` (stride 5 within a class):
  * per episode "class oom windowMax allMax" joined by ';' (the learned model's highest confidence
