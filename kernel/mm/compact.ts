@@ -186,27 +186,6 @@ export function compactForOrder(order: u32, budgetPages: u32, movableTargetsOnly
 }
 
 /**
- * Whether compactForOrder(order, budgetPages) would now try to empty a region (the same
- * choice, nothing moved): the cheapest all-movable region of `order` costing at most the budget
- * whose blocks all find destinations. False when a free block of `order` exists already (the
- * request needs no compaction) or order is 0 / too large. A probe for the OOM predictor's
- * large-request features (kernel/mm/reclaim.ts largeUnservableShare).
- */
-export function lightCompactionCouldServe(order: u32, budgetPages: u32, movableTargetsOnly: bool = true): bool {
-  if (!memoryReady() || order == 0 || order > MAX_ORDER || largestFreeOrder() >= <i32>order) return false;
-  const fallback = !movableTargetsOnly;
-  const candidates = findRegions(order);
-  for (let i = 0; i < candidates.length; i++) {
-    const region = <u32>(candidates[i] & 0xffffffff);
-    const cost = <u32>(candidates[i] >> 32);
-    if (cost > budgetPages) return false;
-    if (<u64>cost > holesOutside(region << order, order, fallback) || !destinationsFit(region << order, order, fallback)) continue;
-    return true;
-  }
-  return false;
-}
-
-/**
  * Regions of `order` that can be emptied and are not empty yet, cheapest first, as
  * (cost << 32) | region index.
  */

@@ -36,8 +36,7 @@
 import { allocPages, freePagesNow, memoryReady, MAX_ORDER } from "./pages";
 import { allocMovablePages, RelocateFn } from "./movable";
 import { kmalloc, kmallocBlockOrder, slabReleaseEmpty } from "./slab";
-import { compactForOrder, lightCompactionCouldServe } from "./compact";
-import { freeBlocksOfOrder, largestFreeOrder } from "./buddy";
+import { compactForOrder } from "./compact";
 import { largestFreeBlockPages, fragmentationRatio } from "./stats";
 import { nowUs, nowTicks, ticksToUs } from "../platform/time";
 import { psiRecordStall, stallCost } from "./psi";
@@ -47,8 +46,6 @@ export const DIRECT_COMPACT_BUDGET_PAGES: u32 = 64;
 export const OOM_LOG_CAPACITY: i32 = 32;
 /** Cache pages one direct reclaim asks the shrinkers for at least (Linux: SWAP_CLUSTER_MAX = 32). */
 export const DIRECT_SHRINK_PAGES: u32 = 32;
-/** "Large" requests: order >= LARGE_ORDER (1 MiB and up), the ones fragmentation fails. */
-export const LARGE_ORDER: u32 = 8;
 
 /** A cache that can give pages back: asked for up to `pages`, returns the pages it freed. */
 export type Shrinker = (pages: u32) => u32;
@@ -119,9 +116,6 @@ export class OomEvent {
 export class ReclaimCounters {
   /** Requests whose first attempt failed (direct reclaim ran). */
   directReclaims: u64 = 0;
-  /** Requests of order >= LARGE_ORDER made through this file, and those whose first attempt failed. */
-  largeRequests: u64 = 0;
-  largeSlow: u64 = 0;
   /** ... of which the retry succeeded. */
   rescued: u64 = 0;
   slabPagesReleased: u64 = 0;
@@ -222,37 +216,6 @@ function recordOom(order: u32, kind: i32, bytes: u32, requester: string): void {
   oomNext = (oomNext + 1) % OOM_LOG_CAPACITY;
 }
 
-function countLarge(order: u32, fast: bool): void {
-  if (order < LARGE_ORDER) return;
-  reclaim.largeRequests++;
-  if (!fast) reclaim.largeSlow++;
-}
-
-/** Free memory in blocks of order >= LARGE_ORDER, in units of 2^LARGE_ORDER pages (1 MiB). */
-export function largeFreeUnits(): u32 {
-  if (!memoryReady()) return 0;
-  let n: u32 = 0;
-  for (let o = LARGE_ORDER; o <= MAX_ORDER; o++) n += freeBlocksOfOrder(o) << (o - LARGE_ORDER);
-  return n;
-}
-
-/**
- * Share of the large orders LARGE_ORDER..MAX_ORDER that a request could not get now, neither
- * from a free block nor from one light direct compaction (compact.ts lightCompactionCouldServe,
- * the budget of step 2b): 0 = every large request would be served, 1 = none would (caches
- * that direct reclaim could shrink are not counted).
- */
-export function largeUnservableShare(): f64 {
-  if (!memoryReady()) return 0;
-  const top = largestFreeOrder();
-  let bad = 0;
-  for (let o = LARGE_ORDER; o <= MAX_ORDER; o++) {
-    if (top >= <i32>o) continue;
-    if (!lightCompactionCouldServe(o, DIRECT_COMPACT_BUDGET_PAGES)) bad++;
-  }
-  return <f64>bad / <f64>(MAX_ORDER - LARGE_ORDER + 1);
-}
-
 /**
  * allocPages(order) with direct reclaim; 0 after an OOM event (logged) or for order >
  * MAX_ORDER (an invalid request, not an OOM event).
@@ -260,7 +223,6 @@ export function largeUnservableShare(): f64 {
 export function allocPagesReclaim(order: u32, requester: string): usize {
   if (!memoryReady() || order > MAX_ORDER) return 0;
   let addr = allocPages(order);
-  countLarge(order, addr != 0);
   if (addr != 0) return addr;
   directReclaim(order);
   addr = allocPages(order);
@@ -276,7 +238,6 @@ export function allocPagesReclaim(order: u32, requester: string): usize {
 export function allocMovablePagesReclaim(order: u32, relocate: RelocateFn, ownerId: u32, requester: string): usize {
   if (!memoryReady() || order > MAX_ORDER) return 0;
   let addr = allocMovablePages(order, relocate, ownerId);
-  countLarge(order, addr != 0);
   if (addr != 0) return addr;
   directReclaim(order);
   addr = allocMovablePages(order, relocate, ownerId);
@@ -294,7 +255,6 @@ export function kmallocReclaim(size: usize, requester: string): usize {
   const order = kmallocBlockOrder(size);
   if (order > MAX_ORDER) return 0;
   let addr = kmalloc(size);
-  countLarge(order, addr != 0);
   if (addr != 0) return addr;
   directReclaim(order);
   addr = kmalloc(size);

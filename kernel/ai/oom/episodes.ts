@@ -36,9 +36,7 @@ import {
   stress, stressTaskPages, STRESS_TASKS, stressReseed,
 } from "../../mm/stress";
 import { freePagesNow } from "../../mm/pages";
-import {
-  setEpisodeAccounting, reclaim, reclaimablePages, proactiveReclaim, largeFreeUnits, largeUnservableShare,
-} from "../../mm/reclaim";
+import { setEpisodeAccounting, reclaim, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
 import { PsiAverages } from "../../mm/psi";
 import { largestFreeBlockPages, fragmentationRatio, allocationFailures, totalAllocations } from "../../mm/stats";
 import { slabTotalPages } from "../../mm/slab";
@@ -338,7 +336,6 @@ export function runEpisode(seed: u64, options: EpisodeOptions, learned: OomModel
     window.push(<f64>freePagesNow(), <f64>largestFreeBlockPages(), fragmentationRatio(), <f64>allocationFailures(),
       <f64>(allocations - lastAllocations) * <f64>SLOTS_PER_SECOND, <f64>slabTotalPages(), <f64>reclaimablePages(),
       psiAvg.some10, psiAvg.some60, psiAvg.full10);
-    window.pushLarge(<f64>largeFreeUnits(), <f64>reclaim.largeRequests, <f64>reclaim.largeSlow, largeUnservableShare());
     lastAllocations = allocations;
     recordTaskPages(slot);
     computeFeatures(window, features);

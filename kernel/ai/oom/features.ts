@@ -42,22 +42,11 @@
 //  20 burst_headroom    the largest fall of available memory within the last 30 s (from a
 //                       running maximum) / available now (at most 4): >= 1 means a repeat of
 //                       that burst no longer fits
-// Large-request features (issue 21, the frag class: an OOM there is a 1..4 MiB request that
-// finds no free block and that one light direct compaction cannot serve). Read from the buddy
-// allocator and kernel/mm/reclaim.ts at each sample ("large" = order >= 8, reclaim.ts LARGE_ORDER):
-//  21 large_free_log2   log2(1 + free memory in blocks of order >= 8, in 1 MiB units)
-//  22 large_rate_30s    large requests per second over the last 30 s
-//  23 large_slow_30s    large requests whose first attempt failed (direct reclaim ran), per second, 30 s
-//  24 large_unservable  share of the orders 8..10 a request could get neither from a free block nor
-//                       from one light direct compaction now (reclaim.ts largeUnservableShare)
-//  25 large_unserv_5s   mean of 24 over the last 5 s
-//  26 large_hazard      log2(1 + large_rate_30s * 10 s * large_unserv_5s): the large requests of
-//                       the next 10 s expected to meet memory that cannot serve them
 // Features 0..13 were chosen on development seeds 500000..500199 (kernel/ai/oom/README.md).
 // The decision trace keeps 8 features per entry (kernel/ai/trace.ts MAX_FEATURES): features
 // 0..7 are traced, 8..13 are not (crashctl status shows all of them).
 
-export const FEATURE_COUNT: i32 = 27;
+export const FEATURE_COUNT: i32 = 21;
 export const TRACED_FEATURES: i32 = 8;
 export const F_FREE_LOG2: i32 = 0;
 export const F_FREE_TREND_1S: i32 = 1;
@@ -80,19 +69,13 @@ export const F_RECLAIMABLE_SHARE: i32 = 17;
 export const F_AVAIL_TREND_5S: i32 = 18;
 export const F_EXHAUST_ETA: i32 = 19;
 export const F_BURST_HEADROOM: i32 = 20;
-export const F_LARGE_FREE_LOG2: i32 = 21;
-export const F_LARGE_RATE_30S: i32 = 22;
-export const F_LARGE_SLOW_30S: i32 = 23;
-export const F_LARGE_UNSERVABLE: i32 = 24;
-export const F_LARGE_UNSERV_5S: i32 = 25;
-export const F_LARGE_HAZARD: i32 = 26;
 
 
 export const FEATURE_NAMES: Array<string> = [
   "free_log2", "free_trend_1s", "free_trend_5s", "largest_log2", "fragmentation", "frag_slope",
   "alloc_rate_log10", "failures_5s", "slab_share", "blocks_4m", "risky_share_5s", "risky_run", "block_drops_30s",
   "largest_min_5s", "psi_some_10s", "psi_some_60s", "psi_full_10s", "reclaimable_share", "avail_trend_5s", "exhaust_eta",
-  "burst_headroom", "large_free_log2", "large_rate_30s", "large_slow_30s", "large_unservable", "large_unserv_5s", "large_hazard",
+  "burst_headroom",
 ];
 
 /** Samples per second (one per 100 ms slot). */
@@ -116,11 +99,6 @@ export class SampleWindow {
   psiSome10: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
   psiSome60: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
   psiFull10: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
-  /** Large-request columns (pushLarge; 0 when a sample has none). */
-  largeFree: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
-  largeRequests: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
-  largeSlow: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
-  largeUnservable: StaticArray<f64> = new StaticArray<f64>(WINDOW_SAMPLES);
   count: i32 = 0;
   next: i32 = 0;
 
@@ -144,28 +122,8 @@ export class SampleWindow {
     unchecked(this.rate[i] = allocsPerSecond);
     unchecked(this.slab[i] = slabPages);
     unchecked(this.blocks4m[i] = freeBlocks4m(freePages, fragmentation));
-    // the large-request columns of the previous sample stand until pushLarge (counters stay flat)
-    const prev = (i - 1 + WINDOW_SAMPLES) % WINDOW_SAMPLES;
-    const has = this.count > 0;
-    unchecked(this.largeFree[i] = 0);
-    unchecked(this.largeRequests[i] = has ? unchecked(this.largeRequests[prev]) : 0);
-    unchecked(this.largeSlow[i] = has ? unchecked(this.largeSlow[prev]) : 0);
-    unchecked(this.largeUnservable[i] = 0);
     this.next = (i + 1) % WINDOW_SAMPLES;
     if (this.count < WINDOW_SAMPLES) this.count++;
-  }
-
-  /**
-   * The newest sample's large-request columns (after push): free 1 MiB units in blocks of order
-   * >= 8, the cumulative large requests and slow large requests, the unservable share.
-   */
-  pushLarge(freeUnits: f64, requestsSinceBoot: f64, slowSinceBoot: f64, unservable: f64): void {
-    if (this.count == 0) return;
-    const i = this.index(0);
-    unchecked(this.largeFree[i] = freeUnits);
-    unchecked(this.largeRequests[i] = requestsSinceBoot);
-    unchecked(this.largeSlow[i] = slowSinceBoot);
-    unchecked(this.largeUnservable[i] = unservable);
   }
 
   /** Index of the sample `age` slots back (0 = newest); age < count. */
@@ -251,26 +209,6 @@ export function computeFeatures(w: SampleWindow, out: StaticArray<f64>): void {
   for (let a = 1; a <= failAge; a++) lmin = min(lmin, unchecked(w.largest[w.index(a)]));
   out[F_LARGEST_MIN_5S] = log2(1 + lmin);
   pressureFeatures(w, out);
-  largeFeatures(w, out);
-}
-
-/** Features 21..26 (see the header). */
-function largeFeatures(w: SampleWindow, out: StaticArray<f64>): void {
-  const now = w.index(0);
-  out[F_LARGE_FREE_LOG2] = log2(1 + unchecked(w.largeFree[now]));
-  const age = min(30 * SLOTS_PER_SECOND, w.count - 1);
-  const then = w.index(age);
-  const perSecond = age > 0 ? <f64>SLOTS_PER_SECOND / <f64>age : 0;
-  const rate = max(0.0, unchecked(w.largeRequests[now]) - unchecked(w.largeRequests[then])) * perSecond;
-  out[F_LARGE_RATE_30S] = rate;
-  out[F_LARGE_SLOW_30S] = max(0.0, unchecked(w.largeSlow[now]) - unchecked(w.largeSlow[then])) * perSecond;
-  out[F_LARGE_UNSERVABLE] = unchecked(w.largeUnservable[now]);
-  const age5 = min(5 * SLOTS_PER_SECOND, w.count - 1);
-  let sum: f64 = 0;
-  for (let a = 0; a <= age5; a++) sum += unchecked(w.largeUnservable[w.index(a)]);
-  const mean5 = sum / <f64>(age5 + 1);
-  out[F_LARGE_UNSERV_5S] = mean5;
-  out[F_LARGE_HAZARD] = log2(1 + rate * 10.0 * mean5);
 }
 
 /** Features 14..20 (see the header). */

@@ -21,9 +21,7 @@
 import { registerPeriodicTask } from "../../sched/periodic";
 import { queueAnnouncement } from "../../sched/announce";
 import { historyLength, historySample, samplesTaken, SAMPLE_INTERVAL_US } from "../../mm/stats";
-import {
-  oomLogLength, oomLogEvent, reclaimablePages, proactiveReclaim, reclaim, largeFreeUnits, largeUnservableShare,
-} from "../../mm/reclaim";
+import { oomLogLength, oomLogEvent, reclaimablePages, proactiveReclaim } from "../../mm/reclaim";
 import { psi } from "../../mm/psi";
 import { CompactResult } from "../../mm/compact";
 import { nowUs, nowTicks } from "../../platform/time";
@@ -186,15 +184,11 @@ export function predictorTick(): void {
     const held = <u64>historyLength();
     if (fresh > held) fresh = held;
     let newestUs: u64 = 0;
-    // nor large-request columns: read once, they stand for every new sample
-    const largeFree = <f64>largeFreeUnits();
-    const unservable = largeUnservableShare();
     for (let i = held - fresh; i < held; i++) {
       const s = historySample(<i32>i)!;
       // the ring has no pressure or cache columns: the values now stand for every new sample
       predictor.window.push(<f64>s.freePages, <f64>s.largestFreeBlockPages, s.fragmentation, <f64>s.allocationFailures,
         s.allocationsPerSecond, <f64>s.slabPages, <f64>reclaimablePages(), psi.avg.some10, psi.avg.some60, psi.avg.full10);
-      predictor.window.pushLarge(largeFree, <f64>reclaim.largeRequests, <f64>reclaim.largeSlow, unservable);
       newestUs = s.timeUs;
     }
     predictor.samplesSeen = taken;

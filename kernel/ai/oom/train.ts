@@ -3,12 +3,13 @@
 //   1. collect: run the training seeds' episodes with no intervention (episodes.ts, actions
 //      off), keeping one sampled slot in SLOT_STRIDE with its features; label slot s 1 when its
 //      OOM came within the next HORIZON_SLOTS = 100 slots (10 s): oomSlot - s in [1, 100],
-//      else 0 (the same label evaluate.ts scores against);
+//      else 0 (the same label evaluate.ts scores against); a negative of an OOM episode (more
+//      than 10 s before its OOM) weighs PRE_OOM_NEGATIVE_WEIGHT = 0.1, other negatives 1;
 //   2. normalise: mean and standard deviation of each feature over the training rows
 //      (a feature with no spread gets scale 1);
 //   3. SGD: EPOCHS passes over the rows in a seeded random order, one exact-gradient step per
 //      example (model.ts lossAndGradient) with learning rate LR / (1 + epoch / 2). Positives
-//      are weighted n_negative / n_positive, so both classes weigh the same in the loss: the
+//      are weighted (summed negative weight) / n_positive, so both classes weigh the same in the loss: the
 //      confidence is "OOM soon" against "not" with equal priors, not the raw base rate.
 // Only training seeds are accepted (episodes.ts isTrainingSeed): evaluation never sees them.
 import {
@@ -21,11 +22,13 @@ import { EINVAL } from "../../lib/errors";
 import { nowTicks, ticksToUs } from "../../platform/time";
 
 /**
- * 400 episodes (80 per class, one slot in 4 kept, ~49k examples): on development seeds 500000..
- * (20 per class) 400 gave recall 5-10 s 72% at 17% false-positive episodes against 67% at 23%
- * with 200 (tests/unit/ai/oom-dev.ts TN=200 / TN=400).
+ * 1000 episodes (200 per class, one slot in 4 kept, ~122k examples). Development seeds 500000..
+ * (40 per class, recall 5-10 s at the one threshold that keeps false-positive episodes <= 10%,
+ * class mean; tests/unit/ai/oom-feat-dev.ts, training samples TS=1 / TS=100001, negatives weighted
+ * 1): 400 episodes 59% / 61%, 1000 episodes 66% / 61%. (Before issue 21's counted stall clock,
+ * 400 beat 200: 72% at 17% false positives against 67% at 23%, oom-dev.ts.)
  */
-export const DEFAULT_TRAIN_EPISODES: i32 = 400;
+export const DEFAULT_TRAIN_EPISODES: i32 = 1000;
 export const EPOCHS: i32 = 12;
 /**
  * Keep one sampled slot in SLOT_STRIDE (neighbouring slots are nearly the same example; episode
@@ -40,10 +43,14 @@ export const LR: f64 = 0.02;
 export const featureOff = new StaticArray<bool>(FEATURE_COUNT);
 /**
  * Weight of a negative example of an OOM episode (a slot more than 10 s before its OOM) against
- * 1 for the negatives of episodes without an OOM: alarms there are neither a false-positive
- * episode nor a 5-10 s prediction. Development knob (trainSettings), 1 = every negative alike.
+ * 1 for the negatives of episodes without an OOM. Alarms there are neither a false-positive
+ * episode nor a 5-10 s prediction, and a state that led to an OOM later is not a safe one, so
+ * they weigh less: PRE_OOM_NEGATIVE_WEIGHT was chosen on development seeds (oom-feat-dev.ts
+ * PREW, 1000 training episodes, the metric above, TS=1 / TS=100001): weight 1 66% / 61%,
+ * 0.3 68% / 66%, 0.1 67% / 69%. setPreOomNegativeWeight changes it for development runs.
  */
-export let preOomNegativeWeight: f64 = 1.0;
+export const PRE_OOM_NEGATIVE_WEIGHT: f64 = 0.1;
+export let preOomNegativeWeight: f64 = PRE_OOM_NEGATIVE_WEIGHT;
 export function setPreOomNegativeWeight(w: f64): void { preOomNegativeWeight = w; }
 
 /** Rows of (features, label) from recorded episodes. */

@@ -1,5 +1,5 @@
 // Feature choices of the OOM predictor on development seeds, prediction only (no acting passes,
-// so a run takes a minute instead of ten): trains on training seeds TS..TS+TN-1 (default 1, 400)
+// so a run takes a minute instead of ten): trains on training seeds TS..TS+TN-1 (default 1, 1000)
 // with the features in OFF switched off (comma-separated indices or names, ranges a-b), runs the
 // off pass of N episodes per class (default 40) from development seed DEV (default 500000) and
 // prints per class: OOMs, recall 5-10 s and false-positive episodes at each threshold in THR,
@@ -15,7 +15,7 @@ import { seedProblem } from "./oom-seeds.ts";
 const N = Number(process.env.N ?? 40);
 const DEV = BigInt(process.env.DEV ?? 500000);
 const TS = BigInt(process.env.TS ?? 1);
-const TN = Number(process.env.TN ?? 400);
+const TN = Number(process.env.TN ?? 1000);
 const FP = Number(process.env.FP ?? 0.1);
 // TSS: several training samples (comma-separated first seeds), each trained and scored in turn
 const tss = (process.env.TSS ?? String(TS)).split(",").map((x) => BigInt(x));
@@ -68,7 +68,7 @@ function runOne(smooth: number): void {
     return { s, recall: mean(s.map((x) => x.recall)), fp: mean(s.map((x) => x.fp)) };
   };
   const pct = (v: number) => (isNaN(v) ? "-" : (100 * v).toFixed(0).padStart(3) + "%");
-  for (const t of (process.env.THR ?? "0.9").split(",").map(Number)) {
+  for (const t of (process.env.THR ?? "0.95").split(",").map(Number)) {
     const r = at(t);
     console.log(`threshold ${t}: recall ${pct(r.recall)} FP ${pct(r.fp)} | ` +
       r.s.map((x, c) => `${CLASSES[c]} ${pct(x.recall)}/${pct(x.fp)} (${x.oom}/${x.safe})`).join("  "));

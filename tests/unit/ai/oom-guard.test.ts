@@ -1,6 +1,6 @@
 // Accuracy guard of the OOM predictor (issue 23 item 4): the held-out evaluation that README.md
 // shows (`crashctl eval --episodes 20`: 20 evaluation episodes per class from seed 1000000, the
-// learned model trained on seeds 1..400, class means) must stay within a margin of the README's
+// learned model trained on seeds 1..1000, class means) must stay within a margin of the README's
 // figures, so a change that breaks the predictor fails `make test-unit`. The guard is checked
 // against broken predictors too (random weights: recall collapses; always alarming: false
 // positives), so it is known to fail when the thing it guards is broken.
@@ -43,7 +43,7 @@ describe("OOM predictor accuracy guard (held-out seeds, README figures)", functi
     const k = await loadKernelModule("tests/unit/ai/oom.entry.ts", { memoryBase: 64 << 20 });
     k.exports.memInit();
     e = k.exports;
-    assert.match(e.trainLearned(1n, 400, 12), /^0,400,/);
+    assert.match(e.trainLearned(1n, 1000, 12), /^0,1000,/);
   });
 
   it("the learned model scores within the margin of the README on 20 held-out episodes per class", () => {
