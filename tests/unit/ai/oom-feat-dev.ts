@@ -44,9 +44,10 @@ const started = Date.now();
 for (const spec of (process.env.OFFS ?? process.env.OFF ?? "").split(";")) {
   const off = parseOff(spec);
   for (let i = 0; i < e.featureCount(); i++) e.setFeatureOff(i, off.has(i));
-  for (const ts of tss) for (const pw of (process.env.PREW ?? "1").split(",").map(Number)) {
-    e.setPreOomWeight(pw);
-    if (pw !== 1) console.log(`negatives of OOM episodes weighted ${pw}`);
+  // PREW unset: the kernel's default (train.ts PRE_OOM_NEGATIVE_WEIGHT)
+  for (const ts of tss) for (const pw of (process.env.PREW ?? "default").split(",")) {
+    if (pw !== "default") e.setPreOomWeight(Number(pw));
+    console.log(`negatives of OOM episodes weighted ${pw === "default" ? e.preOomWeight() : pw}`);
     console.log(`off: [${[...off].sort((a, b) => a - b).join(",")}]; training ${ts}..${ts + BigInt(TN) - 1n}: ${e.trainLearned(ts, TN, 12)}`);
     for (const sm of (process.env.SMOOTH ?? "1").split(",").map(Number)) runOne(sm);
   }

@@ -17,7 +17,9 @@ import { OomModel, PARAM_COUNT, INPUTS, lossAndGradient, exampleLoss } from "../
 import {
   runEpisode, EpisodeOptions, EpisodeResult, MODEL_NONE, MODEL_HEURISTIC, MODEL_LEARNED, episodeProfile,
 } from "../../../kernel/ai/oom/episodes";
-import { trainModel, TrainingSet, fitModel, datasetLoss, featureOff, setPreOomNegativeWeight } from "../../../kernel/ai/oom/train";
+import {
+  trainModel, TrainingSet, fitModel, datasetLoss, featureOff, setPreOomNegativeWeight, preOomNegativeWeight,
+} from "../../../kernel/ai/oom/train";
 import { evaluateOnSeeds, evaluateModels, evaluateClasses, scoreEpisode, ModelScore, EvalReport } from "../../../kernel/ai/oom/evaluate";
 import { predictionRows, preventionRows, ablationRows, jsonLines } from "../../../kernel/ai/oom/report";
 import { table } from "../../../kernel/lib/format";
@@ -510,6 +512,7 @@ export function lastPredictedMask(c: i32): string {
 export function setFeatureOff(i: i32, off: bool): void { featureOff[i] = off; }
 /** train.ts preOomNegativeWeight (development). */
 export function setPreOomWeight(w: f64): void { setPreOomNegativeWeight(w); }
+export function preOomWeight(): f64 { return preOomNegativeWeight; }
 /**
  * Off passes only (no action) of perClass episodes per class from `first` (stride 5 within a class):
  * per episode "class oom windowMax allMax" joined by ';' (the learned model's highest confidence
