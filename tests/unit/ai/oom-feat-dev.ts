@@ -69,7 +69,7 @@ function runOne(smooth: number): void {
     return { s, recall: mean(s.map((x) => x.recall)), fp: mean(s.map((x) => x.fp)) };
   };
   const pct = (v: number) => (isNaN(v) ? "-" : (100 * v).toFixed(0).padStart(3) + "%");
-  for (const t of (process.env.THR ?? "0.95").split(",").map(Number)) {
+  for (const t of (process.env.THR ?? "0.96").split(",").map(Number)) {
     const r = at(t);
     console.log(`threshold ${t}: recall ${pct(r.recall)} FP ${pct(r.fp)} | ` +
       r.s.map((x, c) => `${CLASSES[c]} ${pct(x.recall)}/${pct(x.fp)} (${x.oom}/${x.safe})`).join("  "));
