@@ -51,7 +51,7 @@ describe("OOM predictor accuracy guard (held-out seeds, README figures)", functi
     const s = summaryOf(e.evalClassesText(1_000_000n, 20, true, false, false));
     console.log(`      recall 5-10 s ${(s.recall_5_10s * 100).toFixed(0)}%, false-positive episodes ${(s.fp_rate_episodes * 100).toFixed(0)}%, ` +
       `prevented of predicted ${(s.prevented_of_predicted * 100).toFixed(0)}%, prevented ${(s.prevented_share * 100).toFixed(0)}% (README: ` +
-      `${README.recall * 100}%, ${README.fp * 100}%, ${README.preventedOfPredicted * 100}%, ${README.prevented * 100}%)`);
+      `${[README.recall, README.fp, README.preventedOfPredicted, README.prevented].map((v) => Math.round(v * 100) + "%").join(", ")})`);
     assert.deepEqual(guardProblems(s), []);
   });
 
