@@ -1,5 +1,5 @@
 // OOM predictor evaluation (issues 9, 21): `crashctl eval --json --periodic`, i.e. train the learned
-// model on training seeds 1..400 (DEFAULT_TRAIN_EPISODES, no intervention), then score the learned
+// model on training seeds 1..1000 (DEFAULT_TRAIN_EPISODES, no intervention), then score the learned
 // model, the plan's heuristic and the systemd-oomd-like PSI rule on evaluation seeds from 1000000
 // (never trained on), N episodes per class (leak, ramp, burst, frag, mixed): recall 5-10 s ahead,
 // false positives, recall at equal false positives, OOMs prevented with the remedies on vs off

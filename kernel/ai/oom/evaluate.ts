@@ -17,7 +17,7 @@
 // Acting passes run RUN_SLOTS = MAX_SLOTS + 100 slots: an OOM merely pushed past the episode's
 // end (within 10 s of it) is not counted as prevented.
 //
-// Metrics per predictor, at the action threshold T (default 0.9), from the "off" pass:
+// Metrics per predictor, at the action threshold T (default 0.96), from the "off" pass:
 //   label(s)           an OOM within the next 100 slots: 1 <= oomSlot - s <= 100 (as in training)
 //   recall 5-10 s      (the headline) OOM episodes in which the confidence was >= T at some slot in
 //                      [oomSlot - 100, oomSlot - 50], / OOM episodes. Bounded on both sides: an

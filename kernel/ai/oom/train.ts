@@ -3,12 +3,13 @@
 //   1. collect: run the training seeds' episodes with no intervention (episodes.ts, actions
 //      off), keeping one sampled slot in SLOT_STRIDE with its features; label slot s 1 when its
 //      OOM came within the next HORIZON_SLOTS = 100 slots (10 s): oomSlot - s in [1, 100],
-//      else 0 (the same label evaluate.ts scores against);
+//      else 0 (the same label evaluate.ts scores against); a negative of an OOM episode (more
+//      than 10 s before its OOM) weighs PRE_OOM_NEGATIVE_WEIGHT = 0.1, other negatives 1;
 //   2. normalise: mean and standard deviation of each feature over the training rows
 //      (a feature with no spread gets scale 1);
 //   3. SGD: EPOCHS passes over the rows in a seeded random order, one exact-gradient step per
 //      example (model.ts lossAndGradient) with learning rate LR / (1 + epoch / 2). Positives
-//      are weighted n_negative / n_positive, so both classes weigh the same in the loss: the
+//      are weighted (summed negative weight) / n_positive, so both classes weigh the same in the loss: the
 //      confidence is "OOM soon" against "not" with equal priors, not the raw base rate.
 // Only training seeds are accepted (episodes.ts isTrainingSeed): evaluation never sees them.
 import {
@@ -21,11 +22,13 @@ import { EINVAL } from "../../lib/errors";
 import { nowTicks, ticksToUs } from "../../platform/time";
 
 /**
- * 400 episodes (80 per class, one slot in 4 kept, ~49k examples): on development seeds 500000..
- * (20 per class) 400 gave recall 5-10 s 72% at 17% false-positive episodes against 67% at 23%
- * with 200 (tests/unit/ai/oom-dev.ts TN=200 / TN=400).
+ * 1000 episodes (200 per class, one slot in 4 kept, ~122k examples). Development seeds 500000..
+ * (40 per class, recall 5-10 s at the one threshold that keeps false-positive episodes <= 10%,
+ * class mean; tests/unit/ai/oom-feat-dev.ts, training samples TS=1 / TS=100001, negatives weighted
+ * 1): 400 episodes 59% / 61%, 1000 episodes 66% / 61%. (Before issue 21's counted stall clock,
+ * 400 beat 200: 72% at 17% false positives against 67% at 23%, oom-dev.ts.)
  */
-export const DEFAULT_TRAIN_EPISODES: i32 = 400;
+export const DEFAULT_TRAIN_EPISODES: i32 = 1000;
 export const EPOCHS: i32 = 12;
 /**
  * Keep one sampled slot in SLOT_STRIDE (neighbouring slots are nearly the same example; episode
@@ -33,11 +36,29 @@ export const EPOCHS: i32 = 12;
  */
 export const SLOT_STRIDE: i32 = 4;
 export const LR: f64 = 0.02;
+/**
+ * Development ablations only (tests/unit/ai/oom-feat-dev.ts): features switched off here reach
+ * the network as 0 (mean 0, scale 1e300), as if the model did not have them. All on by default.
+ */
+export const featureOff = new StaticArray<bool>(FEATURE_COUNT);
+/**
+ * Weight of a negative example of an OOM episode (a slot more than 10 s before its OOM) against
+ * 1 for the negatives of episodes without an OOM. Alarms there are neither a false-positive
+ * episode nor a 5-10 s prediction, and a state that led to an OOM later is not a safe one, so
+ * they weigh less: PRE_OOM_NEGATIVE_WEIGHT was chosen on development seeds (oom-feat-dev.ts
+ * PREW, 1000 training episodes, the metric above, TS=1 / TS=100001): weight 1 66% / 61%,
+ * 0.3 68% / 66%, 0.1 67% / 69%. setPreOomNegativeWeight changes it for development runs.
+ */
+export const PRE_OOM_NEGATIVE_WEIGHT: f64 = 0.1;
+export let preOomNegativeWeight: f64 = PRE_OOM_NEGATIVE_WEIGHT;
+export function setPreOomNegativeWeight(w: f64): void { preOomNegativeWeight = w; }
 
 /** Rows of (features, label) from recorded episodes. */
 export class TrainingSet {
   features: StaticArray<f64>;
   labels: StaticArray<u8>;
+  /** Example weight before the positive/negative balance (1, or preOomNegativeWeight). */
+  weights: StaticArray<f32>;
   rows: i32 = 0;
   episodes: i32 = 0;
   oomEpisodes: i32 = 0;
@@ -47,13 +68,15 @@ export class TrainingSet {
   constructor(public capacity: i32) {
     this.features = new StaticArray<f64>(capacity * FEATURE_COUNT);
     this.labels = new StaticArray<u8>(capacity);
+    this.weights = new StaticArray<f32>(capacity);
   }
 
-  add(features: StaticArray<f64>, offset: i32, label: bool): void {
+  add(features: StaticArray<f64>, offset: i32, label: bool, weight: f64 = 1.0): void {
     if (this.rows >= this.capacity) return;
     const base = this.rows * FEATURE_COUNT;
     for (let i = 0; i < FEATURE_COUNT; i++) this.features[base + i] = features[offset + i];
     this.labels[this.rows] = label ? 1 : 0;
+    this.weights[this.rows] = <f32>weight;
     if (label) this.positives++;
     this.rows++;
   }
@@ -76,10 +99,23 @@ export function collectTrainingSet(firstSeed: u64, count: i32, model: OomModel, 
     if (runEpisode(firstSeed + <u64>e, options, model, r) < 0) return null;
     set.episodes++;
     if (r.oom) set.oomEpisodes++;
-    for (let s = e % stride; s < r.slots; s += stride) set.add(r.features, s * FEATURE_COUNT, r.label(s));
+    for (let s = e % stride; s < r.slots; s += stride) {
+      const label = r.label(s);
+      set.add(r.features, s * FEATURE_COUNT, label, !label && r.oom ? preOomNegativeWeight : 1.0);
+    }
   }
   set.collectUs = ticksToUs(nowTicks() - started);
   return set;
+}
+
+/** Weight of a positive: the negatives' summed weight / the positives' count (both sides weigh the same). */
+function balanceWeight(set: TrainingSet): f64 {
+  const n = set.rows;
+  const positives = set.positives;
+  if (positives == 0 || positives == n) return 1.0;
+  let negatives: f64 = 0;
+  for (let r = 0; r < n; r++) if (set.labels[r] == 0) negatives += <f64>set.weights[r];
+  return negatives / <f64>positives;
 }
 
 /** Fits the normalisation and the weights of `model` (from `seed`) to `set`; returns the final epoch's loss. */
@@ -98,13 +134,13 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
       sq += d * d;
     }
     const sd = Math.sqrt(sq / <f64>n);
-    model.mean[i] = mean;
-    model.scale[i] = sd > 1e-9 ? sd : 1.0;
+    model.mean[i] = featureOff[i] ? 0.0 : mean;
+    model.scale[i] = featureOff[i] ? 1e300 : (sd > 1e-9 ? sd : 1.0);
   }
   const x = new StaticArray<f64>(n * INPUTS);
   for (let r = 0; r < n; r++) model.normalise(set.features, r * FEATURE_COUNT, x, r * INPUTS);
   const positives = set.positives;
-  const positiveWeight = positives > 0 && positives < n ? <f64>(n - positives) / <f64>positives : 1.0;
+  const positiveWeight = balanceWeight(set);
   // SGD
   const order = new StaticArray<i32>(n);
   for (let r = 0; r < n; r++) order[r] = r;
@@ -124,7 +160,7 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
     for (let k = 0; k < n; k++) {
       const r = order[k];
       const y: f64 = set.labels[r] != 0 ? 1.0 : 0.0;
-      const w = y > 0 ? positiveWeight : 1.0;
+      const w = y > 0 ? positiveWeight : <f64>set.weights[r];
       for (let p = 0; p < PARAM_COUNT; p++) unchecked(grad[p] = 0);
       sum += lossAndGradient(model.params, x, r * INPUTS, y, w, grad);
       weightSum += w;
@@ -143,13 +179,13 @@ export function fitModel(model: OomModel, set: TrainingSet, epochs: i32, seed: u
 export function datasetLoss(model: OomModel, set: TrainingSet): f64 {
   const n = set.rows;
   if (n == 0) return NaN;
-  const positiveWeight = set.positives > 0 && set.positives < n ? <f64>(n - set.positives) / <f64>set.positives : 1.0;
+  const positiveWeight = balanceWeight(set);
   const x = new StaticArray<f64>(INPUTS);
   let sum: f64 = 0, weightSum: f64 = 0;
   for (let r = 0; r < n; r++) {
     model.normalise(set.features, r * FEATURE_COUNT, x, 0);
     const y: f64 = set.labels[r] != 0 ? 1.0 : 0.0;
-    const w = y > 0 ? positiveWeight : 1.0;
+    const w = y > 0 ? positiveWeight : <f64>set.weights[r];
     sum += exampleLoss(model.params, x, 0, y, w);
     weightSum += w;
   }

@@ -55,7 +55,7 @@ const USAGE = "crashctl status | history [N] | tune [X] [--warning W] [--cooldow
   "\nwarning threshold and runs a full compaction at the action threshold." +
   "\n  status    confidence now, model in use, thresholds, last features, OOM events (count, last ones)" +
   "\n  history   the last N (default 10, at most " + HISTORY_CAPACITY.toString() + ") traced predictions with their outcomes" +
-  "\n  tune X    action threshold 0..1 (default 0.9); --warning W (default 0.8, <= X), --cooldown N" +
+  "\n  tune X    action threshold 0..1 (default 0.96); --warning W (default 0.8, <= X), --cooldown N" +
   "\n            (samples between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "), --auto on|off (automatic compaction)," +
   "\n            --announce on|off (print warnings and compactions on the console; default off: status shows them)" +
   "\n  model     the model in use: heuristic (the plan's rule) or learned (must be trained or loaded)" +
@@ -82,7 +82,7 @@ registerSubcommand("crashctl", "history", "the last N traced predictions with th
   "crashctl history [N]\n  The last N (default 10, at most " + HISTORY_CAPACITY.toString() + ") traced predictions with their outcomes.",
   (rest: Array<string>): i32 => (ready() ? history(rest) : 1));
 registerSubcommand("crashctl", "tune", "thresholds, cooldown, automatic compaction, console announcements",
-  "crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]\n  X: action threshold 0..1 (default 0.9); --warning W (default 0.8, <= X); --cooldown N (samples\n  between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "); --auto on|off (automatic compaction); --announce on|off (print\n  warnings and compactions on the console; default off: status shows them).",
+  "crashctl tune [X] [--warning W] [--cooldown N] [--auto on|off] [--announce on|off]\n  X: action threshold 0..1 (default 0.96); --warning W (default 0.8, <= X); --cooldown N (samples\n  between compactions, default " + DEFAULT_COOLDOWN_SLOTS.toString() + "); --auto on|off (automatic compaction); --announce on|off (print\n  warnings and compactions on the console; default off: status shows them).",
   (rest: Array<string>): i32 => (ready() ? tune(rest) : 1));
 registerSubcommand("crashctl", "model", "the model in use: heuristic or learned",
   "crashctl model heuristic|learned\n  The model in use: heuristic (the plan's rule) or learned (must be trained or loaded).",

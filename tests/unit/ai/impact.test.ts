@@ -117,8 +117,8 @@ describe("autoctl: AI impact metrics", function () {
 
   it("OOM accuracy from resolved outcomes, follow rate from compactions, latency from the ring", async () => {
     await fresh();
-    k.exports.oomDecision(0.95, 2, 1); // alarm, compacted, an OOM followed: TP, followed
-    k.exports.oomDecision(0.92, 1, 0); // alarm, held back (cooldown), none followed: FP, not followed
+    k.exports.oomDecision(0.98, 2, 1); // alarm (action threshold 0.96), compacted, an OOM followed: TP, followed
+    k.exports.oomDecision(0.97, 1, 0); // alarm, held back (cooldown), none followed: FP, not followed
     k.exports.oomDecision(0.30, 0, 0); // TN
     k.exports.oomDecision(0.50, 0, 1); // FN
     k.exports.oomDecision(0.85, 1, -1); // pending: not counted
@@ -184,7 +184,7 @@ describe("autoctl: AI impact metrics", function () {
     await fresh();
     let fams = parsePrometheus(k.exports.prometheus());
     assert.equal(fams.get("sis_ai_oom_accuracy")!.samples.length, 0, "no made-up value");
-    k.exports.oomDecision(0.95, 2, 1);
+    k.exports.oomDecision(0.98, 2, 1);
     k.exports.oomLatencySample(25);
     fams = parsePrometheus(k.exports.prometheus());
     assert.equal(fams.get("sis_ai_oom_accuracy")!.samples[0].value, 1);

@@ -1,7 +1,7 @@
 // The OOM predictor on development seeds (never the scored ones): how kernel/ai/oom/README.md's
-// choices are measured. Trains the learned model on training seeds TS..TS+TN-1 (default 1, 400
+// choices are measured. Trains the learned model on training seeds TS..TS+TN-1 (default 1, 1000
 // episodes), then evaluates N episodes per class (default 20) from development seed DEV (default
-// 500000) at each threshold THR (default 0.9) and cooldown COOL (slots, default 10), printing the
+// 500000) at each threshold THR (default 0.96) and cooldown COOL (slots, default 10), printing the
 // per-class tables of `crashctl eval` (kernel/ai/oom/report.ts); ABLATE=1 adds each remedy off.
 //   node_modules/.bin/tsx tests/unit/ai/oom-dev.ts        (e.g. DEV=600000 N=40 THR=0.9,0.95)
 // Seed discipline (issue 23): development seeds are 500000..999999; the tool refuses any range
@@ -11,7 +11,7 @@ import { seedProblem } from "./oom-seeds.ts";
 const N = Number(process.env.N ?? 20);
 const DEV = BigInt(process.env.DEV ?? 500000);
 const TS = BigInt(process.env.TS ?? 1);
-const TN = Number(process.env.TN ?? 400);
+const TN = Number(process.env.TN ?? 1000);
 const problem = seedProblem(DEV, N, TS, TN);
 if (problem) {
   console.error("error: " + problem);
@@ -23,7 +23,7 @@ const k: any = await loadKernelModule("tests/unit/ai/oom.entry.ts", { memoryBase
 k.exports.memInit();
 const started = Date.now();
 console.log(`training on seeds ${TS}..${TS + BigInt(TN) - 1n}: ${k.exports.trainLearned(TS, TN, 12)} (error,episodes,ooms,rows,positives,first loss,final loss)`);
-for (const thr of (process.env.THR ?? "0.9").split(",").map(Number)) {
+for (const thr of (process.env.THR ?? "0.96").split(",").map(Number)) {
   for (const cool of (process.env.COOL ?? "10").split(",").map(Number)) {
     k.exports.setThresholds(thr, Math.min(0.8, thr), cool, true);
     const out: string = k.exports.evalClassesText(DEV, N, false, false, process.env.ABLATE === "1");

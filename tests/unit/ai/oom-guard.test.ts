@@ -1,19 +1,20 @@
 // Accuracy guard of the OOM predictor (issue 23 item 4): the held-out evaluation that README.md
 // shows (`crashctl eval --episodes 20`: 20 evaluation episodes per class from seed 1000000, the
-// learned model trained on seeds 1..400, class means) must stay within a margin of the README's
+// learned model trained on seeds 1..1000, class means) must stay within a margin of the README's
 // figures, so a change that breaks the predictor fails `make test-unit`. The guard is checked
 // against broken predictors too (random weights: recall collapses; always alarming: false
 // positives), so it is known to fail when the thing it guards is broken.
 import assert from "node:assert/strict";
 import { loadKernelModule } from "../../host/compile.ts";
 
-// README.md "OOM predictor" table, row "all (class mean)" (learned model, threshold 0.9)
-export const README = { recall: 0.70, fp: 0.17, preventedOfPredicted: 0.83, prevented: 0.73 };
+// README.md "OOM predictor" table, row "all (class mean)" (learned model, threshold 0.96)
+export const README = { recall: 0.75, fp: 0.07, preventedOfPredicted: 0.87, prevented: 0.71 };
 // Episodes account memory stalls in a counted unit (kernel/mm/psi.ts stallCost), not measured time,
-// so this evaluation gives the same numbers on every run and machine (before, reruns moved the
-// false positives between 9% and 24% and the limit had to be 35%). The margins only leave room for
-// changes elsewhere in the kernel that move an episode or two.
-const MARGIN = 0.05;
+// so this evaluation gives the same numbers on every run and machine. The margins only leave room for
+// changes elsewhere in the kernel that move an episode: one OOM episode of the class with the fewest
+// (burst, 8) is 2.5 points of the class mean, one safe episode of the class with the fewest (frag, 5)
+// 4 points. (Issue 21's third session: 5 / 5 points around 70% / 17% / 83% / 73%.)
+const MARGIN = 0.03;
 const FP_MARGIN = 0.05;
 
 type Summary = { recall_5_10s: number; fp_rate_episodes: number; prevented_of_predicted: number; prevented_share: number };
@@ -43,14 +44,14 @@ describe("OOM predictor accuracy guard (held-out seeds, README figures)", functi
     const k = await loadKernelModule("tests/unit/ai/oom.entry.ts", { memoryBase: 64 << 20 });
     k.exports.memInit();
     e = k.exports;
-    assert.match(e.trainLearned(1n, 400, 12), /^0,400,/);
+    assert.match(e.trainLearned(1n, 1000, 12), /^0,1000,/);
   });
 
   it("the learned model scores within the margin of the README on 20 held-out episodes per class", () => {
     const s = summaryOf(e.evalClassesText(1_000_000n, 20, true, false, false));
     console.log(`      recall 5-10 s ${(s.recall_5_10s * 100).toFixed(0)}%, false-positive episodes ${(s.fp_rate_episodes * 100).toFixed(0)}%, ` +
       `prevented of predicted ${(s.prevented_of_predicted * 100).toFixed(0)}%, prevented ${(s.prevented_share * 100).toFixed(0)}% (README: ` +
-      `${README.recall * 100}%, ${README.fp * 100}%, ${README.preventedOfPredicted * 100}%, ${README.prevented * 100}%)`);
+      `${[README.recall, README.fp, README.preventedOfPredicted, README.prevented].map((v) => Math.round(v * 100) + "%").join(", ")})`);
     assert.deepEqual(guardProblems(s), []);
   });
 

@@ -1,5 +1,5 @@
 // The learned model's recall on the OOMs an oracle could predict and on those it could not
-// (kernel/ai/oom/oracle.ts): trains on training seeds 1..400 as the accuracy guard does, evaluates
+// (kernel/ai/oom/oracle.ts): trains on training seeds 1..1000 as the accuracy guard does, evaluates
 // N episodes per class (default 20) from seed FIRST (default 1000000, the held-out seeds of
 // `crashctl eval`), runs the oracle (K futures, default 8) on the same episodes, and splits each
 // class's OOMs by the oracle's P 5-10 s ahead (>= 50%: predictable). Several minutes.
@@ -13,7 +13,7 @@ const CLASSES = ["leak", "ramp", "burst", "frag", "mixed"];
 const k: any = await loadKernelModule("tests/unit/ai/oom.entry.ts", { memoryBase: 64 << 20 });
 k.exports.memInit();
 const e = k.exports;
-console.log("training:", e.trainLearned(1n, 400, 12));
+console.log("training:", e.trainLearned(1n, 1000, 12));
 const out: string = e.evalClassesText(FIRST, N, FIRST >= 1000000n, false, false);
 if (out.startsWith("error")) throw new Error(out);
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(0)}% (${a}/${b})` : "-");

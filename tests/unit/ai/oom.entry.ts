@@ -17,7 +17,9 @@ import { OomModel, PARAM_COUNT, INPUTS, lossAndGradient, exampleLoss } from "../
 import {
   runEpisode, EpisodeOptions, EpisodeResult, MODEL_NONE, MODEL_HEURISTIC, MODEL_LEARNED, episodeProfile,
 } from "../../../kernel/ai/oom/episodes";
-import { trainModel, TrainingSet, fitModel, datasetLoss } from "../../../kernel/ai/oom/train";
+import {
+  trainModel, TrainingSet, fitModel, datasetLoss, featureOff, setPreOomNegativeWeight, preOomNegativeWeight,
+} from "../../../kernel/ai/oom/train";
 import { evaluateOnSeeds, evaluateModels, evaluateClasses, scoreEpisode, ModelScore, EvalReport } from "../../../kernel/ai/oom/evaluate";
 import { predictionRows, preventionRows, ablationRows, jsonLines } from "../../../kernel/ai/oom/report";
 import { table } from "../../../kernel/lib/format";
@@ -503,4 +505,42 @@ export function lastPredictedMask(c: i32): string {
   let s = "";
   for (let i = 0; i < m.length; i++) s += m[i] ? "1" : "0";
   return s;
+}
+
+// ---- feature development (tests/unit/ai/oom-feat-dev.ts) ----
+/** Feature i reaches the network as 0 in the next training runs (development ablations). */
+export function setFeatureOff(i: i32, off: bool): void { featureOff[i] = off; }
+/** train.ts preOomNegativeWeight (development). */
+export function setPreOomWeight(w: f64): void { setPreOomNegativeWeight(w); }
+export function preOomWeight(): f64 { return preOomNegativeWeight; }
+/**
+ * Off passes only (no action) of perClass episodes per class from `first` (stride 5 within a class):
+ * per episode "class oom windowMax allMax" joined by ';' (the learned model's highest confidence
+ * in [oomSlot - 100, oomSlot - 50], and over all slots), what evaluate.ts scores; smooth > 1 scores the
+ * mean of the last `smooth` confidences instead.
+ */
+export function offMaxima(first: u64, perClass: i32, smooth: i32 = 1): string {
+  const o = new EpisodeOptions();
+  o.actingModel = MODEL_NONE;
+  o.predictLearned = true;
+  const parts = new Array<string>(0);
+  for (let c = 0; c < 5; c++) {
+    let seed = first;
+    while (<i32>(seed % 5) != c) seed++;
+    for (let i = 0; i < perClass; i++) {
+      if (runEpisode(seed + <u64>(5 * i), o, predictor.learned, episode) < 0) return "error";
+      let wm: f64 = 0, am: f64 = 0;
+      let run: f64 = 0;
+      for (let s = 0; s < episode.slots; s++) {
+        // smooth > 1: the mean of the last `smooth` confidences (a development try)
+        run += episode.learned[s];
+        if (s >= smooth) run -= episode.learned[s - smooth];
+        const v = run / <f64>min(smooth, s + 1);
+        if (v > am) am = v;
+        if (episode.oom && episode.oomSlot - s >= 50 && episode.oomSlot - s <= 100 && v > wm) wm = v;
+      }
+      parts.push(c.toString() + " " + (episode.oom ? "1" : "0") + " " + wm.toString() + " " + am.toString());
+    }
+  }
+  return parts.join(";");
 }

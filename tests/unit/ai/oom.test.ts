@@ -563,7 +563,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
   it("crashctl eval trains first when needed, prints the per-class tables, and crashctl model learned then works", () => {
     let r = run("crashctl eval --episodes 1 --seed 1000000");
     assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /the learned model is untrained: training it first on training seeds 1\.\.400/);
+    assert.match(r.out, /the learned model is untrained: training it first on training seeds 1\.\.1000/);
     assert.match(r.out, /time is measured in 100 ms sample slots/);
     for (const c of ["leak", "ramp", "burst", "frag", "mixed"]) assert.match(r.out, new RegExp(`^${c} +\\d+/1 +`, "m"), c);
     assert.match(r.out, /^all \(class mean\) +\d+\/5 /m);
@@ -585,7 +585,7 @@ describe("OOM predictor: live prediction and crashctl", function () {
     r = run("crashctl model learned");
     assert.equal(r.status, 0);
     assert.match(r.out, /model in use: learned v1/);
-    assert.match(run("crashctl status").out, /model in use: +learned; learned model: v1, trained on seeds 1\.\.400/);
+    assert.match(run("crashctl status").out, /model in use: +learned; learned model: v1, trained on seeds 1\.\.1000/);
     r = run("crashctl train --episodes 3 --seed 100 --epochs 2");
     assert.equal(r.status, 0);
     assert.match(r.out, /training the learned model on seeds 100\.\.102/);
