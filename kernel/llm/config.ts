@@ -16,7 +16,7 @@
 // embedding dequantised to f32 for lookups, the norms in f32, then every matrix as Q8_0
 // groups: all f32 arrays (embedding, norms, group scales) first so the NaN check covers them
 // in one range (f32End), then the int8 values; scratch adds the quantised activations
-// xq [BATCH][max(dim, hidden)] (int8) and xs (their group scales).
+// xq [BATCH][max(dim, hidden)] (int8 values held as i32) and xs (their group scales).
 // Every array starts on a 64-byte boundary. All sizes are computed in u64 and checked
 // against limits before anything is multiplied into an address.
 
@@ -119,7 +119,7 @@ export class Layout {
     this.rope = o; o = align64(o + s * <u64>c.headSize * 4);
     if (c.groupSize > 0) {
       const widest = d > h ? d : h;
-      this.xq = o; o = align64(o + B * widest);
+      this.xq = o; o = align64(o + B * widest * 4);
       this.xs = o; o = align64(o + B * widest / <u64>c.groupSize * 4);
     }
     this.total = o;
