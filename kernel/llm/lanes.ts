@@ -1,7 +1,7 @@
 // The 4-lane inner loops of the language model (the forward pass in model.ts and LoRA's
-// training passes in lora/): four independent accumulators, so clang turns each step of the
-// generated C into one NEON multiply and add; and the f32 exp that softmax and SiLU use, also
-// 4 lanes side by side. Inlined; arithmetic order fixed (Node and QEMU agree).
+// training passes in lora/ops.ts): four independent accumulators, so clang turns each step of
+// the generated C into one NEON multiply and add; and the forward pass's f32 exp (softmax,
+// SiLU), 4 lanes side by side. Inlined; arithmetic order fixed (Node and QEMU agree).
 
 /** Dot product with four accumulators: fewer loop branches, and independent adds. */
 // @ts-ignore: decorator
@@ -83,20 +83,4 @@ export function expShiftSum(x: usize, n: i32, max: f32): f32 {
     s0 += e;
   }
   return (s0 + s1) + (s2 + s3);
-}
-
-/** The largest of x[0..n) (n >= 1): 4 lane maxima, combined at the end (the same value as one pass). */
-export function maxOf(x: usize, n: i32): f32 {
-  let m0 = load<f32>(x), m1 = m0, m2 = m0, m3 = m0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a = x + (<usize>i << 2);
-    const v0 = load<f32>(a), v1 = load<f32>(a, 4), v2 = load<f32>(a, 8), v3 = load<f32>(a, 12);
-    m0 = select<f32>(v0, m0, v0 > m0); m1 = select<f32>(v1, m1, v1 > m1);
-    m2 = select<f32>(v2, m2, v2 > m2); m3 = select<f32>(v3, m3, v3 > m3);
-  }
-  for (; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); m0 = select<f32>(v, m0, v > m0); }
-  m0 = select<f32>(m1, m0, m1 > m0);
-  m2 = select<f32>(m3, m2, m3 > m2);
-  return select<f32>(m2, m0, m2 > m0);
 }

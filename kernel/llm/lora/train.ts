@@ -14,7 +14,7 @@
 import { Model } from "../model";
 import { Adapter, T_WQ, T_WK, T_WV, T_WO, T_W1, T_W2, T_W3, TARGET_COUNT } from "./adapter";
 import { linear, linearBackInput, transpose, loraForward, loraBackward, rmsnormRows, rmsnormBack, ropeRows, addRows } from "./ops";
-import { dot, axpy, expLane, expShiftSum, maxOf } from "../lanes";
+import { dot, axpy } from "../lanes";
 import { weightMatrix } from "./active";
 import { targetIn, targetOut } from "./adapter";
 import { allocContiguousPages, freeContiguousPages, contiguousPagesAvailable } from "../../mm/contiguous";
@@ -179,7 +179,9 @@ export class LoraTrainer {
             store<f32>(row + (<usize>s << 2), z);
             if (z > max) max = z;
           }
-          const inv: f32 = 1.0 / expShiftSum(row, t + 1, max);
+          let sum: f32 = 0;
+          for (let s = 0; s <= t; s++) { const e = Mathf.exp(load<f32>(row + (<usize>s << 2)) - max); store<f32>(row + (<usize>s << 2), e); sum += e; }
+          const inv: f32 = 1.0 / sum;
           const out = att + <usize>t * D + qOff;
           memory.fill(out, 0, <usize>hs << 2);
           for (let s = 0; s <= t; s++) {
@@ -197,7 +199,12 @@ export class LoraTrainer {
       this.lin(h1, n2, m.w1 + Lu * D * <usize>hidden, l, T_W1, a0, an, dim, hidden);
       this.lin(h3, n2, m.w3 + Lu * D * <usize>hidden, l, T_W3, a0, an, dim, hidden);
       const sg = this.sg[l];
-      siluGate(sg + A0H, gg + A0H, h1 + A0H, h3 + A0H, an * hidden);
+      for (let i = 0; i < an * hidden; i++) {
+        const o = A0H + (<usize>i << 2);
+        const a = load<f32>(h1 + o), sa: f32 = 1.0 / (1.0 + Mathf.exp(-a));
+        store<f32>(sg + o, sa);
+        store<f32>(gg + o, a * sa * load<f32>(h3 + o));
+      }
       this.lin(xo, gg, m.w2 + Lu * H * <usize>dim, l, T_W2, a0, an, hidden, dim);
       addRows(xo + A0, x1 + A0, an * dim);
     }
@@ -220,8 +227,10 @@ export class LoraTrainer {
     const w: f32 = 1.0 / <f32>count;
     for (let i = 0; i < count; i++) {
       const row = lg + <usize>i * VB;
-      const max = maxOf(row, V);
-      const sum = expShiftSum(row, V, max);
+      let max: f32 = -Infinity;
+      for (let j = 0; j < V; j++) { const z = load<f32>(row + (<usize>j << 2)); if (z > max) max = z; }
+      let sum: f32 = 0;
+      for (let j = 0; j < V; j++) { const o = <usize>j << 2; const e = Mathf.exp(load<f32>(row + o) - max); store<f32>(row + o, e); sum += e; }
       const target = load<i32>(tokens + (<usize>(first + i) << 2));
       const tp = row + (<usize>target << 2);
       loss += <f64>(Mathf.log(sum) + max - (Mathf.log(load<f32>(tp)) + max));
@@ -307,24 +316,4 @@ function finiteScales(r: usize, T: i32): bool {
     if (!(v > 0) || !isFinite(v)) return false;
   }
   return true;
-}
-
-/** sg = sigmoid(h1) (kept for the backward), gg = h1 sg h3: SwiGLU's gate, 4 lanes per step. */
-function siluGate(sg: usize, gg: usize, h1: usize, h3: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const a0 = load<f32>(h1 + o), a1 = load<f32>(h1 + o, 4), a2 = load<f32>(h1 + o, 8), a3 = load<f32>(h1 + o, 12);
-    const s0: f32 = <f32>1.0 / (<f32>1.0 + expLane(-a0)), s1: f32 = <f32>1.0 / (<f32>1.0 + expLane(-a1));
-    const s2: f32 = <f32>1.0 / (<f32>1.0 + expLane(-a2)), s3: f32 = <f32>1.0 / (<f32>1.0 + expLane(-a3));
-    store<f32>(sg + o, s0); store<f32>(sg + o, s1, 4); store<f32>(sg + o, s2, 8); store<f32>(sg + o, s3, 12);
-    store<f32>(gg + o, a0 * s0 * load<f32>(h3 + o)); store<f32>(gg + o, a1 * s1 * load<f32>(h3 + o, 4), 4);
-    store<f32>(gg + o, a2 * s2 * load<f32>(h3 + o, 8), 8); store<f32>(gg + o, a3 * s3 * load<f32>(h3 + o, 12), 12);
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const a = load<f32>(h1 + o), s: f32 = <f32>1.0 / (<f32>1.0 + expLane(-a));
-    store<f32>(sg + o, s);
-    store<f32>(gg + o, a * s * load<f32>(h3 + o));
-  }
 }
