@@ -121,7 +121,7 @@ export function quantizeRows(xq: usize, xs: usize, x: usize, count: i32, n: i32,
  * block of 4 consecutive rows [4][inDim] becomes [inDim][4] (the 4 rows' weights for one input
  * next to each other), and its scales [4][groups] become [groups][4]; the last outDim % 4 rows
  * stay as they are. The token embedding was dequantised from the file order before this.
- * `tmp` is scratch of at least 4 * max(dim, hidden) bytes (the model's activation buffers).
+ * `tmp` is scratch of at least 16 * max(dim, hidden) bytes (the model's activation buffers from x on).
  */
 export function interleaveQ8(c: ModelConfig, lay: Layout, base: usize, tmp: usize): void {
   const d = c.dim, h = c.hidden, kv = c.kvDim, g = c.groupSize;
