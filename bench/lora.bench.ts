@@ -19,7 +19,7 @@ import { DEMO_EPOCHS, DEMO_EXTRA } from "../host/lora/demo-config.ts";
  * follows the host's wall time, so on a loaded host its seconds include time QEMU waited for
  * a core; CPU seconds do not, and compare builds fairly under load.
  */
-function qemuCpuSeconds(s: QemuSession): number {
+export function qemuCpuSeconds(s: QemuSession): number {
   const pid = (s as unknown as { proc: { pid: number } }).proc.pid;
   const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime (fields 14, 15) in clock ticks

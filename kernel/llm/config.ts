@@ -5,16 +5,18 @@
 //                rms_att [L][dim], wq [L][dim][dim], wk [L][kv_dim][dim], wv [L][kv_dim][dim],
 //                wo [L][dim][dim], rms_ffn [L][dim], w1 [L][hidden][dim], w2 [L][dim][hidden],
 //                w3 [L][hidden][dim], rms_final [dim], wcls [vocab][dim] (only when unshared)
-//                key cache [L][seq][kv_dim], value cache [L][seq][kv_dim]
+//                key cache [L][kv_heads][head_size][seq4] (transposed: the keys of 4 consecutive
+//                positions for one component are adjacent, so attention's q.k runs 4 positions per
+//                lane step; seq4 = seq rounded up to a multiple of 4), value cache [L][seq][kv_dim]
 //                scratch for a batch of BATCH tokens: x, xb, xb2, q [BATCH][dim];
-//                k, v [BATCH][kv_dim]; hb, hb2 [BATCH][hidden]; att [heads][seq];
+//                k, v [BATCH][kv_dim]; hb, hb2 [BATCH][hidden]; att [heads][seq4];
 //                logits [vocab]; sampler pairs [vocab] x (f32 prob, i32 index);
 //                RoPE table [seq][head_size/2] x (cos, sin)
 // int8 models (groupSize > 0, llama2.c's export version 2, kernel/llm/q8.ts) keep the token
 // embedding dequantised to f32 for lookups, the norms in f32, then every matrix as Q8_0
 // groups: all f32 arrays (embedding, norms, group scales) first so the NaN check covers them
 // in one range (f32End), then the int8 values; scratch adds the quantised activations
-// xq [BATCH][max(dim, hidden)] (int8) and xs (their group scales).
+// xq [BATCH][max(dim, hidden)] (int8 values held as i32) and xs (their group scales).
 // Every array starts on a 64-byte boundary. All sizes are computed in u64 and checked
 // against limits before anything is multiplied into an address.
 
@@ -44,6 +46,8 @@ export class ModelConfig {
 
   get headSize(): i32 { return this.dim / this.heads; }
   get kvDim(): i32 { return (this.dim * this.kvHeads) / this.heads; }
+  /** seq_len rounded up to a multiple of 4: the row length of the transposed key cache. */
+  get seq4(): i32 { return (this.seqLen + 3) & ~3; }
 
   /** "" when the shape is usable, else why not. */
   check(): string {
@@ -99,7 +103,7 @@ export class Layout {
     const B = <u64>BATCH;
     let o: u64 = c.groupSize > 0 ? this.placeQ8Weights(c) : this.placeF32Weights(c);
     this.weightsEnd = o;
-    this.keyCache = o; o = align64(o + L * s * kv * 4);
+    this.keyCache = o; o = align64(o + L * <u64>c.seq4 * kv * 4);
     this.valueCache = o; o = align64(o + L * s * kv * 4);
     this.x = o; o = align64(o + B * d * 4);
     this.xb = o; o = align64(o + B * d * 4);
@@ -109,13 +113,13 @@ export class Layout {
     this.v = o; o = align64(o + B * kv * 4);
     this.hb = o; o = align64(o + B * h * 4);
     this.hb2 = o; o = align64(o + B * h * 4);
-    this.att = o; o = align64(o + <u64>c.heads * s * 4);
+    this.att = o; o = align64(o + <u64>c.heads * <u64>c.seq4 * 4);
     this.logits = o; o = align64(o + v * 4);
     this.pairs = o; o = align64(o + v * 8);
     this.rope = o; o = align64(o + s * <u64>c.headSize * 4);
     if (c.groupSize > 0) {
       const widest = d > h ? d : h;
-      this.xq = o; o = align64(o + B * widest);
+      this.xq = o; o = align64(o + B * widest * 4);
       this.xs = o; o = align64(o + B * widest / <u64>c.groupSize * 4);
     }
     this.total = o;

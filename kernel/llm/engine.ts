@@ -8,7 +8,7 @@
 import { FileReader } from "../fs/file_reader";
 import { ModelConfig, Layout } from "./config";
 import { readCheckpointHeader, readCheckpointWeights } from "./checkpoint";
-import { readQ8Weights } from "./q8";
+import { readQ8Weights, interleaveQ8 } from "./q8";
 import { looksLikeSafetensors, readSafetensorsHeader, readSafetensorsWeights, SafetensorsModel } from "./safetensors";
 import { Tokenizer, readTokenizer, tokenizerError } from "./tokenizer";
 import { Model } from "./model";
@@ -84,6 +84,7 @@ export function loadModel(r: FileReader, path: string, tr: FileReader | null, to
     freeContiguousPages(base, pages);
     return path + ": weight " + bad.toString() + (config.groupSize > 0 ? " (of the f32 embedding, norms and scales)" : "") + " is NaN or infinite";
   }
+  if (config.groupSize > 0) interleaveQ8(config, layout, base, base + <usize>layout.x);
   if (current != null) unloadModel();
   const lm = new LoadedModel(model, tokenizer);
   lm.path = path;

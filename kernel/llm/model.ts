@@ -16,7 +16,7 @@
 // turns them into simple C loops.
 import { ModelConfig, Layout, BATCH } from "./config";
 import { quantizeRows, matmulQ8 } from "./q8";
-import { dot, axpy } from "./lanes";
+import { dot, axpy, expLane, expShiftSum } from "./lanes";
 
 export class Model {
   base: usize;
@@ -71,7 +71,7 @@ export class Model {
     const c = this.config;
     const dim = c.dim, hidden = c.hidden, kvDim = c.kvDim, hs = c.headSize, seq = c.seqLen;
     const kvMul = c.heads / c.kvHeads;
-    const D = <usize>dim << 2, KV = <usize>kvDim << 2;
+    const D = <usize>dim << 2, KV = <usize>kvDim << 2, S4 = <usize>c.seq4 << 2;
     for (let b = 0; b < count; b++) {
       const tok = load<i32>(tokens + (<usize>b << 2));
       memory.copy(this.x + <usize>b * D, this.tokEmb + <usize>tok * D, D);
@@ -81,40 +81,39 @@ export class Model {
       const L = <usize>l;
       for (let b = 0; b < count; b++) rmsnorm(this.xb + <usize>b * D, this.x + <usize>b * D, this.rmsAtt + L * D, dim);
       this.input(this.xb, count, dim);
-      const layerKeys = this.keyCache + L * <usize>seq * KV;
+      // the key cache is transposed, [kv_dim][seq4] per layer (config.ts): keys are projected
+      // into scratch, rotated there, then written down their columns; values are rows of
+      // [seq][kv_dim] the projection writes directly
+      const layerKeys = this.keyCache + L * <usize>kvDim * S4;
       const layerValues = this.valueCache + L * <usize>seq * KV;
-      // keys and values of positions pos..pos+count-1 are consecutive rows of the cache: the
-      // projections write them there directly (no copy), RoPE rotates the keys in place
-      const keys = layerKeys + <usize>pos * KV, values = layerValues + <usize>pos * KV;
+      const values = layerValues + <usize>pos * KV;
       this.project(this.q, this.xb, this.wq, this.wqS, l, count, dim, dim);
-      this.project(keys, this.xb, this.wk, this.wkS, l, count, dim, kvDim);
+      this.project(this.k, this.xb, this.wk, this.wkS, l, count, dim, kvDim);
       this.project(values, this.xb, this.wv, this.wvS, l, count, dim, kvDim);
       for (let b = 0; b < count; b++) {
-        rope(this.q + <usize>b * D, keys + <usize>b * KV, this.rope, pos + b, dim, kvDim, hs);
+        const kb = this.k + <usize>b * KV;
+        rope(this.q + <usize>b * D, kb, this.rope, pos + b, dim, kvDim, hs);
+        const col = layerKeys + (<usize>(pos + b) << 2);
+        for (let j = 0; j < kvDim; j++) store<f32>(col + <usize>j * S4, load<f32>(kb + (<usize>j << 2)));
       }
       // attention: the output of token b goes to xb[b] (its normalised input is used up).
-      // softmax as three passes over the scores: scaled dot products and their maximum,
-      // exp(s - max) and their sum, then each weight e_t / sum is formed where it is used
-      // (same values as normalising first, one pass fewer); out starts as the t = 0 term.
+      // Scores for 4 positions at a time (one lane each) with their maximum, exp(s - max) and
+      // its sum, then out = sum_t e_t v_t scaled by 1 / sum at the end.
       for (let b = 0; b < count; b++) {
         const p = pos + b;
         for (let h = 0; h < c.heads; h++) {
           const qh = this.q + <usize>b * D + (<usize>(h * hs) << 2);
-          const kvOff = <usize>((h / kvMul) * hs) << 2;
-          const att = this.att + (<usize>(h * seq) << 2);
-          let max = dot(qh, layerKeys + kvOff, hs) * scale;
-          att_store(att, 0, max);
-          for (let t = 1; t <= p; t++) {
-            const v = dot(qh, layerKeys + <usize>t * KV + kvOff, hs) * scale;
-            att_store(att, t, v);
-            if (v > max) max = v;
-          }
-          const inv: f32 = 1.0 / expSum(att, p + 1, max);
+          const kvh = (h / kvMul) * hs;
+          const att = this.att + <usize>h * S4;
+          const max = scores(att, qh, layerKeys + <usize>kvh * S4, S4, hs, p + 1, scale);
+          const inv: f32 = 1.0 / expShiftSum(att, p + 1, max);
           const out = this.xb + <usize>b * D + (<usize>(h * hs) << 2);
-          scaleInto(out, layerValues + kvOff, load<f32>(att) * inv, hs);
+          const vh = layerValues + (<usize>kvh << 2);
+          scaleInto(out, vh, load<f32>(att), hs);
           for (let t = 1; t <= p; t++) {
-            axpy(out, layerValues + <usize>t * KV + kvOff, load<f32>(att + (<usize>t << 2)) * inv, hs);
+            axpy(out, vh + <usize>t * KV, load<f32>(att + (<usize>t << 2)), hs);
           }
+          scaleInto(out, out, inv, hs);
         }
       }
       this.input(this.xb, count, dim);
@@ -168,57 +167,45 @@ export function rmsnorm(o: usize, x: usize, w: usize, n: i32): void {
   }
 }
 
-/** x[i] = exp(x[i] - max) for i < n; returns their sum (softmax() without its last pass). */
-function expSum(x: usize, n: i32, max: f32): f32 {
-  let sum: f32 = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a = x + (<usize>i << 2);
-    const e0 = expLane(load<f32>(a) - max), e1 = expLane(load<f32>(a, 4) - max);
-    const e2 = expLane(load<f32>(a, 8) - max), e3 = expLane(load<f32>(a, 12) - max);
-    store<f32>(a, e0); store<f32>(a, e1, 4); store<f32>(a, e2, 8); store<f32>(a, e3, 12);
-    sum += e0; sum += e1; sum += e2; sum += e3;
+/**
+ * att[t] = scale * (q . k_t) for t < n, where component i of key t is at k + i * S4 + 4 t
+ * (the transposed cache); returns the largest. Four positions per step, one lane each, each
+ * lane summing over the head's components in order (run.c's order for one position), so a
+ * head of 8 fills the lanes as well as a head of 64. The last block may read up to 3 padding
+ * columns of the cache row (inside the row, seq4 long); their lanes are not used.
+ */
+function scores(att: usize, q: usize, k: usize, S4: usize, hs: i32, n: i32, scale: f32): f32 {
+  let m0: f32 = -Infinity, m1: f32 = -Infinity, m2: f32 = -Infinity, m3: f32 = -Infinity;
+  let t = 0;
+  for (; t + 4 <= n; t += 4) {
+    scoreBlock(att, q, k, S4, hs, t, scale);
+    const a = att + (<usize>t << 2);
+    const s0 = load<f32>(a), s1 = load<f32>(a, 4), s2 = load<f32>(a, 8), s3 = load<f32>(a, 12);
+    m0 = select<f32>(s0, m0, s0 > m0); m1 = select<f32>(s1, m1, s1 > m1);
+    m2 = select<f32>(s2, m2, s2 > m2); m3 = select<f32>(s3, m3, s3 > m3);
   }
-  for (; i < n; i++) {
-    const a = x + (<usize>i << 2);
-    const e = expLane(load<f32>(a) - max);
-    store<f32>(a, e);
-    sum += e;
+  if (t < n) {
+    scoreBlock(att, q, k, S4, hs, t, scale);
+    for (; t < n; t++) { const s = load<f32>(att + (<usize>t << 2)); m0 = select<f32>(s, m0, s > m0); }
   }
-  return sum;
+  m0 = select<f32>(m1, m0, m1 > m0);
+  m2 = select<f32>(m3, m2, m3 > m2);
+  return select<f32>(m2, m0, m2 > m0);
 }
 
-/**
- * exp(x) in f32 arithmetic only, straight-line so that four calls side by side become NEON
- * (the library's Mathf.exp is ~20 scalar FP instructions through f64 with range branches,
- * each a softfloat call under QEMU's TCG): x clamped to [-86, 88] (exp(-86) ~ 4e-38, beyond
- * which softmax weights and SiLU gates are 0 in f32 anyway), x = k ln2 + r with k rounded to
- * nearest by the 1.5 * 2^23 shift and ln2 split in two (Cody-Waite), exp(r) by Cephes'
- * degree-7 polynomial (about 1 ulp), times 2^k added to the exponent bits.
- */
+/** att[t..t+4) = scale * (q . k_t) for the 4 positions from t (see scores). */
 // @ts-ignore: decorator
-@inline function expLane(v: f32): f32 {
-  // the clamp on the bits as integers (f32 min/max become NaN-handling branches in wasm2c's C
-  // that stop vectorisation): unsigned, every negative float below -86 has larger bits than
-  // -86's; signed, every float above 88 has larger bits than 88's (negative ones are < 0)
-  let bu = reinterpret<u32>(v);
-  bu = bu < 0xc2ac0000 ? bu : 0xc2ac0000;
-  let bs = <i32>bu;
-  bs = bs < 0x42b00000 ? bs : 0x42b00000;
-  const x = reinterpret<f32>(bs);
-  const t: f32 = x * <f32>1.44269504088896341 + <f32>12582912.0;
-  const k: f32 = t - <f32>12582912.0;
-  let r: f32 = x - k * <f32>0.693359375;
-  r = r - k * <f32>-2.12194440e-4;
-  const z: f32 = r * r;
-  let y: f32 = <f32>1.9875691500e-4;
-  y = y * r + <f32>1.3981999507e-3;
-  y = y * r + <f32>8.3334519073e-3;
-  y = y * r + <f32>4.1665795894e-2;
-  y = y * r + <f32>1.6666665459e-1;
-  y = y * r + <f32>5.0000001201e-1;
-  y = y * z + r + <f32>1.0;
-  return reinterpret<f32>(reinterpret<i32>(y) + ((reinterpret<i32>(t) - 0x4b400000) << 23));
+@inline function scoreBlock(att: usize, q: usize, k: usize, S4: usize, hs: i32, t: i32, scale: f32): void {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+  let kt = k + (<usize>t << 2);
+  for (let i = 0; i < hs; i++) {
+    const qi = load<f32>(q + (<usize>i << 2));
+    s0 += qi * load<f32>(kt); s1 += qi * load<f32>(kt, 4);
+    s2 += qi * load<f32>(kt, 8); s3 += qi * load<f32>(kt, 12);
+    kt += S4;
+  }
+  const a = att + (<usize>t << 2);
+  store<f32>(a, s0 * scale); store<f32>(a, s1 * scale, 4); store<f32>(a, s2 * scale, 8); store<f32>(a, s3 * scale, 12);
 }
 
 export function softmax(x: usize, n: i32): void {

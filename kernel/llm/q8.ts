@@ -94,7 +94,8 @@ export function readQ8Weights(r: FileReader, c: ModelConfig, lay: Layout, base: 
 }
 
 /**
- * Quantises rows x[count][n] into xq[count][n] (int8) and xs[count][n / gs] (scales):
+ * Quantises rows x[count][n] into xq[count][n] (int8 values, each held in an i32 so the
+ * matrix product multiplies 4 of them per NEON instruction) and xs[count][n / gs] (scales):
  * scale = max|x| / 127 per group, q = round-to-nearest(x / scale) (an all-zero group gets
  * scale 0 and zeros).
  */
@@ -110,29 +111,94 @@ export function quantizeRows(xq: usize, xs: usize, x: usize, count: i32, n: i32,
     store<f32>(xs + (<usize>(g0 / gs) << 2), scale);
     for (let k = 0; k < gs; k++) {
       const q: i32 = scale == 0 ? 0 : <i32>nearest<f32>(load<f32>(x + (<usize>(g0 + k) << 2)) / scale);
-      store<i8>(xq + <usize>(g0 + k), <i8>q);
+      store<i32>(xq + (<usize>(g0 + k) << 2), q);
+    }
+  }
+}
+
+/**
+ * Rearranges every int8 matrix (and its group scales) for matmulQ8 once, after loading: each
+ * block of 4 consecutive rows [4][inDim] becomes [inDim][4] (the 4 rows' weights for one input
+ * next to each other), and its scales [4][groups] become [groups][4]; the last outDim % 4 rows
+ * stay as they are. The token embedding was dequantised from the file order before this.
+ * `tmp` is scratch of at least 16 * max(dim, hidden) bytes (the model's activation buffers from x on).
+ */
+export function interleaveQ8(c: ModelConfig, lay: Layout, base: usize, tmp: usize): void {
+  const d = c.dim, h = c.hidden, kv = c.kvDim, g = c.groupSize;
+  const ins: i32[] = [d, d, d, d, d, d, h, d];
+  const outs: i32[] = [c.vocab, d, kv, kv, d, h, d, h];
+  const values: u64[] = [lay.wcls, lay.wq, lay.wk, lay.wv, lay.wo, lay.w1, lay.w2, lay.w3];
+  const scales: u64[] = [lay.wclsS, lay.wqS, lay.wkS, lay.wvS, lay.woS, lay.w1S, lay.w2S, lay.w3S];
+  for (let t = 0; t < 8; t++) {
+    const copies = t == 0 ? 1 : c.layers;
+    const n = <usize>ins[t] * <usize>outs[t];
+    for (let l = 0; l < copies; l++) {
+      interleaveRows(base + <usize>values[t] + <usize>l * n, outs[t], ins[t], 1, tmp);
+      interleaveRows(base + <usize>scales[t] + ((<usize>l * (n / <usize>g)) << 2), outs[t], ins[t] / g, 4, tmp);
+    }
+  }
+}
+
+/** Blocks of 4 rows of m [rows][cols] (elements of 1 or 4 bytes) become [cols][4], in place through tmp. */
+function interleaveRows(m: usize, rows: i32, cols: i32, size: i32, tmp: usize): void {
+  const C = <usize>cols * <usize>size;
+  for (let r = 0; r + 4 <= rows; r += 4) {
+    const blk = m + <usize>r * C;
+    memory.copy(tmp, blk, 4 * C);
+    for (let j = 0; j < cols; j++) {
+      for (let i = 0; i < 4; i++) {
+        const k = <usize>(j * 4 + i);
+        if (size == 1) store<u8>(blk + k, load<u8>(tmp + <usize>i * C + <usize>j));
+        else store<u32>(blk + (k << 2), load<u32>(tmp + <usize>i * C + (<usize>j << 2)));
+      }
     }
   }
 }
 
 /**
  * out[b][i] = sum over groups of (sum_k wq[i][k] * xq[b][k]) * ws * xs, for b < count:
- * w is [outDim][inDim] int8 with scales ws [outDim * inDim / gs]; xq/xs from quantizeRows.
- * The inner group loop is an i32 reduction, which clang vectorises in the kernel's C
- * (gs >= 8). Spreading the per-group f32 multiply-adds over 4 lanes (NEON, 4 groups per
- * instruction) was measured slower in QEMU (stories260K int8 0.64x f32 instead of 0.88x).
+ * w is [outDim][inDim] int8 with scales ws [outDim * inDim / gs], both rearranged by
+ * interleaveQ8 (4 rows side by side); xq (int8 values held as i32) and xs from quantizeRows.
+ * Four output rows at a time, one lane each: per input k, the 4 rows' weights (one 4-byte
+ * load) times xq[k] broadcast, summed in i32 per group (NEON mla); per group one convert and
+ * two multiplies and an add for the 4 rows together. Each row's arithmetic is in the same
+ * order as one row alone, so results do not depend on the blocking. Rows past the last
+ * multiple of 4 are in the file's order and take the one-row loop.
  */
 export function matmulQ8(out: usize, xq: usize, xs: usize, w: usize, ws: usize, count: i32, inDim: i32, outDim: i32, gs: i32): void {
   const groups = inDim / gs;
-  for (let i = 0; i < outDim; i++) {
-    const row = w + <usize>i * <usize>inDim, srow = ws + ((<usize>i * <usize>groups) << 2);
+  const IN = <usize>inDim, GR = <usize>groups << 2;
+  let i = 0;
+  for (; i + 4 <= outDim; i += 4) {
+    const wb = w + <usize>i * IN, sb = ws + <usize>i * GR;
     for (let b = 0; b < count; b++) {
-      const xr = xq + <usize>b * <usize>inDim, sr = xs + ((<usize>b * <usize>groups) << 2);
+      const xr = xq + ((<usize>b * IN) << 2), sr = xs + <usize>b * GR;
+      let v0: f32 = 0, v1: f32 = 0, v2: f32 = 0, v3: f32 = 0;
+      for (let g = 0; g < groups; g++) {
+        let a0: i32 = 0, a1: i32 = 0, a2: i32 = 0, a3: i32 = 0;
+        const k0 = g * gs;
+        for (let k = k0; k < k0 + gs; k++) {
+          const xv = load<i32>(xr + (<usize>k << 2));
+          const p = wb + (<usize>k << 2);
+          a0 += <i32>load<i8>(p) * xv; a1 += <i32>load<i8>(p, 1) * xv;
+          a2 += <i32>load<i8>(p, 2) * xv; a3 += <i32>load<i8>(p, 3) * xv;
+        }
+        const xsg = load<f32>(sr + (<usize>g << 2)), ps = sb + (<usize>g << 4);
+        v0 += <f32>a0 * load<f32>(ps) * xsg; v1 += <f32>a1 * load<f32>(ps, 4) * xsg;
+        v2 += <f32>a2 * load<f32>(ps, 8) * xsg; v3 += <f32>a3 * load<f32>(ps, 12) * xsg;
+      }
+      const o = out + ((<usize>b * <usize>outDim + <usize>i) << 2);
+      store<f32>(o, v0); store<f32>(o, v1, 4); store<f32>(o, v2, 8); store<f32>(o, v3, 12);
+    }
+  }
+  for (; i < outDim; i++) {
+    const row = w + <usize>i * IN, srow = ws + <usize>i * GR;
+    for (let b = 0; b < count; b++) {
+      const xr = xq + ((<usize>b * IN) << 2), sr = xs + <usize>b * GR;
       let val: f32 = 0;
       for (let g = 0; g < groups; g++) {
-        const wg = row + <usize>(g * gs), xg = xr + <usize>(g * gs);
         let isum: i32 = 0;
-        for (let k = 0; k < gs; k++) isum += <i32>load<i8>(wg + <usize>k) * <i32>load<i8>(xg + <usize>k);
+        for (let k = g * gs; k < (g + 1) * gs; k++) isum += <i32>load<i8>(row + <usize>k) * load<i32>(xr + (<usize>k << 2));
         val += <f32>isum * load<f32>(srow + (<usize>g << 2)) * load<f32>(sr + (<usize>g << 2));
       }
       store<f32>(out + ((<usize>b * <usize>outDim + <usize>i) << 2), val);
