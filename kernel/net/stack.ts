@@ -6,7 +6,15 @@
 // fills them, and calls sendIpFrame(): the IPv4 header is written, the next hop is chosen
 // (on-link or the gateway) and the frame goes out now or when ARP has resolved it.
 // Time is `nowUs`, set by the caller of poll() (the kernel clock, or a test's fake clock).
-import { ETH_HEADER, ETH_TYPE_ARP, ETH_TYPE_IPV4, MAC_BROADCAST, ethDestination, ethType, writeEthHeader } from "./eth";
+//
+// Before DHCP has configured an address, unicast TCP segments cannot be told apart from
+// traffic for someone else; they are held (at most HELD_MAX, for HELD_MAX_AGE_US) and looked
+// at again the moment configure() sets the address. A peer whose segment raced our DHCP lease
+// (a keep-alive connection from before a reboot, a SYN sent as soon as the machine came up)
+// then gets its RST or SYN-ACK at once instead of after its own retransmission timeout.
+// A reply to the frame being handled goes to that frame's source MAC when ARP has no entry
+// for the next hop yet (the hop that delivered the segment is the way back to its sender).
+import { ETH_HEADER, ETH_TYPE_ARP, ETH_TYPE_IPV4, MAC_BROADCAST, ethDestination, ethSource, ethType, writeEthHeader } from "./eth";
 import { ArpTable } from "./arp";
 import { Ipv4Packet, parseIpv4, writeIpv4Header, IP_PAYLOAD, IP_BROADCAST, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from "./ipv4";
 import { IcmpLayer } from "./icmp";
@@ -17,6 +25,13 @@ import { Nic } from "./nic";
 
 /** Most frames one poll() takes from the NIC (the rest wait for the next pass). */
 export const RX_BUDGET: i32 = 256;
+/** Unicast TCP frames kept while no address is configured, and how long they stay useful. */
+export const HELD_MAX: i32 = 32;
+export const HELD_MAX_AGE_US: u64 = 30_000_000;
+
+class HeldFrame {
+  constructor(public frame: Uint8Array, public atUs: u64) {}
+}
 
 export class NetStack {
   address: u32 = 0;
@@ -30,6 +45,10 @@ export class NetStack {
   udp!: UdpLayer;
   tcp!: TcpLayer;
   private packet: Ipv4Packet = new Ipv4Packet();
+  private held: Array<HeldFrame> = new Array<HeldFrame>(0);
+  /** The frame being handled: its IPv4 source and the MAC it came from (0 when none). */
+  private replyIp: u32 = 0;
+  private replyMac: u64 = 0;
 
   constructor(public nic: Nic) {
     this.arp = new ArpTable(this);
@@ -42,6 +61,26 @@ export class NetStack {
     this.address = address;
     this.netmask = netmask;
     this.gateway = gateway;
+    if (address != 0 && this.held.length > 0) this.replayHeld();
+  }
+
+  /** The TCP frames that arrived before we had an address, handled now that we have one. */
+  private replayHeld(): void {
+    const list = this.held;
+    this.held = new Array<HeldFrame>(0);
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].atUs + HELD_MAX_AGE_US < this.nowUs) {
+        this.counters.ipHeldExpired++;
+        continue;
+      }
+      this.counters.ipHeldReplayed++;
+      this.ipInput(list[i].frame);
+    }
+  }
+
+  /** Frames waiting for an address (netctl stats). */
+  get heldFrames(): i32 {
+    return this.held.length;
   }
 
   get configured(): bool {
@@ -96,15 +135,34 @@ export class NetStack {
     // unconfigured (DHCP in progress): take UDP to any address, as a DHCP client must
     const forUs = ip.destination == this.address || broadcast || (this.address == 0 && ip.protocol == PROTO_UDP);
     if (!forUs) {
+      if (this.address == 0 && ip.protocol == PROTO_TCP && ip.destination != IP_BROADCAST) {
+        if (this.held.length >= HELD_MAX) {
+          this.held.shift();
+          c.ipHeldExpired++;
+        }
+        this.held.push(new HeldFrame(frame.slice(0), this.nowUs));
+        c.ipHeldUnconfigured++;
+        return;
+      }
       c.ipNotForUs++;
       return;
     }
+    this.replyIp = ip.source;
+    this.replyMac = ethSource(frame);
     if (ip.protocol == PROTO_ICMP) {
       if (!broadcast) this.icmp.input(frame, ip);
     } else if (ip.protocol == PROTO_UDP) this.udp.input(frame, ip);
     else if (ip.protocol == PROTO_TCP) {
       if (!broadcast) this.tcp.input(frame, ip);
     } else c.ipUnknownProtocol++;
+    this.replyIp = 0;
+    this.replyMac = 0;
+  }
+
+  /** The next hop towards `dst`: itself on-link, the gateway otherwise (0: no route). */
+  nextHop(dst: u32): u32 {
+    if (this.netmask != 0 && (dst & this.netmask) == (this.address & this.netmask)) return dst;
+    return this.gateway;
   }
 
   /** A zeroed frame with room for `payloadLength` bytes at IP_PAYLOAD. */
@@ -121,15 +179,16 @@ export class NetStack {
       writeEthHeader(frame, MAC_BROADCAST, this.nic.mac, ETH_TYPE_IPV4);
       return this.transmitFrame(frame);
     }
-    let hop = dst;
-    if (this.netmask == 0 || (dst & this.netmask) != (this.address & this.netmask)) {
-      if (this.gateway == 0) {
-        c.ipNoRoute++;
-        return false;
-      }
-      hop = this.gateway;
+    const hop = this.nextHop(dst);
+    if (hop == 0) {
+      c.ipNoRoute++;
+      return false;
     }
-    const mac = this.arp.lookup(hop);
+    let mac = this.arp.lookup(hop);
+    if (mac < 0 && dst == this.replyIp && this.replyMac != 0 && this.replyMac != MAC_BROADCAST) {
+      mac = <i64>this.replyMac; // a reply: back to the MAC the frame came from
+      c.ipRepliesToSourceMac++;
+    }
     writeEthHeader(frame, mac < 0 ? 0 : <u64>mac, this.nic.mac, ETH_TYPE_IPV4);
     if (mac < 0) {
       this.arp.sendWhenResolved(hop, frame);

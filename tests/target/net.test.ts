@@ -15,6 +15,7 @@ import { parsePrometheus } from "../host/prometheus.ts";
 
 const run = promisify(execFile);
 const port = await freePort();
+const rebootPort = await freePort();
 const base = `http://127.0.0.1:${port}`;
 
 async function curl(args: string[]): Promise<{ status: number; body: string; headers: string }> {
@@ -207,5 +208,60 @@ describe("net (QEMU, user networking)", function () {
     } finally {
       server.close();
     }
+  });
+});
+
+// Issue 16 (bug): after SIS reboots, a keep-alive socket the host pooled before the reboot must
+// get its answer or a reset at once. QEMU's user network keeps its side of the connection
+// across the reboot; a request sent on it as SIS comes up reaches SIS before its DHCP lease, and
+// SIS dropped it: the host then heard nothing until the user network's retransmission (>= 1 s,
+// backing off to 12 s). SIS now holds TCP segments that arrive before it has an address and
+// answers them (RST: no such connection) the moment DHCP configures it.
+describe("net (QEMU): a pooled keep-alive client across a reboot of SIS", function () {
+  this.timeout(120000);
+  const rebootBase = `http://127.0.0.1:${rebootPort}`;
+  const boot = bootForSuite({ systemDiskSnapshot: true, net: { port: rebootPort } });
+
+  type Outcome = { what: string; reused: boolean; doneAt: number };
+  function get(agent: http.Agent): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const req = http.get(`${rebootBase}/api/bytes?n=16`, { agent }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ what: String(res.statusCode), reused: req.reusedSocket, doneAt: Date.now() }));
+      });
+      req.setTimeout(20000, () => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })));
+      req.on("error", (e: any) => resolve({ what: e.code ?? e.message, reused: req.reusedSocket, doneAt: Date.now() }));
+    });
+  }
+
+  it("answers or resets requests on sockets from before the reboot within 700 ms of the prompt", async () => {
+    const s = boot.get();
+    for (let i = 0; i < 50 && /"address":"0\.0\.0\.0"/.test(await s.run("netctl status --json")); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const warm = await Promise.all(Array.from({ length: 4 }, () => get(agent)));
+    assert.deepEqual(warm.map((o) => o.what), ["200", "200", "200", "200"]);
+    const from = s.serialLog.length;
+    s.type("reboot\r");
+    // "network: eth0 ... DHCP started": the NIC is up, the lease not yet there
+    await s.waitFor(/network: +eth0/, 60000, from);
+    const sentAt = Date.now();
+    const pending = Promise.all(Array.from({ length: 4 }, () => get(agent)));
+    await s.waitFor("sis> ", 60000, from);
+    const promptAt = Date.now();
+    const outcomes = await pending;
+    const stats = JSON.parse((await s.run("netctl stats --json")).trim());
+    const detail = `${JSON.stringify(outcomes.map((o) => ({ ...o, afterPromptMs: o.doneAt - promptAt })))}; ` +
+      `prompt ${promptAt - sentAt} ms after sending; held ${stats.ip_held_unconfigured}, replayed ${stats.ip_held_replayed}`;
+    console.log(`      ${detail}`);
+    for (const o of outcomes) {
+      assert.ok(o.reused, `the request went out on a pooled socket: ${detail}`);
+      assert.ok(o.what === "200" || o.what === "ECONNRESET", `answer or reset, not ${o.what}: ${detail}`);
+      assert.ok(o.doneAt - promptAt < 700, `outcome within 700 ms of the prompt: ${detail}`);
+    }
+    const after = await get(agent);
+    assert.equal(after.what, "200", "a new connection after the reboot is served");
+    agent.destroy();
   });
 });

@@ -414,3 +414,33 @@ export function setLinkFaults(seed: u64, loss: f64, reorder: f64): void {
   lossRate = loss;
   reorderRate = reorder;
 }
+
+/**
+ * A segment that races b's DHCP lease: b has no address yet when a's SYN arrives (a already
+ * knows b's MAC, as a peer from before b's reboot does); b is configured `configureAfterUs`
+ * later. Returns the microseconds from b's configure() to a's outcome (connected when b
+ * listens on `port`, refused otherwise), -1 when none within 5 s; lastError() says which.
+ */
+export function raceAddress(port: u32, listen: bool, configureAfterUs: u64): i64 {
+  const addr = <u32>parseIp("10.0.0.2");
+  b.configure(0, 0, 0);
+  if (listen) listenTcp(b, port, 4);
+  a.arp.learn(addr, nicB.mac);
+  const s = connectTcp(a, addr, port)!;
+  for (let t: u64 = 0; t < configureAfterUs; t += 1000) step(1000);
+  b.configure(addr, 0xffffff00, 0);
+  const start = now;
+  for (let i = 0; i < 5000; i++) {
+    if (s.connected || s.closed) {
+      lastErrorText = s.connected ? "connected" : s.error;
+      return <i64>(now - start);
+    }
+    step(1000);
+  }
+  lastErrorText = "still " + s.state;
+  return -1;
+}
+
+export function heldB(): u64 { return b.counters.ipHeldUnconfigured; }
+export function heldReplayedB(): u64 { return b.counters.ipHeldReplayed; }
+export function repliesToSourceMacB(): u64 { return b.counters.ipRepliesToSourceMac; }

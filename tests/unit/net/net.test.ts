@@ -81,6 +81,23 @@ describe("net: TCP back to back", () => {
     assert.ok(k.resetsSentB() >= 1n);
   });
 
+  it("answers a segment that arrived before DHCP gave it an address as soon as it has one", () => {
+    // b reboots: a's segments reach it before its lease; without holding them, a hears
+    // nothing until its own retransmission timeout (1 s for a SYN)
+    k.setup(21n, 0, 0, 1000n);
+    k.resetSockets();
+    const refused = Number(k.raceAddress(82, false, 50000n));
+    assert.equal(k.lastError(), "connection refused");
+    assert.ok(refused >= 0 && refused < 20000, `RST ${refused} us after the address`);
+    assert.ok(k.heldB() >= 1n && k.heldReplayedB() >= 1n);
+    assert.ok(k.repliesToSourceMacB() >= 1n, "the RST went to the SYN's source MAC without waiting for ARP");
+    k.setup(22n, 0, 0, 1000n);
+    k.resetSockets();
+    const connected = Number(k.raceAddress(83, true, 50000n));
+    assert.equal(k.lastError(), "connected");
+    assert.ok(connected >= 0 && connected < 20000, `SYN-ACK ${connected} us after the address`);
+  });
+
   it("bounds a SYN flood by the listen backlog", () => {
     k.setup(10n, 0, 0, 1000n);
     k.resetSockets();
