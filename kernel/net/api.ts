@@ -169,8 +169,18 @@ function patternBytes(req: HttpRequest): HttpResponse {
   // the body is built whole on the 48 MiB kernel heap (and copied once more as it is sent): 8 MiB
   // keeps a few concurrent requests well inside it; more was a kernel panic on a hostile query
   if (n < 0 || n > BYTES_MAX) return HttpResponse.text(400, "n must be 0 to " + BYTES_MAX.toString() + "\n");
-  const b = new Uint8Array(<i32>n);
-  for (let i = 0; i < <i32>n; i++) b[i] = <u8>(97 + i % 26);
+  const len = <i32>n;
+  const b = new Uint8Array(len);
+  // "abc...z" repeated: one period, then the filled part copied onto itself, doubling (a byte
+  // loop with a division per byte was half of the guest's time in a 4 MiB transfer)
+  const first = min(len, 26);
+  for (let i = 0; i < first; i++) b[i] = <u8>(97 + i);
+  let filled = first;
+  while (filled < len) {
+    const k = min(filled - filled % 26, len - filled);
+    memory.copy(b.dataStart + <usize>filled, b.dataStart, <usize>k);
+    filled += k;
+  }
   return new HttpResponse(200, "application/octet-stream", b);
 }
 

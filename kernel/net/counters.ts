@@ -53,6 +53,8 @@ export class NetCounters {
   tcpBacklogDrops: u64 = 0;
   tcpOutOfOrder: u64 = 0;
   tcpOutOfWindow: u64 = 0;
+  /** ACKs sent in the middle of a receive batch (every second full-sized segment). */
+  tcpQuickAcks: u64 = 0;
   tcpBytesIn: u64 = 0;
   tcpBytesOut: u64 = 0;
   // DHCP

@@ -50,6 +50,7 @@ export function startNetwork(): string {
     const dhcp = new DhcpClient(stack);
     dhcpClient = dhcp;
     dhcp.start();
+    dev.flush(); // the DISCOVER out now, so the OFFER is waiting by the first pass
     netAbsentReason = "";
     registerPoller(pollNetwork);
     return "eth0 " + dev.describe() + ", DHCP started";
@@ -70,6 +71,7 @@ export function pollNetwork(): void {
   if (d != null) d.poll();
   for (let i = 0; i < services.length; i++) services[i]();
   stack.tcp.flushAcks();
+  stack.nic.flush(); // the pass's frames to the device: one notify, not one per frame
   polling = false;
 }
 

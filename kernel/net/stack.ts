@@ -27,6 +27,7 @@ import { Nic } from "./nic";
 export const RX_BUDGET: i32 = 256;
 /** Unicast TCP frames kept while no address is configured, and how long they stay useful. */
 export const HELD_MAX: i32 = 32;
+const TX_SCRATCH: i32 = 2048;
 export const HELD_MAX_AGE_US: u64 = 30_000_000;
 
 class HeldFrame {
@@ -46,6 +47,8 @@ export class NetStack {
   tcp!: TcpLayer;
   private packet: Ipv4Packet = new Ipv4Packet();
   private held: Array<HeldFrame> = new Array<HeldFrame>(0);
+  /** newIpFrame's buffer: a frame is built, sent (the NIC copies it) and forgotten; queued frames are copied. */
+  private txScratch: Uint8Array = new Uint8Array(TX_SCRATCH);
   /** The frame being handled: its IPv4 source and the MAC it came from (0 when none). */
   private replyIp: u32 = 0;
   private replyMac: u64 = 0;
@@ -90,6 +93,7 @@ export class NetStack {
   /** One pass: received frames, then timers (ARP retries, TCP retransmission, TIME_WAIT). */
   poll(nowUs: u64): i32 {
     this.nowUs = nowUs;
+    this.nic.flush(); // anything queued since the last pass (a shell command's segments)
     this.nic.service();
     let n = 0;
     while (n < RX_BUDGET) {
@@ -165,9 +169,15 @@ export class NetStack {
     return this.gateway;
   }
 
-  /** A zeroed frame with room for `payloadLength` bytes at IP_PAYLOAD. */
+  /**
+   * A zeroed frame with room for `payloadLength` bytes at IP_PAYLOAD, to be filled and passed to
+   * sendIpFrame() before the next newIpFrame() (it is a view of one reused buffer).
+   */
   newIpFrame(payloadLength: i32): Uint8Array {
-    return new Uint8Array(IP_PAYLOAD + payloadLength);
+    const n = IP_PAYLOAD + payloadLength;
+    if (n > TX_SCRATCH) return new Uint8Array(n);
+    memory.fill(this.txScratch.dataStart, 0, <usize>n);
+    return this.txScratch.subarray(0, n);
   }
 
   /** Writes the IPv4 and Ethernet headers and sends (or queues behind ARP). */
@@ -191,7 +201,7 @@ export class NetStack {
     }
     writeEthHeader(frame, mac < 0 ? 0 : <u64>mac, this.nic.mac, ETH_TYPE_IPV4);
     if (mac < 0) {
-      this.arp.sendWhenResolved(hop, frame);
+      this.arp.sendWhenResolved(hop, frame.slice(0)); // kept: a copy (newIpFrame reuses its buffer)
       return true;
     }
     return this.transmitFrame(frame);

@@ -3,9 +3,9 @@
 // Scenarios run inside wasm and return what they observed; net.test.ts asserts on it.
 import { Nic } from "../../../kernel/net/nic";
 import { NetStack } from "../../../kernel/net/stack";
-import { TcpState, stateName, setTimeWaitUs } from "../../../kernel/net/tcp";
+import { TcpState, stateName, setTimeWaitUs, setWindowScaling } from "../../../kernel/net/tcp";
 import { Socket, ListenSocket, listenTcp, connectTcp } from "../../../kernel/net/socket";
-import { parseIp } from "../../../kernel/net/bytes";
+import { parseIp, sumBytes, sumBytesReference, finishChecksum } from "../../../kernel/net/bytes";
 import { Random } from "../../../kernel/lib/random";
 
 class InFlight {
@@ -444,3 +444,31 @@ export function raceAddress(port: u32, listen: bool, configureAfterUs: u64): i64
 export function heldB(): u64 { return b.counters.ipHeldUnconfigured; }
 export function heldReplayedB(): u64 { return b.counters.ipHeldReplayed; }
 export function repliesToSourceMacB(): u64 { return b.counters.ipRepliesToSourceMac; }
+
+/** Checksums of random buffers at every offset 0..7 and length 0..300 by sumBytes and the byte loop; returns mismatches. */
+export function checksumMismatches(seed: u64): i32 {
+  const r = new Random(seed);
+  const buf = new Uint8Array(320);
+  let bad = 0;
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < buf.length; i++) buf[i] = <u8>(round == 0 ? 0xff : r.below(256));
+    for (let off = 0; off < 8; off++) {
+      for (let len = 0; len <= 300; len++) {
+        const start = <u32>r.below(0x10000);
+        if (finishChecksum(sumBytes(buf, off, len, start)) != finishChecksum(sumBytesReference(buf, off, len, start))) bad++;
+      }
+    }
+  }
+  return bad;
+}
+
+export function setScaling(on: bool): void { setWindowScaling(on); }
+/** "sndShift/rcvShift bigBuffers" of the client's connection. */
+export function clientScale(): string {
+  const c = clientA!.conn;
+  return c.sndShift.toString() + "/" + c.rcvShift.toString() + (c.bigBuffers ? " big" : "");
+}
+export function clientWindows(): string {
+  const c = clientA!.conn;
+  return "cwnd " + c.cwnd.toString() + " ssthresh " + c.ssthresh.toString() + " sndWnd " + c.sndWnd.toString() + " sendBuf " + c.sendBuf.capacity.toString() + " srvRecv " + serverB!.conn.recvBuf.capacity.toString() + " maxWnd " + maxWindowSeen.toString();
+}
