@@ -95,6 +95,15 @@ describe("net (QEMU, user networking)", function () {
     assert.ok(state.mounts.includes("/"));
   });
 
+  it("serves /api/bytes?n=N: N bytes of the a-z pattern (the throughput source)", async () => {
+    for (const n of [0, 5, 26, 27, 100003]) {
+      const r = await fetch(`${base}/api/bytes?n=${n}`);
+      const body = Buffer.from(await r.arrayBuffer());
+      assert.equal(body.length, n);
+      for (let i = 0; i < n; i++) if (body[i] !== 97 + (i % 26)) assert.fail(`n=${n}: byte ${i} is ${body[i]}`);
+    }
+  });
+
   it("runs POST /api/shell only with the bearer token (401 without or with a wrong one)", async () => {
     const none = await curl(["-X", "POST", "--data-binary", "uname", `${base}/api/shell`]);
     assert.equal(none.status, 401);
