@@ -95,13 +95,19 @@ describe("net (QEMU, user networking)", function () {
     assert.ok(state.mounts.includes("/"));
   });
 
-  it("serves /api/bytes?n=N: N bytes of the a-z pattern (the throughput source)", async () => {
+  it("serves /api/bytes?n=N: N bytes of the a-z pattern (the throughput source), streamed up to its 8 MiB limit", async () => {
     for (const n of [0, 5, 26, 27, 100003]) {
       const r = await fetch(`${base}/api/bytes?n=${n}`);
       const body = Buffer.from(await r.arrayBuffer());
       assert.equal(body.length, n);
       for (let i = 0; i < n; i++) if (body[i] !== 97 + (i % 26)) assert.fail(`n=${n}: byte ${i} is ${body[i]}`);
     }
+    // over 64 KiB the body is streamed as it is sent: the largest allowed, every byte checked
+    const big = Buffer.from(await (await fetch(`${base}/api/bytes?n=${8 << 20}`)).arrayBuffer());
+    assert.equal(big.length, 8 << 20);
+    for (let i = 0; i < big.length; i++) if (big[i] !== 97 + (i % 26)) assert.fail(`8 MiB: byte ${i} is ${big[i]}`);
+    assert.equal((await fetch(`${base}/api/bytes?n=${(8 << 20) + 1}`)).status, 400);
+    assert.equal((await boot.get().run("echo still here")).trim(), "still here");
   });
 
   it("runs POST /api/shell only with the bearer token (401 without or with a wrong one)", async () => {
