@@ -105,7 +105,13 @@ const rows: Record<string, unknown>[] = [];
 try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const im of images) {
-      const row = await measure(im.label, im.esp, r, hostPort);
+      let row: Record<string, unknown>;
+      try {
+        row = await measure(im.label, im.esp, r, hostPort);
+      } catch (e) {
+        // a boot that failed (a kernel panic, a timeout) is reported, and the run goes on
+        row = { image: im.label, round: r, error: String((e as Error).message).split("\n")[0].slice(0, 200) };
+      }
       rows.push(row);
       console.log(JSON.stringify(row));
     }
