@@ -29,6 +29,17 @@ export const RX_BUDGET: i32 = 256;
 export const HELD_MAX: i32 = 32;
 const TX_SCRATCH: i32 = 2048;
 export const HELD_MAX_AGE_US: u64 = 30_000_000;
+/**
+ * Whether unicast TCP frames are held until the address (above). Off by default: with it on,
+ * tests/target/dashboard.test.ts's power-cut run failed (the API never answered after the
+ * reboot; heap corruption: GC asserts in itcms) and the cause is not found yet (kernel/net/README.md).
+ * The Node tests switch it on with setHoldBeforeAddress(true).
+ */
+let holdBeforeAddress: bool = false;
+
+export function setHoldBeforeAddress(on: bool): void {
+  holdBeforeAddress = on;
+}
 
 class HeldFrame {
   constructor(public frame: Uint8Array, public atUs: u64) {}
@@ -139,7 +150,7 @@ export class NetStack {
     // unconfigured (DHCP in progress): take UDP to any address, as a DHCP client must
     const forUs = ip.destination == this.address || broadcast || (this.address == 0 && ip.protocol == PROTO_UDP);
     if (!forUs) {
-      if (this.address == 0 && ip.protocol == PROTO_TCP && ip.destination != IP_BROADCAST) {
+      if (holdBeforeAddress && this.address == 0 && ip.protocol == PROTO_TCP && ip.destination != IP_BROADCAST) {
         if (this.held.length >= HELD_MAX) {
           this.held.shift();
           c.ipHeldExpired++;

@@ -2,7 +2,7 @@
 // that delays every frame, and (from a seeded generator) drops and reorders some of them.
 // Scenarios run inside wasm and return what they observed; net.test.ts asserts on it.
 import { Nic } from "../../../kernel/net/nic";
-import { NetStack } from "../../../kernel/net/stack";
+import { NetStack, setHoldBeforeAddress } from "../../../kernel/net/stack";
 import { TcpState, stateName, setTimeWaitUs, setWindowScaling } from "../../../kernel/net/tcp";
 import { Socket, ListenSocket, listenTcp, connectTcp } from "../../../kernel/net/socket";
 import { parseIp, sumBytes, sumBytesReference, finishChecksum } from "../../../kernel/net/bytes";
@@ -439,6 +439,11 @@ export function raceAddress(port: u32, listen: bool, configureAfterUs: u64): i64
   }
   lastErrorText = "still " + s.state;
   return -1;
+}
+
+/** Holding of segments that arrive before the address (off by default in the kernel). */
+export function setHolding(on: bool): void {
+  setHoldBeforeAddress(on);
 }
 
 export function heldB(): u64 { return b.counters.ipHeldUnconfigured; }

@@ -109,6 +109,15 @@ describe("net: TCP back to back", () => {
   it("answers a segment that arrived before DHCP gave it an address as soon as it has one", () => {
     // b reboots: a's segments reach it before its lease; without holding them, a hears
     // nothing until its own retransmission timeout (1 s for a SYN)
+    // off (the kernel's default, kernel/net/README.md): the RST waits for a's retransmission
+    k.setHolding(false);
+    k.setup(20n, 0, 0, 1000n);
+    k.resetSockets();
+    const late = Number(k.raceAddress(81, false, 50000n));
+    assert.equal(k.lastError(), "connection refused");
+    assert.ok(late > 500000, `without holding, RST ${late} us after the address`);
+    assert.equal(k.heldB(), 0n);
+    k.setHolding(true);
     k.setup(21n, 0, 0, 1000n);
     k.resetSockets();
     const refused = Number(k.raceAddress(82, false, 50000n));
@@ -121,6 +130,7 @@ describe("net: TCP back to back", () => {
     const connected = Number(k.raceAddress(83, true, 50000n));
     assert.equal(k.lastError(), "connected");
     assert.ok(connected >= 0 && connected < 20000, `SYN-ACK ${connected} us after the address`);
+    k.setHolding(false);
   });
 
   it("bounds a SYN flood by the listen backlog", () => {
