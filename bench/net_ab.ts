@@ -1,18 +1,18 @@
 // Side-by-side network throughput of two (or more) SIS builds: the images are booted in turn,
 // round after round (A B A B ...), so load on the shared host falls on both alike. Each boot
 // measures, from the host through QEMU's user network (the same flags as bench/net.bench.ts):
-//   guest_to_host   Mbit/s of GET /api/bytes?n=BYTES (--mib, default 16 MiB; median of REPS)
+//   guest_to_host   Mbit/s of GET /api/bytes?n=BYTES (--mib, default 8 MiB, the most /api/bytes serves; median of REPS)
 //   host_to_guest   Mbit/s `httpget` reports for as many bytes from a host server (median of REPS)
 //   keepalive       requests/s of GET /api/bytes?n=64 over 4 keep-alive connections for 3 s
 // Run:
-//   node_modules/.bin/tsx bench/net_ab.ts --esp old=/tmp/esp-old.img --esp new=build/esp.img [--rounds 2] [--reps 3] [--mib 16]
+//   node_modules/.bin/tsx bench/net_ab.ts --esp old=/tmp/esp-old.img --esp new=build/esp.img [--rounds 2] [--reps 3] [--mib 8]
 // Prints one JSON line per boot and a table of the medians per image at the end (--json: JSON lines only).
 import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import { QemuSession, freePort } from "../host/qemu.ts";
 
-const BIG = Number(process.argv.includes("--mib") ? process.argv[process.argv.indexOf("--mib") + 1] : "16") << 20;
+const BIG = Number(process.argv.includes("--mib") ? process.argv[process.argv.indexOf("--mib") + 1] : "8") << 20;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
