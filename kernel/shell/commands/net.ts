@@ -255,6 +255,9 @@ registerCommand("httpget", "fetch a URL over HTTP (print it or save it to a file
       printError("eth0 has no address yet (netctl status shows DHCP)");
       return 1;
     }
+    // the last download's buffer (up to 16 MiB of the 48 MiB heap) is garbage now: collect it
+    // before this one allocates its own (the incremental GC lagged behind back-to-back downloads)
+    __collect();
     s.nowUs = nowUs();
     const started = nowUs();
     const g = new HttpGet(s, u);
