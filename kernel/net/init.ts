@@ -57,7 +57,7 @@ export function startNetwork(): string {
     netAbsentReason = "";
     registerPoller(pollNetwork);
     // holding TCP segments that arrive before the lease is off unless /etc/net-hold exists
-    // (kernel/net/README.md: with it on, the dashboard's power-cut test corrupted the heap)
+    // (kernel/net/README.md: with it on, the dashboard's power-cut test met a heap corruption more often)
     const hold = readTextFile(NET_HOLD_FILE, 64) != null;
     setHoldBeforeAddress(hold);
     return "eth0 " + dev.describe() + ", DHCP started" + (hold ? ", holding early TCP segments (" + NET_HOLD_FILE + ")" : "");

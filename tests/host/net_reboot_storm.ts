@@ -1,11 +1,12 @@
-// Issue 16 (open bug): heap corruption under a reconnect storm across power cuts. SIS is booted
-// with the network; each round a host client keeps opening connections (GET /api/state with
+// Issue 16: heap corruption under a reconnect storm across power cuts. SIS is booted with the
+// network; each round a host client keeps opening connections (GET /api/state with
 // connection: close every 40 ms) and using 6 pooled keep-alive sockets (/metrics, /api/bytes?n=3000)
 // while the VM is stopped, reset and continued (QMP stop / system_reset / cont, as the
 // dashboard's crash run does); the round passes when the API answers after the prompt and no
-// panic was printed. On 2026-12-04 main (b77690f) and net16 (holding on or off) all panicked
-// after 7-9 rounds (GC asserts in ~lib/rt/itcms.ts, `__visit_members` unreachable): a heap
-// corruption not found yet. Not part of `make test` (it fails); run it to reproduce:
+// panic was printed. On 2026-12-04 main (b77690f) and net16 (holding on or off) panicked after
+// 6-9 rounds (GC asserts in ~lib/rt/itcms.ts, `__visit_members` unreachable): stale static data
+// after the warm reset, cleared at boot since (arch-aarch64/wasm_runtime.c); 10 rounds then ran
+// clean. Not part of `make test` (minutes long, and the failure was random); run it with:
 //   node_modules/.bin/tsx tests/host/net_reboot_storm.ts [--rounds N] [--esp IMG]
 // Exit status 1 and the serial log around the panic when a round fails.
 import * as http from "node:http";
