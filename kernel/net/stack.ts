@@ -32,8 +32,8 @@ export const HELD_MAX_AGE_US: u64 = 30_000_000;
 /**
  * Whether unicast TCP frames are held until the address (above). Off by default: with it on,
  * tests/target/dashboard.test.ts's power-cut run failed (heap corruption after the warm reset;
- * its cause, stale static data, is fixed in arch-aarch64/wasm_runtime.c, but holding was not
- * re-measured with the dashboard test since: kernel/net/README.md). /etc/net-hold at boot and
+ * that was stale static data, fixed in arch-aarch64/wasm_runtime.c, but with holding on the
+ * power-cut run still failed 2 of 3 times after it: kernel/net/README.md). /etc/net-hold at boot and
  * the Node tests (setHoldBeforeAddress(true)) switch it on.
  */
 let holdBeforeAddress: bool = false;
