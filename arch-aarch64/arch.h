@@ -15,6 +15,8 @@
 #error "SIS_HEAP_BYTES must be defined by the build"
 #endif
 #define SIS_STACK_BYTES (8ull << 20)
+/* Bytes at the start of the heap window cleared before the static data is copied in (wasm_runtime.c). */
+#define SIS_STATIC_CLEAR_BYTES (1ull << 20)
 #define SIS_PAGE_TABLE_BYTES (64ull << 10)
 /* Where linear memory appears in the virtual address space: far above RAM and devices. */
 #define SIS_LINEAR_VIRT_BASE 0x1000000000ull

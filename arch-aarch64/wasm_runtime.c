@@ -88,6 +88,17 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
     if (bytes != g_boot_info.buddy_window_bytes + g_boot_info.heap_bytes)
         kernel_panic("wasm runtime", "kernel.wasm memory size does not match the linear window");
     memory->data = (uint8_t *)g_boot_info.linear_virt_base;
+    /*
+     * The kernel's static data (AssemblyScript's segments) starts the heap window, and this is
+     * called just before wasm2c copies the segments in. wasm-opt's memory packing dropped their
+     * zero runs (thousands of gaps, among them the GC list links of every static object): a wasm
+     * memory starts zeroed. RAM after a warm reset (QEMU system_reset, the dashboard's power cut)
+     * still holds the previous boot's values there, so static objects looked linked to the old
+     * boot's heap and the collector unlinked them through stale pointers: heap corruption (itcms
+     * asserts, __visit_members traps, "Index out of range" in __typeinfo). Clear the static
+     * part; kernel/init.ts checks at boot that it covers all of it.
+     */
+    __builtin_memset(memory->data + g_boot_info.buddy_window_bytes, 0, SIS_STATIC_CLEAR_BYTES);
     memory->pages = initial_pages;
     memory->max_pages = max_pages;
     memory->size = (uint32_t)bytes;

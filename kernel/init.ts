@@ -3,6 +3,7 @@
 // fs/, the learned policy sched/ dispatches through) happens here, so the lower layers never
 // import the higher ones (the order is checked by toolchain/layers.ts).
 import { boot_info, BootKey, tick_hz } from "./platform/imports";
+import { buddyWindowBytes } from "./platform/dma";
 import { println } from "./platform/console";
 import { counterHz, nowTicks, ticksToUs, markBootComplete } from "./platform/time";
 import { totalRamBytes, usableRamBytes } from "./platform/memmap";
@@ -69,8 +70,15 @@ function runShellLine(line: string): i32 {
   return consoleShell.execute(line);
 }
 
+/** What arch-aarch64/wasm_runtime.c clears before the static data is copied in (SIS_STATIC_CLEAR_BYTES). */
+const STATIC_CLEAR_BYTES: u64 = 1 << 20;
+
 /** Brings the kernel up, printing the banner; returns when the shell may start. */
 export function bootKernel(kmainTicks: u64): void {
+  // static data not cleared would keep a warm reset's stale bytes in its zero gaps (heap corruption)
+  if (<u64>__data_end - buddyWindowBytes() > STATIC_CLEAR_BYTES) {
+    throw new Error("static data is larger than the 1 MiB wasm_runtime.c clears: raise SIS_STATIC_CLEAR_BYTES");
+  }
   installLearnedPolicy(attentionPolicy); // `schedctl transformer on` switches to it (kernel/ai)
   setWallClockFromRtc(); // the PL031 RTC: files get real dates (kernel/platform/rtc.ts)
   initMemory(); // the page allocator, from the UEFI memory map (kernel/mm/pages.ts)

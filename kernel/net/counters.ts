@@ -22,6 +22,12 @@ export class NetCounters {
   ipNotForUs: u64 = 0;
   ipUnknownProtocol: u64 = 0;
   ipNoRoute: u64 = 0;
+  /** TCP frames held while no address was configured, handled after it, and dropped as stale. */
+  ipHeldUnconfigured: u64 = 0;
+  ipHeldReplayed: u64 = 0;
+  ipHeldExpired: u64 = 0;
+  /** Replies sent to the source MAC of the frame they answer (ARP had no entry yet). */
+  ipRepliesToSourceMac: u64 = 0;
   // ICMP
   icmpIn: u64 = 0;
   icmpBad: u64 = 0;
@@ -47,6 +53,8 @@ export class NetCounters {
   tcpBacklogDrops: u64 = 0;
   tcpOutOfOrder: u64 = 0;
   tcpOutOfWindow: u64 = 0;
+  /** ACKs sent in the middle of a receive batch (every second full-sized segment). */
+  tcpQuickAcks: u64 = 0;
   tcpBytesIn: u64 = 0;
   tcpBytesOut: u64 = 0;
   // DHCP

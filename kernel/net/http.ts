@@ -44,9 +44,29 @@ export class HttpRequest {
   }
 }
 
+/**
+ * A body made while it is sent (GET /api/bytes): `length` bytes, fill() writes `len` of them
+ * from `position` on. Nothing of its size is ever held in memory (the kernel heap is 48 MiB).
+ */
+/** Most bytes of a streamed body made per write. */
+const STREAM_CHUNK: i32 = 32768;
+
+export abstract class BodySource {
+  constructor(public length: i64) {}
+  abstract fill(dst: Uint8Array, len: i32, position: i64): void;
+}
+
 export class HttpResponse {
   headers: string = "";
+  /** When set, the body comes from here (and `body` is empty). */
+  source: BodySource | null = null;
   constructor(public status: i32, public contentType: string, public body: Uint8Array) {}
+
+  static streamed(status: i32, contentType: string, source: BodySource): HttpResponse {
+    const r = new HttpResponse(status, contentType, new Uint8Array(0));
+    r.source = source;
+    return r;
+  }
 
   static text(status: i32, text: string): HttpResponse {
     return new HttpResponse(status, "text/plain; charset=utf-8", asciiBytes(text));
@@ -267,7 +287,8 @@ export function parseRequest(buf: Uint8Array, length: i32): ParseResult {
 /** Status-line + headers + body as bytes. */
 export function serializeResponse(res: HttpResponse, keepAlive: bool): Uint8Array {
   const head = "HTTP/1.1 " + res.status.toString() + " " + reasonPhrase(res.status) + "\r\n" +
-    "Content-Type: " + res.contentType + "\r\nContent-Length: " + res.body.length.toString() + "\r\n" +
+    "Content-Type: " + res.contentType + "\r\nContent-Length: " +
+    (res.source != null ? res.source!.length.toString() : res.body.length.toString()) + "\r\n" +
     (keepAlive ? "" : "Connection: close\r\n") + res.headers + "\r\n";
   const h = asciiBytes(head);
   const out = new Uint8Array(h.length + res.body.length);
@@ -281,6 +302,9 @@ class HttpConnection {
   inputLength: i32 = 0;
   output: Uint8Array | null = null;
   outputOffset: i32 = 0;
+  /** A streamed body still being sent after `output` (the head), and how far it got. */
+  source: BodySource | null = null;
+  sourcePosition: i64 = 0;
   closeAfterOutput: bool = false;
   lastActivityUs: u64;
   headStartedUs: u64 = 0;
@@ -315,6 +339,7 @@ export class HttpServer {
   handleSumUs: f64 = 0;
   handleCount: u64 = 0;
   private scratch: Uint8Array = new Uint8Array(16384);
+  private chunk: Uint8Array = new Uint8Array(STREAM_CHUNK);
 
   constructor(public listener: ListenSocket, public handler: HttpHandler, public clock: () => u64) {}
 
@@ -417,6 +442,8 @@ export class HttpServer {
     else this.counters.status5xx++;
     c.output = serializeResponse(res, keepAlive);
     c.outputOffset = 0;
+    c.source = res.source;
+    c.sourcePosition = 0;
     if (!keepAlive) c.closeAfterOutput = true;
   }
 
@@ -435,6 +462,29 @@ export class HttpServer {
       c.outputOffset += n;
       this.counters.bytesOut += <u64>n;
       c.lastActivityUs = this.clock();
+    }
+    const src = c.source;
+    if (src != null) {
+      // the body in pieces as the send buffer drains (the head stays in `output` until then)
+      while (c.sourcePosition < src.length) {
+        const room = c.socket.writable;
+        if (room <= 0) return;
+        const n = <i32>min<i64>(<i64>min(room, STREAM_CHUNK), src.length - c.sourcePosition);
+        src.fill(this.chunk, n, c.sourcePosition);
+        const w = c.socket.write(this.chunk, 0, n);
+        if (w <= 0) {
+          if (w < 0) {
+            c.output = null;
+            c.source = null;
+            c.done = true;
+          }
+          return;
+        }
+        c.sourcePosition += <i64>w;
+        this.counters.bytesOut += <u64>w;
+        c.lastActivityUs = this.clock();
+      }
+      c.source = null;
     }
     c.output = null;
   }

@@ -27,6 +27,7 @@ export function writeNetMetrics(w: MetricsWriter, stack: NetStack, nic: Nic, htt
   w.counter("sis_net_tcp_segments_out_total", "TCP segments sent", <f64>c.tcpOut);
   w.counter("sis_net_tcp_retransmits_total", "TCP retransmissions (timeouts and fast retransmits)", <f64>c.tcpRetransmits);
   w.counter("sis_net_tcp_resets_sent_total", "TCP resets sent", <f64>c.tcpResetsSent);
+  w.counter("sis_net_tcp_held_before_address_total", "TCP segments held until DHCP gave us an address", <f64>c.ipHeldUnconfigured);
   w.counter("sis_net_tcp_passive_opens_total", "TCP connections accepted", <f64>c.tcpPassiveOpens);
   w.counter("sis_net_tcp_backlog_drops_total", "SYNs dropped for a full listen backlog", <f64>c.tcpBacklogDrops);
   const states = new StaticArray<i32>(11);

@@ -24,11 +24,17 @@ export abstract class Nic {
   /** Queues one frame for transmission; false when it was dropped (no room). */
   abstract transmit(frame: Uint8Array): bool;
 
-  /** The next received frame, or null when none is waiting. */
+  /**
+   * The next received frame, or null when none is waiting. The frame may be a view of a
+   * buffer the next receive() reuses: a caller that keeps bytes copies them.
+   */
   abstract receive(): Uint8Array | null;
 
   /** Is the link up? */
   abstract linkUp(): bool;
+
+  /** Hands frames transmit() queued to the device now (a driver may batch them until then). */
+  flush(): void {}
 
   /** Housekeeping each poll (reclaim transmit completions, refill receive buffers). */
   service(): void {}

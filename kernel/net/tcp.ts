@@ -10,16 +10,21 @@
 // One TcpConn per connection, found by (remote address, remote port, local port). The send
 // buffer holds the bytes from SND.UNA on; SND.NXT - SND.UNA of them are in flight. A FIN
 // takes the sequence number after the last data byte. The receive buffer holds in-order bytes
-// the application has not read; its free space is the window we advertise (no scaling, so at
-// most 65535). Segments that arrive ahead of RCV.NXT wait in a short out-of-order list.
+// the application has not read; its free space is the window we advertise. Window scaling
+// (RFC 7323) is offered in every SYN; when the peer's SYN carries it too, windows in the header
+// are shifted (ours by RECEIVE_SHIFT, the peer's by its own shift; never in a SYN), and the
+// connection's buffers grow to BIG_BUFFER (at most MAX_BIG_CONNECTIONS connections at a time).
+// Without it, at most 65535 bytes are in flight. Segments that arrive ahead of RCV.NXT wait in
+// a short out-of-order list.
 //
 // Timers run from poll(): one retransmission timer per connection (RTO from measured RTT,
 // Karn's rule, exponential backoff; also the zero-window probe), TIME_WAIT, FIN_WAIT_2 and
-// SYN_RECEIVED expiry. ACKs for data are sent at the end of a receive batch (flushAcks), so
-// a reply the application writes in the same pass carries them.
+// SYN_RECEIVED expiry. ACKs for data are sent at the second full-sized segment and otherwise at
+// the end of a receive batch (flushAcks), so a reply the application writes in the same pass
+// carries them.
 //
 // Deviations, on purpose: minimum RTO 200 ms (as Linux; RFC 6298 says 1 s), TIME_WAIT 2*MSL
-// with MSL 5 s (timeWaitUs), no urgent data, no window scaling, no SACK, no timestamps.
+// with MSL 5 s (timeWaitUs), no urgent data, no SACK, no timestamps.
 import { put16, put32, sumBytes, finishChecksum, pseudoHeaderSum, seqGt, seqGe } from "./bytes";
 import { IP_PAYLOAD, PROTO_TCP, Ipv4Packet } from "./ipv4";
 import { ByteRing } from "./ring";
@@ -36,6 +41,15 @@ export const RECEIVE_BUFFER: i32 = 65536;
 export const DEFAULT_PEER_MSS: i32 = 536;
 const INITIAL_RTO_US: u64 = 1_000_000;
 export const MAX_CONNECTIONS: i32 = 512;
+/** Our window scale shift: 65535 << 2 covers BIG_BUFFER. */
+export const RECEIVE_SHIFT: u32 = 2;
+export const BIG_BUFFER: i32 = 256 << 10;
+export const MAX_BIG_CONNECTIONS: i32 = 16;
+/** Window scaling offered in our SYNs (a test turns it off to compare). */
+export let windowScaling: bool = true;
+export function setWindowScaling(on: bool): void {
+  windowScaling = on;
+}
 
 export const EMPTY_RING = new ByteRing(0);
 
@@ -74,6 +88,12 @@ export class TcpConn {
   irs: u32 = 0;
   rcvNxt: u32 = 0;
   mss: i32 = DEFAULT_PEER_MSS;
+  /** RFC 7323 shifts: the peer's (applied to windows it sends) and ours (to windows we send); 0 without scaling. */
+  sndShift: u32 = 0;
+  rcvShift: u32 = 0;
+  /** The peer's SYN offered window scaling (our SYN-ACK answers with the option). */
+  peerOfferedScale: bool = false;
+  bigBuffers: bool = false;
   sendBuf: ByteRing = EMPTY_RING;
   recvBuf: ByteRing = EMPTY_RING;
   finQueued: bool = false;
@@ -95,6 +115,8 @@ export class TcpConn {
   dupAcks: i32 = 0;
   deadlineUs: u64 = 0; // TIME_WAIT / FIN_WAIT_2 / SYN_RECEIVED end
   ackNeeded: bool = false;
+  /** Full-sized segments received since our last ACK (one is sent at the second). */
+  fullSegmentsUnacked: i32 = 0;
   lastAdvertised: u32 = 0;
   listener: TcpListener | null = null;
   outOfOrder: Array<Segment> = new Array<Segment>(0);
@@ -145,7 +167,7 @@ export class TcpConn {
   read(dst: Uint8Array, off: i32, len: i32): i32 {
     const n = this.recvBuf.read(dst, off, len);
     if (n > 0) {
-      const free = <u32>min(this.recvBuf.free, 65535);
+      const free = this.receiveWindow();
       if (free >= this.lastAdvertised + <u32>(2 * this.mss) || (this.lastAdvertised < <u32>this.mss && free >= <u32>this.mss)) {
         this.ackNeeded = true; // a window update
       }
@@ -182,8 +204,9 @@ export class TcpConn {
     this.layer.remove(this);
   }
 
+  /** The window in bytes: free receive space, as far as the header field (with our shift) can say. */
   receiveWindow(): u32 {
-    return <u32>min(this.recvBuf.free, 65535);
+    return <u32>min(this.recvBuf.free, 65535 << <i32>this.rcvShift) >> this.rcvShift << this.rcvShift;
   }
 }
 
@@ -191,6 +214,8 @@ export class TcpLayer {
   conns: Map<u64, TcpConn> = new Map<u64, TcpConn>();
   listeners: Map<u32, TcpListener> = new Map<u32, TcpListener>();
   rng: Random;
+  /** Connections holding BIG_BUFFER rings now. */
+  bigConnections: i32 = 0;
   private seg: SegmentIn = new SegmentIn();
 
   constructor(public stack: NetStack) {
@@ -249,7 +274,21 @@ export class TcpLayer {
     this.armTimer(c);
   }
 
+  /** Window scaling agreed: bigger rings, while few connections have them (they are empty now). */
+  growBuffers(c: TcpConn): void {
+    if (c.rcvShift == 0 || c.bigBuffers || this.bigConnections >= MAX_BIG_CONNECTIONS) return;
+    if (c.sendBuf.length != 0 || c.recvBuf.length != 0) return;
+    c.sendBuf = new ByteRing(BIG_BUFFER);
+    c.recvBuf = new ByteRing(BIG_BUFFER);
+    c.bigBuffers = true;
+    this.bigConnections++;
+  }
+
   remove(c: TcpConn): void {
+    if (c.bigBuffers) {
+      c.bigBuffers = false;
+      this.bigConnections--;
+    }
     if (c.state == TcpState.SynReceived && c.listener != null) c.listener!.halfOpen--;
     c.state = TcpState.Closed;
     c.rtxDeadlineUs = 0;
@@ -283,6 +322,7 @@ export class TcpLayer {
       else if ((g.flags & RST) == 0) resetFor(this, ip, g);
       return;
     }
+    if ((g.flags & SYN) == 0) g.window <<= c.sndShift; // RFC 7323 2.3: never scaled in a SYN
     if (c.state == TcpState.SynSent) synSentInput(this, c, g);
     else segmentArrives(this, c, frame, g);
   }
@@ -313,7 +353,11 @@ export class TcpLayer {
         if (n < c.mss && n < avail && inFlight > 0) break; // silly-window avoidance: wait for a full segment
         const fin = c.finQueued && offset + n == length;
         const wasNew = seqGe(c.sndNxt, c.sndMax);
-        this.sendSegment(c, c.sndNxt, ACK | (offset + n == length ? PSH : 0) | (fin ? FIN : 0), offset, n, false);
+        // PSH on the last segment of a burst (the buffer or the window ends here): a receiver
+        // that delays ACKs (QEMU's user network does, for segments without PSH) answers at once
+        const rest = avail - n;
+        const burstEnd = rest == 0 || room - n < min(rest, c.mss);
+        this.sendSegment(c, c.sndNxt, ACK | (burstEnd ? PSH : 0) | (fin ? FIN : 0), offset, n, false);
         c.bytesOut += <u64>n;
         this.stack.counters.tcpBytesOut += <u64>n;
         if (wasNew && !c.rttTiming) {
@@ -376,27 +420,37 @@ export class TcpLayer {
   /** One segment of `c`: `length` bytes from send-buffer offset `offset`, MSS option on SYNs. */
   sendSegment(c: TcpConn, seq: u32, flags: u32, offset: i32, length: i32, mssOption: bool): void {
     const s = this.stack;
-    const hl = TCP_HEADER + (mssOption ? 4 : 0);
+    // a SYN offers scaling; a SYN-ACK answers with it only when the peer's SYN had it
+    const scaleOption = mssOption && windowScaling && ((flags & ACK) == 0 || c.peerOfferedScale);
+    const hl = TCP_HEADER + (mssOption ? 4 : 0) + (scaleOption ? 4 : 0);
     const total = hl + length;
     const f = s.newIpFrame(total);
     const o = IP_PAYLOAD;
-    const wnd = c.receiveWindow();
+    const isSyn = (flags & SYN) != 0;
+    const wnd = isSyn ? <u32>min(c.recvBuf.free, 65535) : c.receiveWindow(); // never scaled in a SYN
     put16(f, o, c.localPort);
     put16(f, o + 2, c.remotePort);
     put32(f, o + 4, seq);
     put32(f, o + 8, (flags & ACK) != 0 ? c.rcvNxt : 0);
     f[o + 12] = <u8>((hl / 4) << 4);
     f[o + 13] = <u8>flags;
-    put16(f, o + 14, wnd);
+    put16(f, o + 14, isSyn ? wnd : wnd >> c.rcvShift);
     if (mssOption) {
       f[o + 20] = 2;
       f[o + 21] = 4;
       put16(f, o + 22, <u32>this.ourMss);
     }
+    if (scaleOption) {
+      f[o + 24] = 1; // NOP, then kind 3 length 3 shift
+      f[o + 25] = 3;
+      f[o + 26] = 3;
+      f[o + 27] = <u8>RECEIVE_SHIFT;
+    }
     if (length > 0) c.sendBuf.peek(offset, f, o + hl, length);
     put16(f, o + 16, finishChecksum(sumBytes(f, o, total, pseudoHeaderSum(c.localIp, c.remoteIp, PROTO_TCP, <u32>total))));
     if ((flags & ACK) != 0) {
       c.ackNeeded = false;
+      c.fullSegmentsUnacked = 0;
       c.lastAdvertised = wnd;
     }
     s.counters.tcpOut++;

@@ -1,7 +1,7 @@
 // TCP segment format: flags, header parsing and checks, out-of-order entries, the connection key.
 //
 // parseSegment verifies the checksum (with the IPv4 pseudo-header) and the header length and
-// walks the options with bounds checks; only MSS is used.
+// walks the options with bounds checks; MSS and the window scale (RFC 7323 2.2) are used.
 //
 //   src port | dst port | seq | ack | data offset, flags | window | checksum | urgent | options
 import { get16, get32, sumBytes, finishChecksum, pseudoHeaderSum } from "./bytes";
@@ -32,6 +32,8 @@ export class SegmentIn {
   flags: u32 = 0;
   window: u32 = 0;
   mss: i32 = 0;
+  /** The window scale option's shift (at most 14), -1 when the segment has none. */
+  wscale: i32 = -1;
   data: i32 = 0; // offset in the frame
   dataLength: i32 = 0;
 }
@@ -62,7 +64,8 @@ export function parseSegment(frame: Uint8Array, ip: Ipv4Packet, g: SegmentIn, co
   g.data = o + hl;
   g.dataLength = len - hl;
   g.mss = 0;
-  // options: only MSS matters to us; walk them with bounds checks
+  g.wscale = -1;
+  // options: MSS and window scale matter to us; walk them with bounds checks
   let p = o + TCP_HEADER;
   while (p < o + hl) {
     const kind = frame[p];
@@ -75,6 +78,7 @@ export function parseSegment(frame: Uint8Array, ip: Ipv4Packet, g: SegmentIn, co
     const optLen = <i32>frame[p + 1];
     if (optLen < 2 || p + optLen > o + hl) break;
     if (kind == 2 && optLen == 4) g.mss = <i32>get16(frame, p + 2);
+    else if (kind == 3 && optLen == 3) g.wscale = min(<i32>frame[p + 2], 14); // RFC 7323 2.3: more than 14 is 14
     p += optLen;
   }
   if (g.srcPort == 0 || g.dstPort == 0) {

@@ -7,7 +7,8 @@
 //   +------------------------------+---------------------------+
 // The receive ring is kept full: each buffer the device returns is copied out and posted
 // again at once. Transmit copies the frame into a free buffer; completed buffers are
-// reclaimed on the next transmit or service(). With MRG_RXBUF a packet may span
+// reclaimed on the next transmit or service(); they are published and notified in batches
+// (TX_KICK_BATCH, and flush() at the end of each network pass). With MRG_RXBUF a packet may span
 // num_buffers receive buffers (only with GSO, which we do not negotiate, but it is handled).
 //
 // Interrupts only wake the event loop: service() ACKs them and re-enables the line, and the
@@ -29,6 +30,11 @@ const MAX_QUEUE: i32 = 256;
 const CFG_MAC: u64 = 0;
 const CFG_STATUS: u64 = 6;
 const LINK_UP: u32 = 1;
+/**
+ * Transmit chains published and notified together: the notify is an MMIO write (a trap into
+ * QEMU), so a burst of segments costs one per TX_KICK_BATCH frames plus one at flush().
+ */
+export const TX_KICK_BATCH: i32 = 16;
 
 export class VirtioNet extends Nic {
   readonly transport: MmioTransport;
@@ -42,6 +48,9 @@ export class VirtioNet extends Nic {
   txReclaimed: u64 = 0;
   mergedPackets: u64 = 0;
   notifies: u64 = 0;
+  private txUnkicked: i32 = 0;
+  /** A received single-buffer frame is copied here and handed out as a view: valid until the next receive(). */
+  private rxScratch: Uint8Array = new Uint8Array(BUFFER_BYTES);
   private rxBuffers: StaticArray<usize> = new StaticArray<usize>(0);
   private txBuffers: StaticArray<usize> = new StaticArray<usize>(0);
   private txFree: Array<usize> = new Array<usize>(0);
@@ -208,13 +217,20 @@ export class VirtioNet extends Nic {
       return false;
     }
     unchecked(this.txBufferOf[head] = b);
-    if (tx.kickNeeded()) {
-      this.transport.notify(1);
-      this.notifies++;
-    }
+    if (++this.txUnkicked >= TX_KICK_BATCH) this.flush();
     this.counters.txFrames++;
     this.counters.txBytes += <u64>len;
     return true;
+  }
+
+  /** Publishes the transmit chains added since the last flush and notifies the device if it wants. */
+  flush(): void {
+    if (!this.ready || this.txUnkicked == 0) return;
+    this.txUnkicked = 0;
+    if (this.tx!.kickNeeded()) {
+      this.transport.notify(1);
+      this.notifies++;
+    }
   }
 
   receive(): Uint8Array | null {
@@ -233,9 +249,13 @@ export class VirtioNet extends Nic {
     if (written < NET_HEADER || written > BUFFER_BYTES) {
       this.counters.rxDropped++;
       frame = new Uint8Array(0);
-    } else {
-      frame = new Uint8Array(written - NET_HEADER);
+    } else if (buffers > 1 && F.hasFeature(this.negotiated, VIRTIO_NET_F_MRG_RXBUF)) {
+      frame = new Uint8Array(written - NET_HEADER); // joined with the next buffers below
       memory.copy(frame.dataStart, buffer + <usize>NET_HEADER, <usize>(written - NET_HEADER));
+    } else {
+      // no allocation per frame: the stack is done with a frame before it asks for the next
+      memory.copy(this.rxScratch.dataStart, buffer + <usize>NET_HEADER, <usize>(written - NET_HEADER));
+      frame = this.rxScratch.subarray(0, written - NET_HEADER);
     }
     this.postReceive(buffer);
     if (F.hasFeature(this.negotiated, VIRTIO_NET_F_MRG_RXBUF) && buffers > 1) {

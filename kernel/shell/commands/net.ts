@@ -61,12 +61,14 @@ function stats(json: bool): i32 {
   const n = netDevice!.counters;
   const c = s.counters;
   const names: string[] = ["rx_frames", "tx_frames", "rx_bytes", "tx_bytes", "tx_dropped", "interrupts", "arp_in", "arp_requests_sent",
-    "ip_in", "ip_out", "ip_bad_header", "ip_bad_checksum", "ip_fragments_dropped", "icmp_in", "icmp_echo_replies_sent", "udp_in",
+    "ip_in", "ip_out", "ip_bad_header", "ip_bad_checksum", "ip_fragments_dropped", "ip_held_unconfigured", "ip_held_replayed",
+    "ip_replies_to_source_mac", "icmp_in", "icmp_echo_replies_sent", "udp_in",
     "udp_out", "tcp_in", "tcp_out", "tcp_bad_checksum", "tcp_retransmits", "tcp_fast_retransmits", "tcp_timeouts",
     "tcp_resets_sent", "tcp_resets_in", "tcp_active_opens", "tcp_passive_opens", "tcp_backlog_drops", "tcp_out_of_order",
     "tcp_bytes_in", "tcp_bytes_out", "dhcp_leases"];
   const values: u64[] = [n.rxFrames, n.txFrames, n.rxBytes, n.txBytes, n.txDropped, n.interrupts, c.arpIn, c.arpRequestsSent,
-    c.ipIn, c.ipOut, c.ipBadHeader, c.ipBadChecksum, c.ipFragmentsDropped, c.icmpIn, c.icmpEchoRepliesSent, c.udpIn, c.udpOut,
+    c.ipIn, c.ipOut, c.ipBadHeader, c.ipBadChecksum, c.ipFragmentsDropped, c.ipHeldUnconfigured, c.ipHeldReplayed,
+    c.ipRepliesToSourceMac, c.icmpIn, c.icmpEchoRepliesSent, c.udpIn, c.udpOut,
     c.tcpIn, c.tcpOut, c.tcpBadChecksum, c.tcpRetransmits, c.tcpFastRetransmits, c.tcpTimeouts, c.tcpResetsSent, c.tcpResetsIn,
     c.tcpActiveOpens, c.tcpPassiveOpens, c.tcpBacklogDrops, c.tcpOutOfOrder, c.tcpBytesIn, c.tcpBytesOut, c.dhcpLeases];
   if (json) {
@@ -253,6 +255,9 @@ registerCommand("httpget", "fetch a URL over HTTP (print it or save it to a file
       printError("eth0 has no address yet (netctl status shows DHCP)");
       return 1;
     }
+    // the last download's buffer (up to 16 MiB of the 48 MiB heap) is garbage now: collect it
+    // before this one allocates its own (the incremental GC lagged behind back-to-back downloads)
+    __collect();
     s.nowUs = nowUs();
     const started = nowUs();
     const g = new HttpGet(s, u);

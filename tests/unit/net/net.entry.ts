@@ -2,10 +2,10 @@
 // that delays every frame, and (from a seeded generator) drops and reorders some of them.
 // Scenarios run inside wasm and return what they observed; net.test.ts asserts on it.
 import { Nic } from "../../../kernel/net/nic";
-import { NetStack } from "../../../kernel/net/stack";
-import { TcpState, stateName, setTimeWaitUs } from "../../../kernel/net/tcp";
+import { NetStack, setHoldBeforeAddress } from "../../../kernel/net/stack";
+import { TcpState, stateName, setTimeWaitUs, setWindowScaling } from "../../../kernel/net/tcp";
 import { Socket, ListenSocket, listenTcp, connectTcp } from "../../../kernel/net/socket";
-import { parseIp } from "../../../kernel/net/bytes";
+import { parseIp, sumBytes, sumBytesReference, finishChecksum } from "../../../kernel/net/bytes";
 import { Random } from "../../../kernel/lib/random";
 
 class InFlight {
@@ -413,4 +413,67 @@ export function setLinkFaults(seed: u64, loss: f64, reorder: f64): void {
   rng = new Random(seed * 101);
   lossRate = loss;
   reorderRate = reorder;
+}
+
+/**
+ * A segment that races b's DHCP lease: b has no address yet when a's SYN arrives (a already
+ * knows b's MAC, as a peer from before b's reboot does); b is configured `configureAfterUs`
+ * later. Returns the microseconds from b's configure() to a's outcome (connected when b
+ * listens on `port`, refused otherwise), -1 when none within 5 s; lastError() says which.
+ */
+export function raceAddress(port: u32, listen: bool, configureAfterUs: u64): i64 {
+  const addr = <u32>parseIp("10.0.0.2");
+  b.configure(0, 0, 0);
+  if (listen) listenTcp(b, port, 4);
+  a.arp.learn(addr, nicB.mac);
+  const s = connectTcp(a, addr, port)!;
+  for (let t: u64 = 0; t < configureAfterUs; t += 1000) step(1000);
+  b.configure(addr, 0xffffff00, 0);
+  const start = now;
+  for (let i = 0; i < 5000; i++) {
+    if (s.connected || s.closed) {
+      lastErrorText = s.connected ? "connected" : s.error;
+      return <i64>(now - start);
+    }
+    step(1000);
+  }
+  lastErrorText = "still " + s.state;
+  return -1;
+}
+
+/** Holding of segments that arrive before the address (off by default in the kernel). */
+export function setHolding(on: bool): void {
+  setHoldBeforeAddress(on);
+}
+
+export function heldB(): u64 { return b.counters.ipHeldUnconfigured; }
+export function heldReplayedB(): u64 { return b.counters.ipHeldReplayed; }
+export function repliesToSourceMacB(): u64 { return b.counters.ipRepliesToSourceMac; }
+
+/** Checksums of random buffers at every offset 0..7 and length 0..300 by sumBytes and the byte loop; returns mismatches. */
+export function checksumMismatches(seed: u64): i32 {
+  const r = new Random(seed);
+  const buf = new Uint8Array(320);
+  let bad = 0;
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < buf.length; i++) buf[i] = <u8>(round == 0 ? 0xff : r.below(256));
+    for (let off = 0; off < 8; off++) {
+      for (let len = 0; len <= 300; len++) {
+        const start = <u32>r.below(0x10000);
+        if (finishChecksum(sumBytes(buf, off, len, start)) != finishChecksum(sumBytesReference(buf, off, len, start))) bad++;
+      }
+    }
+  }
+  return bad;
+}
+
+export function setScaling(on: bool): void { setWindowScaling(on); }
+/** "sndShift/rcvShift bigBuffers" of the client's connection. */
+export function clientScale(): string {
+  const c = clientA!.conn;
+  return c.sndShift.toString() + "/" + c.rcvShift.toString() + (c.bigBuffers ? " big" : "");
+}
+export function clientWindows(): string {
+  const c = clientA!.conn;
+  return "cwnd " + c.cwnd.toString() + " ssthresh " + c.ssthresh.toString() + " sndWnd " + c.sndWnd.toString() + " sendBuf " + c.sendBuf.capacity.toString() + " srvRecv " + serverB!.conn.recvBuf.capacity.toString() + " maxWnd " + maxWindowSeen.toString();
 }
