@@ -3,9 +3,13 @@
 // The mutant runner (tests/unit/fs/mutate.ts --qemu) runs it on each mutant's own kernel.
 //
 //   tsx tests/crash/short.ts [--esp build/esp.img] [--scenarios a,b] [--cache-loss N]
-//                            [--cuts N] [--seed S] [--json] [--failures DIR]
+//                            [--cuts N] [--seed S] [--no-enumerate] [--json] [--failures DIR]
 //
-// Per scenario: N cache-loss power cuts (SIGKILL, the writes after the last completed flush
+// First (unless --no-enumerate) every crash state of three small logged runs, as in
+// tests/target/crash.test.ts: the kernel under test writes them in QEMU, this tree's ext4 on
+// Node recovers each (every flush point, 2 dropped/reordered subsets and 1 torn write per flush
+// interval) and e2fsck judges it, and one state is booted and recovered by the kernel under
+// test. Then per scenario: N cache-loss power cuts (SIGKILL, the writes after the last completed flush
 // lost: tests/crash/qemu-runs.ts cacheLossCutRun; every other one right after a sync line)
 // and --cuts QMP power cuts (stop + system_reset: nothing the device completed is lost).
 // Every state starts from its own fresh copy of the pristine crash image. Prints the table
@@ -16,18 +20,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../../host/qemu.ts";
 import { SCENARIOS, Scenario } from "./model.ts";
-import { runCampaign, table } from "./campaign.ts";
+import { runCampaign, table, CampaignReport } from "./campaign.ts";
 import { crashBaseImage } from "./image.ts";
 import { useKernelImage } from "./qemu-runs.ts";
 
 /** The default scenarios: the ones with the most syncs (20-80), so most cuts land mid-workload. */
 export const SHORT_SCENARIOS: Scenario[] = ["write_during_data_write", "truncate_operations", "directory_operations", "concurrent_writes"];
 
+/** The logged runs whose every crash state is judged (--no-enumerate: none), small counts. */
+const ENUM_SCENARIOS: Scenario[] = ["truncate_operations", "directory_operations", "concurrent_writes"];
+const ENUM_COUNTS: Partial<Record<Scenario, number>> = { truncate_operations: 8, directory_operations: 4, concurrent_writes: 3 };
+
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const usage = "usage: tsx tests/crash/short.ts [--esp IMG] [--scenarios a,b] [--cache-loss N] [--cuts N] [--seed S] [--json] [--failures DIR]";
+const usage = "usage: tsx tests/crash/short.ts [--esp IMG] [--scenarios a,b] [--cache-loss N] [--cuts N] [--seed S] [--no-enumerate] [--json] [--failures DIR]";
 if (process.argv.includes("--help")) {
   console.log(usage);
   process.exit(0);
@@ -49,6 +57,7 @@ const count = (name: string, dflt: number) => {
   return v;
 };
 const cacheLoss = count("--cache-loss", 4);
+const enumerate = !process.argv.includes("--no-enumerate");
 const cuts = count("--cuts", 1);
 const seed = count("--seed", 1);
 const failuresDir = path.resolve(option("--failures") ?? path.join(ROOT, "build/crash-failures/short"));
@@ -62,11 +71,17 @@ useKernelImage(esp);
 crashBaseImage();
 const workDir = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "sis-crash-short-"));
 console.log(`short QEMU crash mode: kernel ${path.relative(process.cwd(), esp) || esp}, ${scenarios.length} scenarios, seed ${seed}, ` +
-  `${cacheLoss} cache-loss cuts and ${cuts} power cuts each`);
-let report;
+  `${cacheLoss} cache-loss cuts and ${cuts} power cuts each${enumerate ? `; first every crash state of ${ENUM_SCENARIOS.length} small logged runs` : ""}`);
+let report: CampaignReport;
 try {
-  report = await runCampaign({ scenarios, powerCuts: cuts, cacheLossCuts: cacheLoss, enumerate: [], seed, subsetsPerInterval: 0,
-    maxSubsets: 0, qemuSamples: 0, failuresDir, workDir, log: (l) => console.log(l) });
+  const log = (l: string) => console.log(l);
+  // the crash states of three small logged runs (as tests/target/crash.test.ts): the kernel
+  // under test writes them in QEMU, this tree's Node build and e2fsck judge them, one is booted
+  const states = enumerate ? await runCampaign({ scenarios: ENUM_SCENARIOS, powerCuts: 0, enumerate: ENUM_SCENARIOS, counts: ENUM_COUNTS, seed,
+    subsetsPerInterval: 2, tornPerInterval: 1, maxSubsets: 100, qemuSamples: 1, failuresDir, workDir, log }) : { rows: [], failures: [], wallMs: 0 };
+  const cutsReport = await runCampaign({ scenarios, powerCuts: cuts, cacheLossCuts: cacheLoss, enumerate: [], seed, subsetsPerInterval: 0,
+    maxSubsets: 0, qemuSamples: 0, failuresDir, workDir, log });
+  report = { rows: [...states.rows, ...cutsReport.rows], failures: [...states.failures, ...cutsReport.failures], wallMs: states.wallMs + cutsReport.wallMs };
 } finally {
   fs.rmSync(workDir, { recursive: true, force: true });
 }
@@ -76,7 +91,8 @@ for (const r of report.rows) for (const n of r.notes) console.log(`  ${r.scenari
 // which checks failed, in how many runs of which mode
 const byCheck = new Map<string, Map<string, number>>();
 for (const f of report.failures) {
-  const mode = /-cacheloss-/.test(f.name) ? "cache-loss" : "power cut";
+  const mode = /-cacheloss-/.test(f.name) ? "cache-loss" : /-powercut-/.test(f.name) ? "power cut" : /qemu:/.test(f.name) ? "state booted in QEMU"
+    : "crash states of a QEMU run, on Node";
   for (const c of f.checks) {
     const m = byCheck.get(c) ?? new Map<string, number>();
     m.set(mode, (m.get(mode) ?? 0) + 1);
