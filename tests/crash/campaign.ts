@@ -10,12 +10,16 @@
 // skipped its final flush has not been made durable by a later one).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { percentile } from "../../bench/lib.ts";
 import { WorkloadModel, Scenario, SCENARIOS } from "./model.ts";
 import { enumerateStates, StateOutcome } from "./enumerate.ts";
 import { powerCutRun, PowerCutResult, cacheLossCutRun, CacheLossResult, STRESS_DIR, MOUNT_POINT } from "./qemu-runs.ts";
 import { freshImage } from "./image.ts";
 import { Rng } from "./rng.ts";
+
+/** Failures whose files are kept (each up to ~100 MiB: disk, log, serial). */
+const MAX_KEPT = 10;
 
 export interface CampaignOptions {
   scenarios: readonly Scenario[];
@@ -140,19 +144,26 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const rows: Row[] = [];
   const failures: Failure[] = [];
   fs.mkdirSync(o.workDir, { recursive: true });
+  // the disks and logs of the first MAX_KEPT failures are kept (a log is a 1 GiB sparse file:
+  // copied sparse); past that only the problem is reported (a mutant fails hundreds of states)
   const keep = (name: string, problems: string[], files: Record<string, Buffer | string | undefined>, texts: Record<string, string>) => {
+    const problem = problems[0] ?? "?";
+    const checks = [...new Set(problems.map(checkOf))];
+    if (failures.length >= MAX_KEPT) {
+      failures.push({ name, dir: "", replay: "(not kept: too many failures)", problem, checks });
+      return;
+    }
     const dir = path.join(o.failuresDir, safe(name));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     for (const [file, from] of Object.entries(files)) {
       if (from === undefined) continue;
       if (Buffer.isBuffer(from)) fs.writeFileSync(path.join(dir, file), from);
-      else if (fs.existsSync(from)) fs.copyFileSync(from, path.join(dir, file));
+      else if (fs.existsSync(from)) execFileSync("cp", ["--sparse=always", from, path.join(dir, file)]);
     }
     for (const [file, text] of Object.entries(texts)) fs.writeFileSync(path.join(dir, file), text);
     const rel = path.relative(process.cwd(), dir) || dir;
-    const problem = problems[0] ?? "?";
-    const f = { name, dir: rel, replay: `node_modules/.bin/tsx tests/crash/replay.ts ${rel}`, problem, checks: [...new Set(problems.map(checkOf))] };
+    const f = { name, dir: rel, replay: `node_modules/.bin/tsx tests/crash/replay.ts ${rel}`, problem, checks };
     failures.push(f);
     o.log(`  kept ${rel} (replay: ${f.replay})`);
   };

@@ -87,9 +87,16 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
+/** The mutated copies still on disk, removed at exit (process.exit skips the finally blocks). */
+const copies = new Set<string>();
+process.on("exit", () => {
+  for (const d of copies) fs.rmSync(d, { recursive: true, force: true });
+});
+
 /** A copy of the tracked sources (plus the crash base image) in a fresh directory. */
 function copyTree(): string {
   const dir = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "sis-fs-mutant-"));
+  copies.add(dir);
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT }).toString().split("\0").filter(Boolean);
   for (const f of files) {
     const from = path.join(ROOT, f);
@@ -233,6 +240,7 @@ for (const m of args.includes("--no-baseline") ? selected : [baseline, ...select
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    copies.delete(dir);
   }
 }
 if (rows.length) console.log(`\nQEMU column (tests/crash/short.ts):\n| planted bug | caught in QEMU |\n| --- | --- |\n${rows.join("\n")}`);
