@@ -10,11 +10,12 @@
 //   node_modules/.bin/tsx tests/unit/fs/mutate.ts --json      one JSON line per mutant as well
 //   ... --no-baseline                                          skip the run on the unmutated sources
 //   ... --qemu         also judge each mutant in QEMU: the copy's kernel is built (toolchain/
-//                      build.ts, ~3-4 min) and tests/crash/short.ts (this tree's harness) runs
-//                      it: cache-loss power cuts (SIGKILL, writes after the last completed flush
-//                      lost) and QMP power cuts, each on a fresh copy of the pristine crash image,
-//                      SIS in QEMU writing and recovering; the unmutated baseline runs the
-//                      short mode on this tree's build/esp.img (make image first)
+//                      build.ts, 4-9 min on the loaded machine) and tests/crash/short.ts (this
+//                      tree's harness) runs it: every crash state of three small runs the mutant
+//                      writes in QEMU (judged on Node by this tree, one booted), then cache-loss
+//                      power cuts (SIGKILL, writes after the last completed flush lost) and QMP
+//                      power cuts, each on a fresh copy of the pristine crash image; the
+//                      unmutated baseline runs it on this tree's build/esp.img (make image first)
 //   ... --no-node      skip the Node crash states (with --qemu: the QEMU column only)
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
