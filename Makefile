@@ -10,6 +10,7 @@
 #   make report       docs/PERFORMANCE.md from build/bench/results.jsonl and compare.json
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
 #   make mutants      plant journaling bugs (tests/unit/fs/mutate.ts) and allocator bugs (tests/unit/mm/mutate.ts): each must be caught
+#                     (QEMU=1: each journaling mutant's kernel is also built and judged in QEMU by tests/crash/short.ts)
 #   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make dashboard    boot SIS and serve the web dashboard on 127.0.0.1 (DASHBOARD_PORT=n)
@@ -64,8 +65,8 @@ profile-overhead: image
 crash-test: image
 	@$(TSX) tests/crash/run.ts $(if $(FULL),--full,)
 
-mutants: deps
-	@$(TSX) tests/unit/fs/mutate.ts
+mutants: deps $(if $(QEMU),image,)
+	@$(TSX) tests/unit/fs/mutate.ts $(if $(QEMU),--qemu,)
 	@$(TSX) tests/unit/mm/mutate.ts
 
 fuzz: deps

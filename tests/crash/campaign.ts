@@ -4,20 +4,29 @@
 //
 // The power cuts are seeded: run r of a scenario cuts after sync k (uniform over 0..syncs)
 // plus d ms (uniform over the mean time between two syncs, from the logged run's duration),
-// so the cuts spread over the whole workload whatever the speed of the machine.
+// so the cuts spread over the whole workload whatever the speed of the machine. Cache-loss
+// cuts (SIGKILL, the writes after the last completed flush lost: qemu-runs.ts) are placed the
+// same way, every other one at once after its sync line (the window in which a sync that
+// skipped its final flush has not been made durable by a later one).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { percentile } from "../../bench/lib.ts";
 import { WorkloadModel, Scenario, SCENARIOS } from "./model.ts";
 import { enumerateStates, StateOutcome } from "./enumerate.ts";
-import { powerCutRun, PowerCutResult, STRESS_DIR, MOUNT_POINT } from "./qemu-runs.ts";
+import { powerCutRun, PowerCutResult, cacheLossCutRun, CacheLossResult, STRESS_DIR, MOUNT_POINT } from "./qemu-runs.ts";
 import { freshImage } from "./image.ts";
 import { Rng } from "./rng.ts";
+
+/** Failures whose files are kept (each up to ~100 MiB: disk, log, serial). */
+const MAX_KEPT = 10;
 
 export interface CampaignOptions {
   scenarios: readonly Scenario[];
   /** Random power cuts in QEMU per scenario. */
   powerCuts: number;
+  /** Cache-loss power cuts (SIGKILL, writes after the last completed flush lost) per scenario. */
+  cacheLossCuts?: number;
   /** Scenarios whose every crash state is enumerated. */
   enumerate: readonly Scenario[];
   /** --count per scenario (default: the workload's own). */
@@ -59,7 +68,12 @@ export interface Failure {
   dir: string;
   replay: string;
   problem: string;
+  /** The checks that failed ("promise broken", "e2fsck -fn", ...), each once. */
+  checks: string[];
 }
+
+/** The check behind a problem line: the words before its first colon. */
+export const checkOf = (problem: string) => problem.split(":")[0];
 
 export interface CampaignReport {
   rows: Row[];
@@ -94,7 +108,18 @@ function rowOf(scenario: string, mode: string, outcomes: StateOutcome[], where: 
   };
 }
 
-function powerCutRow(scenario: string, runs: PowerCutResult[], wallMs: number): Row {
+export const CACHE_LOSS_MODE = "cache-loss power cut (QEMU SIGKILL, writes after the last flush lost)";
+
+function cacheLossRow(scenario: string, runs: CacheLossResult[], wallMs: number): Row {
+  const row = powerCutRow(scenario, runs.map((r) => ({ ...r, staleGicPriority: false })), wallMs);
+  row.mode = CACHE_LOSS_MODE;
+  const lost = runs.map((r) => r.lostBlocks).sort((a, b) => a - b);
+  row.notes = [`${runs.filter((r) => !r.finished).length} cut mid-workload; 4 KiB blocks lost with the cache per cut: ` +
+    `median ${lost.length ? lost[Math.floor(lost.length / 2)] : 0}, max ${lost.length ? lost[lost.length - 1] : 0}, ${lost.filter((n) => n > 0).length} of ${runs.length} cuts lost some`];
+  return row;
+}
+
+function powerCutRow(scenario: string, runs: Omit<PowerCutResult, "cutImage">[], wallMs: number): Row {
   const ms = runs.map((r) => r.sis?.mountMs ?? NaN);
   return {
     scenario, mode: "power cut (QEMU system_reset)", states: runs.length,
@@ -119,18 +144,26 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const rows: Row[] = [];
   const failures: Failure[] = [];
   fs.mkdirSync(o.workDir, { recursive: true });
-  const keep = (name: string, problem: string, files: Record<string, Buffer | string | undefined>, texts: Record<string, string>) => {
+  // the disks and logs of the first MAX_KEPT failures are kept (a log is a 1 GiB sparse file:
+  // copied sparse); past that only the problem is reported (a mutant fails hundreds of states)
+  const keep = (name: string, problems: string[], files: Record<string, Buffer | string | undefined>, texts: Record<string, string>) => {
+    const problem = problems[0] ?? "?";
+    const checks = [...new Set(problems.map(checkOf))];
+    if (failures.length >= MAX_KEPT) {
+      failures.push({ name, dir: "", replay: "(not kept: too many failures)", problem, checks });
+      return;
+    }
     const dir = path.join(o.failuresDir, safe(name));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     for (const [file, from] of Object.entries(files)) {
       if (from === undefined) continue;
       if (Buffer.isBuffer(from)) fs.writeFileSync(path.join(dir, file), from);
-      else if (fs.existsSync(from)) fs.copyFileSync(from, path.join(dir, file));
+      else if (fs.existsSync(from)) execFileSync("cp", ["--sparse=always", from, path.join(dir, file)]);
     }
     for (const [file, text] of Object.entries(texts)) fs.writeFileSync(path.join(dir, file), text);
     const rel = path.relative(process.cwd(), dir) || dir;
-    const f = { name, dir: rel, replay: `node_modules/.bin/tsx tests/crash/replay.ts ${rel}`, problem };
+    const f = { name, dir: rel, replay: `node_modules/.bin/tsx tests/crash/replay.ts ${rel}`, problem, checks };
     failures.push(f);
     o.log(`  kept ${rel} (replay: ${f.replay})`);
   };
@@ -144,7 +177,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       const e = await enumerateStates({
         model, workDir: path.join(o.workDir, `${scenario}-enum`), qemuSamples: o.qemuSamples,
         subsetsPerInterval: o.subsetsPerInterval, tornPerInterval: o.tornPerInterval, maxSubsets: o.maxSubsets, rng, log: o.log,
-        onFailure: (out, k) => keep(`${scenario}-${out.name}`, out.problems[0] ?? "?",
+        onFailure: (out, k) => keep(`${scenario}-${out.name}`, out.problems,
           { "image.img": k.image, "log.img": k.log }, {
             "meta.json": JSON.stringify(k.meta, null, 1), "serial.txt": k.serial ?? "", "problems.txt": out.problems.join("\n") + "\n",
           }),
@@ -180,7 +213,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
           (res.sis ? `, mount ${res.sis.mountMs} ms (${res.sis.replayedTransactions} transactions replayed)` : "");
         if (!res.ok) {
           o.log(`  FAIL ${scenario} power cut ${r}: ${what}: ${res.problems[0]}`);
-          keep(`${scenario}-powercut-${r}`, res.problems[0], { "image.img": cutImage, "after-recovery.img": image }, {
+          keep(`${scenario}-powercut-${r}`, res.problems, { "image.img": cutImage, "after-recovery.img": image }, {
             "meta.json": JSON.stringify({ kind: "powercut", scenario, seed: o.seed, count: model.count, dir: STRESS_DIR, mountPoint: MOUNT_POINT,
               syncsDone: res.syncsDone, afterSyncs, delayMs, run: r }, null, 1),
             "serial.txt": res.serial, "problems.txt": res.problems.join("\n") + "\n",
@@ -189,6 +222,32 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         fs.rmSync(dir, { recursive: true, force: true });
       }
       rows.push(powerCutRow(scenario, runs, Date.now() - t));
+    }
+    if ((o.cacheLossCuts ?? 0) > 0) {
+      const t = Date.now();
+      const runs: CacheLossResult[] = [];
+      const rng = new Rng(o.seed * 15485863 + si);
+      const gap = workloadMs / (model.syncCount + 1);
+      for (let r = 0; r < o.cacheLossCuts!; r++) {
+        const afterSyncs = rng.below(model.syncCount + 1);
+        const delayMs = r % 2 === 0 ? 0 : Math.round(rng.fraction() * gap);
+        const dir = path.join(o.workDir, `${scenario}-cacheloss-${r}`);
+        const res = await cacheLossCutRun({ model, dir, afterSyncs, delayMs });
+        runs.push(res);
+        const what = `kill after sync ${afterSyncs} + ${delayMs} ms: ${res.syncsDone}/${model.syncCount} syncs done, ` +
+          `${res.keptEntries} log entries kept, ${res.lostBlocks} blocks lost` +
+          (res.sis ? `, mount ${res.sis.mountMs} ms (${res.sis.replayedTransactions} transactions replayed)` : "");
+        if (!res.ok) {
+          o.log(`  FAIL ${scenario} cache-loss cut ${r}: ${what}: ${res.problems[0]}`);
+          keep(`${scenario}-cacheloss-${r}`, res.problems, { "image.img": res.cutImage }, {
+            "meta.json": JSON.stringify({ kind: "cacheloss", scenario, seed: o.seed, count: model.count, dir: STRESS_DIR, mountPoint: MOUNT_POINT,
+              syncsDone: res.syncsDone, afterSyncs, delayMs, run: r }, null, 1),
+            "serial.txt": res.serial, "problems.txt": res.problems.join("\n") + "\n",
+          });
+        } else o.log(`  ${scenario} cache-loss cut ${r + 1}/${o.cacheLossCuts}: ${what}: ok (${(res.wallMs / 1000).toFixed(1)} s)`);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      rows.push(cacheLossRow(scenario, runs, Date.now() - t));
     }
   }
   return { rows, failures, wallMs: Date.now() - started };

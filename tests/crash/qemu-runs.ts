@@ -11,6 +11,11 @@
 //                   every write and flush, and the serial lines that say where each sync was
 //   recoverInQemu() boot SIS with a given disk state as vdb and let it recover (the QEMU
 //                   sample of the crash-state enumeration)
+//   cacheLossCutRun() a power cut that loses the device's volatile cache: the workload runs
+//                   on a logged disk (blklogwrites), QEMU is killed with SIGKILL (nothing is
+//                   drained), and the disk after the cut is the pristine image + the log up to
+//                   its last COMPLETED flush: every write after it is lost, completed or not.
+//                   A second boot of SIS recovers that state (recoverInQemu)
 //
 // What a reset keeps (QEMU 7.2): the crash disk is a raw file opened with cache.direct=off and
 // cache.no-flush=off, the device has write-cache=on. A guest write completes after QEMU's
@@ -19,11 +24,20 @@
 // calls blk_drain), so those land too. A reset therefore loses exactly what SIS held in RAM
 // (dirty cache blocks, the running transaction), not writes a real disk could still lose from
 // its volatile cache: the crash-state enumeration covers those (every flush point, and
-// subsets of the writes after it).
+// subsets of the writes after it) and cacheLossCutRun() (a real SIGKILL, with the writes
+// after the last completed flush dropped).
+//
+// Why the log's last flush entry is a completed flush (QEMU 7.2 block/blklogwrites.c): a
+// guest flush flushes the data file, then appends its FLUSH entry, then rewrites the log's
+// entry count in sector 0 and fdatasyncs the log, and only then completes to the guest. So
+// every sync whose "stress synced" line SIS printed before the kill has its flush at or
+// before the last FLUSH entry the count covers; QEMU dying after the host wrote the files
+// loses nothing of them (the host's page cache survives the QEMU process).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { QemuSession, logTail } from "../../host/qemu.ts";
-import { loggedDiskArgs } from "../../host/logwrites.ts";
+import { loggedDiskArgs, readWriteLog, replayPrefix, FLAG_FLUSH, FLAG_FUA } from "../../host/logwrites.ts";
+import { crashBaseImage } from "./image.ts";
 import { WorkloadModel } from "./model.ts";
 import { stressLines } from "./check.ts";
 import { inspectOnNode, recoverOnNode, parseMount, Verdict } from "./node-check.ts";
@@ -41,8 +55,15 @@ export function crashDiskArgs(image: string, id = "crash0"): string[] {
   ];
 }
 
+/** The kernel under test (an ESP image); default build/esp.img. The mutant runner sets it. */
+let kernelImage: string | undefined;
+export function useKernelImage(esp: string | undefined): void {
+  if (esp !== undefined && !fs.existsSync(esp)) throw new Error(`${esp}: no such kernel image`);
+  kernelImage = esp;
+}
+
 function sessionOptions(extra: string[]) {
-  return { systemDiskSnapshot: true, extra };
+  return { systemDiskSnapshot: true, extra, ...(kernelImage ? { esp: kernelImage } : {}) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -269,4 +290,108 @@ export function keepFailure(dir: string, files: Record<string, string>, texts: R
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, from] of Object.entries(files)) if (fs.existsSync(from)) fs.copyFileSync(from, path.join(dir, name));
   for (const [name, text] of Object.entries(texts)) fs.writeFileSync(path.join(dir, name), text);
+}
+
+export interface CacheLossOptions {
+  model: WorkloadModel;
+  /** Working directory for the data disk, the log and the state after the cut (created). */
+  dir: string;
+  /** Kill after this many "stress synced" lines (0: after "stress begin")... */
+  afterSyncs: number;
+  /** ...plus this many milliseconds (0: at once, inside the window after the sync's flush). */
+  delayMs: number;
+}
+
+export interface CacheLossResult extends RunResult {
+  syncsDone: number;
+  finished: boolean;
+  /** Log entries up to the last completed flush (the state SIS recovers)... */
+  keptEntries: number;
+  /** ...and the 4 KiB blocks where the disk QEMU left (every completed write) differs from it: what the cut lost. */
+  lostBlocks: number;
+  /** The disk after the cut (pristine image + the log through its last flush). */
+  cutImage: string;
+  wallMs: number;
+}
+
+/** One cache-loss power cut (see the top of the file). */
+export async function cacheLossCutRun(o: CacheLossOptions): Promise<CacheLossResult> {
+  const started = Date.now();
+  fs.mkdirSync(o.dir, { recursive: true });
+  const data = path.join(o.dir, "data.img");
+  const logFile = path.join(o.dir, "log.img");
+  const cutImage = path.join(o.dir, "cut.img");
+  fs.copyFileSync(crashBaseImage(), data);
+  fs.writeFileSync(logFile, "");
+  fs.truncateSync(logFile, 1 << 30);
+  const extra: string[] = [];
+  let lines: string[] = [];
+  const s = await QemuSession.start(sessionOptions(loggedDiskArgs(data, logFile)));
+  try {
+    await s.waitForPrompt(90000);
+    const m = await s.run(`mount vdb ${MOUNT_POINT}`);
+    if (!/^mounted vdb/m.test(m)) throw new Error(`mounting the fresh disk failed: ${m}`);
+    const from = s.serialLog.length;
+    s.type(o.model.command + "\r");
+    await s.waitFor("stress begin", 60000, from);
+    let at = from;
+    for (let i = 0; i < o.afterSyncs; i++) {
+      const w = await s.waitFor(/stress synced |stress end/, 120000, at);
+      if (w[0] === "stress end") break;
+      at = w.index! + w[0].length;
+    }
+    if (o.delayMs > 0) await sleep(o.delayMs);
+    // the cut: SIGKILL, no drain; what SIS printed before it is what it may rely on
+    s.kill();
+    await s.waitExit(10000);
+    lines = linesBeforeCut(s.serialLog.slice(from));
+  } catch (e) {
+    extra.push(`harness: ${(e as Error).message.split("\n")[0]}`);
+  } finally {
+    await s.close();
+  }
+  const syncsDone = lines.filter((l) => l.startsWith("stress synced ")).length;
+  const mismatch = o.model.checkAgainstOutput(lines, false);
+  if (mismatch) extra.push(`the workload's output differs from the model: ${mismatch}`);
+  let keptEntries = 0;
+  let lostBlocks = 0;
+  try {
+    const log = readWriteLog(logFile);
+    let last = -1;
+    for (const e of log.entries) if (e.flags & (FLAG_FLUSH | FLAG_FUA)) last = e.index;
+    // an entry the count covers but whose header QEMU had not written yet (a request still in
+    // flight) reads as zeros: before the last flush it would make the state a guess
+    const hole = log.entries.find((e) => e.index <= last && e.sectors === 0 && e.flags === 0 && e.sector === 0);
+    if (hole) throw new Error(`log entry ${hole.index} (before the last flush ${last}) is empty`);
+    replayPrefix(logFile, log, crashBaseImage(), last, cutImage);
+    keptEntries = last + 1;
+    lostBlocks = differingBlocks(data, cutImage);
+  } catch (e) {
+    extra.push(`harness: the write log after the kill: ${(e as Error).message}`);
+  }
+  fs.rmSync(logFile, { force: true });
+  fs.rmSync(data, { force: true });
+  if (extra.length || !fs.existsSync(cutImage)) {
+    const verdict = await recoverOnNode(fs.existsSync(cutImage) ? cutImage : crashBaseImage(), o.model, syncsDone);
+    return { ...combine(null, verdict, extra), serial: s.serialLog, syncsDone, finished: lines.some((l) => l.startsWith("stress end")),
+      keptEntries, lostBlocks, cutImage, wallMs: Date.now() - started };
+  }
+  // SIS recovers the state on a copy (the cut state itself is kept for a failure report)
+  const recovering = path.join(o.dir, "recovering.img");
+  fs.copyFileSync(cutImage, recovering);
+  const r = await recoverInQemu(recovering, o.model, syncsDone);
+  fs.rmSync(recovering, { force: true });
+  return { ...r, serial: s.serialLog + "\n--- the boot that recovered the disk ---\n" + r.serial, syncsDone,
+    finished: lines.some((l) => l.startsWith("stress end")), keptEntries, lostBlocks, cutImage, wallMs: Date.now() - started };
+}
+
+/** 4 KiB blocks in which two images of the same size differ. */
+function differingBlocks(a: string, b: string): number {
+  const x = fs.readFileSync(a);
+  const y = fs.readFileSync(b);
+  let n = 0;
+  for (let off = 0; off < Math.min(x.length, y.length); off += 4096) {
+    if (x.compare(y, off, off + 4096, off, off + 4096) !== 0) n++;
+  }
+  return n;
 }

@@ -2,13 +2,13 @@
 // build/crash-results.json and a table at the end; exit status 1 when anything failed.
 //
 //   tsx tests/crash/run.ts [--full] [--scenarios a,b] [--runs N] [--seed S] [--subsets N]
-//                          [--qemu-samples N] [--no-enumerate] [--no-powercut] [--out FILE]
+//                          [--qemu-samples N] [--cache-loss N] [--no-enumerate] [--no-powercut] [--out FILE]
 //
 // quick (default): every scenario: every flush point of one logged run + 1 dropped/reordered
 //   subset and 1 torn write per flush interval (Node), 1 state booted in QEMU, 3 random power
-//   cuts in QEMU
+//   cuts in QEMU, 2 cache-loss power cuts (SIGKILL, writes after the last completed flush lost)
 // --full: every flush point, 4 subsets and 4 torn writes per interval, 3 states booted in QEMU,
-//   50 power cuts
+//   50 power cuts, 10 cache-loss cuts
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -32,6 +32,7 @@ const scenarios = (option("--scenarios")?.split(",") ?? [...SCENARIOS]) as Scena
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIOS.join(", ")})`);
 const seed = Number(option("--seed") ?? 1);
 const powerCuts = flag("--no-powercut") ? 0 : Number(option("--runs") ?? (full ? 50 : 3));
+const cacheLossCuts = flag("--no-powercut") ? 0 : Number(option("--cache-loss") ?? (full ? 10 : 2));
 const enumerate = flag("--no-enumerate") ? [] : scenarios;
 const subsetsPerInterval = Number(option("--subsets") ?? (full ? 4 : 1));
 const qemuSamples = Number(option("--qemu-samples") ?? (full ? 3 : 1));
@@ -42,12 +43,12 @@ const workDir = fs.mkdtempSync(path.join(fs.existsSync(shm) ? shm : os.tmpdir(),
 const command = `node_modules/.bin/tsx tests/crash/run.ts ${process.argv.slice(2).join(" ")}`.trim() + (full && !flag("--full") ? " (FULL=1)" : "");
 
 const log = (line: string) => console.log(line);
-log(`crash test (${full ? "full" : "quick"}): ${scenarios.length} scenarios, seed ${seed}, ${powerCuts} power cuts each, ` +
+log(`crash test (${full ? "full" : "quick"}): ${scenarios.length} scenarios, seed ${seed}, ${powerCuts} power cuts and ${cacheLossCuts} cache-loss cuts each, ` +
   `${enumerate.length ? `every crash state (${subsetsPerInterval} subsets and as many torn writes per flush interval, ${qemuSamples} booted in QEMU)` : "no enumeration"}`);
 crashBaseImage();
 let report;
 try {
-  report = await runCampaign({ scenarios, powerCuts, enumerate, seed, subsetsPerInterval, maxSubsets: full ? 5000 : 400,
+  report = await runCampaign({ scenarios, powerCuts, cacheLossCuts, enumerate, seed, subsetsPerInterval, maxSubsets: full ? 5000 : 400,
     qemuSamples, failuresDir, workDir, log });
 } finally {
   fs.rmSync(workDir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
 // the next mount), and every crash state of three small logged runs (every flush point and a
 // dropped/reordered subset of the writes after each, recovered by SIS's ext4 on Node; one of
 // them booted in QEMU). Each state must be recovered, `fsctl verify` and `e2fsck -fn` clean,
-// every promise of the workload kept and nothing in the tree that was never written.
+// every promise of the workload kept and nothing in the tree that was never written. Plus two
+// cache-loss power cuts (QEMU killed with SIGKILL, the disk = pristine image + the write log up
+// to its last completed flush: a volatile cache lost; the first right after a sync line).
 // CRASH_SEED=N picks other cuts. Failures are kept in build/crash-failures/ with a replay command.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -11,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../../host/qemu.ts";
 import { SCENARIOS } from "../crash/model.ts";
-import { runCampaign, table, CampaignReport } from "../crash/campaign.ts";
+import { runCampaign, table, CampaignReport, CACHE_LOSS_MODE } from "../crash/campaign.ts";
 import { requireImage } from "./helpers.ts";
 
 const SEED = Number(process.env.CRASH_SEED ?? 1);
@@ -62,5 +64,17 @@ describe("target: crash recovery (short mode of make crash-test)", function () {
     assert.equal(report.rows.length, SCENARIOS.length);
     const ms = report.rows.map((r) => r.recoveryMs.p50!).sort((a, b) => a - b);
     assert.ok(ms[Math.floor(ms.length / 2)] < 2000, `recovery (mount with journal replay) median ${ms} ms`);
+  });
+
+  it("two cache-loss power cuts (SIGKILL, the writes after the last completed flush lost), recovered by SIS in QEMU", async () => {
+    const report = await runCampaign({
+      scenarios: ["write_during_data_write"], powerCuts: 0, cacheLossCuts: 2, enumerate: [], seed: SEED, subsetsPerInterval: 0, maxSubsets: 0,
+      qemuSamples: 0, failuresDir: path.join(ROOT, "build/crash-failures"), workDir: work, log: (l) => lines.push(l),
+    });
+    console.log(table(report.rows));
+    check(report, "cache-loss cuts");
+    assert.equal(report.rows.length, 1);
+    assert.equal(report.rows[0].mode, CACHE_LOSS_MODE);
+    assert.equal(report.rows[0].states, 2);
   });
 });

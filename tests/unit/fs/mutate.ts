@@ -9,6 +9,14 @@
 //   node_modules/.bin/tsx tests/unit/fs/mutate.ts revoke      the ones whose name contains "revoke"
 //   node_modules/.bin/tsx tests/unit/fs/mutate.ts --json      one JSON line per mutant as well
 //   ... --no-baseline                                          skip the run on the unmutated sources
+//   ... --qemu         also judge each mutant in QEMU: the copy's kernel is built (toolchain/
+//                      build.ts, 4-9 min on the loaded machine) and tests/crash/short.ts (this
+//                      tree's harness) runs it: every crash state of three small runs the mutant
+//                      writes in QEMU (judged on Node by this tree, one booted), then cache-loss
+//                      power cuts (SIGKILL, writes after the last completed flush lost) and QMP
+//                      power cuts, each on a fresh copy of the pristine crash image; the
+//                      unmutated baseline runs it on this tree's build/esp.img (make image first)
+//   ... --no-node      skip the Node crash states (with --qemu: the QEMU column only)
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -63,6 +71,16 @@ const TEST = "tests/unit/fs/crash-states.test.ts";
 const LOGS = path.join(ROOT, "build/fs-mutants");
 const args = process.argv.slice(2);
 const json = args.includes("--json");
+const qemu = args.includes("--qemu");
+const node = !args.includes("--no-node");
+if (!qemu && !node) {
+  console.error("--no-node leaves nothing to run without --qemu");
+  process.exit(2);
+}
+if (qemu && !fs.existsSync(path.join(ROOT, "build/esp.img"))) {
+  console.error("--qemu needs build/esp.img and build/disk.img (the baseline and the system disk): run 'make image' first");
+  process.exit(2);
+}
 const wanted = args.filter((a) => !a.startsWith("--"));
 const selected = MUTATIONS.filter((m) => wanted.length === 0 || wanted.some((w) => m.name.includes(w)));
 if (selected.length === 0) {
@@ -70,9 +88,16 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
+/** The mutated copies still on disk, removed at exit (process.exit skips the finally blocks). */
+const copies = new Set<string>();
+process.on("exit", () => {
+  for (const d of copies) fs.rmSync(d, { recursive: true, force: true });
+});
+
 /** A copy of the tracked sources (plus the crash base image) in a fresh directory. */
 function copyTree(): string {
   const dir = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "sis-fs-mutant-"));
+  copies.add(dir);
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT }).toString().split("\0").filter(Boolean);
   for (const f of files) {
     const from = path.join(ROOT, f);
@@ -88,7 +113,31 @@ function copyTree(): string {
     fs.mkdirSync(path.join(dir, sub), { recursive: true });
     for (const f of fs.readdirSync(from)) if (f.endsWith(".img")) fs.copyFileSync(path.join(from, f), path.join(dir, sub, f));
   }
+  // what the image build would fetch or install again (busybox from the apt archive, porffor)
+  if (qemu) {
+    for (const sub of ["build/busybox", "build/porffor"]) {
+      if (fs.existsSync(path.join(ROOT, sub))) fs.cpSync(path.join(ROOT, sub), path.join(dir, sub), { recursive: true, verbatimSymlinks: true });
+    }
+  }
   return dir;
+}
+
+interface QemuJudgement { runs: number; failed: number; checks: string; harnessOnly: boolean; failures: { name: string; checks: string[]; problem: string }[] }
+
+/** tests/crash/short.ts of THIS tree on the kernel image `esp`; null and a message when it did not run. */
+function judgeInQemu(esp: string, name: string): { j: QemuJudgement | null; out: string } {
+  const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["tests/crash/short.ts", "--esp", esp, "--json",
+    "--failures", path.join(LOGS, `qemu-${name}`)], { cwd: ROOT, encoding: "utf8", timeout: 1800000, env: process.env });
+  const out = `${r.stdout}${r.stderr}`;
+  const last = out.trim().split("\n").reverse().find((l) => l.startsWith("{\"runs\""));
+  return { j: last && !r.error ? JSON.parse(last) : null, out };
+}
+
+/** The kernel image of a mutated copy; throws with the build's output when it does not build. */
+function buildImage(dir: string): string {
+  const r = spawnSync(path.join(dir, "node_modules/.bin/tsx"), ["toolchain/build.ts"], { cwd: dir, encoding: "utf8", timeout: 1800000, env: process.env });
+  if (r.status !== 0) throw new Error(`the mutant's kernel did not build (${r.error ?? `exit ${r.status}`}):\n${`${r.stdout}${r.stderr}`.slice(-3000)}`);
+  return path.join(dir, "build/esp.img");
 }
 
 /**
@@ -118,9 +167,13 @@ function judge(out: string): { tests: string[]; checks: string; detail: string }
 // the unmutated tree first: the judge must pass before a failure can mean anything
 const baseline: Mutation = { name: "(none: the sources as they are)", edits: [] };
 let missed = 0;
+const rows: string[] = [];
 for (const m of args.includes("--no-baseline") ? selected : [baseline, ...selected]) {
   const dir = copyTree();
   const started = Date.now();
+  const logName = m === baseline ? "baseline" : m.name.replace(/[^a-z0-9]+/gi, "-");
+  const result: Record<string, unknown> = { mutant: m.name };
+  let caughtAnywhere = false;
   try {
     for (const e of m.edits) {
       const file = path.join(dir, e.file);
@@ -128,34 +181,68 @@ for (const m of args.includes("--no-baseline") ? selected : [baseline, ...select
       if (!text.includes(e.from)) throw new Error(`mutation '${m.name}': text not found in ${e.file}:\n${e.from}`);
       fs.writeFileSync(file, text.replace(e.from, e.to));
     }
-    const r = spawnSync(path.join(dir, "node_modules/.bin/mocha"), [TEST, ...(m.alsoTests ?? [])], { cwd: dir, encoding: "utf8", timeout: 1800000,
-      env: process.env });
-    const out = `${r.stdout}${r.stderr}`;
     fs.mkdirSync(LOGS, { recursive: true });
-    fs.writeFileSync(path.join(LOGS, `${m === baseline ? "baseline" : m.name.replace(/[^a-z0-9]+/gi, "-")}.log`), out);
-    if (r.error || (r.status !== 0 && !/\d+ failing/.test(out))) {
-      console.error(`mutant '${m.name}': the test did not run (${r.error ?? `exit ${r.status}`}):\n${out.slice(-2000)}`);
-      process.exit(2);
-    }
-    const seconds = Math.round((Date.now() - started) / 1000);
-    if (m === baseline) {
-      if (r.status !== 0) {
-        const j = judge(out);
-        console.error(`the unmutated sources fail ${TEST} (${seconds} s): ${j.tests.join(", ")}: ${j.detail}`);
+    if (node) {
+      const r = spawnSync(path.join(dir, "node_modules/.bin/mocha"), [TEST, ...(m.alsoTests ?? [])], { cwd: dir, encoding: "utf8", timeout: 1800000,
+        env: process.env });
+      const out = `${r.stdout}${r.stderr}`;
+      fs.writeFileSync(path.join(LOGS, `${logName}.log`), out);
+      if (r.error || (r.status !== 0 && !/\d+ failing/.test(out))) {
+        console.error(`mutant '${m.name}': the test did not run (${r.error ?? `exit ${r.status}`}):\n${out.slice(-2000)}`);
         process.exit(2);
       }
-      console.log(`baseline passes ${TEST} (${seconds} s)`);
-    } else if (r.status === 0) {
-      missed++;
-      console.log(`MISSED  ${m.name} (${seconds} s)`);
-      if (json) console.log(JSON.stringify({ mutant: m.name, caught: false, seconds }));
-    } else {
-      const j = judge(out);
-      console.log(`caught  ${m.name} (${seconds} s)\n        in: ${j.tests.join(", ")}\n        by: ${j.checks}`);
-      if (json) console.log(JSON.stringify({ mutant: m.name, caught: true, seconds, ...j }));
+      const seconds = Math.round((Date.now() - started) / 1000);
+      if (m === baseline) {
+        if (r.status !== 0) {
+          const j = judge(out);
+          console.error(`the unmutated sources fail ${TEST} (${seconds} s): ${j.tests.join(", ")}: ${j.detail}`);
+          process.exit(2);
+        }
+        console.log(`baseline passes ${TEST} (${seconds} s)`);
+      } else if (r.status === 0) {
+        console.log(`MISSED  ${m.name} (Node, ${seconds} s)`);
+        Object.assign(result, { caught: false, seconds });
+      } else {
+        const j = judge(out);
+        caughtAnywhere = true;
+        console.log(`caught  ${m.name} (Node, ${seconds} s)\n        in: ${j.tests.join(", ")}\n        by: ${j.checks}`);
+        Object.assign(result, { caught: true, seconds, ...j });
+      }
+    }
+    if (qemu) {
+      const t = Date.now();
+      const esp = m === baseline ? path.join(ROOT, "build/esp.img") : buildImage(dir);
+      const builtIn = Math.round((Date.now() - t) / 1000);
+      const { j, out } = judgeInQemu(esp, logName);
+      fs.writeFileSync(path.join(LOGS, `qemu-${logName}.log`), out);
+      const seconds = Math.round((Date.now() - t) / 1000);
+      if (!j || (j.failed > 0 && j.harnessOnly)) {
+        console.error(`mutant '${m.name}': the short QEMU mode did not run through (see ${path.relative(process.cwd(), path.join(LOGS, `qemu-${logName}.log`))}):\n${out.slice(-2000)}`);
+        process.exit(2);
+      }
+      if (m === baseline) {
+        if (j.failed > 0) {
+          console.error(`the unmutated kernel fails the short QEMU mode: ${j.checks}`);
+          process.exit(2);
+        }
+        console.log(`baseline passes tests/crash/short.ts in QEMU (${j.runs} runs, ${seconds} s)`);
+      } else {
+        const caught = j.failed > 0;
+        if (caught) caughtAnywhere = true;
+        console.log(`${caught ? "caught " : "MISSED "} ${m.name} (QEMU: ${j.runs} runs, build ${builtIn} s, ${seconds} s in all)` +
+          (caught ? `\n        by: ${j.failed} runs failed: ${j.checks}` : ""));
+        Object.assign(result, { qemu: { caught, runs: j.runs, failed: j.failed, checks: j.checks, seconds, failures: j.failures } });
+        rows.push(`| ${m.name} | ${caught ? `yes: ${j.failed} of ${j.runs} runs, ${j.checks}` : `no (${j.runs} runs)`} |`);
+      }
+    }
+    if (m !== baseline) {
+      if (!caughtAnywhere) missed++;
+      if (json) console.log(JSON.stringify(result));
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    copies.delete(dir);
   }
 }
+if (rows.length) console.log(`\nQEMU column (tests/crash/short.ts):\n| planted bug | caught in QEMU |\n| --- | --- |\n${rows.join("\n")}`);
 process.exit(missed ? 1 : 0);
