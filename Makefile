@@ -77,14 +77,17 @@ fuzz-coverage: deps
 
 # Host-only: Debian's python3-torch trains (no npm training library installs without a binary
 # download); libopenblas makes its matrix products ~10x faster than the reference BLAS.
-# Not part of deps/test: the trained model is committed. Default: MODEL_STEPS=8000 with cosine
-# decay over the steps (1 thread, seeds fixed: the committed weights); MODEL_MINUTES=N decays over
-# N wall minutes instead, MODEL_SCHEDULE=LOG.json replays such a run's logged schedule.
+# Not part of deps/test: the trained model is committed. Default: the committed run, dim 96,
+# hidden 256, 4 layers, 4 heads, replaying its logged schedule (MODEL_SCHEDULE: the learning rate
+# of each of its steps; it decayed over 58 wall minutes) with 1 thread and fixed seeds.
+# MODEL_SCHEDULE= MODEL_STEPS=N decays over N steps instead, MODEL_MINUTES=N over N wall minutes.
 PYTHON := /usr/bin/python3
 model: deps
 	@$(PYTHON) -c 'import torch' 2>/dev/null || apt-get install -y python3-torch libopenblas0-pthread
 	@$(TSX) host/model/corpus.ts 200000
-	@MODEL_MINUTES=$${MODEL_MINUTES:-0} MODEL_STEPS=$${MODEL_STEPS:-8000} nice -n 10 $(PYTHON) host/model/train.py
+	@MODEL_DIM=$${MODEL_DIM:-96} MODEL_HIDDEN=$${MODEL_HIDDEN:-256} MODEL_LAYERS=$${MODEL_LAYERS:-4} MODEL_HEADS=$${MODEL_HEADS:-4} \
+	  MODEL_SCHEDULE=$${MODEL_SCHEDULE-host/model/logs/run5-parts.json} MODEL_MINUTES=$${MODEL_MINUTES:-0} MODEL_STEPS=$${MODEL_STEPS:-8000} \
+	  nice -n 10 $(PYTHON) host/model/train.py
 	@$(TSX) host/model/evaluate.ts
 
 clean:

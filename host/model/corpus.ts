@@ -11,6 +11,7 @@ import { seededRandom } from "../llm-models.ts";
 import { randomState, promptText, stateLine, State, SLOTS } from "./state.ts";
 import { INTENTS } from "./intents.ts";
 import { compose } from "./phrasing.ts";
+import { composeParts, heldWordings, leaks } from "./parts.ts";
 import { learnVocab, tokenizerBytes, readVocab, Encoder } from "./bpe.ts";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -22,13 +23,30 @@ export interface Example { intent: string; state: State; question: string; answe
 
 export const isHeld = (i: number) => i % 5 === 2;
 
+// training examples whose wording is built from parts (parts.ts) instead of a template:
+// CORPUS_PARTS=0 turns them off (the previous corpus)
+export const PARTS_P = Number(process.env.CORPUS_PARTS ?? "0.5");
+const HELD_WORDINGS = heldWordings(isHeld);
+export const partStats = { composed: 0, rejected: 0 };
+
 export function makeExamples(n: number, seed: number, held: boolean): Example[] {
   const rnd = seededRandom(seed);
   const out: Example[] = [];
   for (let k = 0; k < n; k++) {
     const intent = INTENTS[Math.floor(rnd() * INTENTS.length)];
     const pool = intent.phrasings.filter((_, i) => isHeld(i) === held).concat(held ? [] : intent.more ?? []);
-    const t = pool[Math.floor(rnd() * pool.length)];
+    let t = pool[Math.floor(rnd() * pool.length)];
+    if (!held && rnd() < PARTS_P) {
+      // a compositional wording; one that reproduces a held-out wording is dropped (counted)
+      for (let tries = 0; tries < 5; tries++) {
+        const c = composeParts(intent.name, rnd);
+        if (c === null) break;
+        if (leaks(c, HELD_WORDINGS)) { partStats.rejected++; continue; }
+        partStats.composed++;
+        t = c;
+        break;
+      }
+    }
     const state = randomState(rnd);
     const question = compose(t, rnd, held);
     const [text, command] = intent.answer(state);
@@ -72,6 +90,7 @@ function main(): void {
   const alen = sets.train.map((x) => x.ids.length - x.start).sort((a, b) => a - b);
   const med = (a: number[]) => a[a.length >> 1];
   console.log(JSON.stringify({
+    parts_composed: partStats.composed, parts_rejected_as_held_out: partStats.rejected,
     train: train.length, val: valSeen.length, held: held.length, eval: evalSet.length, vocab: vocab.pieces.length,
     tokens_median: med(lens), tokens_max: lens[lens.length - 1], prompt_median: med(plen), answer_median: med(alen),
   }));

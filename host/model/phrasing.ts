@@ -14,10 +14,18 @@ export function expand(t: string, rnd: Rnd): string {
 
 const PREFIX_TRAIN = ["", "", "", "", "hey ", "hi, ", "please ", "can you tell me ", "tell me ", "I want to know ", "quick question: ",
   "so ", "ok ", "sis, ", "could you check ", "do you know ", "I wonder ", "question: ", "um ", "yo ", "hello, ", "just curious, "];
-const PREFIX_HELD = ["", "", "hey there, ", "would you tell me ", "any idea ", "right, ", "excuse me, ", "need to know: "];
+export const PREFIX_HELD = ["", "", "hey there, ", "would you tell me ", "any idea ", "right, ", "excuse me, ", "need to know: "];
+// training-only extras (the held-out path draws exactly what it drew before they existed)
+const PREFIX_MORE = ["hey sis, ", "can u tell me ", "I'd like to know ", "mind telling me ", "wondering: ", "help: ", "question - ",
+  "pls tell me ", "could you find out ", "lemme know ", "what do you think, ", "admin here: ", "one thing: ", "ok so ", "sorry, ",
+  "hmm ", "btw ", "also ", "and ", "quick one: ", "sis: ", "hello sis, ", "hi there ", "good morning, ", "dear sis, ", "look, ",
+  "can i ask ", "tell me please ", "check: ", "q: ", "well ", "so um ", "hey, quick question, ", "now ", "ok, ", "alright ", "yes, "];
+const SUFFIX_MORE = [" thanks!", " cheers", " ty", " real quick", " if possible", " when you get a chance", " for the record", " or not",
+  " in short", " briefly", " :)", " lol", " now please", " quickly", " again", " ok?", " right?", " exactly", " overall", " so far",
+  " on this box", " on this machine", " here", " please!", " thx!", " ...", " ?!", " or what", " man", " for me please"];
 const SUFFIX_TRAIN = ["", "", "", "", "?", "?", "??", " please", " now", " right now", " thanks", ", thx", " at the moment", " currently",
   " today", " for me", ".", "!", " pls", " asap"];
-const SUFFIX_HELD = ["", "?", " please?", " by any chance", " if you can", " thank you"];
+export const SUFFIX_HELD = ["", "?", " please?", " by any chance", " if you can", " thank you"];
 const STOP = new Set(["is", "the", "a", "do", "i", "are", "me", "to", "of", "my", "there", "we", "it", "does", "am"]);
 
 // word-level synonyms applied to any template (a phrasing seen with one word is also seen with the others)
@@ -29,11 +37,24 @@ const SYNONYMS: string[][] = [
   ["turn on", "enable", "switch on"], ["turn off", "disable", "switch off"], ["processes", "programs"],
   ["right now", "currently", "at the moment"], ["what", "which"], ["are", "r"], ["you", "u"], ["please", "pls", "plz"],
 ];
+// more synonyms, training only (swapped after SYNONYMS, so held-out questions are unchanged)
+const SYNONYMS_MORE: string[][] = [
+  ["show", "show me", "get", "fetch", "dump", "output", "bring up"], ["how much", "how many MiB of", "what quantity of"],
+  ["memory", "RAM", "mem", "ram", "memry", "memmory", "main memory", "system memory"],
+  ["disk", "drive", "storage", "volume", "hard disk", "hdd", "ssd", "dsk"], ["free", "available", "unused", "spare", "remaining", "left over"],
+  ["check", "inspect", "look at", "examine", "verify", "test", "review", "assess"],
+  ["system", "machine", "box", "computer", "kernel", "os", "server", "host", "sis"],
+  ["turn on", "enable", "switch on", "activate", "start", "bring up", "fire up"], ["turn off", "disable", "switch off", "deactivate", "stop", "kill", "shut off"],
+  ["tasks", "jobs", "threads", "processes"], ["programs", "apps", "applications", "binaries"], ["scheduler", "sched", "scheduling", "schedular", "sheduler"],
+  ["what is", "what's", "whats", "wats"], ["how is", "how's", "hows"], ["do I", "do we", "does the system", "can I"],
+  ["fragmented", "fragmentated", "fragmented badly", "in pieces"], ["full", "filled up", "at capacity"], ["busy", "loaded", "under load"],
+  ["events", "incidents", "occurrences"], ["list", "enumerate", "print", "name"], ["running", "executing", "alive"],
+];
 const FILLERS = ["actually", "currently", "really", "the", "now", "sis", "system", "just", "exactly", "still", "again", "kindly"];
 
-function swapSynonyms(q: string, rnd: Rnd): string {
+function swapSynonyms(q: string, rnd: Rnd, groups: string[][] = SYNONYMS): string {
   let out = " " + q + " ";
-  for (const group of SYNONYMS) {
+  for (const group of groups) {
     if (rnd() < 0.5) continue;
     for (const w of group) {
       const re = new RegExp(`(?<=[ (])${w.replace(/ /g, " ")}(?=[ ?.,!])`, "i");
@@ -72,6 +93,14 @@ export function typo(q: string, rnd: Rnd): string {
 /** A concrete question from a template; `held` uses the held-out wrappers. */
 export function compose(template: string, rnd: Rnd, held: boolean): string {
   let q = swapSynonyms(expand(template, rnd).trim(), rnd);
+  if (!held) {
+    q = swapSynonyms(q, rnd, SYNONYMS_MORE);
+    // training only: swap two neighbouring words now and then
+    if (rnd() < 0.1) {
+      const w = q.split(" ");
+      if (w.length >= 3) { const i = Math.floor(rnd() * (w.length - 1)); [w[i], w[i + 1]] = [w[i + 1], w[i]]; q = w.join(" "); }
+    }
+  }
   // word dropout and filler words: no single word may be the only cue
   const wd = rnd();
   if (wd < 0.15) {
@@ -92,14 +121,15 @@ export function compose(template: string, rnd: Rnd, held: boolean): string {
     const w = q.split(" ");
     if (w.length >= 3) { const n = 1 + Math.floor(rnd() * 2); q = [...w.slice(w.length - n), ...w.slice(0, w.length - n)].join(" "); }
   }
-  const pre = held ? PREFIX_HELD : PREFIX_TRAIN, suf = held ? SUFFIX_HELD : SUFFIX_TRAIN;
+  const pre = held ? PREFIX_HELD : PREFIX_TRAIN.concat(PREFIX_MORE), suf = held ? SUFFIX_HELD : SUFFIX_TRAIN.concat(SUFFIX_MORE);
   q = pre[Math.floor(rnd() * pre.length)] + q.replace(/\?$/, "") + suf[Math.floor(rnd() * suf.length)];
   const c = rnd();
   if (c < 0.15) q = q.toLowerCase();
   else if (c < 0.25) q = q[0].toUpperCase() + q.slice(1);
   else if (c < 0.28) q = q.toUpperCase();
   const t = rnd();
-  const typos = t < 0.55 ? 0 : t < 0.85 ? 1 : 2;
+  // training sees a few more typos (up to 3) than the held-out questions
+  const typos = held ? (t < 0.55 ? 0 : t < 0.85 ? 1 : 2) : (t < 0.45 ? 0 : t < 0.75 ? 1 : t < 0.93 ? 2 : 3);
   for (let i = 0; i < typos; i++) q = typo(q, rnd);
   return q.replace(/\s+/g, " ").trim();
 }

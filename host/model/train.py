@@ -19,10 +19,13 @@ CORPUS = os.path.join(ROOT, "build/model/corpus.json")
 OUT = os.environ.get("MODEL_OUT", os.path.join(ROOT, "images/rootfs/models/sis-qa.bin"))
 LOG_PATH = os.environ.get("MODEL_LOG", os.path.join(ROOT, "build/model/train-log.json"))
 
-DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, SEQ = 64, 128, 3, 4, 4, 160
+# shape: MODEL_DIM / MODEL_HIDDEN / MODEL_LAYERS / MODEL_HEADS (kv heads = heads), context 160
+_env = lambda k, d: int(os.environ.get(k, str(d)))
+DIM, HIDDEN, LAYERS, HEADS, SEQ = _env("MODEL_DIM", 64), _env("MODEL_HIDDEN", 128), _env("MODEL_LAYERS", 3), _env("MODEL_HEADS", 4), 160
+KV_HEADS = HEADS
 STEPS = int(os.environ.get("MODEL_STEPS", "3000"))
 BATCH = 24
-LR = 4e-3
+LR = float(os.environ.get("MODEL_LR", "4e-3"))
 LOG = 250
 torch.manual_seed(14)
 random.seed(14)
@@ -227,6 +230,9 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        if step in (20, 100, 200):  # the run's time estimate (sizing MODEL_STEPS on a shared machine)
+            el = time.time() - t0
+            print(f"step {step}: {el:.1f} s, {el / step:.3f} s/step, {steps} steps take ~{el / step * steps / 60:.0f} min", flush=True)
         last = step == steps or (not replay and MINUTES > 0 and frac >= 1.0)
         if step % LOG == 0 or last:
             v, h = evaluate(model, val), evaluate(model, held)
