@@ -146,6 +146,27 @@ export interface PowerCutResult extends RunResult {
 }
 
 /** One random power cut in QEMU (see the top of the file). */
+/**
+ * Both kinds of cut start alike: mount the fresh disk, start the workload, wait for its
+ * afterSyncs-th sync (or its end), then delayMs. Returns where the workload's output starts.
+ */
+async function runToCutPoint(s: QemuSession, o: { model: WorkloadModel; afterSyncs: number; delayMs: number }): Promise<number> {
+  await s.waitForPrompt(90000);
+  const m = await s.run(`mount vdb ${MOUNT_POINT}`);
+  if (!/^mounted vdb/m.test(m)) throw new Error(`mounting the fresh disk failed: ${m}`);
+  const from = s.serialLog.length;
+  s.type(o.model.command + "\r");
+  await s.waitFor("stress begin", 60000, from);
+  let at = from;
+  for (let i = 0; i < o.afterSyncs; i++) {
+    const w = await s.waitFor(/stress synced |stress end/, 120000, at);
+    if (w[0] === "stress end") break;
+    at = w.index! + w[0].length;
+  }
+  if (o.delayMs > 0) await sleep(o.delayMs);
+  return from;
+}
+
 export async function powerCutRun(o: PowerCutOptions): Promise<PowerCutResult> {
   const started = Date.now();
   const s = await QemuSession.start(sessionOptions(crashDiskArgs(o.image)));
@@ -154,19 +175,7 @@ export async function powerCutRun(o: PowerCutOptions): Promise<PowerCutResult> {
   let diagnostics = "";
   const extra: string[] = [];
   try {
-    await s.waitForPrompt(90000);
-    const m = await s.run(`mount vdb ${MOUNT_POINT}`);
-    if (!/^mounted vdb/m.test(m)) throw new Error(`mounting the fresh disk failed: ${m}`);
-    const from = s.serialLog.length;
-    s.type(o.model.command + "\r");
-    await s.waitFor("stress begin", 60000, from);
-    let at = from;
-    for (let i = 0; i < o.afterSyncs; i++) {
-      const m = await s.waitFor(/stress synced |stress end/, 120000, at);
-      if (m[0] === "stress end") break;
-      at = m.index! + m[0].length;
-    }
-    if (o.delayMs > 0) await sleep(o.delayMs);
+    const from = await runToCutPoint(s, o);
     // the cut: pause (drains the requests in flight), keep the disk as it is, reset, resume
     await s.qmp("stop");
     fs.copyFileSync(o.image, o.cutImage);
@@ -328,19 +337,7 @@ export async function cacheLossCutRun(o: CacheLossOptions): Promise<CacheLossRes
   let lines: string[] = [];
   const s = await QemuSession.start(sessionOptions(loggedDiskArgs(data, logFile)));
   try {
-    await s.waitForPrompt(90000);
-    const m = await s.run(`mount vdb ${MOUNT_POINT}`);
-    if (!/^mounted vdb/m.test(m)) throw new Error(`mounting the fresh disk failed: ${m}`);
-    const from = s.serialLog.length;
-    s.type(o.model.command + "\r");
-    await s.waitFor("stress begin", 60000, from);
-    let at = from;
-    for (let i = 0; i < o.afterSyncs; i++) {
-      const w = await s.waitFor(/stress synced |stress end/, 120000, at);
-      if (w[0] === "stress end") break;
-      at = w.index! + w[0].length;
-    }
-    if (o.delayMs > 0) await sleep(o.delayMs);
+    const from = await runToCutPoint(s, o);
     // the cut: SIGKILL, no drain; what SIS printed before it is what it may rely on
     s.kill();
     await s.waitExit(10000);
