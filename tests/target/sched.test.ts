@@ -80,12 +80,12 @@ describe("target: scheduler, tasks and decision tracing", function () {
     const list = await s.run("tracectl list --recent 3");
     const ids = [...list.matchAll(/^(\d+) +\d+\.\d{3} +sched +\d+ +\d\.\d{4} +task \d+/gm)].map((x) => Number(x[1]));
     assert.equal(ids.length, 3, list);
-    assert.match(await s.run(`tracectl show ${ids[2]}`), /subsystem: +sched\n[\s\S]*heuristic +\d\.\d{4}\n +burst_used/);
+    assert.match(await s.run(`tracectl show ${ids[2]}`), /subsystem: +sched\n[\s\S]*base +\d\.\d{4}\n +burst_used/);
     const doc = JSON.parse(await s.run("tracectl export --recent 5 --serial"));
     assert.equal(doc.count, 5);
     for (const t of doc.traces) {
       assert.equal(t.subsystem, "sched");
-      assert.deepEqual(Object.keys(t.features), ["heuristic", "burst_used", "slow_average", "burst_deviation", "runnable"]);
+      assert.deepEqual(Object.keys(t.features), ["base", "burst_used", "predictor_spread", "burst_deviation", "runnable"]);
       assert.ok(t.output >= 0 && t.output <= 1);
     }
     // the system disk is mounted at /: the export is a real file, read back and parsed
