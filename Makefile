@@ -11,7 +11,7 @@
 #   make crash-test   crash recovery: power cuts in QEMU and every crash state (FULL=1: 50 cuts per scenario)
 #   make mutants      plant journaling bugs (tests/unit/fs/mutate.ts) and allocator bugs (tests/unit/mm/mutate.ts): each must be caught
 #                     (QEMU=1: each journaling mutant's kernel is also built and judged in QEMU by tests/crash/short.ts)
-#   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse, SECONDS=n each)
+#   make fuzz         libFuzzer on the kernel's own code (TARGET=vfs_path|ext4_image|jbd2_replay|shell_parse|net_rx, SECONDS=n each)
 #   make fuzz-coverage  line/branch coverage of the fuzz corpora, by AssemblyScript function
 #   make dashboard    boot SIS and serve the web dashboard on 127.0.0.1 (DASHBOARD_PORT=n)
 #   make model        regenerate the domain corpus, train (host PyTorch), export and evaluate images/rootfs/models/sis-qa.*

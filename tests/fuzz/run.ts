@@ -1,4 +1,4 @@
-// `make fuzz [TARGET=name] [SECONDS=n]`: builds the fuzzers, then runs each target (all four in
+// `make fuzz [TARGET=name] [SECONDS=n]`: builds the fuzzers, then runs each target (all five in
 // turn by default) for SECONDS under `nice`, one process: one core at most.
 //
 //   corpus      build/fuzz/corpus/TARGET (seeds, tests/fuzz/corpus.ts) + build/fuzz/work/TARGET
